@@ -1,0 +1,33 @@
+# Set-up is automatic: every target creates .venv and installs the project when needed.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+AVTAL := $(VENV)/bin/avtal
+STAMP := $(VENV)/.installerad
+PYTHON ?= python3
+
+.PHONY: avtal pdf test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+avtal: $(STAMP)
+	$(AVTAL) generera $(if $(PDF),--pdf)
+
+pdf: $(STAMP)
+	$(AVTAL) generera --pdf
+
+test: $(STAMP) lint
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check generator tests tools bench
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	$(PY) bench/bench.py
+
+clean:
+	rm -rf utdata

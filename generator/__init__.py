@@ -1,0 +1,5 @@
+"""Agreement generator: JSON agreement data merged into Word templates."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,75 @@
+"""Error types for each stage of the pipeline, and the Problem record they carry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["fel", "varning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, with where it is.
+
+    ``file`` is the path as the user gave it; ``place`` is a JSON path (``$.parter[1].typ``),
+    a line and column (``rad 3, kolumn 5``) or a template place (``brödtext, stycke 12``).
+    """
+
+    file: str
+    place: str
+    message: str
+    severity: Severity = "fel"
+
+    def __str__(self) -> str:
+        prefix = "varning: " if self.severity == "varning" else ""
+        where = f"{self.file}: {self.place}" if self.place else self.file
+        return f"{where}: {prefix}{self.message}"
+
+
+class AvtalError(Exception):
+    """Base of every error the generator raises on purpose; carries the problems found."""
+
+    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(file="", place="", message=problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class LoadError(AvtalError):
+    """Raised when an input file cannot be read or is not valid JSON (file, line, column)."""
+
+
+class ValidationError(AvtalError):
+    """Raised when agreement or threshold data breaks the JSON Schema (file, JSON path)."""
+
+
+class RuleError(AvtalError):
+    """Raised when agreement data breaks a legal rule with severity error (file, JSON path)."""
+
+
+class ThresholdError(AvtalError):
+    """Raised when a threshold is unknown, has overlapping periods or no value for a date."""
+
+
+class ComputeError(AvtalError):
+    """Raised when amounts, shares or periods cannot be computed from valid data."""
+
+
+class TemplateError(AvtalError):
+    """Raised when a template is broken: syntax, unknown variable, forbidden access (template, part, paragraph)."""
+
+
+class RenderError(AvtalError):
+    """Raised when rendering an agreement into a template fails (template, agreement file)."""
+
+
+class WriteError(AvtalError):
+    """Raised when output cannot be written, or another run holds the output folder."""
+
+
+class PdfError(AvtalError):
+    """Raised when LibreOffice is missing, dies, hangs or produces a PDF that fails its checks."""

@@ -1,0 +1,108 @@
+"""Shared fixtures: the repository's folders and small agreements built from the examples."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "indata" / "avtal"
+THRESHOLDS = ROOT / "indata" / "troskelvarden.json"
+TEMPLATES = ROOT / "mallar"
+
+
+def requires_program(name: str) -> str:
+    """Path of an outside program; skip the test when it is missing, but fail under CI=true (CI installs it)."""
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{name} saknas i CI; .ci/run ska installera det")
+        pytest.skip(f"{name} är inte installerat på den här datorn")
+    return path
+
+
+def example_paths() -> list[Path]:
+    return sorted(EXAMPLES.glob("*.json"))
+
+
+def read_example(stem: str) -> dict[str, Any]:
+    return json.loads((EXAMPLES / f"{stem}.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def write_agreement(tmp_path: Path):
+    """Write an agreement dict as a JSON file in tmp_path and return its path."""
+
+    def write(data: dict[str, Any], name: str = "avtal.json") -> Path:
+        path = tmp_path / "indata" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def family_therapy() -> dict[str, Any]:
+    """The Norrström–Fjällviken example (avtalssamverkan, PUB, cost allocation, external delegation)."""
+    return copy.deepcopy(read_example("norrstrom-fjallviken-familjebehandling"))
+
+
+@pytest.fixture
+def hospital_discharge() -> dict[str, Any]:
+    """The Region Stockholm example (per inhabitant capped by the 2020 limit, support per user, no PUB)."""
+    return copy.deepcopy(read_example("region-stockholm-vardovergangar"))
+
+
+@pytest.fixture
+def treatment_programme() -> dict[str, Any]:
+    """The regions' internet treatment programme (self-cost, PUB, current 700 000 kr limit)."""
+    return copy.deepcopy(read_example("region-internetbehandling"))
+
+
+MINIMAL: dict[str, Any] = {
+    "avtal": {
+        "id": "minsta-avtalet",
+        "typ": "avtalssamverkan",
+        "titel": "Avtal om gemensam familjerådgivning",
+        "diarienummer": "KS 2025/17",
+        "datum": "2025-05-02",
+        "syfte": "Att ge invånarna i båda kommunerna familjerådgivning.",
+    },
+    "parter": [
+        {
+            "id": "stockholm",
+            "namn": "Stockholms kommun",
+            "typ": "kommun",
+            "organisationsnummer": "212000-0142",
+            "roll": "uppdragstagare",
+            "undertecknare": {"namn": "Anna Ek", "titel": "kommunstyrelsens ordförande"},
+            "beslut": {"organ": "Kommunstyrelsen", "datum": "2025-04-02", "paragraf": "§ 12"},
+        },
+        {
+            "id": "goteborg",
+            "namn": "Göteborgs kommun",
+            "typ": "kommun",
+            "organisationsnummer": "212000-1355",
+            "roll": "uppdragsgivare",
+            "undertecknare": {"namn": "Per Lind", "titel": "kommunstyrelsens ordförande"},
+            "beslut": {"organ": "Kommunstyrelsen", "datum": "2025-04-10", "paragraf": "§ 7"},
+        },
+    ],
+    "uppgifter": [{"beskrivning": "Familjerådgivning", "utforare": "stockholm", "mottagare": ["goteborg"]}],
+    "ekonomi": {"modell": "fast_belopp", "ersattning_ar": 100000},
+    "personuppgifter": {"roll": "ingen"},
+    "avtalstid": {"start": "2025-06-01", "slut": "2027-05-31"},
+}
+
+
+@pytest.fixture
+def minimal_agreement() -> dict[str, Any]:
+    """The smallest valid agreement: two municipalities, a fixed amount, no annexes."""
+    return copy.deepcopy(MINIMAL)

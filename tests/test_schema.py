@@ -1,0 +1,111 @@
+"""Tests for the validate stage: every schema problem at once, in Swedish, with its JSON path; defaults."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, example_paths
+
+from generator.errors import ValidationError
+from generator.schema import AGREEMENT_SCHEMA, apply_defaults, load_schema, schema_fields, validate
+
+
+def test_minimal_agreement_is_valid(minimal_agreement: dict[str, Any]) -> None:
+    validate(minimal_agreement, "minsta.json")
+
+
+@pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.stem)
+def test_examples_are_valid(path: Path) -> None:
+    validate(json.loads(path.read_text(encoding="utf-8")), str(path))
+
+
+def test_every_problem_reported_at_once(minimal_agreement: dict[str, Any]) -> None:
+    del minimal_agreement["avtal"]["titel"]
+    minimal_agreement["parter"][0]["typ"] = "aktiebolag"
+    minimal_agreement["ekonomi"]["ersattning_ar"] = "100000"
+    minimal_agreement["avtal"]["uppsagnig"] = 3
+    with pytest.raises(ValidationError) as caught:
+        validate(minimal_agreement, "x.json")
+    messages = [str(p) for p in caught.value.problems]
+    assert "x.json: $.avtal.titel: obligatoriskt fält saknas" in messages
+    assert any(m.startswith('x.json: $.parter[0].typ: värdet "aktiebolag" är inte tillåtet') for m in messages)
+    assert 'x.json: $.ekonomi.ersattning_ar: ska vara heltal, inte "100000"' in messages
+    assert any(m.startswith('x.json: $.avtal.uppsagnig: okänt fält "uppsagnig"') for m in messages)
+    assert len(messages) == 4
+
+
+def test_unknown_key_suggests_the_near_one(minimal_agreement: dict[str, Any]) -> None:
+    minimal_agreement["forsakrig"] = {"text": "x"}
+    with pytest.raises(ValidationError, match=r'\$\.forsakrig: okänt fält "forsakrig"; menade du "forsakring"\?'):
+        validate(minimal_agreement, "x.json")
+
+
+def test_bad_date_and_orgnr_form(minimal_agreement: dict[str, Any]) -> None:
+    minimal_agreement["avtal"]["datum"] = "2025-13-01"
+    minimal_agreement["parter"][1]["organisationsnummer"] = "2120001355"
+    with pytest.raises(ValidationError) as caught:
+        validate(minimal_agreement, "x.json")
+    text = str(caught.value)
+    assert '$.avtal.datum: värdet "2025-13-01" ska vara ett datum ÅÅÅÅ-MM-DD' in text
+    assert '$.parter[1].organisationsnummer: värdet "2120001355" har fel form' in text
+
+
+def test_control_character_is_refused_with_path(minimal_agreement: dict[str, Any]) -> None:
+    minimal_agreement["parter"][0]["namn"] = "Stockholms\x0b kommun"
+    with pytest.raises(ValidationError, match=r"\$\.parter\[0\]\.namn: texten innehåller tecknet U\+000B"):
+        validate(minimal_agreement, "x.json")
+
+
+def test_defaults_fill_standard_content(minimal_agreement: dict[str, Any]) -> None:
+    data = apply_defaults(minimal_agreement)
+    assert "brand" in data["force_majeure"]["handelser"]
+    assert data["tvist"]["forum"] == "allmän domstol"
+    assert data["uppsagning"]["manader"] == 12
+    assert data["avtal"]["lagrum"] == "9 kap. 37 § kommunallagen (2017:725)"
+    assert data["extern_delegering"]["forekommer"] is False
+    assert "forsakring" not in data
+    assert "force_majeure" not in minimal_agreement
+
+
+def test_data_overrides_defaults(minimal_agreement: dict[str, Any]) -> None:
+    minimal_agreement["uppsagning"] = {"manader": 6}
+    data = apply_defaults(minimal_agreement)
+    assert data["uppsagning"]["manader"] == 6
+    assert data["uppsagning"]["vid_arsskifte"] is True
+
+
+def _properties(node: Any, path: str = "$"):
+    if isinstance(node, dict):
+        for key, sub in node.get("properties", {}).items():
+            yield f"{path}.{key}", sub
+            yield from _properties(sub, f"{path}.{key}")
+        for key in ("items", "additionalProperties"):
+            if isinstance(node.get(key), dict):
+                yield from _properties(node[key], f"{path}[]")
+        for key, sub in node.get("$defs", {}).items():
+            yield f"$defs.{key}", sub
+            yield from _properties(sub, f"$defs.{key}")
+
+
+@pytest.mark.parametrize("schema_file", ["avtal.schema.json", "troskelvarden.schema.json"])
+def test_every_property_has_swedish_title_and_description(schema_file: str) -> None:
+    schema = json.loads((ROOT / "schema" / schema_file).read_text(encoding="utf-8"))
+    missing = [path for path, node in _properties(schema) if not (node.get("title") and node.get("description"))]
+    assert missing == []
+
+
+def test_objects_refuse_unknown_keys() -> None:
+    schema = load_schema(AGREEMENT_SCHEMA)
+    open_objects = [
+        path for path, node in _properties(schema) if node.get("type") == "object" and node.get("additionalProperties") is not False
+    ]
+    assert open_objects == []
+
+
+def test_schema_fields_lists_nested_paths() -> None:
+    fields = schema_fields()
+    assert fields["parter[].beslut.datum"]["title"] == "Beslutsdatum"
+    assert "personuppgifter.underbitraden.lista[].land" in fields

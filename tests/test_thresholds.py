@@ -1,0 +1,66 @@
+"""Tests for dated thresholds: lookup by date, overlaps, gaps and unknown names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from conftest import THRESHOLDS
+
+from generator.errors import ThresholdError
+from generator.thresholds import load_thresholds
+
+
+def test_value_follows_the_date() -> None:
+    thresholds = load_thresholds(THRESHOLDS)
+    assert thresholds.value("direktupphandlingsgrans", dt.date(2020, 9, 1)).belopp == 615312
+    assert thresholds.value("direktupphandlingsgrans", dt.date(2022, 1, 15)).belopp == 626284
+    assert thresholds.value("direktupphandlingsgrans", dt.date(2026, 1, 15)).belopp == 700000
+    assert thresholds.value("direktupphandlingsgrans_sociala_tjanster", dt.date(2024, 3, 1)).belopp == 8109450
+
+
+def test_unknown_name_is_an_error() -> None:
+    thresholds = load_thresholds(THRESHOLDS)
+    with pytest.raises(ThresholdError, match='okänt tröskelvärde "direktgrans"'):
+        thresholds.value("direktgrans", dt.date(2024, 1, 1), "$.ekonomi.tak.troskel")
+
+
+def test_date_without_value_is_an_error() -> None:
+    thresholds = load_thresholds(THRESHOLDS)
+    with pytest.raises(ThresholdError, match="har inget värde för 2013-05-01"):
+        thresholds.value("direktupphandlingsgrans", dt.date(2013, 5, 1))
+
+
+def _write(tmp_path: Path, values: list[dict[str, object]]) -> Path:
+    path = tmp_path / "troskelvarden.json"
+    path.write_text(json.dumps({"troskelvarden": {"grans": {"benamning": "gränsen", "varden": values}}}), encoding="utf-8")
+    return path
+
+
+def test_overlapping_periods_are_refused(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        [
+            {"fran": "2020-01-01", "till": "2021-12-31", "belopp": 1, "kalla": "a"},
+            {"fran": "2021-06-01", "belopp": 2, "kalla": "b"},
+        ],
+    )
+    with pytest.raises(ThresholdError, match=r"\$\.troskelvarden\.grans\.varden\[1\]: perioden från 2021-06-01 överlappar"):
+        load_thresholds(path)
+
+
+def test_open_period_before_another_is_an_overlap(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        [{"fran": "2020-01-01", "belopp": 1, "kalla": "a"}, {"fran": "2022-01-01", "belopp": 2, "kalla": "b"}],
+    )
+    with pytest.raises(ThresholdError, match="överlappar perioden 2020-01-01 – tills vidare"):
+        load_thresholds(path)
+
+
+def test_amount_must_be_whole_kronor(tmp_path: Path) -> None:
+    path = _write(tmp_path, [{"fran": "2020-01-01", "belopp": 615312.5, "kalla": "a"}])
+    with pytest.raises(ThresholdError, match=r"\$\.troskelvarden\.grans\.varden\[0\]\.belopp: ska vara heltal"):
+        load_thresholds(path)
