@@ -1,0 +1,147 @@
+"""Tests for the compute stage: shares, amounts in Decimal, caps from dated thresholds, periods and dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from conftest import THRESHOLDS
+
+from generator.compute import add_months, build_context, earliest_end, join_names, whole_years
+from generator.errors import ComputeError
+from generator.schema import apply_defaults, validate
+from generator.thresholds import load_thresholds
+
+
+def _context(data: dict[str, Any]) -> dict[str, Any]:
+    validate(data, "x.json")
+    return build_context(apply_defaults(data), load_thresholds(THRESHOLDS), "x.json")
+
+
+@pytest.fixture
+def per_inhabitant_capped(minimal_agreement: dict[str, Any]) -> dict[str, Any]:
+    """Seed 002's model: price per inhabitant capped by the 2020 limit over 8 years, plus support per user."""
+    data = minimal_agreement
+    data["avtal"]["datum"] = "2020-09-01"
+    data["avtalstid"] = {"start": "2020-09-01", "betalning_fran": "2021-01-01"}
+    for party in data["parter"]:
+        party["beslut"]["datum"] = "2020-06-01"
+    extra = dict(data["parter"][1], id="huddinge", namn="Huddinge kommun", organisationsnummer="212000-0076")
+    data["parter"].append(extra)
+    data["parter"][1]["invanare"] = 130365
+    data["parter"][1]["anvandare"] = 1000
+    data["parter"][2]["invanare"] = 113000
+    data["parter"][2]["anvandare"] = 700
+    data["ekonomi"] = {
+        "modell": "per_invanare",
+        "fordelning": {"nyckel": "invanare"},
+        "tak": {"troskel": "direktupphandlingsgrans"},
+        "berakningsperiod_ar": 8,
+        "support": {"kostnad_ar": 3250000, "anvandare_totalt": 13000},
+    }
+    return data
+
+
+def test_price_per_inhabitant_follows_seed_002(per_inhabitant_capped: dict[str, Any]) -> None:
+    berakning = _context(per_inhabitant_capped)["berakning"]
+    fordelning = berakning["fordelning"]
+    assert berakning["troskel"]["belopp"] == 615312
+    assert fordelning["pris_per_enhet_ar"] == Decimal("0.5899")
+    largest = fordelning["rader"][0]
+    assert largest["belopp_ar"] == Decimal("76902.31")
+    assert largest["belopp_period"] == Decimal("615218.48")
+    assert largest["inom_tak"] is True
+    assert all(isinstance(r["belopp_ar"], Decimal) for r in fordelning["rader"])
+    assert fordelning["summa_underlag"] == 243365
+
+
+def test_support_per_user(per_inhabitant_capped: dict[str, Any]) -> None:
+    support = _context(per_inhabitant_capped)["berakning"]["support"]
+    assert support["pris_per_anvandare_ar"] == Decimal("250.00")
+    assert support["summa_anvandare"] == 1700
+    assert support["summa_ar"] == Decimal("425000.00")
+
+
+def test_threshold_follows_the_agreement_date(per_inhabitant_capped: dict[str, Any]) -> None:
+    per_inhabitant_capped["avtal"]["datum"] = "2023-03-01"
+    berakning = _context(per_inhabitant_capped)["berakning"]
+    assert berakning["troskel"]["belopp"] == 700000
+    assert berakning["fordelning"]["pris_per_enhet_ar"] == Decimal("0.6711")
+
+
+def test_cap_date_overrides_agreement_date(per_inhabitant_capped: dict[str, Any]) -> None:
+    per_inhabitant_capped["ekonomi"]["tak"]["datum"] = "2022-01-15"
+    assert _context(per_inhabitant_capped)["berakning"]["troskel"]["belopp"] == 626284
+
+
+def test_self_cost_split_by_inhabitants(minimal_agreement: dict[str, Any]) -> None:
+    minimal_agreement["ekonomi"] = {
+        "modell": "sjalvkostnad",
+        "kostnad_ar": 1000000,
+        "fordelning": {"nyckel": "invanare", "betalande": ["stockholm", "goteborg"]},
+    }
+    minimal_agreement["parter"][0]["invanare"] = 3000
+    minimal_agreement["parter"][1]["invanare"] = 1000
+    fordelning = _context(minimal_agreement)["berakning"]["fordelning"]
+    assert [r["andel_procent"] for r in fordelning["rader"]] == [Decimal(75), Decimal(25)]
+    assert [r["belopp_ar"] for r in fordelning["rader"]] == [Decimal("750000.00"), Decimal("250000.00")]
+    assert fordelning["period_ar"] == 2
+    assert fordelning["summa_period"] == Decimal("2000000.00")
+
+
+def test_missing_basis_and_unknown_payer_reported_together(minimal_agreement: dict[str, Any]) -> None:
+    minimal_agreement["ekonomi"] = {
+        "modell": "sjalvkostnad",
+        "kostnad_ar": 1000,
+        "fordelning": {"nyckel": "invanare", "betalande": ["goteborg", "malmo"]},
+    }
+    with pytest.raises(ComputeError) as caught:
+        _context(minimal_agreement)
+    text = str(caught.value)
+    assert '$.ekonomi.fordelning.betalande[1]: det finns ingen part med id "malmo"' in text
+    assert "$.parter[1].invanare: saknas; behövs när kostnaden fördelas efter invånare" in text
+
+
+def test_open_ended_allocation_needs_a_period(minimal_agreement: dict[str, Any]) -> None:
+    del minimal_agreement["avtalstid"]["slut"]
+    minimal_agreement["ekonomi"] = {"modell": "sjalvkostnad", "kostnad_ar": 1000, "fordelning": {"nyckel": "lika"}}
+    with pytest.raises(ComputeError, match=r"\$\.ekonomi\.berakningsperiod_ar: avtalet har inget slutdatum"):
+        _context(minimal_agreement)
+
+
+def test_unknown_threshold_name_has_path(per_inhabitant_capped: dict[str, Any]) -> None:
+    per_inhabitant_capped["ekonomi"]["tak"]["troskel"] = "direktgrans"
+    with pytest.raises(ComputeError, match=r'x\.json: \$\.ekonomi\.tak\.troskel: okänt tröskelvärde "direktgrans"'):
+        _context(per_inhabitant_capped)
+
+
+def test_annexes_are_numbered_generated_first(minimal_agreement: dict[str, Any]) -> None:
+    minimal_agreement["bilagor"] = [{"titel": "Beskrivning av verksamheten"}]
+    minimal_agreement["ekonomi"] = {"modell": "sjalvkostnad", "kostnad_ar": 1000, "fordelning": {"nyckel": "lika"}}
+    berakning = _context(minimal_agreement)["berakning"]
+    assert [(b["nummer"], b["titel"]) for b in berakning["bilagor"]] == [(1, "Kostnadsfördelning"), (2, "Beskrivning av verksamheten")]
+    assert berakning["kostnad_bilaga"] == 1
+    assert berakning["pub_bilaga"] is None
+
+
+def test_optional_sections_are_none(minimal_agreement: dict[str, Any]) -> None:
+    context = _context(minimal_agreement)
+    assert context["forsakring"] is None
+    assert context["berakning"]["rubrik"] == "Avtal om avtalssamverkan"
+    assert context["berakning"]["ersattning_period"] == Decimal(200000)
+
+
+def test_dates() -> None:
+    assert add_months(dt.date(2024, 1, 31), 1) == dt.date(2024, 2, 29)
+    assert earliest_end(dt.date(2020, 9, 1), 12, True, None) == dt.date(2021, 12, 31)
+    assert earliest_end(dt.date(2020, 9, 1), 6, False, None) == dt.date(2021, 2, 28)
+    assert earliest_end(dt.date(2020, 9, 1), 12, True, dt.date(2021, 6, 30)) == dt.date(2021, 6, 30)
+    assert whole_years(dt.date(2024, 4, 1), dt.date(2028, 3, 31)) == 4
+    assert whole_years(dt.date(2024, 4, 1), dt.date(2028, 2, 28)) is None
+
+
+def test_join_names() -> None:
+    assert join_names([]) == ""
+    assert join_names(["A", "B", "C"]) == "A, B och C"
