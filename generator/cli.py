@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from . import pipeline
 from .errors import AvtalError, Problem
+from .filters import kr
+from .impact import impact
+from .thresholds import load_thresholds
 
 FILES = click.argument("filer", nargs=-1, type=click.Path(path_type=Path))
-THRESHOLDS = click.option(
-    "--troskelvarden", type=click.Path(path_type=Path), default=pipeline.DEFAULT_TROSKELVARDEN, show_default=True, help="Filen med tröskelvärden."
-)
-INDATA = click.option("--indata", type=click.Path(path_type=Path), default=pipeline.DEFAULT_INDATA, show_default=True, help="Mappen med avtalsdata.")
+PATH = click.Path(path_type=Path)
+THRESHOLDS = click.option("--troskelvarden", type=PATH, default=pipeline.DEFAULT_TROSKELVARDEN, show_default=True, help="Filen med tröskelvärden.")
+INDATA = click.option("--indata", type=PATH, default=pipeline.DEFAULT_INDATA, show_default=True, help="Mappen med avtalsdata.")
+UTDATA = click.option("--utdata", type=PATH, default=pipeline.DEFAULT_UTDATA, show_default=True, help="Mappen som avtalen skrivs till.")
+MALLAR = click.option("--mallar", type=PATH, default=pipeline.DEFAULT_MALLAR, show_default=True, help="Mappen med Word-mallarna.")
 
 
 def _report(problems: list[Problem]) -> None:
@@ -22,7 +27,7 @@ def _report(problems: list[Problem]) -> None:
         click.echo(str(problem), err=True)
 
 
-def _fail(error: AvtalError) -> None:
+def _fail(error: AvtalError) -> NoReturn:
     _report(error.problems)
     sys.exit(1)
 
@@ -35,21 +40,31 @@ def main() -> None:
 
 @main.command()
 @FILES
-@click.option("--utdata", type=click.Path(path_type=Path), default=pipeline.DEFAULT_UTDATA, show_default=True, help="Mappen som avtalen skrivs till.")
-@click.option("--mallar", type=click.Path(path_type=Path), default=pipeline.DEFAULT_MALLAR, show_default=True, help="Mappen med Word-mallarna.")
+@UTDATA
+@MALLAR
 @INDATA
 @THRESHOLDS
-def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, troskelvarden: Path) -> None:
-    """Gör avtalen för FILER (utan FILER: alla i indata/avtal/)."""
+@click.option("--tvinga", is_flag=True, help="Gör om alla avtal även när inget har ändrats.")
+def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, troskelvarden: Path, tvinga: bool) -> None:
+    """Gör avtalen för FILER (utan FILER: alla i indata/avtal/). Bara avtal vars indata har ändrats görs om."""
     try:
-        result = pipeline.generate(list(filer) or None, utdata=utdata, indata=indata, mallar=mallar, troskelvarden=troskelvarden)
+        result = pipeline.generate(list(filer) or None, utdata=utdata, indata=indata, mallar=mallar, troskelvarden=troskelvarden, force=tvinga)
     except AvtalError as e:
         _fail(e)
     _report(result.warnings)
     for path in result.written:
         click.echo(f"skrev {path}")
-    ok = len(result.agreements) - len([a for a in result.agreements if a.file in result.failed])
-    click.echo(f"{ok} avtal klara: {len(result.written)} dokument skrivna, {len(result.unchanged)} oförändrade, {len(result.failed)} avtal med fel.")
+    for path in result.archived:
+        click.echo(f"sparade tidigare version {path}")
+    if result.report:
+        click.echo(f"ändringsrapport: {result.report}")
+    if not result.written and not result.failed:
+        click.echo(f"Inget har ändrats: {len(result.up_to_date) + len(result.agreements)} avtal är aktuella, inga filer skrevs.")
+    else:
+        click.echo(
+            f"{len(result.changes)} avtal gjordes om, {len(result.up_to_date)} var redan aktuella, {len(result.failed)} hade fel "
+            f"({len(result.written)} dokument skrivna)."
+        )
     if not result.ok:
         click.echo("Avtal med fel (inget skrevs för dem):", err=True)
         _report(result.problems)
@@ -72,3 +87,37 @@ def validera(filer: tuple[Path, ...], indata: Path, troskelvarden: Path) -> None
         click.echo(f"{len(result.failed)} av {len(result.failed) + len(result.agreements)} avtal har fel.", err=True)
         sys.exit(1)
     click.echo(f"{len(result.agreements)} avtal utan fel.")
+
+
+@main.command()
+@click.argument("troskel")
+@click.option("--belopp", type=click.IntRange(min=0), help="Pröva ett annat belopp i hela kronor för det värde som gäller på avtalets datum.")
+@INDATA
+@UTDATA
+@THRESHOLDS
+def paverkan(troskel: str, belopp: int | None, indata: Path, utdata: Path, troskelvarden: Path) -> None:
+    """Visa vilka avtal som använder tröskelvärdet TROSKEL och vad deras belopp blir. Skriver ingenting."""
+    try:
+        found = impact(troskel, pipeline.agreement_files(None, indata), load_thresholds(troskelvarden), utdata, belopp)
+    except AvtalError as e:
+        _fail(e)
+    usable = [i for i in found if not i.problems]
+    for item in found:
+        if item.problems:
+            _report(item.problems)
+            continue
+        value = item.value
+        assert value is not None
+        click.echo(f"{item.agreement_id} ({item.file}): {troskel} {kr(value.belopp)} gäller {item.day.isoformat()}")
+        if not item.issued:
+            click.echo("  inte genererat tidigare; beloppen blir:")
+            for label, new in item.amounts.items():
+                click.echo(f"  {label}: {new}")
+        elif item.changes:
+            for label, old, new in item.changes:
+                click.echo(f"  {label}: {old} → {new}")
+        else:
+            click.echo("  inga belopp ändras jämfört med senast genererade version")
+    click.echo(f"{len(usable)} avtal använder {troskel}.")
+    if len(usable) != len(found):
+        sys.exit(1)

@@ -207,7 +207,7 @@ class _Computer:
             self.fail("$.ekonomi.kostnad_ar", "ange kostnaden per år som ska fördelas")
             return None
         rows = []
-        for (index, p), amount in zip(payers, basis):
+        for (index, p), amount in zip(payers, basis, strict=False):
             share = amount / total_basis
             per_year = (amount * rate) if rate is not None else Decimal(cost) * share
             per_year = per_year.quantize(ORE, rounding=ROUND_HALF_UP)

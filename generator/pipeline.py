@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import rules
+from . import __version__, rules
 from .compute import COST_FILE, PUB_FILE, build_context
-from .errors import AvtalError, Problem, RuleError
+from .errors import AvtalError, LoadError, Problem, RuleError, ThresholdError
 from .load import load_json
+from .lock import locked
+from .manifest import Document, Entry, Manifest, file_hash, sha256
 from .render import make_environment, render_docx
+from .report import Change, amount_changes, key_amounts, sentence_changes, write_report
 from .schema import apply_defaults, validate
 from .thresholds import Thresholds, load_thresholds
 from .write import remove_stale_temporaries, write_atomic
 
 MAIN_FILE = "avtal.docx"
+TEMPLATE_FILES = (MAIN_FILE, PUB_FILE, COST_FILE)
+ARCHIVE_DIR = "tidigare"
 DEFAULT_INDATA = Path("indata/avtal")
 DEFAULT_UTDATA = Path("utdata")
 DEFAULT_MALLAR = Path("mallar")
@@ -30,18 +37,27 @@ class Prepared:
     agreement_id: str
     context: dict[str, Any]
     documents: list[str]
+    data_hash: str = ""
     warnings: list[Problem] = field(default_factory=list)
+
+    def thresholds_used(self) -> dict[str, dict[str, Any]]:
+        troskel = self.context["berakning"]["troskel"]
+        return {troskel["namn"]: dict(troskel)} if troskel else {}
 
 
 @dataclass
 class Result:
-    """What a run did: documents written, agreements that failed with their problems, and warnings."""
+    """What a run did: documents written, agreements that failed with their problems, warnings and the report."""
 
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
+    archived: list[Path] = field(default_factory=list)
     failed: dict[str, list[Problem]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     agreements: list[Prepared] = field(default_factory=list)
+    up_to_date: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    report: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -57,7 +73,7 @@ def agreement_files(files: list[Path] | None, indata: Path = DEFAULT_INDATA) -> 
     if files:
         return list(files)
     if not indata.is_dir():
-        raise AvtalError(Problem(str(indata), "", "mappen med avtalsdata finns inte"))
+        raise LoadError(Problem(str(indata), "", "mappen med avtalsdata finns inte"))
     return sorted(indata.glob("*.json"))
 
 
@@ -77,7 +93,7 @@ def prepare(path: Path, thresholds: Thresholds) -> Prepared:
         documents.append(PUB_FILE)
     if context["berakning"]["fordelning"] is not None:
         documents.append(COST_FILE)
-    return Prepared(file, data["avtal"]["id"], context, documents, found)
+    return Prepared(file, data["avtal"]["id"], context, documents, file_hash(path), found)
 
 
 def prepare_all(files: list[Path], thresholds: Thresholds, result: Result) -> list[Prepared]:
@@ -91,12 +107,14 @@ def prepare_all(files: list[Path], thresholds: Thresholds, result: Result) -> li
             result.failed[str(path)] = e.problems
             continue
         if agreement.agreement_id in seen:
-            result.failed[agreement.file] = [Problem(agreement.file, "$.avtal.id", f"id \"{agreement.agreement_id}\" används redan av {seen[agreement.agreement_id]}")]
+            result.failed[agreement.file] = [
+                Problem(agreement.file, "$.avtal.id", f"id \"{agreement.agreement_id}\" används redan av {seen[agreement.agreement_id]}")
+            ]
             continue
         seen[agreement.agreement_id] = agreement.file
         result.warnings.extend(agreement.warnings)
         prepared.append(agreement)
-    result.agreements = prepared
+    result.agreements.extend(prepared)
     return prepared
 
 
@@ -115,32 +133,139 @@ def generate(
     indata: Path = DEFAULT_INDATA,
     mallar: Path = DEFAULT_MALLAR,
     troskelvarden: Path = DEFAULT_TROSKELVARDEN,
+    force: bool = False,
+    now: dt.datetime | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Result:
-    """Generate every document of every agreement; bad agreements are reported, good ones still written.
+    """Generate the documents of every agreement whose inputs changed; report failures, keep earlier versions.
 
-    Everything is rendered in memory before the first file is written, so a failing agreement never
-    leaves a half-written document, and its earlier output stays as it was.
+    An agreement whose data, templates, threshold values and generator version match the manifest is
+    not touched. Every agreement is checked before the first file is written; a failing one never leaves
+    a half-written document, and its earlier output stays as it was.
     """
+    now = now or dt.datetime.now()
     result = Result()
-    thresholds = load_thresholds(troskelvarden)
-    prepared = prepare_all(agreement_files(files, indata), thresholds, result)
-    env = make_environment()
-    rendered: list[tuple[Path, bytes]] = []
-    for agreement in prepared:
-        try:
-            outputs = [
-                (utdata / agreement.agreement_id / name, render_docx(mallar / name, agreement.context, env, agreement.file))
-                for name in agreement.documents
-            ]
-        except AvtalError as e:
-            result.failed[agreement.file] = e.problems
-            continue
-        rendered.extend(outputs)
-    remove_stale_temporaries(utdata)
-    for path, data in rendered:
-        if path.exists() and path.read_bytes() == data:
-            result.unchanged.append(path)
-            continue
-        write_atomic(path, data)
-        result.written.append(path)
+    with locked(utdata):
+        thresholds = load_thresholds(troskelvarden)
+        templates = {name: file_hash(mallar / name) for name in TEMPLATE_FILES if (mallar / name).exists()}
+        manifest = Manifest.load(utdata)
+        remove_stale_temporaries(utdata)
+        known = manifest.by_file()
+        todo: list[Path] = []
+        for path in agreement_files(files, indata):
+            key, entry = known.get(str(path), (None, None))
+            if key and entry and not force and _up_to_date(entry, path, templates, thresholds, utdata / key):
+                result.up_to_date.append(str(path))
+                if progress:
+                    progress(1)
+            else:
+                todo.append(path)
+        prepared = prepare_all(todo, thresholds, result)
+        env = make_environment()
+        for agreement in prepared:
+            try:
+                outputs = {name: render_docx(mallar / name, agreement.context, env, agreement.file) for name in agreement.documents}
+            except AvtalError as e:
+                result.failed[agreement.file] = e.problems
+                continue
+            old = known.get(agreement.file, (agreement.agreement_id, None))[1]
+            old = manifest.entries.get(agreement.agreement_id, old)
+            change = _store(agreement, outputs, old, templates, mallar, utdata, now, result)
+            manifest.entries = {k: v for k, v in manifest.entries.items() if v.fil != agreement.file or k == agreement.agreement_id}
+            manifest.entries[agreement.agreement_id] = _entry(agreement, outputs, templates, mallar, now)
+            if change:
+                result.changes.append(change)
+            if progress:
+                progress(1)
+        manifest.save()
+        if result.changes:
+            result.report = write_report(utdata, result.changes, now)
     return result
+
+
+def _up_to_date(entry: Entry, path: Path, templates: dict[str, str], thresholds: Thresholds, folder: Path) -> bool:
+    """True when nothing the agreement's documents were made from has changed and they are on disk as written."""
+    if entry.generator != __version__ or not path.exists() or file_hash(path) != entry.data_hash:
+        return False
+    for name, recorded in entry.troskelvarden.items():
+        try:
+            current = thresholds.value(name, dt.date.fromisoformat(recorded["datum"]))
+        except ThresholdError:
+            return False
+        if (current.belopp, current.fran.isoformat(), current.till.isoformat() if current.till else None, current.kalla) != (
+            recorded["belopp"], recorded["fran"], recorded["till"], recorded["kalla"]
+        ):
+            return False
+    for name, doc in entry.dokument.items():
+        target = folder / name
+        if templates.get(name) != doc.mall_hash or not target.exists() or file_hash(target) != doc.hash:
+            return False
+    return True
+
+
+def _entry(agreement: Prepared, outputs: dict[str, bytes], templates: dict[str, str], mallar: Path, now: dt.datetime) -> Entry:
+    return Entry(
+        fil=agreement.file,
+        data_hash=agreement.data_hash,
+        generator=__version__,
+        genererad=now.date().isoformat(),
+        troskelvarden=agreement.thresholds_used(),
+        dokument={name: Document(str(mallar / name), templates[name], sha256(data)) for name, data in outputs.items()},
+        belopp=key_amounts(agreement.context),
+        varningar=[str(w) for w in agreement.warnings],
+    )
+
+
+def _reasons(agreement: Prepared, old: Entry | None, templates: dict[str, str]) -> list[str]:
+    if old is None:
+        return ["nytt avtal"]
+    reasons = []
+    if old.data_hash != agreement.data_hash:
+        reasons.append(f"avtalsdata i {agreement.file} har ändrats")
+    for name in agreement.documents:
+        if name in old.dokument and old.dokument[name].mall_hash != templates[name]:
+            reasons.append(f"mallen {name} har ändrats")
+    new_thresholds = agreement.thresholds_used()
+    for name in sorted(set(old.troskelvarden) | set(new_thresholds)):
+        before, after = old.troskelvarden.get(name), new_thresholds.get(name)
+        if before and after and before != after:
+            reasons.append(f"tröskelvärdet {name} har ändrats från {before['belopp']} till {after['belopp']} kronor"
+                           if before["belopp"] != after["belopp"] else f"uppgifterna om tröskelvärdet {name} har ändrats")
+    if old.generator != __version__:
+        reasons.append(f"generatorn har uppdaterats ({old.generator} → {__version__})")
+    return reasons or ["ett dokument saknades eller hade ändrats på disk"]
+
+
+def _store(
+    agreement: Prepared,
+    outputs: dict[str, bytes],
+    old: Entry | None,
+    templates: dict[str, str],
+    mallar: Path,
+    utdata: Path,
+    now: dt.datetime,
+    result: Result,
+) -> Change | None:
+    """Write the agreement's documents, keeping any earlier version that differs; the change to report, if any."""
+    folder = utdata / agreement.agreement_id
+    change = Change(agreement.agreement_id, agreement.file, _reasons(agreement, old, templates), new=old is None)
+    for name, data in outputs.items():
+        target = folder / name
+        previous = target.read_bytes() if target.exists() else None
+        if previous == data:
+            result.unchanged.append(target)
+            continue
+        if previous is not None:
+            stamp = old.genererad if old else now.date().isoformat()
+            archive = folder / ARCHIVE_DIR / f"{stamp}-{sha256(previous)[:8]}" / name
+            write_atomic(archive, previous)
+            result.archived.append(archive)
+            change.archived.append(archive)
+            change.sentences[name] = sentence_changes(previous, data)
+        write_atomic(target, data)
+        result.written.append(target)
+    if not change.archived and not change.new and not any(p.parent == folder for p in result.written):
+        return None
+    if old is not None:
+        change.amounts = amount_changes(old.belopp, key_amounts(agreement.context))
+    return change

@@ -6,7 +6,7 @@ import copy
 import difflib
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ _TYPE_NAMES = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(path: Path) -> dict[str, Any]:
     """Read a schema file once per process."""
     with path.open(encoding="utf-8") as f:
@@ -42,7 +42,7 @@ def load_schema(path: Path) -> dict[str, Any]:
     return schema
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(path: Path) -> Draft202012Validator:
     return Draft202012Validator(load_schema(path), format_checker=FormatChecker())
 
@@ -104,7 +104,7 @@ def _describe(error: jsonschema.ValidationError, file: str) -> list[Problem]:
         return problems
     if kind == "type":
         wanted = value if isinstance(value, list) else [value]
-        names = " eller ".join(_TYPE_NAMES.get(t, t) for t in wanted)
+        names = " eller ".join(_TYPE_NAMES.get(str(t), str(t)) for t in wanted)
         return [Problem(file, path, f"ska vara {names}, inte {_json_short(instance)}")]
     if kind == "enum":
         allowed_values = ", ".join(json.dumps(v, ensure_ascii=False) for v in value)

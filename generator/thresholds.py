@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,8 @@ class Thresholds:
         for value in self.values[name]:
             if value.covers(day):
                 return value
-        raise ThresholdError(Problem(where, place, f"tröskelvärdet \"{name}\" har inget värde för {day.isoformat()} i {self.file}; lägg till det värde som gäller den dagen"))
+        message = f"tröskelvärdet \"{name}\" har inget värde för {day.isoformat()} i {self.file}; lägg till det värde som gäller den dagen"
+        raise ThresholdError(Problem(where, place, message))
 
 
 def load_thresholds(path: Path) -> Thresholds:
@@ -62,10 +64,11 @@ def load_thresholds(path: Path) -> Thresholds:
                 problems.append(Problem(file, f"$.troskelvarden.{name}.varden[{index}]", f"perioden slutar ({till}) före den börjar ({value.fran})"))
             items.append((index, value))
         items.sort(key=lambda pair: pair[1].fran)
-        for (_, earlier), (index, later) in zip(items, items[1:]):
+        for (_, earlier), (index, later) in itertools.pairwise(items):
             if earlier.till is None or later.fran <= earlier.till:
                 end = earlier.till.isoformat() if earlier.till else "tills vidare"
-                problems.append(Problem(file, f"$.troskelvarden.{name}.varden[{index}]", f"perioden från {later.fran} överlappar perioden {earlier.fran} – {end}"))
+                message = f"perioden från {later.fran} överlappar perioden {earlier.fran} – {end}"
+                problems.append(Problem(file, f"$.troskelvarden.{name}.varden[{index}]", message))
         values[name] = [value for _, value in items]
     if problems:
         raise ThresholdError(problems)

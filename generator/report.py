@@ -1,0 +1,124 @@
+"""Change report: which agreements were regenerated, why, and which amounts and sentences differ."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docx
+
+from .filters import kr, pris
+from .write import write_atomic
+
+REPORT_DIR = "rapporter"
+LATEST = "andringsrapport.md"
+
+
+@dataclass
+class Change:
+    """What changed for one agreement in a run."""
+
+    agreement_id: str
+    file: str
+    reasons: list[str]
+    new: bool = False
+    amounts: list[tuple[str, str, str]] = field(default_factory=list)
+    sentences: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    archived: list[Path] = field(default_factory=list)
+
+
+def key_amounts(context: dict[str, Any]) -> dict[str, str]:
+    """The amounts legal staff check, labelled in Swedish and formatted, for comparing two versions."""
+    berakning = context["berakning"]
+    amounts: dict[str, str] = {}
+    if berakning["troskel"]:
+        amounts[f"Tröskelvärde ({berakning['troskel']['namn']})"] = kr(berakning["troskel"]["belopp"])
+    fordelning = berakning["fordelning"]
+    if fordelning:
+        if fordelning["pris_per_enhet_ar"] is not None:
+            amounts[f"Pris per {fordelning['enhet']} och år"] = f"{pris(fordelning['pris_per_enhet_ar'])}\u00a0kr"
+        for row in fordelning["rader"]:
+            amounts[f"{row['namn']}: per år"] = kr(row["belopp_ar"])
+            amounts[f"{row['namn']}: hela perioden"] = kr(row["belopp_period"])
+        amounts["Summa per år"] = kr(fordelning["summa_ar"])
+    if berakning["support"]:
+        amounts["Support per användare och år"] = kr(berakning["support"]["pris_per_anvandare_ar"])
+        for row in berakning["support"]["rader"]:
+            amounts[f"{row['namn']}: support per år"] = kr(row["belopp_ar"])
+    return amounts
+
+
+def amount_changes(old: dict[str, str], new: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Every labelled amount whose value differs: (label, old, new), ``–`` where one side lacks it."""
+    labels = list(dict.fromkeys([*old, *new]))
+    return [(label, old.get(label, "–"), new.get(label, "–")) for label in labels if old.get(label) != new.get(label)]
+
+
+def document_text(data: bytes) -> list[str]:
+    """The paragraphs of a .docx, table cells included, in reading order."""
+    document = docx.Document(io.BytesIO(data))
+    lines: list[str] = []
+    body = document.element.body
+    for block in body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            text = "".join(t.text or "" for t in block.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"))
+            if text.strip():
+                lines.append(text.strip())
+        elif tag == "tbl":
+            for row in block.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tr"):
+                cells = ["".join(t.text or "" for t in cell.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t")).strip()
+                         for cell in row.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tc")]
+                lines.append(" | ".join(cells))
+    return lines
+
+
+def sentence_changes(old: bytes, new: bytes) -> list[tuple[str, str]]:
+    """Paragraphs that differ between two versions of a document: (old, new), empty string where one side has none."""
+    before, after = document_text(old), document_text(new)
+    changes: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        olds, news = before[a1:a2], after[b1:b2]
+        for index in range(max(len(olds), len(news))):
+            changes.append((olds[index] if index < len(olds) else "", news[index] if index < len(news) else ""))
+    return changes
+
+
+def render_markdown(changes: list[Change], when: dt.datetime) -> str:
+    """The report as Markdown in Swedish."""
+    lines = [f"# Ändringsrapport {when:%Y-%m-%d %H:%M}", ""]
+    lines.append(f"{len(changes)} avtal gjordes om i den här körningen.")
+    for change in changes:
+        lines += ["", f"## {change.agreement_id}", "", f"Data: `{change.file}`", ""]
+        lines.append("Varför: " + "; ".join(change.reasons) + ".")
+        if change.amounts:
+            lines += ["", "| Belopp | Tidigare | Nu |", "|---|---:|---:|"]
+            lines += [f"| {label} | {old} | {new} |" for label, old, new in change.amounts]
+        for name, pairs in change.sentences.items():
+            if not pairs:
+                continue
+            lines += ["", f"### Ändrad text i {name}", ""]
+            for old, new in pairs:
+                if old:
+                    lines.append(f"- Tidigare: {old}")
+                if new:
+                    lines.append(f"  Nu: {new}" if old else f"- Nytt: {new}")
+        if change.archived:
+            lines += ["", "Tidigare versioner sparade: " + ", ".join(f"`{p}`" for p in change.archived)]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(utdata: Path, changes: list[Change], when: dt.datetime) -> Path:
+    """Write the report under ``utdata/rapporter/`` and as ``utdata/andringsrapport.md``; the dated path."""
+    text = render_markdown(changes, when).encode("utf-8")
+    path = utdata / REPORT_DIR / f"{when:%Y-%m-%d-%H%M%S}.md"
+    write_atomic(path, text)
+    write_atomic(utdata / LATEST, text)
+    return path
