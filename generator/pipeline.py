@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, rules
+from .batch import Built, Settings, build_all
 from .compute import COST_FILE, PUB_FILE, build_context
-from .errors import AvtalError, LoadError, Problem, RuleError, ThresholdError
+from .errors import AvtalError, ComputeError, LoadError, Problem, RuleError, ThresholdError
+from .filters import kr
 from .load import load_json
 from .lock import locked
 from .manifest import Document, Entry, Manifest, file_hash, sha256
-from .render import make_environment, render_docx
-from .report import Change, amount_changes, key_amounts, sentence_changes, write_report
+from .report import Change, amount_changes, sentence_changes, write_report
 from .schema import apply_defaults, validate
 from .thresholds import Thresholds, load_thresholds
 from .write import remove_stale_temporaries, write_atomic
@@ -56,6 +57,7 @@ class Result:
     warnings: list[Problem] = field(default_factory=list)
     agreements: list[Prepared] = field(default_factory=list)
     up_to_date: list[str] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     report: Path | None = None
 
@@ -83,8 +85,14 @@ def prepare(path: Path, thresholds: Thresholds) -> Prepared:
     raw = load_json(path)
     validate(raw, file)
     data = apply_defaults(raw)
-    context = build_context(data, thresholds, file)
-    found = rules.check(data, context, file)
+    try:
+        context = build_context(data, thresholds, file)
+    except ComputeError as e:
+        # The rules often say better what is wrong (an end date before the start): report both.
+        found = [p for p in rules.check(data, {}, file, thresholds) if p.severity == "fel"]
+        places = {p.place for p in found}
+        raise RuleError(found + [p for p in e.problems if p.place not in places]) from e
+    found = rules.check(data, context, file, thresholds)
     errors = [p for p in found if p.severity == "fel"]
     if errors:
         raise RuleError(errors + [p for p in found if p.severity != "fel"])
@@ -134,14 +142,16 @@ def generate(
     mallar: Path = DEFAULT_MALLAR,
     troskelvarden: Path = DEFAULT_TROSKELVARDEN,
     force: bool = False,
+    workers: int | None = None,
     now: dt.datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Result:
     """Generate the documents of every agreement whose inputs changed; report failures, keep earlier versions.
 
     An agreement whose data, templates, threshold values and generator version match the manifest is
-    not touched. Every agreement is checked before the first file is written; a failing one never leaves
-    a half-written document, and its earlier output stays as it was.
+    not opened. Each agreement is checked and rendered in memory before its first file is written, so a
+    failing one never leaves a half-written document and its earlier output stays as it was; the
+    others are still generated.
     """
     now = now or dt.datetime.now()
     result = Result()
@@ -160,24 +170,31 @@ def generate(
                     progress(1)
             else:
                 todo.append(path)
-        prepared = prepare_all(todo, thresholds, result)
-        env = make_environment()
-        for agreement in prepared:
-            try:
-                outputs = {name: render_docx(mallar / name, agreement.context, env, agreement.file) for name in agreement.documents}
-            except AvtalError as e:
-                result.failed[agreement.file] = e.problems
-                continue
-            old = known.get(agreement.file, (agreement.agreement_id, None))[1]
-            old = manifest.entries.get(agreement.agreement_id, old)
-            change = _store(agreement, outputs, old, templates, mallar, utdata, now, result)
-            manifest.entries = {k: v for k, v in manifest.entries.items() if v.fil != agreement.file or k == agreement.agreement_id}
-            manifest.entries[agreement.agreement_id] = _entry(agreement, outputs, templates, mallar, now)
-            if change:
-                result.changes.append(change)
-            if progress:
-                progress(1)
-        manifest.save()
+        pending = {str(p) for p in todo}
+        seen = {entry.fil: key for key, entry in manifest.entries.items() if entry.fil not in pending and Path(entry.fil).exists()}
+        claimed: dict[str, str] = {}
+        try:
+            for built in build_all(todo, Settings(mallar, thresholds), workers):
+                if progress:
+                    progress(1)
+                if built.problems:
+                    result.failed[built.file] = built.problems
+                    continue
+                owner = claimed.get(built.agreement_id) or next((f for f, k in seen.items() if k == built.agreement_id), None)
+                if owner and owner != built.file:
+                    result.failed[built.file] = [Problem(built.file, "$.avtal.id", f"id \"{built.agreement_id}\" används redan av {owner}")]
+                    continue
+                claimed[built.agreement_id] = built.file
+                result.warnings.extend(built.warnings)
+                result.built.append(built.file)
+                old = manifest.entries.get(built.agreement_id)
+                change = _store(built, old, templates, utdata, now, result)
+                manifest.entries = {k: v for k, v in manifest.entries.items() if v.fil != built.file}
+                manifest.entries[built.agreement_id] = _entry(built, templates, mallar, now)
+                if change:
+                    result.changes.append(change)
+        finally:
+            manifest.save()
         if result.changes:
             result.report = write_report(utdata, result.changes, now)
     return result
@@ -203,53 +220,46 @@ def _up_to_date(entry: Entry, path: Path, templates: dict[str, str], thresholds:
     return True
 
 
-def _entry(agreement: Prepared, outputs: dict[str, bytes], templates: dict[str, str], mallar: Path, now: dt.datetime) -> Entry:
+def _entry(built: Built, templates: dict[str, str], mallar: Path, now: dt.datetime) -> Entry:
     return Entry(
-        fil=agreement.file,
-        data_hash=agreement.data_hash,
+        fil=built.file,
+        data_hash=built.data_hash,
         generator=__version__,
         genererad=now.date().isoformat(),
-        troskelvarden=agreement.thresholds_used(),
-        dokument={name: Document(str(mallar / name), templates[name], sha256(data)) for name, data in outputs.items()},
-        belopp=key_amounts(agreement.context),
-        varningar=[str(w) for w in agreement.warnings],
+        troskelvarden=built.thresholds_used,
+        dokument={name: Document(str(mallar / name), templates[name], sha256(data)) for name, data in built.outputs.items()},
+        belopp=built.amounts,
+        varningar=[str(w) for w in built.warnings],
     )
 
 
-def _reasons(agreement: Prepared, old: Entry | None, templates: dict[str, str]) -> list[str]:
+def _reasons(built: Built, old: Entry | None, templates: dict[str, str]) -> list[str]:
     if old is None:
         return ["nytt avtal"]
     reasons = []
-    if old.data_hash != agreement.data_hash:
-        reasons.append(f"avtalsdata i {agreement.file} har ändrats")
-    for name in agreement.documents:
+    if old.data_hash != built.data_hash:
+        reasons.append(f"avtalsdata i {built.file} har ändrats")
+    for name in built.outputs:
         if name in old.dokument and old.dokument[name].mall_hash != templates[name]:
             reasons.append(f"mallen {name} har ändrats")
-    new_thresholds = agreement.thresholds_used()
-    for name in sorted(set(old.troskelvarden) | set(new_thresholds)):
-        before, after = old.troskelvarden.get(name), new_thresholds.get(name)
+    for name in sorted(set(old.troskelvarden) | set(built.thresholds_used)):
+        before, after = old.troskelvarden.get(name), built.thresholds_used.get(name)
         if before and after and before != after:
-            reasons.append(f"tröskelvärdet {name} har ändrats från {before['belopp']} till {after['belopp']} kronor"
-                           if before["belopp"] != after["belopp"] else f"uppgifterna om tröskelvärdet {name} har ändrats")
+            if before["belopp"] != after["belopp"]:
+                reasons.append(f"tröskelvärdet {name} har ändrats från {kr(before['belopp'])} till {kr(after['belopp'])}")
+            else:
+                reasons.append(f"uppgifterna om tröskelvärdet {name} har ändrats")
     if old.generator != __version__:
         reasons.append(f"generatorn har uppdaterats ({old.generator} → {__version__})")
     return reasons or ["ett dokument saknades eller hade ändrats på disk"]
 
 
-def _store(
-    agreement: Prepared,
-    outputs: dict[str, bytes],
-    old: Entry | None,
-    templates: dict[str, str],
-    mallar: Path,
-    utdata: Path,
-    now: dt.datetime,
-    result: Result,
-) -> Change | None:
+def _store(built: Built, old: Entry | None, templates: dict[str, str], utdata: Path, now: dt.datetime, result: Result) -> Change | None:
     """Write the agreement's documents, keeping any earlier version that differs; the change to report, if any."""
-    folder = utdata / agreement.agreement_id
-    change = Change(agreement.agreement_id, agreement.file, _reasons(agreement, old, templates), new=old is None)
-    for name, data in outputs.items():
+    folder = utdata / built.agreement_id
+    change = Change(built.agreement_id, built.file, _reasons(built, old, templates), new=old is None)
+    wrote = False
+    for name, data in built.outputs.items():
         target = folder / name
         previous = target.read_bytes() if target.exists() else None
         if previous == data:
@@ -264,8 +274,9 @@ def _store(
             change.sentences[name] = sentence_changes(previous, data)
         write_atomic(target, data)
         result.written.append(target)
-    if not change.archived and not change.new and not any(p.parent == folder for p in result.written):
+        wrote = True
+    if not wrote:
         return None
     if old is not None:
-        change.amounts = amount_changes(old.belopp, key_amounts(agreement.context))
+        change.amounts = amount_changes(old.belopp, built.amounts)
     return change

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
@@ -12,6 +13,7 @@ import jinja2
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree
 
 from .errors import Problem, RenderError
 from .filters import FILTERS
@@ -44,8 +46,8 @@ def part_label(partname: str) -> str:
     return base
 
 
-def render_docx(template: Path, context: dict[str, Any], env: SandboxedEnvironment, data_file: str = "") -> bytes:
-    """Render ``template`` with ``context``; the finished .docx as normalised bytes, or RenderError naming the place."""
+def render_docx_plain(template: Path, context: dict[str, Any], env: SandboxedEnvironment, data_file: str = "") -> bytes:
+    """Render with plain docxtpl (a new DocxTemplate per document); the baseline the compiled path must equal."""
     doc = DocxTemplate(str(template))
     try:
         doc.render(context, jinja_env=env, autoescape=True)
@@ -55,6 +57,109 @@ def render_docx(template: Path, context: dict[str, Any], env: SandboxedEnvironme
     buffer = io.BytesIO()
     doc.save(buffer)
     return normalise_zip(buffer.getvalue())
+
+
+class CompiledTemplate:
+    """A template prepared once: docxtpl's patched XML compiled by Jinja, the parts that never change kept as bytes.
+
+    Rendering then costs one Jinja render per templated part and one zip write, the same output as
+    plain docxtpl without re-parsing and re-compiling the document for every agreement.
+    """
+
+    def __init__(self, path: Path, env: SandboxedEnvironment) -> None:
+        self.path = path
+        self.source = path.read_bytes()
+        self.digest = hashlib.sha256(self.source).hexdigest()
+        self.env = env
+        doc = DocxTemplate(io.BytesIO(self.source))
+        doc.init_docx()
+        self._helper = doc
+        self.parts: dict[str, jinja2.Template] = {}
+        self.document_xml = b""
+        package = zipfile.ZipFile(io.BytesIO(self.source))
+        self.members = [(info.filename, package.read(info.filename)) for info in package.infolist()]
+        self.fallback = any("{" in (getattr(doc.core_properties, name) or "") for name in _CORE_PROPERTIES)
+        body = doc.patch_xml(doc.get_xml())
+        self._compile("/word/document.xml", body)
+        self.document_xml = dict(self.members)["word/document.xml"]
+        for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
+            for _, part in doc.get_headers_footers(uri):
+                self._compile(str(part.partname), doc.patch_xml(doc.get_part_xml(part)))
+        for part in doc.docx.part.package.parts:
+            if part.content_type == _FOOTNOTES:
+                blob = part.blob.decode("utf-8") if isinstance(part.blob, bytes) else part.blob
+                self._compile(str(part.partname), doc.patch_xml(blob))
+
+    def _compile(self, partname: str, xml: str) -> None:
+        try:
+            self.parts[partname] = self.env.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", xml))
+        except jinja2.TemplateError as e:
+            raise RenderError(Problem(str(self.path), _place(partname, e), _message(e, ""))) from e
+
+    def render(self, context: dict[str, Any], data_file: str = "") -> bytes:
+        """The finished .docx for ``context`` as normalised bytes; RenderError naming template, part and place."""
+        if self.fallback:
+            return render_docx_plain(self.path, context, self.env, data_file)
+        rendered: dict[str, bytes] = {}
+        for partname, template in self.parts.items():
+            try:
+                xml = template.render(context)
+            except jinja2.TemplateError as e:
+                raise RenderError(Problem(str(self.path), _place(partname, e), _message(e, data_file))) from e
+            rendered[partname.lstrip("/")] = self._finish(partname, xml)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+            for name, data in self.members:
+                info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o600 << 16
+                target.writestr(info, rendered.get(name, data))
+        return out.getvalue()
+
+    def _finish(self, partname: str, xml: str) -> bytes:
+        """docxtpl's post-processing of one rendered part, as its ``render`` does it."""
+        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        xml = self._helper.resolve_listing(xml)
+        if partname == "/word/document.xml":
+            body = self._helper.fix_tables(xml)
+            self._helper.docx_ids_index = 1000
+            self._helper.fix_docpr_ids(body)
+            root = etree.fromstring(self.document_xml)
+            old_body = root.find(f"{{{_W}}}body")
+            root.replace(old_body, body)
+            return etree.tostring(root, encoding="UTF-8", standalone=True)
+        if partname.startswith("/word/header") or partname.startswith("/word/footer"):
+            return etree.tostring(etree.fromstring(xml.encode("utf-8")), encoding="UTF-8", standalone=True)
+        return xml.encode("utf-8")
+
+
+_CORE_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+class Renderer:
+    """Renders agreements, compiling each template once and again only when its file changes."""
+
+    def __init__(self, env: SandboxedEnvironment | None = None) -> None:
+        self.env = env or make_environment()
+        self._cache: dict[Path, CompiledTemplate] = {}
+
+    def template(self, path: Path) -> CompiledTemplate:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        cached = self._cache.get(path)
+        if cached is None or cached.digest != digest:
+            cached = self._cache[path] = CompiledTemplate(path, self.env)
+        return cached
+
+    def render(self, path: Path, context: dict[str, Any], data_file: str = "") -> bytes:
+        return self.template(path).render(context, data_file)
+
+
+def render_docx(template: Path, context: dict[str, Any], env: SandboxedEnvironment, data_file: str = "") -> bytes:
+    """Render one template once (compiled for this call); use a Renderer to reuse the compiled template."""
+    return CompiledTemplate(template, env).render(context, data_file)
 
 
 def _place(partname: str, error: jinja2.TemplateError) -> str:

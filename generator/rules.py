@@ -7,18 +7,15 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from .compute import add_months
 from .errors import AvtalError, Problem, Severity
 from .filters import kr, procent
-from .thresholds import Thresholds, load_thresholds
+from .thresholds import Thresholds
 
 # The general direct-procurement limit, looked up when the agreement names no cap (``ekonomi.tak``).
 GENERAL_LIMIT = "direktupphandlingsgrans"
-DEFAULT_THRESHOLDS_FILE = Path(__file__).resolve().parent.parent / "indata" / "troskelvarden.json"
 
 PARTY_TYPES = ("kommun", "region", "kommunalforbund")
 TYPE_NAMES = {"kommun": "en kommun", "region": "en region", "kommunalforbund": "ett kommunalförbund"}
@@ -54,6 +51,7 @@ class Agreement:
 
     data: dict[str, Any]
     context: dict[str, Any]
+    thresholds: Thresholds | None = None
 
     @property
     def parties(self) -> list[dict[str, Any]]:
@@ -114,9 +112,13 @@ def rule(rule_id: str, severity: Severity = "fel") -> Callable[[RuleFunction], R
     return register
 
 
-def check(data: dict[str, Any], context: dict[str, Any], file: str) -> list[Problem]:
-    """Every rule's findings for one schema-valid agreement (defaults applied), in rule order."""
-    agreement = Agreement(data, context)
+def check(data: dict[str, Any], context: dict[str, Any], file: str, thresholds: Thresholds | None = None) -> list[Problem]:
+    """Every rule's findings for one schema-valid agreement (defaults applied), in rule order.
+
+    ``context`` may be empty when computing it failed: rules that need computed amounts then find nothing.
+    ``thresholds`` lets agreements without a cap be checked against the general direct-procurement limit.
+    """
+    agreement = Agreement(data, context, thresholds)
     return [Problem(file, place, message, r.severity) for r in RULES for place, message in r.check(agreement)]
 
 
@@ -167,15 +169,6 @@ def _blank(value: Any) -> bool:
 
 def _name_key(name: str) -> str:
     return " ".join(str(name).split()).casefold()
-
-
-@lru_cache(maxsize=1)
-def _default_thresholds() -> Thresholds | None:
-    """The repository's thresholds file, for agreements without a cap; None when it cannot be read."""
-    try:
-        return load_thresholds(DEFAULT_THRESHOLDS_FILE)
-    except (AvtalError, OSError):
-        return None
 
 
 # --- parties ---------------------------------------------------------------------------------------
@@ -525,7 +518,7 @@ def procurement_limit_without_cap(a: Agreement) -> Iterator[Finding]:
     """
     if _limit(a) is not None or "undantag" in a.data["ekonomi"]:
         return
-    thresholds = _default_thresholds()
+    thresholds = a.thresholds
     day = _date(a.data["avtal"]["datum"])
     if thresholds is None or day is None:
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -113,7 +114,7 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def test_batch_writes_a_checked_pdf_beside_every_docx(tmp_path: Path, private_temp: Path) -> None:
+def test_batch_writes_a_checked_pdf_beside_every_docx(tmp_path: Path, private_temp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     requires_office()
     out = tmp_path / "utdata"
     # Several agreements share the file name avtal.docx, as the pipeline writes them.
@@ -122,20 +123,28 @@ def test_batch_writes_a_checked_pdf_beside_every_docx(tmp_path: Path, private_te
     docx_files = [make_docx(path, parties) for path, parties in wanted]
     must_contain = {path: list(parties) for path, parties in wanted}
 
+    calls = tmp_path / "calls"
+    real = pdf.find_soffice()
+    count = 'n=0; for a in "$@"; do case "$a" in *.docx) n=$((n+1));; esac; done'
+    counting = fake_office(tmp_path, f'{count}\n[ "$1" = --version ] || echo $n >> "{calls}"\nexec "{real}" "$@"')
+    monkeypatch.setattr(pdf, "find_soffice", lambda: counting)
+
     made = pdf.convert(docx_files, chunk=4, timeout=180, must_contain=must_contain)
 
+    assert calls.read_text().split() == ["4", "2"]  # one office per chunk, each given all of its files
+
     assert made == [path.with_suffix(".pdf") for path in docx_files]
-    for path, wanted in must_contain.items():
+    for path, names in must_contain.items():
         target = path.with_suffix(".pdf")
         assert pages(target) == 2
         content = text(target)
-        for party in wanted:
+        for party in names:
             assert party in content
         assert "125 000 kronor" in content
         assert "{{" not in content and "{%" not in content
         assert "Sida 1 av 2" in text(target, 1)  # fields are updated, not the stale cached "9"
         assert "Sida 2 av 2" in text(target, 2)
-        assert pdf.check_pdf(target, wanted) == []
+        assert pdf.check_pdf(target, names) == []
     leftovers = sorted(p.name for p in out.rglob("*") if p.is_file() and p.suffix not in (".docx", ".pdf"))
     assert leftovers == []  # no temporary or lock files beside the documents
     assert list(private_temp.iterdir()) == []  # work folder and office profiles are removed
@@ -257,3 +266,30 @@ def test_office_that_dies_once_is_restarted(tmp_path: Path, monkeypatch: pytest.
 
     assert marker.exists()
     assert [pages(path) for path in made] == [2, 2]
+
+
+def test_ctrl_c_stops_the_office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_temp: Path) -> None:
+    requires_program("pdfinfo")
+    requires_program("pdftotext")
+    pids = tmp_path / "pids"
+    body = f'[ "$1" = --version ] && {{ echo "LibreOffice 7.4.7.2"; exit 0; }}\nsleep 600 &\necho $$ $! >> "{pids}"\nwait'
+    script = fake_office(tmp_path, body)
+    monkeypatch.setattr(pdf, "find_soffice", lambda: script)
+    docx = make_docx(tmp_path / "avtal.docx", PARTIES[0])
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 1.0)
+        with pytest.raises(KeyboardInterrupt):
+            pdf.convert([docx], timeout=60)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+    started = [int(pid) for pid in pids.read_text().split()]
+    assert len(started) == 2
+    assert not any(alive(pid) for pid in started)
+    assert list(private_temp.iterdir()) == []

@@ -1,0 +1,186 @@
+"""Benchmark: plain docxtpl against the compiled pipeline, batch throughput, no-op regeneration, memory, PDF."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import io
+import json
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generator import pdf  # noqa: E402
+from generator.batch import default_workers  # noqa: E402
+from generator.pipeline import DEFAULT_MALLAR, generate, prepare  # noqa: E402
+from generator.render import Renderer, make_environment, render_docx_plain  # noqa: E402
+from generator.thresholds import load_thresholds  # noqa: E402
+
+EXAMPLES = ROOT / "indata" / "avtal"
+THRESHOLDS = ROOT / "indata" / "troskelvarden.json"
+MALLAR = ROOT / DEFAULT_MALLAR
+
+
+def make_batch(folder: Path, count: int) -> list[Path]:
+    """``count`` agreements varied from the examples: other ids, titles, inhabitants and amounts."""
+    examples = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(EXAMPLES.glob("*.json"))]
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n in range(count):
+        data = copy.deepcopy(examples[n % len(examples)])
+        data["avtal"]["id"] = f"{data['avtal']['id'][:60]}-{n:05d}"
+        data["avtal"]["titel"] += f" (nr {n})"
+        data["avtal"]["diarienummer"] += f"-{n}"
+        factor = 0.8 + (n % 7) / 20
+        for party in data["parter"]:
+            for key in ("invanare", "anvandare"):
+                if key in party:
+                    party[key] = max(1, int(party[key] * factor))
+        if "kostnad_ar" in data["ekonomi"]:
+            data["ekonomi"]["kostnad_ar"] = int(data["ekonomi"]["kostnad_ar"] * factor)
+        path = folder / f"avtal-{n:05d}.json"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def per_document_ms(jobs: list[tuple[Path, dict[str, Any]]], render: Any) -> float:
+    start = time.perf_counter()
+    for template, context in jobs:
+        render(template, context)
+    return (time.perf_counter() - start) * 1000 / len(jobs)
+
+
+def zip_floor_ms(jobs: list[tuple[Path, dict[str, Any]]]) -> float:
+    """Read each template package and write it again, unchanged: the least any renderer must do."""
+    start = time.perf_counter()
+    for template, _ in jobs:
+        source = zipfile.ZipFile(io.BytesIO(template.read_bytes()))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():
+                target.writestr(info, source.read(info.filename))
+    return (time.perf_counter() - start) * 1000 / len(jobs)
+
+
+def pdf_figures(docs: list[Path], work: Path) -> dict[str, float]:
+    """Batch PDF time per document against one soffice call per document."""
+    soffice = pdf.find_soffice()
+    if soffice is None:
+        return {}
+    single = docs[:3]
+    start = time.perf_counter()
+    for doc in single:
+        profile = tempfile.mkdtemp(prefix="lo-bench-")
+        subprocess.run(
+            [soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{profile}", "--convert-to", "pdf", "--outdir", str(work / "single"), str(doc)],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        shutil.rmtree(profile, ignore_errors=True)
+    single_ms = (time.perf_counter() - start) * 1000 / len(single)
+    batch_dir = work / "pdfbatch"
+    batch_dir.mkdir()
+    copies = []
+    for doc in docs:
+        target = batch_dir / f"{doc.parent.name}-{doc.name}"
+        shutil.copy(doc, target)
+        copies.append(target)
+    start = time.perf_counter()
+    pdf.convert(copies)
+    batch_ms = (time.perf_counter() - start) * 1000 / len(copies)
+    return {"ms_per_doc_pdf_batch": round(batch_ms, 1), "ms_per_doc_pdf_single": round(single_ms, 1), "pdf_docs": len(copies)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--antal", type=int, default=1000, help="agreements in the batch")
+    parser.add_argument("--prov", type=int, default=60, help="documents timed per single-core measurement")
+    parser.add_argument("--pdf", type=int, default=12, help="documents in the PDF measurement (0: skip)")
+    parser.add_argument("--utdata", type=Path, default=ROOT / "utdata")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="avtal-bench-") as temp:
+        work = Path(temp)
+        paths = make_batch(work / "indata", args.antal)
+        thresholds = load_thresholds(THRESHOLDS)
+        jobs: list[tuple[Path, dict[str, Any]]] = []
+        for path in paths:
+            agreement = prepare(path, thresholds)
+            jobs.extend((MALLAR / name, agreement.context) for name in agreement.documents)
+            if len(jobs) >= args.prov:
+                break
+        jobs = jobs[: args.prov]
+        env = make_environment()
+        renderer = Renderer(env)
+        for template, context in jobs[:3]:  # warm both paths: imports, caches, the compiled templates
+            render_docx_plain(template, context, env)
+            renderer.render(template, context)
+        docxtpl_ms = per_document_ms(jobs, lambda t, c: render_docx_plain(t, c, env))
+        pipeline_ms = per_document_ms(jobs, renderer.render)
+        floor_ms = zip_floor_ms(jobs)
+
+        utdata = work / "utdata"
+        workers = default_workers()
+        start = time.perf_counter()
+        result = generate(paths, utdata=utdata, mallar=MALLAR, troskelvarden=THRESHOLDS, workers=workers)
+        batch_s = time.perf_counter() - start
+        documents = len(result.written)
+        start = time.perf_counter()
+        again = generate(paths, utdata=utdata, mallar=MALLAR, troskelvarden=THRESHOLDS, workers=workers)
+        noop_s = time.perf_counter() - start
+        assert not again.written, "no-op run wrote files"
+        figures: dict[str, Any] = {
+            "docs": documents,
+            "agreements": len(paths),
+            "ms_per_doc_docxtpl": round(docxtpl_ms, 2),
+            "ms_per_doc_pipeline": round(pipeline_ms, 2),
+            "ms_per_doc_zip_floor": round(floor_ms, 2),
+            "speedup_vs_docxtpl": round(docxtpl_ms / pipeline_ms, 1),
+            "ratio_to_zip_floor": round(pipeline_ms / floor_ms, 2),
+            "docs_per_s_batch": round(documents / batch_s, 1),
+            "batch_s": round(batch_s, 2),
+            "workers": workers,
+            "noop_regeneration_s": round(noop_s, 3),
+            "peak_rss_mb": round(
+                max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1
+            ),
+            "machine": f"{platform.machine()}, {workers} kärnor, Python {platform.python_version()}",
+        }
+        if args.pdf:
+            docs = sorted(utdata.glob("*/avtal.docx"))[: args.pdf]
+            figures.update(pdf_figures(docs, work))
+
+    args.utdata.mkdir(parents=True, exist_ok=True)
+    (args.utdata / "bench.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    labels = {
+        "ms_per_doc_docxtpl": "docxtpl, ny mall per dokument (ms/dokument)",
+        "ms_per_doc_pipeline": "pipelinen, en kärna (ms/dokument)",
+        "ms_per_doc_zip_floor": "golv: packa upp och packa om mallen (ms/dokument)",
+        "speedup_vs_docxtpl": "pipelinen jämfört med docxtpl (gånger snabbare)",
+        "ratio_to_zip_floor": "pipelinen jämfört med golvet (gånger golvet)",
+        "docs_per_s_batch": f"batch på alla kärnor (dokument/s, {figures['docs']} dokument)",
+        "noop_regeneration_s": f"ingenting ändrat, {len(paths)} avtal (s)",
+        "peak_rss_mb": "högsta minnesanvändning (MB)",
+        "ms_per_doc_pdf_batch": "PDF, en LibreOffice för hela batchen (ms/dokument)",
+        "ms_per_doc_pdf_single": "PDF, en soffice per dokument (ms/dokument)",
+    }
+    for key, label in labels.items():
+        if key in figures:
+            print(f"{label:<62} {figures[key]:>10}")
+    print(f"skrev {args.utdata / 'bench.json'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Batch stage: check and render many agreements across all cores, each template compiled once per worker."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import AvtalError, Problem
+from .render import Renderer
+from .report import key_amounts
+from .thresholds import Thresholds
+
+# Below this many agreements a pool costs more to start than it saves.
+POOL_THRESHOLD = 8
+
+
+@dataclass
+class Built:
+    """One agreement checked and rendered in memory (``problems`` set instead when it failed)."""
+
+    file: str
+    agreement_id: str = ""
+    data_hash: str = ""
+    outputs: dict[str, bytes] = field(default_factory=dict)
+    amounts: dict[str, str] = field(default_factory=dict)
+    thresholds_used: dict[str, dict[str, object]] = field(default_factory=dict)
+    party_names: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every worker needs to build an agreement."""
+
+    mallar: Path
+    thresholds: Thresholds
+
+
+_worker: tuple[Settings, Renderer] | None = None
+
+
+def _init(settings: Settings) -> None:
+    global _worker
+    _worker = (settings, Renderer())
+
+
+def build(path: Path, settings: Settings, renderer: Renderer) -> Built:
+    """Prepare one agreement and render each of its documents; failures come back as problems, never raised."""
+    from .pipeline import prepare
+
+    try:
+        agreement = prepare(path, settings.thresholds)
+        outputs = {name: renderer.render(settings.mallar / name, agreement.context, agreement.file) for name in agreement.documents}
+    except AvtalError as e:
+        return Built(str(path), problems=e.problems)
+    return Built(
+        file=agreement.file,
+        agreement_id=agreement.agreement_id,
+        data_hash=agreement.data_hash,
+        outputs=outputs,
+        amounts=key_amounts(agreement.context),
+        thresholds_used=agreement.thresholds_used(),
+        party_names=[p["namn"] for p in agreement.context["parter"]],
+        warnings=agreement.warnings,
+    )
+
+
+def _build_in_worker(path: Path) -> Built:
+    assert _worker is not None, "worker not initialised"
+    settings, renderer = _worker
+    return build(path, settings, renderer)
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def build_all(paths: list[Path], settings: Settings, workers: int | None = None) -> Iterator[Built]:
+    """Build every agreement, in order, streaming results; a process pool when the batch is large enough."""
+    workers = workers or default_workers()
+    if workers <= 1 or len(paths) < POOL_THRESHOLD:
+        renderer = Renderer()
+        for path in paths:
+            yield build(path, settings, renderer)
+        return
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init, initargs=(settings,)) as pool:
+        yield from pool.map(_build_in_worker, paths, chunksize=max(1, min(16, len(paths) // (workers * 4))))
