@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import unicodedata
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,10 +114,11 @@ def convert(
             part = sources[start : start + chunk]
             outputs, chunk_failures = _convert_chunk(soffice, part, work / f"del-{number}", export_filter, timeout)
             failures.extend(chunk_failures)
-            for docx, made in zip(part, outputs, strict=True):
-                if made is None:
-                    continue
-                issues = check_pdf(made, wanted.get(_key(docx), []))
+            done = [(docx, made) for docx, made in zip(part, outputs, strict=True) if made is not None]
+            # The checks run side by side: pdftotext takes a noticeable moment on a PDF/A.
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+                checks = list(pool.map(lambda job: check_pdf(job[1], wanted.get(_key(job[0]), [])), done))
+            for (docx, made), issues in zip(done, checks, strict=True):
                 if issues:
                     failures.extend(Problem(str(docx), "", f"{issue}; PDF-filen sparades inte") for issue in issues)
                 else:

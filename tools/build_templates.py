@@ -54,6 +54,7 @@ TEXT_WIDTH_TWIPS = 9072  # 160 mm
 HEADING_INDENT_TWIPS = 794  # 14 mm: room for "12.10" before the heading text
 
 RIGHT = WD_ALIGN_PARAGRAPH.RIGHT
+STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 
 # Custom paragraph styles (name -> based on). Names are Swedish because template authors see them in Word.
 STYLE_ANNEX_HEADING = "Bilagerubrik"
@@ -123,8 +124,7 @@ def _heading_levels() -> str:
         f'<w:lvlText w:val="%1.%2"/><w:lvlJc w:val="left"/>{ind}</w:lvl>',
     ]
     levels += [
-        f'<w:lvl w:ilvl="{n}"><w:start w:val="1"/><w:numFmt w:val="none"/><w:lvlText w:val=""/><w:lvlJc w:val="left"/>{ind}</w:lvl>'
-        for n in range(2, 9)
+        f'<w:lvl w:ilvl="{n}"><w:start w:val="1"/><w:numFmt w:val="none"/><w:lvlText w:val=""/><w:lvlJc w:val="left"/>{ind}</w:lvl>' for n in range(2, 9)
     ]
     return "".join(levels)
 
@@ -177,7 +177,7 @@ def _paragraph_styles(ids: NumberingIds) -> dict[str, tuple[str, str]]:
         ),
         "Title": (
             '<w:keepNext/><w:spacing w:before="0" w:after="120" w:line="240" w:lineRule="auto"/>',
-            f"{heading_font}<w:b/><w:bCs/>{colour}<w:kern w:val="28"/>{_size(40)}",
+            f'{heading_font}<w:b/><w:bCs/>{colour}<w:kern w:val="28"/>{_size(40)}',
         ),
         "Subtitle": (
             '<w:keepNext/><w:spacing w:before="0" w:after="240" w:line="252" w:lineRule="auto"/>',
@@ -199,7 +199,7 @@ def _paragraph_styles(ids: NumberingIds) -> dict[str, tuple[str, str]]:
         ),
         "Header": (
             '<w:pBdr><w:bottom w:val="single" w:sz="4" w:space="4" w:color="A6A6A6"/></w:pBdr>'
-            f'<w:tabs><w:tab w:val="clear" w:pos="4680"/><w:tab w:val="clear" w:pos="9360"/><w:tab w:val="right" w:pos="{TEXT_WIDTH_TWIPS}"/></w:tabs>'
+            f'<w:tabs><w:tab w:val="right" w:pos="{TEXT_WIDTH_TWIPS}"/></w:tabs>'
             '<w:spacing w:after="0" w:line="240" w:lineRule="auto"/>',
             f"{heading_font}{muted}{_size(17)}",
         ),
@@ -262,21 +262,21 @@ def set_up_styles(doc: DocxDocument, ids: NumberingIds) -> None:
 def set_swedish_settings(doc: DocxDocument) -> None:
     """Swedish theme language, decimal comma and list separator in settings.xml."""
     settings = doc.settings.element
-    for tag, attrs in (("w:themeFontLang", {"val": LANGUAGE}), ("w:decimalSymbol", {"val": ","}), ("w:listSeparator", {"val": ";"})):
-        for old in settings.findall(qn(tag)):
-            old_attrs = {qn(f"w:{k}"): v for k, v in attrs.items()}
-            for key in list(old.attrib):
-                del old.attrib[key]
-            for key, value in old_attrs.items():
-                old.set(key, value)
+    for tag, value in (("w:themeFontLang", LANGUAGE), ("w:decimalSymbol", ","), ("w:listSeparator", ";")):
+        for element in settings.findall(qn(tag)):
+            element.attrib.clear()
+            element.set(qn("w:val"), value)
 
 
-def drop_thumbnail(doc: DocxDocument) -> None:
-    """Remove python-docx's stock preview picture, which shows a page that is not ours."""
-    rels = doc.part.package.rels
-    for key, rel in list(rels.items()):
-        if rel.reltype == RT.THUMBNAIL:
-            del rels[key]
+def drop_stock_parts(doc: DocxDocument) -> None:
+    """Remove parts of python-docx's default template that would contradict ours.
+
+    The thumbnail shows a page that is not ours, and stylesWithEffects.xml is a stale copy of the default styles.
+    """
+    for rels, reltype in ((doc.part.package.rels, RT.THUMBNAIL), (doc.part.rels, STYLES_WITH_EFFECTS)):
+        for key, rel in list(rels.items()):
+            if rel.reltype == reltype:
+                del rels[key]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -326,7 +326,7 @@ def set_up_header_footer(doc: DocxDocument, header_lines: Sequence[str]) -> None
 def new_document(title: str, header_lines: Sequence[str]) -> DocxDocument:
     """An empty A4 document with Swedish styles, numbering, header and footer."""
     doc = Document()
-    drop_thumbnail(doc)
+    drop_stock_parts(doc)
     ids = add_numbering(doc)
     set_up_styles(doc, ids)
     set_swedish_settings(doc)
@@ -473,7 +473,8 @@ def _tag_row(table: Table, tag: str) -> None:
 def _set_widths(table: Table, widths_mm: Sequence[float]) -> None:
     table.autofit = False
     tbl_pr = table._tbl.tblPr
-    _replace_child(tbl_pr, _xml("w:tblW", w=str(round(sum(widths_mm) * 56.7)), type="dxa"), before=("w:jc", "w:tblInd", "w:tblBorders", "w:tblLayout", "w:tblLook"))
+    width = _xml("w:tblW", w=str(round(sum(widths_mm) * 56.7)), type="dxa")
+    _replace_child(tbl_pr, width, before=("w:jc", "w:tblInd", "w:tblBorders", "w:tblLayout", "w:tblLook"))
     _replace_child(tbl_pr, _xml("w:tblLayout", type="fixed"), before=("w:tblCellMar", "w:tblLook"))
     for column, width in zip(table.columns, widths_mm, strict=True):
         column.width = Mm(width)
@@ -564,7 +565,7 @@ def avtal_parter(w: Writer) -> None:
     w.p("Avtalet ingås mellan följande parter.")
     w.table(
         TableSpec(
-            widths_mm=(42, 25, 28, 41, 24),
+            widths_mm=(33, 29, 40, 30, 28),
             header=("Part", "Typ", "Organisationsnummer", "Postadress", "Roll"),
             loop="p in parter",
             row=("{{ p.namn }}", PARTY_TYPE, "{{ p.organisationsnummer|orgnr }}", PARTY_ADDRESS, "{{ p.roll }}"),
@@ -618,7 +619,8 @@ def avtal_lagstod(w: Writer) -> None:
         "Samverkan sker enbart mellan upphandlande myndigheter, gäller offentliga tjänster som parterna ska tillhandahålla för att nå "
         "gemensamma mål och styrs endast av hänsyn till allmänintresset. Parterna utför mindre än 20 procent av den verksamhet som "
         "berörs av samverkan på den öppna marknaden"
-        "{% if ekonomi.undantag.andel_oppen_marknad_procent is defined %} (andelen uppgår till {{ ekonomi.undantag.andel_oppen_marknad_procent|procent }}){% endif %}"
+        "{% if ekonomi.undantag.andel_oppen_marknad_procent is defined %}"
+        " (andelen uppgår till {{ ekonomi.undantag.andel_oppen_marknad_procent|procent }}){% endif %}"
         ", och ersättningen mellan parterna täcker endast kostnaderna."
     )
     w.tag("{%p else %}")
@@ -638,7 +640,7 @@ def avtal_uppdraget(w: Writer) -> None:
     w.p("Uppdragstagaren åtar sig att utföra de uppgifter som anges i tabellen.")
     w.table(
         TableSpec(
-            widths_mm=(10, 66, 28, 28, 28),
+            widths_mm=(9, 62, 26, 26, 37),
             header=("Nr", "Uppgift", "Utförs av", "Utförs åt", "Omfattning"),
             loop="u in berakning.uppgifter",
             row=(
@@ -659,7 +661,9 @@ def avtal_uppdraget(w: Writer) -> None:
 
 
 def avtal_delegering(w: Writer) -> None:
-    namnd = "{% if extern_delegering.delegerande_namnd is defined %}{{ extern_delegering.delegerande_namnd }}{% else %}Uppdragsgivarens ansvariga nämnd{% endif %}"
+    namnd = (
+        "{% if extern_delegering.delegerande_namnd is defined %}{{ extern_delegering.delegerande_namnd }}{% else %}Uppdragsgivarens ansvariga nämnd{% endif %}"
+    )
     mottagare = "{% if berakning.delegering_mottagare %}{{ berakning.delegering_mottagare.namn }}{% else %}uppdragstagaren{% endif %}"
     w.tag("{%p if extern_delegering.forekommer %}")
     w.h1("Extern delegering")
@@ -712,7 +716,7 @@ def avtal_ersattning(w: Writer) -> None:
     w.p("Värdet av det som parterna presterar åt varandra ska i huvudsak motsvara varandra.")
     w.tag("{%p endif %}")
     w.tag("{%p if berakning.fordelning and berakning.fordelning.pris_per_enhet_ar %}")
-    w.p("Priset är {{ berakning.fordelning.pris_per_enhet_ar|kronor }} per {{ berakning.fordelning.enhet }} och år.")
+    w.p("Priset är {{ berakning.fordelning.pris_per_enhet_ar|pris }} kronor per {{ berakning.fordelning.enhet }} och år.")
     w.tag("{%p endif %}")
     w.tag("{%p if ekonomi.beskrivning is defined %}")
     w.p("{{ ekonomi.beskrivning }}")
@@ -737,7 +741,7 @@ def avtal_tak(w: Writer) -> None:
     )
     w.tag("{%p if berakning.fordelning and berakning.fordelning.pris_per_enhet_ar %}")
     w.p(
-        "Priset om {{ berakning.fordelning.pris_per_enhet_ar|kronor }} per {{ berakning.fordelning.enhet }} och år har bestämts "
+        "Priset om {{ berakning.fordelning.pris_per_enhet_ar|pris }} kronor per {{ berakning.fordelning.enhet }} och år har bestämts "
         "så att ingen betalande part når över gränsen under perioden."
     )
     w.tag("{%p endif %}")
@@ -757,7 +761,6 @@ def avtal_support(w: Writer) -> None:
     w.tag("{%p if berakning.support.beskrivning %}")
     w.p("{{ berakning.support.beskrivning }}")
     w.tag("{%p endif %}")
-    w.p("Antalet användare stäms av en gång per år, och beloppen räknas om efter avstämningen.")
     w.tag("{%p endif %}")
 
 
@@ -766,9 +769,11 @@ def avtal_ekonomi(w: Writer) -> None:
     avtal_ersattning(w)
     avtal_tak(w)
     avtal_support(w)
+    w.tag('{%p if ekonomi.modell != "motprestation" %}')
     w.h2("Fakturering och betalning")
     w.p("{{ ekonomi.fakturering }} Betalning ska ske senast {{ ekonomi.betalningsvillkor_dagar }} dagar efter fakturadatum.")
     w.p("Vid försenad betalning har uppdragstagaren rätt till dröjsmålsränta enligt räntelagen (1975:635).")
+    w.tag("{%p endif %}")
     w.tag("{%p if ekonomi.indexering is defined %}")
     w.p("{{ ekonomi.indexering }}")
     w.tag("{%p endif %}")
@@ -869,12 +874,9 @@ def avtal_force_majeure(w: Writer) -> None:
 
 
 def avtal_tvister(w: Writer) -> None:
-    ordinal = (
-        "{% if loop.index == 1 %}I första hand{% elif loop.index == 2 %}I andra hand"
-        "{% elif loop.index == 3 %}I tredje hand{% else %}Därefter{% endif %}"
-    )
+    ordinal = "{% if loop.index == 1 %}I första hand{% elif loop.index == 2 %}I andra hand{% elif loop.index == 3 %}I tredje hand{% else %}Därefter{% endif %}"
     w.h1("Tvister")
-    w.p("Parterna ska i första hand lösa en tvist om tolkningen eller tillämpningen av avtalet genom överläggningar, i följande ordning.")
+    w.p("En tvist om tolkningen eller tillämpningen av avtalet ska först lösas genom överläggningar mellan parterna, i följande ordning.")
     w.tag("{%p for n in tvist.nivaer %}")
     w.bullet(ordinal + " ska tvisten lösas av {{ n }}.")
     w.tag("{%p endfor %}")
@@ -903,7 +905,7 @@ def avtal_uppsagning(w: Writer) -> None:
     w.h1("Uppsägning och omförhandling")
     w.p(
         "Varje part får säga upp avtalet skriftligen med en uppsägningstid om {{ uppsagning.manader }} månader"
-        "{% if uppsagning.vid_arsskifte %}. Avtalet upphör då vid det årsskifte som infaller när uppsägningstiden har löpt ut{% endif %}. "
+        "{% if uppsagning.vid_arsskifte %}. Avtalet upphör då vid utgången av det kalenderår då uppsägningstiden löper ut{% endif %}. "
         "Avtalet kan som tidigast upphöra den {{ berakning.avtalstid.tidigaste_upphorande|datum }}."
     )
     w.p("Avtalet upphör också när ett nytt avtal som ersätter det har börjat gälla.")
@@ -937,10 +939,7 @@ def avtal_bilagor(w: Writer) -> None:
 def avtal_underskrifter(w: Writer) -> None:
     w.h1("Underskrifter")
     w.tag("{%p if underskrifter.elektronisk %}")
-    w.p(
-        "Avtalet undertecknas elektroniskt av behöriga företrädare för samtliga parter. Varje part får ett elektroniskt exemplar "
-        "av det undertecknade avtalet."
-    )
+    w.p("Avtalet undertecknas elektroniskt av behöriga företrädare för samtliga parter. Varje part får ett elektroniskt exemplar av det undertecknade avtalet.")
     w.tag("{%p else %}")
     w.p("Avtalet har upprättats i {{ berakning.exemplar }} likalydande exemplar, av vilka parterna har tagit var sitt.")
     w.tag("{%p endif %}")
@@ -1232,13 +1231,17 @@ def pub_annex_parter(w: Writer) -> None:
     w.p("Bilaga I – Förteckning över parter", style=STYLE_ANNEX_HEADING, page_break_before=True)
     w.h3("Personuppgiftsansvarig")
     w.tag("{%p for p in berakning.pub.ansvariga %}")
-    w.bullet("{{ p.namn }}, organisationsnummer {{ p.organisationsnummer|orgnr }}" + "{% if p.adress is defined %}, {{ p.adress.utdelningsadress }}, {{ p.adress.postnummer }} {{ p.adress.ort }}{% endif %}")
+    w.bullet(
+        "{{ p.namn }}, organisationsnummer {{ p.organisationsnummer|orgnr }}"
+        "{% if p.adress is defined %}, {{ p.adress.utdelningsadress }}, {{ p.adress.postnummer }} {{ p.adress.ort }}{% endif %}"
+    )
     w.tag("{%p endfor %}")
     w.h3("Personuppgiftsbiträde")
     bitrade = "berakning.pub.bitrade"
     w.bullet(
         f"{{{{ {bitrade}.namn }}}}, organisationsnummer {{{{ {bitrade}.organisationsnummer|orgnr }}}}"
-        f"{{% if {bitrade}.adress is defined %}}, {{{{ {bitrade}.adress.utdelningsadress }}}}, {{{{ {bitrade}.adress.postnummer }}}} {{{{ {bitrade}.adress.ort }}}}{{% endif %}}"
+        f"{{% if {bitrade}.adress is defined %}}, {{{{ {bitrade}.adress.utdelningsadress }}}}, "
+        f"{{{{ {bitrade}.adress.postnummer }}}} {{{{ {bitrade}.adress.ort }}}}{{% endif %}}"
     )
     w.h3("Kontaktpersoner för dataskyddsfrågor")
     for field, who in (("kontakt_ansvarig", "Hos den personuppgiftsansvarige"), ("kontakt_bitrade", "Hos biträdet")):
@@ -1280,7 +1283,7 @@ def pub_annex_beskrivning(w: Writer) -> None:
     w.tag(f"{{%p if {tl}.forekommer %}}")
     w.p(
         f"Uppgifter förs över till {{% if {tl}.lander is defined %}}{{{{ {tl}.lander|lista }}}}{{% else %}}länder utanför EU/EES{{% endif %}}."
-        f"{{% if {tl}.grund is defined %}} Grund för överföringen: {{{{ {tl}.grund }}}}{{% endif %}}"
+        f"{{% if {tl}.grund is defined %}} Överföringen sker med stöd av {{{{ {tl}.grund }}}}.{{% endif %}}"
     )
     w.tag("{%p else %}")
     w.p("Inga personuppgifter förs över till tredjeland eller till internationella organisationer.")
@@ -1304,10 +1307,15 @@ def pub_annex_underbitraden(w: Writer) -> None:
     w.p("Den personuppgiftsansvarige har godkänt följande underbiträden.")
     w.table(
         TableSpec(
-            widths_mm=(42, 30, 60, 28),
+            widths_mm=(40, 37, 57, 26),
             header=("Underbiträde", "Organisationsnummer", "Behandling", "Land"),
             loop=f"u in {ub}.lista",
-            row=("{{ u.namn }}", "{% if u.organisationsnummer is defined %}{{ u.organisationsnummer }}{% else %}–{% endif %}", "{{ u.behandling }}", "{{ u.land }}"),
+            row=(
+                "{{ u.namn }}",
+                "{% if u.organisationsnummer is defined %}{{ u.organisationsnummer }}{% else %}–{% endif %}",
+                "{{ u.behandling }}",
+                "{{ u.land }}",
+            ),
         )
     )
     w.tag("{%p else %}")
@@ -1321,7 +1329,7 @@ def build_pub(path: Path) -> None:
     title_block(
         w,
         PUB_NAME,
-        "enligt artikel 28 i dataskyddsförordningen",
+        "Avtal enligt artikel 28 i dataskyddsförordningen",
         [
             "**Huvudavtal:** {{ avtal.titel }}",
             "**Diarienummer:** {{ avtal.diarienummer }}",
@@ -1369,7 +1377,7 @@ def kostnad_grund(w: Writer) -> None:
         f"{{% if {FD}.kostnad_ar %}} Den kostnad som ska fördelas uppgår till {{{{ {FD}.kostnad_ar|kronor }}}} per år.{{% endif %}}"
     )
     w.tag(f"{{%p if {FD}.pris_per_enhet_ar %}}")
-    w.p(f"Priset är {{{{ {FD}.pris_per_enhet_ar|kronor }}}} per {{{{ {FD}.enhet }}}} och år.")
+    w.p(f"Priset är {{{{ {FD}.pris_per_enhet_ar|pris }}}} kronor per {{{{ {FD}.enhet }}}} och år.")
     w.tag("{%p endif %}")
     w.tag(f"{{%p if {FD}.kommentar %}}")
     w.p(f"{{{{ {FD}.kommentar }}}}")
@@ -1454,7 +1462,8 @@ def build_kostnad(path: Path) -> None:
         "{{ avtal.titel }}",
         ["**Diarienummer:** {{ avtal.diarienummer }}", "**Datum:** {{ avtal.datum|datum }}", "**Version:** {{ avtal.version }}"],
     )
-    w.p("Bilagan hör till {{ berakning.rubrik }} med diarienummer {{ avtal.diarienummer }} och visar hur kostnaderna fördelas mellan de betalande parterna.")
+    intro = w.p("Bilagan hör till avtalet med diarienummer {{ avtal.diarienummer }} och visar hur kostnaderna fördelas mellan de betalande parterna.")
+    intro.paragraph_format.space_before = Mm(5)
     w.tag(f"{{%p if {FD} %}}")
     kostnad_grund(w)
     kostnad_tak(w)

@@ -1,0 +1,1096 @@
+"""Template-author tools: check Word templates, list the fields they may use, show a rendering context, preview."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docxtpl import DocxTemplate
+from jinja2 import nodes
+from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree
+
+from .compute import OPTIONAL_SECTIONS, build_context, join_names
+from .errors import AvtalError, Problem
+from .load import load_json
+from .pipeline import DEFAULT_INDATA, DEFAULT_MALLAR, TEMPLATE_FILES, Prepared, prepare
+from .render import make_environment, part_label, render_docx
+from .schema import AGREEMENT_SCHEMA, SCHEMA_DIR, apply_defaults, load_schema, schema_fields, validate
+from .thresholds import Thresholds, load_thresholds
+
+BERAKNING_SCHEMA = SCHEMA_DIR / "berakning.schema.json"
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_P, _T, _R, _RPR, _PROOF = f"{_W}p", f"{_W}t", f"{_W}r", f"{_W}rPr", f"{_W}proofErr"
+_TBL, _TR, _TC = f"{_W}tbl", f"{_W}tr", f"{_W}tc"
+_FORMAT_NOISE = {f"{_W}lang", f"{_W}noProof"}  # run properties Word changes without the author seeing it
+_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_ENDNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.endnotes+xml"
+_PROPERTIES = (("title", "titel"), ("subject", "ämne"), ("author", "författare"), ("comments", "kommentarer"),
+               ("identifier", "identifierare"), ("language", "språk"))
+
+_OPENER = re.compile(r"\{[{%#]")
+_CLOSER = {"{{": "}}", "{%": "%}", "{#": "#}"}
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+_PREFIX = re.compile(r"^(\{[{%#])(?:tr|tc|p|r) ")
+_CURLY = {"“": '"', "”": '"', "‘": "'", "’": "'"}  # what docxtpl's patch_xml straightens inside tags
+_OTHER_QUOTES = {"„": '"', "«": '"', "»": '"', "″": '"', "‚": "'", "‹": "'", "›": "'", "′": "'", "´": "'", "`": "'"}
+
+# Types and names used while walking the Jinja AST: a schema path (``parter[].namn``) or one of these.
+ANY = "<värde>"  # something whose fields cannot be known (a string method's result, a macro argument)
+BAD = "<fel>"  # already reported: say nothing more about expressions built on it
+LOOP = "<loop>"
+_LOOP_FIELDS = {"index", "index0", "revindex", "revindex0", "first", "last", "length", "cycle", "depth", "depth0",
+                "previtem", "nextitem", "changed"}
+_BLOCK_TAGS = {"if", "for", "macro", "call", "filter", "with", "block", "autoescape", "set", "trans"}
+_FORBIDDEN_NAMES = {"self", "config", "request", "cycler", "joiner", "namespace", "lipsum", "range", "dict"}
+_FORBIDDEN_ATTRIBUTES = {"mro", "gi_frame", "gi_code", "gi_yieldfrom", "cr_frame", "cr_code", "cr_await", "ag_code",
+                         "ag_frame", "ag_await", "f_globals", "f_locals", "f_builtins", "f_back", "f_code", "tb_frame",
+                         "tb_next", "func_globals", "func_code", "im_func", "im_self", "im_class"}
+_METHODS = {
+    "string": frozenset(name for name in dir(str) if not name.startswith("_")),
+    "object": frozenset({"get", "items", "keys", "values"}),
+    "array": frozenset({"index", "count"}),
+}
+_SAME_LIST_FILTERS = {"sort", "reverse", "list", "unique", "selectattr", "rejectattr", "select", "reject", "default", "d"}
+_ITEM_FILTERS = {"first", "last", "random"}
+_ATTRIBUTE_ARG_FILTERS = {"selectattr", "rejectattr", "groupby"}  # first argument names an attribute of each item
+_TYPE_NAMES = {"string": "text", "integer": "heltal", "number": "tal", "boolean": "sant/falskt", "object": "objekt",
+               "array": "lista"}
+
+
+# --------------------------------------------------------------------------------------------------
+# Public records
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Use:
+    """One place a template uses a field: template file name, part (``brödtext``) and paragraph (0: no paragraph)."""
+
+    template: str
+    part: str
+    paragraph: int
+
+    def __str__(self) -> str:
+        return f"{self.template}: {self.part}, stycke {self.paragraph}" if self.paragraph else f"{self.template}: {self.part}"
+
+
+@dataclass
+class Field:
+    """A field a template may use (``parter[].beslut.organ``, ``berakning.rubrik``) and where templates use it."""
+
+    path: str
+    title: str
+    description: str
+    type: str
+    optional: bool
+    uses: list[Use] = field(default_factory=list)
+
+    def where(self) -> str:
+        """The uses grouped by template and part: ``avtal.docx: brödtext stycke 3, 7; sidhuvud (header1.xml) stycke 1``."""
+        if not self.uses:
+            return "används inte"
+        grouped: dict[str, dict[str, list[int]]] = {}
+        for use in self.uses:
+            numbers = grouped.setdefault(use.template, {}).setdefault(use.part, [])
+            if use.paragraph and use.paragraph not in numbers:
+                numbers.append(use.paragraph)
+        texts = []
+        for template, parts in grouped.items():
+            places = [f"{part} stycke {', '.join(map(str, numbers))}" if numbers else part for part, numbers in parts.items()]
+            texts.append(f"{template}: {'; '.join(places)}")
+        return " | ".join(texts)
+
+    def __str__(self) -> str:
+        kind = self.type + (", kan saknas: testa med \"is defined\"" if self.optional else "")
+        title = f"{self.title}. " if self.title else ""
+        return f"{self.path} ({kind}): {title}{self.description} Används: {self.where()}"
+
+
+# --------------------------------------------------------------------------------------------------
+# The fields a template may use
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Info:
+    title: str
+    description: str
+    types: frozenset[str]
+    date: bool
+    optional: bool
+
+    def type_label(self) -> str:
+        types = set(self.types)
+        nullable = "null" in types
+        types.discard("null")
+        if types == {"number", "string"}:
+            label = "belopp"
+        elif self.date and types == {"string"}:
+            label = "datum (ÅÅÅÅ-MM-DD)"
+        else:
+            label = " eller ".join(_TYPE_NAMES.get(t, t) for t in sorted(types)) or "värde"
+        return f"{label} eller none" if nullable else label
+
+
+def _types(node: dict[str, Any]) -> frozenset[str]:
+    kind = node.get("type")
+    if isinstance(kind, list):
+        return frozenset(kind)
+    return frozenset([kind]) if isinstance(kind, str) else frozenset()
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> dict[str, _Info]:
+    """Every field path a template may use, data fields first, mapped to its Swedish title, description and type."""
+    root = load_schema(AGREEMENT_SCHEMA)
+    data = schema_fields()
+    catalogue: dict[str, _Info] = {}
+    for path, node in data.items():
+        types = _types(node)
+        if path in OPTIONAL_SECTIONS:
+            types = types | {"null"}
+        catalogue[path] = _Info(node.get("title", ""), node.get("description", ""), types, node.get("format") == "date",
+                                _optional(path, node, data, root))
+    catalogue.update(_berakning_fields())
+    return catalogue
+
+
+def _optional(path: str, node: dict[str, Any], data: dict[str, dict[str, Any]], root: dict[str, Any]) -> bool:
+    """Whether the field may be missing from the context although its parent is there (no default, not required)."""
+    if path.endswith("[]") or "default" in node:
+        return False
+    parent, _, key = path.rpartition(".")
+    if not parent:
+        return key not in root.get("required", []) and key not in OPTIONAL_SECTIONS
+    return key not in data[parent].get("required", [])
+
+
+def _berakning_fields() -> dict[str, _Info]:
+    schema = load_schema(BERAKNING_SCHEMA)
+    agreement = load_schema(AGREEMENT_SCHEMA)
+    documents = {schema["$id"]: schema, agreement["$id"]: agreement}
+
+    def resolve(node: dict[str, Any], root: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        while "$ref" in node:
+            base, _, pointer = node["$ref"].partition("#")
+            target_root = documents[base] if base else root
+            target: Any = target_root
+            for step in pointer.strip("/").split("/"):
+                if step:
+                    target = target[step]
+            node, root = {**target, **{k: v for k, v in node.items() if k != "$ref"}}, target_root
+        return node, root
+
+    def branches(node: dict[str, Any], root: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        node, root = resolve(node, root)
+        found = [(node, root)]
+        for sub in node.get("anyOf", []) + node.get("oneOf", []):
+            found.extend(branches(sub, root))
+        return found
+
+    fields: dict[str, _Info] = {}
+
+    def add(path: str, node: dict[str, Any], root: dict[str, Any]) -> None:
+        parts = branches(node, root)
+        types = frozenset().union(*(_types(n) for n, _ in parts))
+        date = any(n.get("format") == "date" for n, _ in parts)
+        fields[path] = _Info(parts[0][0].get("title", ""), parts[0][0].get("description", ""), types, date, False)
+        for sub, sub_root in parts:
+            for key, prop in sub.get("properties", {}).items():
+                add(f"{path}.{key}", prop, sub_root)
+            if isinstance(sub.get("items"), dict):
+                add(f"{path}[]", sub["items"], sub_root)
+
+    add("berakning", schema, schema)
+    return fields
+
+
+def _top_names(catalogue: dict[str, _Info]) -> list[str]:
+    return [path for path in catalogue if re.fullmatch(r"\w+", path)]
+
+
+# --------------------------------------------------------------------------------------------------
+# Paragraphs and tags as the author sees them in Word
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Tag:
+    text: str  # as written, the text of its runs put together
+    start: int
+    closed: bool
+    pieces: int  # how many w:t elements it is spread over
+    proof: bool  # a spell-check mark (w:proofErr) inside it
+    formats: int  # how many different run formats it has
+
+
+@dataclass
+class _Para:
+    number: int
+    element: Any
+    text: str
+    table: str  # " (tabell 1, rad 2, cell 3)" or ""
+    row: Any
+    cell: Any
+    tags: list[_Tag]
+    openers: list[int]
+
+
+def _own(element: Any) -> Iterator[Any]:
+    """Descendants of a paragraph in document order, leaving out paragraphs nested in it (text boxes)."""
+    for child in element:
+        if not isinstance(child.tag, str) or child.tag == _P:
+            continue
+        yield child
+        yield from _own(child)
+
+
+def _format_key(text_element: Any) -> str:
+    run = text_element.getparent()
+    properties = run.find(_RPR) if run is not None and run.tag == _R else None
+    if properties is None:
+        return ""
+    return "".join(etree.tostring(child, encoding="unicode") for child in properties if child.tag not in _FORMAT_NOISE)
+
+
+def _paragraphs(root: Any) -> list[_Para]:
+    tables = {table: n for n, table in enumerate(root.iter(_TBL), start=1)}
+    rows: dict[Any, list[Any]] = {}
+    cells: dict[Any, list[Any]] = {}
+    result = []
+    for number, paragraph in enumerate(root.iter(_P), start=1):
+        segments: list[tuple[int, int, Any]] = []
+        proofs: list[int] = []
+        texts: list[str] = []
+        offset = 0
+        for element in _own(paragraph):
+            if element.tag == _T:
+                piece = element.text or ""
+                segments.append((offset, offset + len(piece), element))
+                texts.append(piece)
+                offset += len(piece)
+            elif element.tag == _PROOF:
+                proofs.append(offset)
+        text = "".join(texts)
+        tags = []
+        for start, end, closed in _scan(text):
+            spanned = [el for s, e, el in segments if s < end and e > start]
+            tags.append(_Tag(text[start:end], start, closed, len(spanned), any(start < o < end for o in proofs),
+                             len({_format_key(el) for el in spanned})))
+        table, row, cell = "", None, None
+        cell = next(paragraph.iterancestors(_TC), None)
+        if cell is not None:
+            row = next(cell.iterancestors(_TR))
+            grid = next(row.iterancestors(_TBL))
+            if grid not in rows:
+                rows[grid] = [r for r in grid.iter(_TR) if next(r.iterancestors(_TBL)) is grid]
+            if row not in cells:
+                cells[row] = [c for c in row.iter(_TC) if next(c.iterancestors(_TR)) is row]
+            table = f" (tabell {tables[grid]}, rad {rows[grid].index(row) + 1}, cell {cells[row].index(cell) + 1})"
+        openers = [m.start() for m in _OPENER.finditer(text)]
+        result.append(_Para(number, paragraph, text, table, row, cell, tags, openers))
+    return result
+
+
+def _scan(text: str) -> list[tuple[int, int, bool]]:
+    """Tags in a paragraph's text as (start, end, closed); an unclosed tag runs to the end of the paragraph."""
+    found = []
+    position = 0
+    while match := _OPENER.search(text, position):
+        close = text.find(_CLOSER[match.group()], match.end())
+        if close < 0:
+            found.append((match.start(), len(text), False))
+            break
+        found.append((match.start(), close + 2, True))
+        position = close + 2
+    return found
+
+
+def _straight(text: str, quotes: dict[str, str] = _CURLY) -> str:
+    return "".join(quotes.get(ch, ch) for ch in text)
+
+
+def _without_prefix(tag: str) -> str:
+    return _PREFIX.sub(r"\1 ", tag)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------------------------------
+# Checking one template
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Line:
+    paragraph: int  # 0: before the first paragraph, or not in a paragraph
+    tag: str | None  # the tag as written in Word, when the line holds one
+
+
+class _Part:
+    """One templated part of a .docx (body, a header, a footer, footnotes or a document property) being checked."""
+
+    def __init__(self, file: str, name: str, label: str, paragraphs: list[_Para], fixed_text: str = "") -> None:
+        self.file = file
+        self.name = name
+        self.label = label
+        self.paragraphs = {p.number: p for p in paragraphs}
+        self.fixed_text = fixed_text
+        self.found: list[tuple[int, int, Problem]] = []
+        self.uses: list[tuple[str, Use]] = []
+        self.silenced: set[int] = set()
+
+    def place(self, paragraph: int) -> str:
+        para = self.paragraphs.get(paragraph)
+        if para is None:
+            return f"{self.label}, vid texten \"{_short(self.fixed_text)}\"" if self.fixed_text else self.label
+        return f"{self.label}, stycke {para.number}{para.table}, vid texten \"{_short(para.text)}\""
+
+    def report(self, paragraph: int, message: str, severity: str = "fel", *, raw: bool = False) -> None:
+        if not raw and paragraph in self.silenced:
+            return
+        problem = Problem(self.file, self.place(paragraph), message, "varning" if severity == "varning" else "fel")
+        if all(p != problem for _, _, p in self.found):
+            self.found.append((paragraph, len(self.found), problem))
+
+    def problems(self) -> list[Problem]:
+        return [p for _, _, p in sorted(self.found, key=lambda item: (item[0], item[1]))]
+
+
+def _raw_check(part: _Part, template: DocxTemplate) -> bool:
+    """Report what Word did to the tags before docxtpl's repairs; True when a tag is broken beyond repair."""
+    broken = False
+    for para in part.paragraphs.values():
+        damaged = any(t.closed and (t.pieces > 1 or t.proof or set(t.text) & _CURLY.keys()) for t in para.tags)
+        repaired = _repaired(template, para) if damaged else set()
+        for index, tag in enumerate(para.tags):
+            shown = _short(tag.text, 60)
+            if not tag.closed:
+                ending = _CLOSER[tag.text[:2]]
+                part.report(para.number, f"taggen \"{shown}\" avslutas inte i samma stycke; den ska sluta med \"{ending}\"", raw=True)
+                broken = True
+                continue
+            comment = tag.text.startswith("{#")
+            reasons = []
+            if tag.pieces > 1:
+                reasons.append(f"är uppdelad i {tag.pieces} delar" + (" med olika formatering" if tag.formats > 1 else ""))
+            if tag.proof:
+                reasons.append("innehåller en markering från stavningskontrollen")
+            curly = sorted(set(tag.text) & _CURLY.keys())
+            if curly and not comment:
+                reasons.append(f"har typografiska citattecken ({' '.join(curly)})")
+            if reasons and index in repaired:
+                note = " (hela taggen får formateringen från sin första del)" if tag.formats > 1 else ""
+                part.report(para.number, f"taggen \"{shown}\" {join_names(reasons)}; lagas automatiskt{note}", "varning", raw=True)
+            elif reasons:
+                part.report(para.number, f"taggen \"{shown}\" {join_names(reasons)} och kan inte lagas automatiskt; "
+                                         "ta bort taggen och skriv den igen i ett svep", raw=True)
+                broken = True
+            other = sorted(set(tag.text) & _OTHER_QUOTES.keys())
+            if other and not comment:
+                part.report(para.number, f"taggen \"{shown}\" har citattecknet {' '.join(other)}, som inte lagas automatiskt; "
+                                         "skriv raka citattecken (\" eller ')", raw=True)
+                broken = True
+        _check_alone(part, para)
+    part.silenced = {number for number, _, p in part.found if p.severity == "fel"} if broken else set()
+    return broken
+
+
+def _repaired(template: DocxTemplate, para: _Para) -> set[int]:
+    """Indexes of the paragraph's tags that come out whole from docxtpl's patch_xml."""
+    patched = template.patch_xml(etree.tostring(para.element, encoding="unicode"))
+    whole = {_without_prefix(html.unescape(m.group())) for m in _TAG.finditer(patched)}
+    return {i for i, tag in enumerate(para.tags) if tag.closed and _without_prefix(_straight(tag.text)) in whole}
+
+
+def _check_alone(part: _Part, para: _Para) -> None:
+    """``{%p``, ``{%tr`` and ``{%tc`` tags replace their whole paragraph, row or cell: nothing else may stand there."""
+    for tag in para.tags:
+        match = re.match(r"\{[{%#](p|tr|tc) ", tag.text)
+        if not match:
+            continue
+        kind = match.group(1)
+        if kind == "p":
+            scope, where, alone = [para], "stycket", "i ett eget stycke"
+        elif para.row is not None and kind == "tr":
+            scope, where, alone = [p for p in part.paragraphs.values() if p.row is para.row], "tabellraden", "i en egen tabellrad"
+        elif para.cell is not None and kind == "tc":
+            scope, where, alone = [p for p in part.paragraphs.values() if p.cell is para.cell], "tabellcellen", "i en egen cell"
+        else:
+            continue
+        rest = " ".join(p.text for p in scope).replace(tag.text, "", 1).strip()
+        if rest:
+            part.report(para.number, f"i {where} med \"{_short(tag.text, 60)}\" tas all annan text bort (\"{_short(rest, 40)}\"); "
+                                     f"låt taggen stå ensam {alone}", raw=True)
+
+
+def _docxtpl_source(template: DocxTemplate, xml: str, paragraphs: list[_Para]) -> tuple[str, list[_Line]]:
+    """The Jinja source docxtpl renders (patch_xml), one tag or paragraph a line, and where each line comes from."""
+    numbers = iter(range(1, len(paragraphs) + 10**6))
+    numbered = re.sub(r"<w:p([ >/])", lambda m: f"<w:p data-avtal-stycke=\"{next(numbers)}\"{m.group(1)}", xml)
+    source = re.sub(r"(<w:p[ >/]|\{[{%#])", r"\n\1", template.patch_xml(numbered))
+    written = [(para.number, _tag_at(para, offset)) for para in paragraphs for offset in para.openers]
+    texts = source.split("\n")
+    aligned = sum(1 for t in texts[1:] if not t.startswith("<w:p")) == len(written)
+    lines = [_Line(0, None)]
+    current, count = 0, 0
+    for text in texts[1:]:
+        if text.startswith("<w:p"):
+            match = re.match(r"<w:p data-avtal-stycke=\"(\d+)\"", text)
+            current = int(match.group(1)) if match else current
+            lines.append(_Line(current, None))
+            continue
+        if aligned:
+            current, tag = written[count]
+        else:
+            match = _TAG.match(text)
+            tag = match.group() if match else text[:60]
+        count += 1
+        lines.append(_Line(current, tag))
+    return source, lines
+
+
+def _tag_at(para: _Para, offset: int) -> str:
+    for tag in para.tags:
+        if tag.start == offset:
+            return tag.text
+    return para.text[offset: offset + 60]
+
+
+def _model_source(paragraphs: list[_Para]) -> tuple[str, list[_Line]]:
+    """A Jinja source of the tags as the author meant them, one a line; used when docxtpl could not repair them."""
+    texts, lines = [""], [_Line(0, None)]
+    for para in paragraphs:
+        for tag in para.tags:
+            text = _straight(_straight(tag.text), _OTHER_QUOTES)
+            if not tag.closed:
+                opener = text[:2]
+                text = f"{opener}{text[2:].rstrip('}%# ')} {_CLOSER[opener]}"
+            text = _without_prefix(text)
+            text = re.sub(r"^\{%\s*(?:colspan|cellbg)\s+(.*?)\s*%\}$", r"{{ \1 }}", text)
+            text = re.sub(r"^\{%\s*(?:vm|hm)\s*%\}$", "", text)
+            texts.append(text)
+            lines.append(_Line(para.number, tag.text))
+    return "\n".join(texts), lines
+
+
+def _line(lines: list[_Line], lineno: int | None) -> _Line:
+    if lineno is None or lineno < 1:
+        return lines[0]
+    return lines[min(lineno, len(lines)) - 1]
+
+
+def _parse(env: SandboxedEnvironment, source: str, lines: list[_Line], part: _Part) -> tuple[nodes.Template | None, str, set[int]]:
+    """Parse the part, reporting every syntax error that can be found where it is.
+
+    Returns the tree (None when the block structure is broken), the source with broken ``{{ }}`` tags taken
+    out, and the lines that had errors.
+    """
+    failed: set[int] = set()
+    for _ in range(100):
+        try:
+            return env.parse(source), source, failed
+        except jinja2.TemplateSyntaxError as error:
+            line = _line(lines, error.lineno)
+            failed.add(error.lineno or 1)
+            message = error.message or str(error)
+            if message.startswith("Unexpected end of template"):
+                unclosed = _unclosed(env, source)
+                for lineno, name in unclosed:
+                    opening = _line(lines, lineno)
+                    part.report(opening.paragraph, _unclosed_message(name, opening.tag))
+                if not unclosed:
+                    part.report(line.paragraph, _syntax_message(message, line.tag))
+                return None, source, failed
+            part.report(line.paragraph, _syntax_message(message, line.tag))
+            texts = source.split("\n")
+            index = (error.lineno or 1) - 1
+            if index >= len(texts) or not texts[index].startswith("{{"):
+                return None, source, failed
+            end = texts[index].find("}}")
+            texts[index] = texts[index][end + 2:] if end >= 0 else ""
+            source = "\n".join(texts)
+    return None, source, failed
+
+
+_STATEMENT = re.compile(r"\{%-?\s*(?:(?:if|elif)\s+(?P<test>.*?)|for\s+(?P<targets>.+?)\s+in\s+(?P<iter>.*?)(?:\s+recursive)?"
+                        r"|set\s+(?P<name>[\w\s,]+?)\s*=\s*(?P<value>.*?))\s*-?%\}$", re.DOTALL)
+
+
+def _check_tags_one_by_one(env: SandboxedEnvironment, catalogue: dict[str, _Info], source: str, lines: list[_Line],
+                           failed: set[int], part: _Part, template: str) -> None:
+    """When the block structure is broken, still check the expression of every tag on its own.
+
+    Names bound by ``for``, ``set``, ``with`` and macros anywhere in the part count as known, without their fields
+    being checked.
+    """
+    expressions: list[tuple[int, str]] = []
+    bound: dict[str, str] = {"loop": LOOP}
+    for lineno, text in enumerate(source.split("\n"), start=1):
+        match = _TAG.match(text)
+        if lineno in failed or not match:
+            continue
+        tag = match.group()
+        if tag.startswith("{{"):
+            expressions.append((lineno, tag))
+            continue
+        if re.match(r"\{%-?\s*(?:macro|call|with)\b", tag):
+            bound.update((name, ANY) for name in re.findall(r"[A-Za-z_]\w*", tag[2:-2]))
+            bound["caller"] = ANY
+            continue
+        statement = _STATEMENT.match(tag)
+        if statement is None:
+            continue
+        for key in ("test", "iter", "value"):
+            if statement.group(key):
+                expressions.append((lineno, f"{{{{ {statement.group(key)} }}}}"))
+        for key in ("targets", "name"):
+            for name in re.findall(r"\w+", statement.group(key) or ""):
+                bound[name] = ANY
+    for lineno, expression in expressions:
+        try:
+            tree = env.parse(expression)
+        except jinja2.TemplateSyntaxError:
+            continue
+        checker = _Checker(env, catalogue, [_line(lines, lineno)], part, template)
+        checker.scopes = [dict(bound)]
+        checker.visit(tree)
+
+
+def _unclosed(env: SandboxedEnvironment, source: str) -> list[tuple[int, str]]:
+    """Block tags (if, for, …) never closed, as (line, tag name), outermost first."""
+    try:
+        tokens = [(t.lineno, t.type, t.value) for t in env.lexer.tokenize(source)]
+    except jinja2.TemplateSyntaxError:
+        return []
+    stack: list[tuple[int, str]] = []
+    for index, (lineno, kind, _) in enumerate(tokens[:-1]):
+        if kind != "block_begin" or tokens[index + 1][1] != "name":
+            continue
+        name = tokens[index + 1][2]
+        if name == "set":
+            rest = tokens[index + 2:]
+            end = next((i for i, t in enumerate(rest) if t[1] == "block_end"), len(rest))
+            if any(t[1] == "assign" for t in rest[:end]):
+                continue
+        if name in _BLOCK_TAGS:
+            stack.append((lineno, name))
+        elif name.startswith("end") and stack and stack[-1][1] == name[3:]:
+            stack.pop()
+    return stack
+
+
+def _unclosed_message(name: str, tag: str | None) -> str:
+    prefix = ""
+    if tag:
+        match = re.match(r"\{%(tr|tc|p|r) ", tag)
+        prefix = match.group(1) if match else ""
+    until = {"if": "villkoret", "for": "upprepningen"}.get(name, "blocket")
+    shown = f"\"{_short(tag, 60)}\"" if tag else f"\"{{% {name} %}}\""
+    return f"syntaxfel i {shown}: blocket avslutas aldrig; lägg till \"{{%{prefix} end{name} %}}\" där {until} ska sluta"
+
+
+_TOKENS = {
+    "end of print statement": "slutet av taggen (\"}}\")",
+    "end of statement block": "slutet av taggen (\"%}\")",
+    "end of template": "mallens slut",
+    "name": "ett namn",
+    "integer": "ett heltal",
+    "float": "ett tal",
+    "string": "en text inom citattecken",
+}
+
+
+def _token(name: str) -> str:
+    return _TOKENS.get(name, f"\"{name}\"")
+
+
+def _syntax_message(message: str, tag: str | None) -> str:
+    where = f"syntaxfel i \"{_short(tag, 60)}\"" if tag else "syntaxfel"
+    return f"{where}: {_swedish_syntax(message)}"
+
+
+def _swedish_syntax(message: str) -> str:
+    """Jinja's syntax error in Swedish; the English text when it is not one of the usual ones."""
+    match = re.match(r"Encountered unknown tag '(\w+)'\.(?:.*The innermost block that needs to be closed is '(\w+)')?", message, re.DOTALL)
+    if match:
+        name, block = match.groups()
+        if block:
+            return f"taggen passar inte här; blocket \"{block}\" är öppet och ska först avslutas med \"{{% end{block} %}}\""
+        if name in ("tr", "tc"):
+            return f"en tagg som börjar med \"{{%{name}\" kan bara stå i en {'tabellrad' if name == 'tr' else 'tabellcell'}"
+        if name.startswith("end"):
+            return f"\"{name}\" avslutar ett block som aldrig har börjat"
+        if name in ("else", "elif"):
+            return f"\"{name}\" står utanför ett if- eller for-block"
+        return f"okänd tagg \"{name}\""
+    match = re.fullmatch(r"unexpected '(.+?)'(?:, expected '(.+?)')?", message)
+    if match:
+        got, wanted = match.groups()
+        text = "taggen tar slut för tidigt" if got.startswith("end of") else f"oväntat {_token(got)}"
+        return f"{text}; väntade {_token(wanted)}" if wanted else text
+    match = re.fullmatch(r"expected token '(.+?)', got '(.+?)'", message)
+    if match:
+        return f"väntade {_token(match.group(1))} men fick {_token(match.group(2))}"
+    match = re.fullmatch(r"Expected an expression, got '(.+?)'", message)
+    if match:
+        return f"ett uttryck saknas före {_token(match.group(1))}"
+    if message == "expected name or number":
+        return "ett namn eller tal saknas efter punkten"
+    match = re.fullmatch(r"unexpected char (.+?) at \d+", message)
+    if match:
+        char = match.group(1)
+        hint = "; en text inom citattecken avslutas inte" if char.strip("'\"") in ("'", '"') else ""
+        return f"oväntat tecken {char}{hint}"
+    return message
+
+
+class _Checker:
+    """Walks a part's Jinja AST: every variable path, filter, test and forbidden access, reported where it stands."""
+
+    def __init__(self, env: SandboxedEnvironment, catalogue: dict[str, _Info], lines: list[_Line], part: _Part, template: str) -> None:
+        self.env = env
+        self.catalogue = catalogue
+        self.top = set(_top_names(catalogue))
+        self.lines = lines
+        self.part = part
+        self.template = template
+        self.scopes: list[dict[str, str]] = [{}]
+
+    # -- reporting -------------------------------------------------------------------------------
+
+    def report(self, node: nodes.Node, message: str) -> None:
+        self.part.report(_line(self.lines, node.lineno).paragraph, message)
+
+    def use(self, path: str, node: nodes.Node) -> None:
+        paragraph = _line(self.lines, node.lineno).paragraph
+        self.part.uses.append((path, Use(self.template, self.part.label, paragraph)))
+
+    def forbidden(self, node: nodes.Node, name: str, what: str = "Pythons") -> None:
+        self.report(node, f"otillåten åtkomst: \"{name}\" ger åtkomst till {what} inre delar och får inte användas i en mall")
+
+    # -- scopes ----------------------------------------------------------------------------------
+
+    def lookup(self, name: str) -> str | None:
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        return None
+
+    def bind(self, target: nodes.Node, kind: str) -> None:
+        if isinstance(target, nodes.Name):
+            self.scopes[-1][target.name] = kind
+        elif isinstance(target, (nodes.Tuple, nodes.List)):
+            for item in target.items:
+                self.bind(item, BAD if kind == BAD else ANY)
+        elif isinstance(target, nodes.NSRef):
+            self.expr(nodes.Name(target.name, "load", lineno=target.lineno))
+        else:
+            self.expr(target)
+
+    def body(self, statements: list[nodes.Node], bindings: dict[str, str] | None = None) -> None:
+        self.scopes.append(dict(bindings or {}))
+        for statement in statements:
+            self.visit(statement)
+        self.scopes.pop()
+
+    # -- statements ------------------------------------------------------------------------------
+
+    def visit(self, node: nodes.Node) -> None:
+        if isinstance(node, nodes.Expr):
+            self.expr(node)
+        elif isinstance(node, nodes.Output):
+            for child in node.nodes:
+                if not isinstance(child, nodes.TemplateData):
+                    self.expr(child)
+        elif isinstance(node, nodes.For):
+            self.visit_for(node)
+        elif isinstance(node, nodes.If):
+            self.expr(node.test)
+            for statement in node.body:
+                self.visit(statement)
+            for branch in node.elif_:
+                self.visit(branch)
+            for statement in node.else_:
+                self.visit(statement)
+        elif isinstance(node, nodes.Assign):
+            self.bind(node.target, self.expr(node.node))
+        elif isinstance(node, nodes.AssignBlock):
+            if node.filter is not None:
+                self.filter(node.filter)
+            self.body(node.body)
+            self.bind(node.target, ANY)
+        elif isinstance(node, nodes.With):
+            values = [self.expr(value) for value in node.values]
+            self.scopes.append({})
+            for target, kind in zip(node.targets, values, strict=False):
+                self.bind(target, kind)
+            for statement in node.body:
+                self.visit(statement)
+            self.scopes.pop()
+        elif isinstance(node, nodes.Macro):
+            self.scopes[-1][node.name] = ANY
+            self.callable_body(node)
+        elif isinstance(node, nodes.CallBlock):
+            self.expr(node.call)
+            self.callable_body(node)
+        elif isinstance(node, nodes.FilterBlock):
+            self.filter(node.filter)
+            for statement in node.body:
+                self.visit(statement)
+        elif isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+            kind = type(node).__name__.lower().replace("fromimport", "from … import")
+            self.report(node, f"taggen \"{{% {kind} %}}\" kan inte användas: en mall kan inte hämta andra mallar")
+        elif isinstance(node, (nodes.ScopedEvalContextModifier, nodes.EvalContextModifier)):
+            for option in node.options:
+                if option.key == "autoescape" and not (isinstance(option.value, nodes.Const) and option.value.value is True):
+                    self.report(node, "otillåten åtkomst: \"{% autoescape false %}\" stänger av skyddet för tecken som < och & "
+                                      "och får inte användas i en mall")
+            for statement in getattr(node, "body", []):
+                self.visit(statement)
+        else:
+            for inner in node.iter_child_nodes():
+                self.visit(inner)
+
+    def visit_for(self, node: nodes.For) -> None:
+        kind = self.expr(node.iter)
+        if kind == BAD:
+            item = BAD
+        elif kind not in (ANY, LOOP) and f"{kind}[]" in self.catalogue:
+            item = f"{kind}[]"
+        else:
+            item = ANY
+        self.scopes.append({"loop": LOOP})
+        self.bind(node.target, item)
+        if node.test is not None:
+            self.expr(node.test)
+        for statement in node.body:
+            self.visit(statement)
+        self.scopes.pop()
+        for statement in node.else_:
+            self.visit(statement)
+
+    def callable_body(self, node: nodes.Macro | nodes.CallBlock) -> None:
+        for default in node.defaults:
+            self.expr(default)
+        bindings = {arg.name: ANY for arg in node.args}
+        bindings.update({"caller": ANY, "varargs": ANY, "kwargs": ANY})
+        self.body(node.body, bindings)
+
+    # -- expressions -----------------------------------------------------------------------------
+
+    def expr(self, node: nodes.Node) -> str:
+        if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)):
+            kind = self.chain(node)
+            if kind not in (ANY, BAD, LOOP):
+                self.use(kind, node)
+            return kind
+        if isinstance(node, nodes.Filter):
+            return self.filter(node)
+        if isinstance(node, nodes.Test):
+            self.expr(node.node)
+            self.arguments(node)
+            if node.name not in self.env.tests:
+                near = difflib.get_close_matches(node.name, list(self.env.tests), n=1)
+                hint = f"; menade du \"{near[0]}\"?" if near else ""
+                self.report(node, f"okänt test \"{node.name}\"{hint}")
+            return ANY
+        if isinstance(node, nodes.Call):
+            callee = self.expr(node.node)
+            self.arguments(node)
+            return BAD if callee == BAD else ANY
+        if isinstance(node, nodes.CondExpr):
+            self.expr(node.test)
+            first = self.expr(node.expr1)
+            second = self.expr(node.expr2) if node.expr2 is not None else first
+            return first if first == second else ANY
+        for child in node.iter_child_nodes():
+            self.expr(child)
+        return ANY
+
+    def arguments(self, node: nodes.Call | nodes.Filter | nodes.Test) -> None:
+        for arg in node.args:
+            self.expr(arg)
+        for keyword in node.kwargs:
+            self.expr(keyword.value)
+        for extra in (node.dyn_args, node.dyn_kwargs):
+            if extra is not None:
+                self.expr(extra)
+
+    def chain(self, node: nodes.Node) -> str:
+        """The schema path (or ANY/BAD/LOOP) of a Name followed by attribute and item lookups."""
+        if isinstance(node, nodes.Name):
+            return self.name(node)
+        if isinstance(node, nodes.Getattr):
+            return self.attribute(self.base(node.node), node.attr, node)
+        if isinstance(node, nodes.Getitem):
+            base = self.base(node.node)
+            arg = node.arg
+            if isinstance(arg, nodes.Const) and isinstance(arg.value, str):
+                return self.attribute(base, arg.value, node)
+            if isinstance(arg, nodes.Slice):
+                self.expr(arg)
+                return base
+            self.expr(arg)
+            if base in (BAD, ANY, LOOP):
+                return base if base != LOOP else ANY
+            return f"{base}[]" if f"{base}[]" in self.catalogue else ANY
+        return self.expr(node)
+
+    def base(self, node: nodes.Node) -> str:
+        return self.chain(node) if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)) else self.expr(node)
+
+    def name(self, node: nodes.Name) -> str:
+        bound = self.lookup(node.name)
+        if bound is not None:
+            return bound
+        if node.name in _FORBIDDEN_NAMES:
+            self.forbidden(node, node.name, "mallmotorns")
+            return BAD
+        if node.name in self.top:
+            return node.name
+        if node.name == "loop":
+            self.report(node, "okänd variabel \"loop\"; den finns bara inuti {% for %}")
+            return BAD
+        known = sorted(self.top | {n for scope in self.scopes for n in scope})
+        near = difflib.get_close_matches(node.name, known, n=1)
+        hint = f"; menade du \"{near[0]}\"?" if near else ""
+        self.report(node, f"okänd variabel \"{node.name}\"{hint}")
+        return BAD
+
+    def attribute(self, base: str, attr: str, node: nodes.Node) -> str:
+        if attr.startswith("_") or attr in _FORBIDDEN_ATTRIBUTES:
+            if base != BAD:
+                self.forbidden(node, attr)
+            return BAD
+        if base in (BAD, ANY):
+            return base
+        if base == LOOP:
+            if attr in _LOOP_FIELDS:
+                return ANY
+            self.report(node, f"okänt fält \"loop.{attr}\"; loop har {', '.join(sorted(_LOOP_FIELDS))}")
+            return BAD
+        path = f"{base}.{attr}"
+        if path in self.catalogue:
+            return path
+        info = self.catalogue.get(base)
+        if info is not None and any(attr in _METHODS.get(t, ()) for t in info.types):
+            return ANY
+        self.report(node, f"okänt fält \"{path}\"{self.hint(base, attr)}")
+        return BAD
+
+    def hint(self, base: str, attr: str) -> str:
+        if f"{base}[].{attr}" in self.catalogue:
+            return f"; \"{base}\" är en lista: gå igenom den med {{% for %}} eller välj ett element med [0]"
+        prefix = f"{base}."
+        siblings = [p[len(prefix):] for p in self.catalogue if p.startswith(prefix) and re.fullmatch(r"\w+", p[len(prefix):])]
+        near = difflib.get_close_matches(attr, siblings, n=1)
+        return f"; menade du \"{prefix}{near[0]}\"?" if near else ""
+
+    def filter(self, node: nodes.Filter) -> str:
+        base = self.expr(node.node) if node.node is not None else ANY
+        self.arguments(node)
+        if node.name not in self.env.filters:
+            near = difflib.get_close_matches(node.name, list(self.env.filters), n=1)
+            hint = f"; menade du \"{near[0]}\"?" if near else ""
+            self.report(node, f"okänt filter \"{node.name}\"{hint}")
+            return BAD
+        if node.name == "safe":
+            self.report(node, "filtret \"safe\" stänger av skyddet för tecken som < och & och kan göra dokumentet trasigt; ta bort det")
+        for attribute, item_base in self.attribute_arguments(node, base):
+            kind = item_base
+            for step in attribute.split("."):
+                kind = self.attribute(kind, step, node)
+            if kind not in (ANY, BAD, LOOP):
+                self.use(kind, node)
+        if base in (ANY, BAD, LOOP):
+            return base if base != LOOP else ANY
+        if node.name in _SAME_LIST_FILTERS:
+            return base
+        if node.name in _ITEM_FILTERS:
+            return f"{base}[]" if f"{base}[]" in self.catalogue else ANY
+        return ANY
+
+    def attribute_arguments(self, node: nodes.Filter, base: str) -> list[tuple[str, str]]:
+        """Attribute names given as strings (``selectattr('roll')``, ``map(attribute='namn')``, ``attr('x')``)."""
+        if base in (ANY, LOOP):
+            item = ANY
+        elif base == BAD:
+            item = BAD
+        else:
+            item = f"{base}[]" if f"{base}[]" in self.catalogue else ANY
+        found: list[tuple[str, str]] = []
+        if node.name in _ATTRIBUTE_ARG_FILTERS | {"attr"} and node.args:
+            first = node.args[0]
+            if isinstance(first, nodes.Const) and isinstance(first.value, str):
+                found.append((first.value, base if node.name == "attr" else item))
+        for keyword in node.kwargs:
+            if keyword.key == "attribute" and isinstance(keyword.value, nodes.Const) and isinstance(keyword.value.value, str):
+                found.append((keyword.value.value, item))
+        return found
+
+
+def _check_source(env: SandboxedEnvironment, catalogue: dict[str, _Info], source: str, lines: list[_Line], part: _Part,
+                  template: str) -> None:
+    tree, source, failed = _parse(env, source, lines, part)
+    if tree is None:
+        _check_tags_one_by_one(env, catalogue, source, lines, failed, part, template)
+        return
+    before = len(part.found)
+    _Checker(env, catalogue, lines, part, template).visit(tree)
+    if len(part.found) == before and not failed:
+        try:
+            env.compile(source)
+        except jinja2.TemplateSyntaxError as error:
+            line = _line(lines, error.lineno)
+            part.report(line.paragraph, _syntax_message(error.message or str(error), line.tag))
+
+
+def _xml_parts(template: DocxTemplate) -> list[tuple[str, str]]:
+    """(part name, XML text) of every part docxtpl renders, in the form docxtpl renders it."""
+    parts = [("/word/document.xml", template.get_xml())]
+    seen = set()
+    for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
+        found = sorted(((str(p.partname), p) for _, p in template.get_headers_footers(uri)), key=lambda item: item[0])
+        for name, part in found:
+            if name not in seen:
+                seen.add(name)
+                parts.append((name, template.get_part_xml(part)))
+    for part in template.docx.part.package.parts:
+        if part.content_type == _FOOTNOTES:
+            blob = part.blob
+            parts.append((str(part.partname), blob.decode("utf-8") if isinstance(blob, bytes) else blob))
+    return parts
+
+
+def _analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list[tuple[str, Use]]]:
+    """Every problem in one template, and every field it uses with where."""
+    file = str(path)
+    if not path.is_file():
+        return [Problem(file, "", "filen finns inte")], []
+    try:
+        template = DocxTemplate(file)
+        template.init_docx()
+        xml_parts = _xml_parts(template)
+    except Exception:
+        return [Problem(file, "", "filen kan inte öppnas som ett Word-dokument (.docx)")], []
+    catalogue = _catalogue()
+    parts: list[_Part] = []
+    for name, xml in xml_parts:
+        root = etree.fromstring(xml.encode("utf-8"))
+        paragraphs = _paragraphs(root)
+        part = _Part(file, name, part_label(name), paragraphs)
+        parts.append(part)
+        if _raw_check(part, template):
+            source, lines = _model_source(paragraphs)
+        else:
+            source, lines = _docxtpl_source(template, xml, paragraphs)
+        _check_source(env, catalogue, source, lines, part, path.name)
+    for part in template.docx.part.package.parts:
+        if part.content_type == _ENDNOTES:
+            endnotes = _Part(file, str(part.partname), "slutnoter", _paragraphs(etree.fromstring(part.blob)))
+            for para in endnotes.paragraphs.values():
+                if para.tags:
+                    endnotes.report(para.number, "taggar i slutnoter fylls inte i av generatorn; flytta taggen till brödtexten eller en fotnot")
+            parts.append(endnotes)
+    core = template.docx.core_properties
+    for attribute, label in _PROPERTIES:
+        value = getattr(core, attribute) or ""
+        if _OPENER.search(value):
+            part = _Part(file, attribute, f"dokumentegenskaper ({label})", [], value)
+            parts.append(part)
+            _check_source(env, catalogue, value, [_Line(0, None)] * (value.count("\n") + 1), part, path.name)
+    problems = [problem for part in parts for problem in part.problems()]
+    uses = [use for part in parts for use in part.uses]
+    return problems, uses
+
+
+def _template_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(p for p in sorted(path.glob("*.docx")) if not p.name.startswith("~$"))
+        else:
+            files.append(path)
+    return files
+
+
+# --------------------------------------------------------------------------------------------------
+# The API
+# --------------------------------------------------------------------------------------------------
+
+
+def check_templates(paths: list[Path]) -> list[Problem]:
+    """Every problem in the templates (files, or folders of .docx files): errors (``fel``) and warnings, each with its place."""
+    env = make_environment()
+    problems: list[Problem] = []
+    for path in _template_files(paths):
+        problems.extend(_analyse(path, env)[0])
+    return problems
+
+
+def list_fields(template: Path | None = None, mallar: Path = DEFAULT_MALLAR) -> list[Field]:
+    """Every field a template may use, data first and then ``berakning``, with where ``template`` (default: all in ``mallar``) uses it."""
+    env = make_environment()
+    uses: dict[str, list[Use]] = {}
+    for path in _template_files([template] if template is not None else [mallar]):
+        for name, use in _analyse(path, env)[1]:
+            if use not in uses.setdefault(name, []):
+                uses[name].append(use)
+    return [Field(path, info.title, info.description, info.type_label(), info.optional, uses.get(path, []))
+            for path, info in _catalogue().items()]
+
+
+def context_json(agreement: Path, thresholds: Path) -> str:
+    """The exact rendering context for one agreement as pretty JSON; amounts as strings (``"615312.00"``)."""
+    file = str(agreement)
+    raw = load_json(agreement)
+    validate(raw, file)
+    context = build_context(apply_defaults(raw), load_thresholds(thresholds), file)
+    return json.dumps(context, ensure_ascii=False, indent=2, default=_json_value) + "\n"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    raise TypeError(f"kan inte skrivas som JSON: {value!r}")
+
+
+def preview(template: Path, agreement: Path | None, thresholds: Path, out_dir: Path, indata: Path = DEFAULT_INDATA) -> Path:
+    """Render ``template`` with ``agreement`` (default: the first example that has this document) into ``out_dir``."""
+    loaded = load_thresholds(thresholds)
+    prepared = prepare(agreement, loaded) if agreement is not None else _example(template, loaded, indata)
+    data = render_docx(template, prepared.context, make_environment(), prepared.file)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"{template.stem}-{prepared.agreement_id}.docx"
+    out.write_bytes(data)
+    return out
+
+
+def _example(template: Path, thresholds: Thresholds, indata: Path) -> Prepared:
+    """The first valid example agreement that has ``template`` among its documents (any, for other templates)."""
+    for path in sorted(indata.glob("*.json")):
+        try:
+            found = prepare(path, thresholds)
+        except AvtalError:
+            continue
+        if template.name in found.documents or template.name not in TEMPLATE_FILES:
+            return found
+    raise AvtalError(Problem(str(indata), "", f"inget giltigt exempelavtal har dokumentet {template.name}; ange en avtalsfil"))
+
+
+__all__ = ["BERAKNING_SCHEMA", "Field", "Use", "check_templates", "context_json", "list_fields", "preview"]

@@ -1,0 +1,566 @@
+"""Tests for the template-author tools: what Word does to tags, syntax errors, unknown fields, the sandbox, fields."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, TEMPLATES, THRESHOLDS, example_paths
+from docx import Document
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+
+from generator.compute import build_context
+from generator.errors import Problem, TemplateError
+from generator.render import make_environment, render_docx
+from generator.schema import AGREEMENT_SCHEMA, apply_defaults, validate
+from generator.templatecheck import (
+    BERAKNING_SCHEMA,
+    check_templates,
+    context_json,
+    ensure_templates_ok,
+    list_fields,
+    preview,
+)
+from generator.thresholds import load_thresholds
+
+# --------------------------------------------------------------------------------------------------
+# Building templates the way Word stores them
+# --------------------------------------------------------------------------------------------------
+
+
+def run(text: str, bold: bool = False) -> str:
+    """One run (w:r) of XML, as Word writes it."""
+    properties = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    return f'<w:r>{properties}<w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+PROOF_START = '<w:proofErr w:type="spellStart"/>'
+PROOF_END = '<w:proofErr w:type="spellEnd"/>'
+
+
+def make_template(
+    path: Path,
+    body: list[str] = (),  # type: ignore[assignment]
+    *,
+    runs: list[str] = (),  # type: ignore[assignment]
+    table: list[list[str]] | None = None,
+    header: str | None = None,
+) -> Path:
+    """A .docx with ``body`` paragraphs (one run each), then paragraphs of raw ``runs`` XML, a table and a header."""
+    doc = Document()
+    for text in body:
+        doc.add_paragraph(text)
+    for xml in runs:
+        doc.element.body.insert(len(doc.element.body) - 1, parse_xml(f"<w:p {nsdecls('w')}>{xml}</w:p>"))
+    if table:
+        grid = doc.add_table(rows=len(table), cols=len(table[0]))
+        for r, row in enumerate(table):
+            for c, text in enumerate(row):
+                grid.cell(r, c).text = text
+    if header is not None:
+        doc.sections[0].header.paragraphs[0].text = header
+    doc.save(str(path))
+    return path
+
+
+def context_for(data: dict[str, Any]) -> dict[str, Any]:
+    validate(data, "avtal.json")
+    return build_context(apply_defaults(data), load_thresholds(THRESHOLDS), "avtal.json")
+
+
+def rendered_text(template: Path, context: dict[str, Any]) -> list[str]:
+    doc = Document(io.BytesIO(render_docx(template, context, make_environment())))
+    return [p.text for p in doc.paragraphs]
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "fel"]
+
+
+# --------------------------------------------------------------------------------------------------
+# What Word does to tags
+# --------------------------------------------------------------------------------------------------
+
+
+def test_tag_split_over_three_runs_with_bold_middle_is_repaired_and_renders(tmp_path: Path, minimal_agreement: dict[str, Any]) -> None:
+    template = make_template(tmp_path / "delad.docx", runs=[run("Titel: {{ avtal.") + run("titel", bold=True) + run(" }}")])
+    assert check_templates([template]) == [
+        Problem(
+            str(template),
+            'brödtext, stycke 1, vid texten "Titel: {{ avtal.titel }}"',
+            'taggen "{{ avtal.titel }}" är uppdelad i 3 delar med olika formatering; lagas automatiskt '
+            "(hela taggen får formateringen från sin första del)",
+            "varning",
+        )
+    ]
+    assert rendered_text(template, context_for(minimal_agreement)) == ["Titel: Avtal om gemensam familjerådgivning"]
+
+
+def test_split_with_the_same_formatting_is_reported_without_formatting_note(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "delad.docx", runs=[run("{{ avtal.") + run("titel }}")])
+    [problem] = check_templates([template])
+    assert problem.message == 'taggen "{{ avtal.titel }}" är uppdelad i 2 delar; lagas automatiskt'
+    assert problem.severity == "varning"
+
+
+def test_spell_check_mark_inside_a_tag_is_repaired(tmp_path: Path, minimal_agreement: dict[str, Any]) -> None:
+    template = make_template(tmp_path / "stavning.docx", runs=[run("{{ ") + PROOF_START + run("avtal.titel") + PROOF_END + run(" }}")])
+    assert check_templates([template]) == [
+        Problem(
+            str(template),
+            'brödtext, stycke 1, vid texten "{{ avtal.titel }}"',
+            'taggen "{{ avtal.titel }}" är uppdelad i 3 delar och innehåller en markering från stavningskontrollen; lagas automatiskt',
+            "varning",
+        )
+    ]
+    assert rendered_text(template, context_for(minimal_agreement)) == ["Avtal om gemensam familjerådgivning"]
+
+
+def test_curly_quotes_inside_a_tag_are_repaired(tmp_path: Path, minimal_agreement: dict[str, Any]) -> None:
+    template = make_template(tmp_path / "citat.docx", ["Huvudavtal: {{ avtal.huvudavtal|default(“saknas”) }}"])
+    assert check_templates([template]) == [
+        Problem(
+            str(template),
+            'brödtext, stycke 1, vid texten "Huvudavtal: {{ avtal.huvudavtal|default(“saknas”) }}"',
+            'taggen "{{ avtal.huvudavtal|default(“saknas”) }}" har typografiska citattecken (“ ”); lagas automatiskt',
+            "varning",
+        )
+    ]
+    assert rendered_text(template, context_for(minimal_agreement)) == ["Huvudavtal: saknas"]
+
+
+def test_quotes_docxtpl_cannot_straighten_are_an_error(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "citat.docx", ["{{ avtal.titel|default(«x») }}"])
+    assert check_templates([template]) == [
+        Problem(
+            str(template),
+            'brödtext, stycke 1, vid texten "{{ avtal.titel|default(«x») }}"',
+            "taggen \"{{ avtal.titel|default(«x») }}\" har citattecknet « », som inte lagas automatiskt; skriv raka citattecken (\" eller ')",
+        )
+    ]
+
+
+def test_tag_broken_by_tracked_deletion_cannot_be_repaired(tmp_path: Path) -> None:
+    deleted = '<w:del w:id="1" w:author="Redaktör"><w:r><w:delText>x</w:delText></w:r></w:del>'
+    template = make_template(tmp_path / "spar.docx", runs=[run("{") + deleted + run("{ avtal.titel }}")])
+    assert check_templates([template]) == [
+        Problem(
+            str(template),
+            'brödtext, stycke 1, vid texten "{{ avtal.titel }}"',
+            'taggen "{{ avtal.titel }}" är uppdelad i 2 delar och kan inte lagas automatiskt; ta bort taggen och skriv den igen i ett svep',
+        )
+    ]
+
+
+def test_unterminated_tag_is_an_error_and_the_rest_is_still_checked(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "oavslutad.docx", ["Titel: {{ avtal.titel }", "{{ okand_variabel_xyz }}"])
+    assert check_templates([template]) == [
+        Problem(str(template), 'brödtext, stycke 1, vid texten "Titel: {{ avtal.titel }"',
+                'taggen "{{ avtal.titel }" avslutas inte i samma stycke; den ska sluta med "}}"'),
+        Problem(str(template), 'brödtext, stycke 2, vid texten "{{ okand_variabel_xyz }}"', 'okänd variabel "okand_variabel_xyz"'),
+    ]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cuts=st.lists(st.integers(min_value=1, max_value=16), min_size=1, max_size=4, unique=True), bold=st.lists(st.booleans(), min_size=5, max_size=5))
+def test_any_split_of_a_tag_is_repaired(tmp_path: Path, minimal_agreement: dict[str, Any], cuts: list[int], bold: list[bool]) -> None:
+    tag = "{{ avtal.titel }}"
+    bounds = [0, *sorted(cuts), len(tag)]
+    pieces = [tag[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    template = make_template(tmp_path / "slump.docx", runs=["".join(run(p, b) for p, b in zip(pieces, bold, strict=False))])
+    assert errors(check_templates([template])) == []
+    assert rendered_text(template, context_for(minimal_agreement)) == ["Avtal om gemensam familjerådgivning"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Syntax, unknown fields, filters and the sandbox
+# --------------------------------------------------------------------------------------------------
+
+
+def test_unknown_variable_in_a_header(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "sidhuvud.docx", ["{{ avtal.titel }}"], header="{{ okand_variabel_xyz }}")
+    problems = check_templates([template])
+    assert problems == [
+        Problem(str(template), 'sidhuvud (header1.xml), stycke 1, vid texten "{{ okand_variabel_xyz }}"', 'okänd variabel "okand_variabel_xyz"')
+    ]
+    assert str(problems[0]) == (
+        f'{template}: sidhuvud (header1.xml), stycke 1, vid texten "{{{{ okand_variabel_xyz }}}}": okänd variabel "okand_variabel_xyz"'
+    )
+
+
+def test_syntax_error_in_a_table_cell(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "tabell.docx", ["Inledning"], table=[["Titel", "{{ avtal.titel + }}"]])
+    assert check_templates([template]) == [
+        Problem(
+            str(template),
+            'brödtext, stycke 3 (tabell 1, rad 1, cell 2), vid texten "{{ avtal.titel + }}"',
+            'syntaxfel i "{{ avtal.titel + }}": taggen tar slut för tidigt',
+        )
+    ]
+
+
+def test_forbidden_attribute(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "sandlada.docx", ["{{ ''.__class__.__mro__[1].__subclasses__() }}"])
+    assert check_templates([template]) == [
+        Problem(
+            str(template),
+            "brödtext, stycke 1, vid texten \"{{ ''.__class__.__mro__[1].__subclasses__() }}\"",
+            'otillåten åtkomst: "__class__" ger åtkomst till Pythons inre delar och får inte användas i en mall',
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tag", "message"),
+    [
+        ("{{ cycler.__init__.__globals__ }}", 'otillåten åtkomst: "cycler" ger åtkomst till mallmotorns inre delar och får inte användas i en mall'),
+        ("{{ self._TemplateReference__context }}", 'otillåten åtkomst: "self" ger åtkomst till mallmotorns inre delar och får inte användas i en mall'),
+        ("{{ lipsum.__globals__.os }}", 'otillåten åtkomst: "lipsum" ger åtkomst till mallmotorns inre delar och får inte användas i en mall'),
+        ("{{ range(3) }}", 'otillåten åtkomst: "range" ger åtkomst till mallmotorns inre delar och får inte användas i en mall'),
+        ("{{ avtal.titel.__globals__ }}", 'otillåten åtkomst: "__globals__" ger åtkomst till Pythons inre delar och får inte användas i en mall'),
+        ("{{ avtal['__class__'] }}", 'otillåten åtkomst: "__class__" ger åtkomst till Pythons inre delar och får inte användas i en mall'),
+        ("{{ avtal|attr('__class__') }}", 'otillåten åtkomst: "__class__" ger åtkomst till Pythons inre delar och får inte användas i en mall'),
+        ("{{ avtal.titel|safe }}", 'filtret "safe" stänger av skyddet för tecken som < och & och kan göra dokumentet trasigt; ta bort det'),
+        ("{% include 'annan.docx' %}", 'taggen "{% include %}" kan inte användas: en mall kan inte hämta andra mallar'),
+    ],
+)
+def test_sandbox_escapes_are_errors(tmp_path: Path, tag: str, message: str) -> None:
+    template = make_template(tmp_path / "sandlada.docx", [tag])
+    assert [(p.place, p.message) for p in check_templates([template])] == [(f'brödtext, stycke 1, vid texten "{tag}"', message)]
+
+
+def test_if_left_open_is_a_clear_error_without_traceback(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "oppen.docx", ["Inledning", "{%p if avtal %}", "Villkorad text"])
+    expected = Problem(
+        str(template),
+        'brödtext, stycke 2, vid texten "{%p if avtal %}"',
+        'syntaxfel i "{%p if avtal %}": blocket avslutas aldrig; lägg till "{%p endif %}" där villkoret ska sluta',
+    )
+    assert check_templates([template]) == [expected]
+    with pytest.raises(TemplateError) as raised:
+        ensure_templates_ok([template])
+    assert raised.value.problems == [expected]
+    assert "Traceback" not in str(raised.value) and "Jinja" not in str(raised.value)
+
+
+def test_every_unclosed_block_is_named(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "oppna.docx", ["{%p for p in parter %}", "{%p if p.roll == 'uppdragsgivare' %}", "{{ p.namn }}"])
+    assert [(p.place, p.message) for p in check_templates([template])] == [
+        ('brödtext, stycke 1, vid texten "{%p for p in parter %}"',
+         'syntaxfel i "{%p for p in parter %}": blocket avslutas aldrig; lägg till "{%p endfor %}" där upprepningen ska sluta'),
+        ("brödtext, stycke 2, vid texten \"{%p if p.roll == 'uppdragsgivare' %}\"",
+         "syntaxfel i \"{%p if p.roll == 'uppdragsgivare' %}\": blocket avslutas aldrig; lägg till \"{%p endif %}\" där villkoret ska sluta"),
+    ]
+
+
+def test_end_tag_of_the_wrong_block(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "fel-slut.docx", ["{%p if avtal %}", "Text", "{%p endfor %}"])
+    assert [(p.place, p.message) for p in check_templates([template])] == [
+        ('brödtext, stycke 3, vid texten "{%p endfor %}"',
+         'syntaxfel i "{%p endfor %}": taggen passar inte här; blocket "if" är öppet och ska först avslutas med "{% endif %}"'),
+    ]
+
+
+def test_unknown_filter(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "filter.docx", ["Datum: {{ avtal.datum|datun }}", "{{ avtal.datum|xyzzy }}"])
+    assert [(p.place, p.message) for p in check_templates([template])] == [
+        ('brödtext, stycke 1, vid texten "Datum: {{ avtal.datum|datun }}"', 'okänt filter "datun"; menade du "datum"?'),
+        ('brödtext, stycke 2, vid texten "{{ avtal.datum|xyzzy }}"', 'okänt filter "xyzzy"'),
+    ]
+
+
+def test_index_and_loop_over_parties_pass(tmp_path: Path) -> None:
+    template = make_template(
+        tmp_path / "parter.docx",
+        ["{{ parter[0].namn }}", "{%p for p in parter %}", "{{ loop.index }}. {{ p.beslut.organ }} {{ p.beslut.datum|datum }}", "{%p endfor %}",
+         "{{ berakning.uppdragsgivare|namn }}, {{ (parter|selectattr('roll', 'equalto', 'uppdragstagare')|first).namn }}",
+         "{%p if avtal.huvudavtal is defined %}", "{{ avtal.huvudavtal }}", "{%p endif %}"],
+    )
+    assert check_templates([template]) == []
+
+
+def test_unknown_field_inside_a_loop_names_its_schema_path(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "loop.docx", ["{%p for p in parter %}", "Beslut: {{ p.beslut.organn }}", "{%p endfor %}"])
+    assert check_templates([template]) == [
+        Problem(
+            str(template),
+            'brödtext, stycke 2, vid texten "Beslut: {{ p.beslut.organn }}"',
+            'okänt fält "parter[].beslut.organn"; menade du "parter[].beslut.organ"?',
+        )
+    ]
+
+
+def test_unknown_fields_and_hints(tmp_path: Path) -> None:
+    template = make_template(
+        tmp_path / "falt.docx",
+        ["{{ avtal.titlel }}", "{{ parter.namn }}", "{{ avtl.titel }}", "{{ loop.index }}", "{{ berakning.fordelning.rader[0].belop_ar|kr }}"],
+    )
+    assert [p.message for p in check_templates([template])] == [
+        'okänt fält "avtal.titlel"; menade du "avtal.titel"?',
+        'okänt fält "parter.namn"; "parter" är en lista: gå igenom den med {% for %} eller välj ett element med [0]',
+        'okänd variabel "avtl"; menade du "avtal"?',
+        'okänd variabel "loop"; den finns bara inuti {% for %}',
+        'okänt fält "berakning.fordelning.rader[].belop_ar"; menade du "berakning.fordelning.rader[].belopp_ar"?',
+    ]
+
+
+def test_paragraph_tag_with_other_text_is_an_error(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "stycke.docx", ["Villkor: {%p if avtal %}", "{%p endif %}"])
+    assert [(p.place, p.message) for p in check_templates([template])] == [
+        ('brödtext, stycke 1, vid texten "Villkor: {%p if avtal %}"',
+         'i stycket med "{%p if avtal %}" tas all annan text bort ("Villkor:"); låt taggen stå ensam i ett eget stycke'),
+    ]
+
+
+def test_row_tags_in_a_table(tmp_path: Path) -> None:
+    good = make_template(tmp_path / "rader.docx", ["Parter"], table=[["{%tr for p in parter %}", ""], ["{{ p.namn }}", "{{ p.organisationsnummer|orgnr }}"],
+                                                                      ["{%tr endfor %}", ""]])
+    assert check_templates([good]) == []
+    mixed = make_template(tmp_path / "blandad.docx", ["Parter"], table=[["{%tr for p in parter %}", "{{ p.namn }}"], ["{%tr endfor %}", ""]])
+    assert [p.message for p in check_templates([mixed])] == [
+        'i tabellraden med "{%tr for p in parter %}" tas all annan text bort ("{{ p.namn }}"); låt taggen stå ensam i en egen tabellrad'
+    ]
+    outside = make_template(tmp_path / "utanfor.docx", ["{%tr for p in parter %}", "{%tr endfor %}"])
+    assert [p.message for p in check_templates([outside])][0] == (
+        'syntaxfel i "{%tr for p in parter %}": en tagg som börjar med "{%tr" kan bara stå i en tabellrad'
+    )
+
+
+def test_every_problem_at_once(tmp_path: Path) -> None:
+    template = make_template(
+        tmp_path / "allt.docx",
+        ["{{ avtal.titel + }}", "{{ okand_a }}", "{% if avtal %}{% endfor %}", "{{ avtal.datum|datun }}"],
+        table=[["{{ parter[0].namnn }}"]],
+        header="{{ okand_b }}",
+    )
+    assert [(p.place.split(",")[0] + p.place.split(",")[1], p.message) for p in check_templates([template])] == [
+        ("brödtext stycke 1", 'syntaxfel i "{{ avtal.titel + }}": taggen tar slut för tidigt'),
+        ("brödtext stycke 2", 'okänd variabel "okand_a"'),
+        ("brödtext stycke 3", 'syntaxfel i "{% endfor %}": taggen passar inte här; blocket "if" är öppet och ska först avslutas med "{% endif %}"'),
+        ("brödtext stycke 4", 'okänt filter "datun"; menade du "datum"?'),
+        ("brödtext stycke 5 (tabell 1", 'okänt fält "parter[].namnn"; menade du "parter[].namn"?'),
+        ("sidhuvud (header1.xml) stycke 1", 'okänd variabel "okand_b"'),
+    ]
+
+
+def test_document_properties_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "egenskaper.docx"
+    doc = Document()
+    doc.add_paragraph("Text")
+    doc.core_properties.title = "{{ avtal.titlex }}"
+    doc.save(str(path))
+    assert check_templates([path]) == [
+        Problem(str(path), 'dokumentegenskaper (titel), vid texten "{{ avtal.titlex }}"', 'okänt fält "avtal.titlex"; menade du "avtal.titel"?')
+    ]
+
+
+def test_missing_and_broken_files(tmp_path: Path) -> None:
+    broken = tmp_path / "trasig.docx"
+    broken.write_text("inte ett Word-dokument", encoding="utf-8")
+    assert check_templates([tmp_path / "saknas.docx", broken]) == [
+        Problem(str(tmp_path / "saknas.docx"), "", "filen finns inte"),
+        Problem(str(broken), "", "filen kan inte öppnas som ett Word-dokument (.docx)"),
+    ]
+
+
+def test_a_folder_is_every_docx_in_it(tmp_path: Path) -> None:
+    make_template(tmp_path / "a.docx", ["{{ okand_a }}"])
+    make_template(tmp_path / "b.docx", ["{{ avtal.titel }}"])
+    (tmp_path / "~$a.docx").write_bytes(b"Word lock file")
+    assert [(Path(p.file).name, p.message) for p in check_templates([tmp_path])] == [("a.docx", 'okänd variabel "okand_a"')]
+
+
+def test_ensure_templates_ok_returns_warnings(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "delad.docx", runs=[run("{{ avtal.") + run("titel }}")])
+    assert [p.severity for p in ensure_templates_ok([template])] == ["varning"]
+
+
+# --------------------------------------------------------------------------------------------------
+# The shipped templates
+# --------------------------------------------------------------------------------------------------
+
+
+def shipped_templates() -> list[Path]:
+    return sorted(p for p in TEMPLATES.glob("*.docx") if not p.name.startswith("~$"))
+
+
+def test_shipped_templates_have_no_errors() -> None:
+    templates = shipped_templates()
+    if not templates:
+        pytest.skip("mallar/ har inga .docx-mallar ännu")
+    assert errors(check_templates(templates)) == []
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        ("{{ okand_variabel_xyz }}", 'okänd variabel "okand_variabel_xyz"'),
+        ("{%p if avtal %}", 'syntaxfel i "{%p if avtal %}": blocket avslutas aldrig; lägg till "{%p endif %}" där villkoret ska sluta'),
+    ],
+)
+def test_broken_copy_of_the_main_template_fails(tmp_path: Path, paragraph: str, expected: str) -> None:
+    original = TEMPLATES / "avtal.docx"
+    if not original.exists():
+        pytest.skip("mallar/avtal.docx finns inte ännu")
+    copy = tmp_path / "avtal.docx"
+    shutil.copy(original, copy)
+    doc = Document(str(copy))
+    doc.add_paragraph(paragraph)
+    doc.save(str(copy))
+    found = errors(check_templates([copy]))
+    assert [p.message for p in found] == [expected]
+    assert found[0].place.startswith(f"brödtext, stycke {len(Document(str(copy)).element.body.findall('.//' + found[0].place[:0] + '{*}p'))}")
+
+
+def test_split_tag_in_copy_of_the_main_template_passes(tmp_path: Path, family_therapy: dict[str, Any]) -> None:
+    original = TEMPLATES / "avtal.docx"
+    if not original.exists():
+        pytest.skip("mallar/avtal.docx finns inte ännu")
+    copy = tmp_path / "avtal.docx"
+    shutil.copy(original, copy)
+    doc = Document(str(copy))
+    paragraph = doc.add_paragraph("Kontroll: {{ avtal.")
+    paragraph.add_run("titel").bold = True
+    paragraph.add_run(" }}")
+    doc.save(str(copy))
+    problems = check_templates([copy])
+    assert errors(problems) == []
+    assert [p.message for p in problems if p.place.endswith('"Kontroll: {{ avtal.titel }}"')] == [
+        'taggen "{{ avtal.titel }}" är uppdelad i 3 delar med olika formatering; lagas automatiskt (hela taggen får formateringen från sin första del)'
+    ]
+    assert f"Kontroll: {family_therapy['avtal']['titel']}" in rendered_text(copy, context_for(family_therapy))
+
+
+# --------------------------------------------------------------------------------------------------
+# Fields, context and preview
+# --------------------------------------------------------------------------------------------------
+
+
+def test_list_fields_describes_every_field_and_where_it_is_used(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "falt.docx", ["{{ avtal.titel }}", "{%p for p in parter %}", "{{ p.beslut.organ }}", "{%p endfor %}"],
+                             header="{{ berakning.rubrik }} {{ avtal.titel }}")
+    fields = {f.path: f for f in list_fields(template)}
+    titel = fields["avtal.titel"]
+    assert (titel.title, titel.description, titel.type, titel.optional) == ("Titel", "Avtalets rubrik som den står på första sidan.", "text", False)
+    assert [str(u) for u in titel.uses] == ["falt.docx: brödtext, stycke 1", "falt.docx: sidhuvud (header1.xml), stycke 1"]
+    assert titel.where() == "falt.docx: brödtext stycke 1; sidhuvud (header1.xml) stycke 1"
+    assert [str(u) for u in fields["parter[].beslut.organ"].uses] == ["falt.docx: brödtext, stycke 3"]
+    assert fields["parter"].uses and not fields["avtal.diarienummer"].uses
+    assert fields["avtal.huvudavtal"].optional and not fields["avtal.version"].optional
+    assert fields["berakning.fordelning.rader[].belopp_ar"].type == "belopp"
+    assert fields["berakning.fordelning"].type == "objekt eller none"
+    assert fields["berakning.uppdragsgivare[].beslut.datum"].type == "datum (ÅÅÅÅ-MM-DD)"
+    assert fields["berakning.rubrik"].title == "Rubrik"
+    assert str(fields["avtal.huvudavtal"]).startswith('avtal.huvudavtal (text, kan saknas: testa med "is defined"): Huvudavtal. ')
+    assert all(f.title and f.description for f in fields.values())
+
+
+def test_list_fields_defaults_to_every_shipped_template() -> None:
+    if not shipped_templates():
+        pytest.skip("mallar/ har inga .docx-mallar ännu")
+    used = {u.template for f in list_fields(None, TEMPLATES) for u in f.uses}
+    assert used == {p.name for p in shipped_templates()}
+
+
+def test_context_json_is_the_rendering_context(write_agreement, minimal_agreement: dict[str, Any]) -> None:
+    path = write_agreement(minimal_agreement)
+    text = context_json(path, THRESHOLDS)
+    context = json.loads(text)
+    assert context["berakning"]["ersattning_period"] == "200000"
+    assert context["forsakring"] is None
+    assert context["uppsagning"]["manader"] == 12
+    assert '"Göteborgs kommun"' in text
+    assert text.endswith("}\n")
+    berakning_validator().validate(context["berakning"])
+
+
+def test_context_json_amounts_are_strings_with_ore(write_agreement) -> None:
+    paths = example_paths()
+    if not paths:
+        pytest.skip("inga exempelavtal ännu")
+    for path in paths:
+        context = json.loads(context_json(path, THRESHOLDS))
+        berakning_validator().validate(context["berakning"])
+        for row in (context["berakning"]["fordelning"] or {}).get("rader", []):
+            assert isinstance(row["belopp_ar"], str) and "." in row["belopp_ar"]
+
+
+def test_preview_renders_one_template(tmp_path: Path, write_agreement, minimal_agreement: dict[str, Any]) -> None:
+    template = make_template(tmp_path / "prov.docx", ["{{ berakning.rubrik }}: {{ avtal.titel }}"])
+    out = preview(template, write_agreement(minimal_agreement), THRESHOLDS, tmp_path / "ut")
+    assert out == tmp_path / "ut" / "prov-minsta-avtalet.docx"
+    assert [p.text for p in Document(str(out)).paragraphs] == ["Avtal om avtalssamverkan: Avtal om gemensam familjerådgivning"]
+
+
+def test_preview_picks_an_example_that_has_the_document(tmp_path: Path) -> None:
+    template = TEMPLATES / "pub-bilaga.docx"
+    if not template.exists() or not example_paths():
+        pytest.skip("mallar eller exempelavtal saknas ännu")
+    out = preview(template, None, THRESHOLDS, tmp_path, EXAMPLES)
+    assert out.exists() and out.name.startswith("pub-bilaga-")
+
+
+# --------------------------------------------------------------------------------------------------
+# The schema of the computed values
+# --------------------------------------------------------------------------------------------------
+
+
+def berakning_validator() -> Draft202012Validator:
+    schemas = [json.loads(p.read_text(encoding="utf-8")) for p in (BERAKNING_SCHEMA, AGREEMENT_SCHEMA)]
+    registry: Registry = Registry().with_resources([(s["$id"], Resource.from_contents(s)) for s in schemas])
+    Draft202012Validator.check_schema(schemas[0])
+    return Draft202012Validator(schemas[0], registry=registry, format_checker=FormatChecker())
+
+
+def test_berakning_schema_documents_every_property() -> None:
+    schema = json.loads(BERAKNING_SCHEMA.read_text(encoding="utf-8"))
+    assert schema["$id"] == "urn:avtalsgenerator:schema:berakning"
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            if "properties" in node:
+                assert node.get("additionalProperties") is False, where
+                assert sorted(node["required"]) == sorted(node["properties"]), where
+                for key, sub in node["properties"].items():
+                    assert sub.get("title") and sub.get("description"), f"{where}.{key}"
+            for key, sub in node.items():
+                walk(sub, f"{where}.{key}")
+        elif isinstance(node, list):
+            for sub in node:
+                walk(sub, where)
+
+    walk(schema, "$")
+
+
+def test_berakning_schema_matches_build_context_for_every_example() -> None:
+    paths = example_paths()
+    if not paths:
+        pytest.skip("inga exempelavtal i indata/avtal/ ännu")
+    validator = berakning_validator()
+    thresholds = load_thresholds(THRESHOLDS)
+    for path in paths:
+        data = json.loads(path.read_text(encoding="utf-8"), parse_float=__import__("decimal").Decimal)
+        validate(data, str(path))
+        berakning = build_context(apply_defaults(data), thresholds, str(path))["berakning"]
+        assert [e.message for e in validator.iter_errors(berakning)] == [], path.name
+
+
+def test_berakning_schema_matches_a_cost_allocation_with_support(minimal_agreement: dict[str, Any]) -> None:
+    data = minimal_agreement
+    data["parter"][1]["invanare"] = 1000
+    data["parter"][1]["anvandare"] = 10
+    data["ekonomi"] = {"modell": "per_invanare", "kostnad_ar": 50000, "fordelning": {"nyckel": "invanare"},
+                       "support": {"kostnad_ar": 1000, "anvandare_totalt": 100}}
+    data["extern_delegering"] = {"forekommer": True}
+    berakning = context_for(data)["berakning"]
+    assert berakning["support"] is not None and berakning["fordelning"] is not None
+    assert [e.message for e in berakning_validator().iter_errors(berakning)] == []
