@@ -32,8 +32,6 @@ def locked(utdata: Path, wait: float = 0.0) -> Iterator[None]:
                         Problem(str(utdata), "", "en annan körning skriver till mappen just nu; vänta tills den är klar och försök igen")
                     ) from e
                 time.sleep(0.1)
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
         yield
     finally:
         os.close(fd)

@@ -194,7 +194,8 @@ def generate(
                 if change:
                     result.changes.append(change)
         finally:
-            manifest.save()
+            if result.built:
+                manifest.save()
         if result.changes:
             result.report = write_report(utdata, result.changes, now)
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,11 @@ def document_text(data: bytes) -> list[str]:
 
 def sentence_changes(old: bytes, new: bytes) -> list[tuple[str, str]]:
     """Paragraphs that differ between two versions of a document: (old, new), empty string where one side has none."""
-    before, after = document_text(old), document_text(new)
+    try:
+        before = document_text(old)
+    except (zipfile.BadZipFile, KeyError, ValueError):
+        return [("(den tidigare versionen gick inte att läsa som Word-dokument)", "")]
+    after = document_text(new)
     changes: list[tuple[str, str]] = []
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import html
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from .compute import OPTIONAL_SECTIONS, build_context, join_names
-from .errors import AvtalError, Problem
+from .errors import AvtalError, Problem, TemplateError
 from .load import load_json
 from .pipeline import DEFAULT_INDATA, DEFAULT_MALLAR, TEMPLATE_FILES, Prepared, prepare
 from .render import make_environment, part_label, render_docx
@@ -32,6 +33,7 @@ BERAKNING_SCHEMA = SCHEMA_DIR / "berakning.schema.json"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _T, _R, _RPR, _PROOF = f"{_W}p", f"{_W}t", f"{_W}r", f"{_W}rPr", f"{_W}proofErr"
 _TBL, _TR, _TC = f"{_W}tbl", f"{_W}tr", f"{_W}tc"
+_BREAKS = {f"{_W}tab", f"{_W}br", f"{_W}cr"}
 _FORMAT_NOISE = {f"{_W}lang", f"{_W}noProof"}  # run properties Word changes without the author seeing it
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 _ENDNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.endnotes+xml"
@@ -239,7 +241,8 @@ class _Tag:
 class _Para:
     number: int
     element: Any
-    text: str
+    text: str  # the text of its w:t elements, where tags are looked for
+    shown: str  # the text as Word shows it, tabs and line breaks as spaces
     table: str  # " (tabell 1, rad 2, cell 3)" or ""
     row: Any
     cell: Any
@@ -273,15 +276,19 @@ def _paragraphs(root: Any) -> list[_Para]:
         segments: list[tuple[int, int, Any]] = []
         proofs: list[int] = []
         texts: list[str] = []
+        shown: list[str] = []
         offset = 0
         for element in _own(paragraph):
             if element.tag == _T:
                 piece = element.text or ""
                 segments.append((offset, offset + len(piece), element))
                 texts.append(piece)
+                shown.append(piece)
                 offset += len(piece)
             elif element.tag == _PROOF:
                 proofs.append(offset)
+            elif element.tag in _BREAKS:
+                shown.append(" ")
         text = "".join(texts)
         tags = []
         for start, end, closed in _scan(text):
@@ -299,7 +306,7 @@ def _paragraphs(root: Any) -> list[_Para]:
                 cells[row] = [c for c in row.iter(_TC) if next(c.iterancestors(_TR)) is row]
             table = f" (tabell {tables[grid]}, rad {rows[grid].index(row) + 1}, cell {cells[row].index(cell) + 1})"
         openers = [m.start() for m in _OPENER.finditer(text)]
-        result.append(_Para(number, paragraph, text, table, row, cell, tags, openers))
+        result.append(_Para(number, paragraph, text, "".join(shown), table, row, cell, tags, openers))
     return result
 
 
@@ -358,7 +365,7 @@ class _Part:
         para = self.paragraphs.get(paragraph)
         if para is None:
             return f"{self.label}, vid texten \"{_short(self.fixed_text)}\"" if self.fixed_text else self.label
-        return f"{self.label}, stycke {para.number}{para.table}, vid texten \"{_short(para.text)}\""
+        return f"{self.label}, stycke {para.number}{para.table}, vid texten \"{_short(para.shown)}\""
 
     def report(self, paragraph: int, message: str, severity: str = "fel", *, raw: bool = False) -> None:
         if not raw and paragraph in self.silenced:
@@ -440,7 +447,7 @@ def _check_alone(part: _Part, para: _Para) -> None:
 
 def _docxtpl_source(template: DocxTemplate, xml: str, paragraphs: list[_Para]) -> tuple[str, list[_Line]]:
     """The Jinja source docxtpl renders (patch_xml), one tag or paragraph a line, and where each line comes from."""
-    numbers = iter(range(1, len(paragraphs) + 10**6))
+    numbers = itertools.count(1)
     numbered = re.sub(r"<w:p([ >/])", lambda m: f"<w:p data-avtal-stycke=\"{next(numbers)}\"{m.group(1)}", xml)
     source = re.sub(r"(<w:p[ >/]|\{[{%#])", r"\n\1", template.patch_xml(numbered))
     written = [(para.number, _tag_at(para, offset)) for para in paragraphs for offset in para.openers]
@@ -1043,6 +1050,14 @@ def check_templates(paths: list[Path]) -> list[Problem]:
     return problems
 
 
+def ensure_templates_ok(paths: list[Path]) -> list[Problem]:
+    """Check the templates; raise TemplateError listing every problem when one is an error, else return the warnings."""
+    problems = check_templates(paths)
+    if any(p.severity == "fel" for p in problems):
+        raise TemplateError(problems)
+    return problems
+
+
 def list_fields(template: Path | None = None, mallar: Path = DEFAULT_MALLAR) -> list[Field]:
     """Every field a template may use, data first and then ``berakning``, with where ``template`` (default: all in ``mallar``) uses it."""
     env = make_environment()
@@ -1093,4 +1108,4 @@ def _example(template: Path, thresholds: Thresholds, indata: Path) -> Prepared:
     raise AvtalError(Problem(str(indata), "", f"inget giltigt exempelavtal har dokumentet {template.name}; ange en avtalsfil"))
 
 
-__all__ = ["BERAKNING_SCHEMA", "Field", "Use", "check_templates", "context_json", "list_fields", "preview"]
+__all__ = ["BERAKNING_SCHEMA", "Field", "Use", "check_templates", "context_json", "ensure_templates_ok", "list_fields", "preview"]

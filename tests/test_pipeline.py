@@ -1,0 +1,192 @@
+"""Golden tests: generate the examples and read every document back; bad input writes nothing."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from conftest import EXAMPLES, TEMPLATES, THRESHOLDS, example_paths
+
+from generator.pipeline import Result, generate
+
+NB = "\u00a0"
+ALWAYS = [
+    "Parter",
+    "Bakgrund och syfte",
+    "Lagstöd",
+    "Uppdraget",
+    "Ekonomi",
+    "Informationshantering och arkiv",
+    "Sekretess",
+    "Personuppgifter",
+    "Uppföljning och rapportering",
+    "Force majeure",
+    "Tvister",
+    "Avtalstid",
+    "Uppsägning och omförhandling",
+    "Ändringar och tillägg",
+    "Bilagor",
+    "Underskrifter",
+]
+
+
+@pytest.fixture(scope="module")
+def examples_generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """Every example generated once into a temporary utdata."""
+    utdata = tmp_path_factory.mktemp("utdata")
+    result = generate(indata=EXAMPLES, utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS)
+    return utdata, result
+
+
+def text(path: Path) -> str:
+    """Body paragraphs and table cells of a .docx, one per line, with non-breaking spaces kept."""
+    document = docx.Document(str(path))
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.append(" | ".join(cell.text for cell in row.cells))
+    return "\n".join(lines)
+
+
+def headings(path: Path, level: int = 1) -> list[str]:
+    document = docx.Document(str(path))
+    return [p.text.strip() for p in document.paragraphs if p.style is not None and p.style.name == f"Heading {level}"]
+
+
+def all_xml(path: Path) -> str:
+    with zipfile.ZipFile(path) as package:
+        return "".join(package.read(n).decode("utf-8") for n in package.namelist() if n.endswith(".xml"))
+
+
+def test_every_example_generates(examples_generated: tuple[Path, Result]) -> None:
+    utdata, result = examples_generated
+    assert result.ok, result.problems
+    expected = {
+        "norrstrom-fjallviken-familjebehandling": {"avtal.docx", "pub-bilaga.docx", "kostnadsfordelning.docx"},
+        "region-internetbehandling": {"avtal.docx", "pub-bilaga.docx", "kostnadsfordelning.docx"},
+        "region-stockholm-vardovergangar": {"avtal.docx", "kostnadsfordelning.docx"},
+    }
+    for agreement_id, names in expected.items():
+        assert {p.name for p in (utdata / agreement_id).glob("*.docx")} == names
+
+
+@pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.stem)
+def test_no_leftover_tags_and_parties_present(examples_generated: tuple[Path, Result], path: Path) -> None:
+    utdata, _ = examples_generated
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    for document in (utdata / data["avtal"]["id"]).glob("*.docx"):
+        xml = all_xml(document)
+        assert "{{" not in xml and "{%" not in xml and "{#" not in xml, document
+    body = text(utdata / data["avtal"]["id"] / "avtal.docx")
+    for party in data["parter"]:
+        assert party["namn"] in body
+        assert party["organisationsnummer"] in body
+        assert party["undertecknare"]["namn"] in body
+    assert data["avtal"]["titel"] in body
+
+
+@pytest.mark.parametrize("path", example_paths(), ids=lambda p: p.stem)
+def test_every_area_has_its_numbered_section(examples_generated: tuple[Path, Result], path: Path) -> None:
+    utdata, _ = examples_generated
+    agreement_id = json.loads(path.read_text(encoding="utf-8"))["avtal"]["id"]
+    found = headings(utdata / agreement_id / "avtal.docx")
+    for heading in ALWAYS:
+        assert heading in found
+
+
+def test_conditional_sections_follow_the_data(examples_generated: tuple[Path, Result]) -> None:
+    utdata, _ = examples_generated
+    family = headings(utdata / "norrstrom-fjallviken-familjebehandling" / "avtal.docx")
+    hospital = headings(utdata / "region-stockholm-vardovergangar" / "avtal.docx")
+    assert "Extern delegering" in family and "Extern delegering" not in hospital
+    assert "Personal och arbetsmiljö" in family and "Personal och arbetsmiljö" not in hospital
+    assert "Upphovsrätt" in headings(utdata / "region-internetbehandling" / "avtal.docx")
+    assert "Upphovsrätt" not in family
+
+
+def test_amounts_in_swedish_format(examples_generated: tuple[Path, Result]) -> None:
+    utdata, _ = examples_generated
+    hospital = utdata / "region-stockholm-vardovergangar"
+    assert f"615{NB}312 kronor" in text(hospital / "avtal.docx")
+    assert "0,5899 kronor per invånare och år" in text(hospital / "avtal.docx")
+    costs = text(hospital / "kostnadsfordelning.docx")
+    assert f"76{NB}902,31{NB}kr" in costs
+    assert f"615{NB}218,48{NB}kr" in costs
+    assert f"130{NB}365" in costs
+    assert f"425{NB}000{NB}kr" in costs
+    assert f"700{NB}000 kronor" in text(utdata / "region-internetbehandling" / "avtal.docx")
+    assert f"8{NB}109{NB}450 kronor" in text(utdata / "norrstrom-fjallviken-familjebehandling" / "avtal.docx")
+
+
+def test_annexes_are_referenced_by_number(examples_generated: tuple[Path, Result]) -> None:
+    utdata, _ = examples_generated
+    family = utdata / "norrstrom-fjallviken-familjebehandling"
+    body = text(family / "avtal.docx")
+    assert "Bilaga 1: Personuppgiftsbiträdesavtal" in body
+    assert "Bilaga 2: Kostnadsfördelning" in body
+    assert "Personuppgiftsbiträdesavtal" in text(family / "pub-bilaga.docx")
+    assert "Bilaga 2" in text(family / "kostnadsfordelning.docx")
+
+
+def test_pub_annex_has_every_article_28_obligation(examples_generated: tuple[Path, Result]) -> None:
+    utdata, _ = examples_generated
+    found = headings(utdata / "region-internetbehandling" / "pub-bilaga.docx", level=2)
+    for topic in ["instruktioner", "Konfidentialitet", "Säkerhet", "Underbiträden", "registrerades rättigheter", "incidenter", "Radering", "granskning"]:
+        assert any(topic.lower() in h.lower() for h in found), topic
+
+
+def test_header_and_page_numbers(examples_generated: tuple[Path, Result]) -> None:
+    utdata, _ = examples_generated
+    document = docx.Document(str(utdata / "region-stockholm-vardovergangar" / "avtal.docx"))
+    header = " ".join(p.text for p in document.sections[0].header.paragraphs)
+    assert "HSN 2020-0947" in header
+    footer_xml = document.sections[0].footer._element.xml
+    assert "PAGE" in footer_xml and "NUMPAGES" in footer_xml
+
+
+def test_templates_use_word_styles() -> None:
+    document = docx.Document(str(TEMPLATES / "avtal.docx"))
+    styles = {p.style.name for p in document.paragraphs if p.style is not None}
+    assert {"Title", "Heading 1", "Normal"} <= styles
+    assert document.tables and document.tables[0].style is not None
+
+
+@pytest.mark.parametrize(
+    ("breakage", "place"),
+    [
+        (lambda text: text.replace('"titel":', '"titel"', 1), "rad "),
+        (lambda text: text.replace('"diarienummer":', '"diarienumer":', 1), '$.avtal.diarienumer: okänt fält "diarienumer"; menade du "diarienummer"?'),
+        (lambda text: text.replace('"modell": "sjalvkostnad"', '"modell": 3', 1), "$.ekonomi.modell: ska vara text"),
+        (lambda text: text.replace('"titel": ', '"x_titel": ', 1), "$.avtal.titel: obligatoriskt fält saknas"),
+    ],
+    ids=["syntaxfel", "okant-falt", "fel-typ", "saknat-falt"],
+)
+def test_bad_input_names_file_and_place_and_writes_nothing(tmp_path: Path, breakage: Any, place: str) -> None:
+    source = (EXAMPLES / "norrstrom-fjallviken-familjebehandling.json").read_text(encoding="utf-8")
+    bad = tmp_path / "trasigt.json"
+    bad.write_text(breakage(source), encoding="utf-8")
+    utdata = tmp_path / "utdata"
+    result = generate([bad], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS)
+    assert not result.ok
+    messages = [str(p) for p in result.problems]
+    assert all(m.startswith(f"{bad}: ") for m in messages)
+    assert any(place in m for m in messages), messages
+    assert not list(utdata.rglob("*.docx"))
+
+
+def test_failed_run_keeps_earlier_output(tmp_path: Path) -> None:
+    source = EXAMPLES / "region-stockholm-vardovergangar.json"
+    work = tmp_path / "avtal.json"
+    work.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    utdata = tmp_path / "utdata"
+    assert generate([work], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS).ok
+    before = {p: p.read_bytes() for p in utdata.rglob("*.docx")}
+    work.write_text(source.read_text(encoding="utf-8").replace('"typ": "kommun"', '"typ": "aktiebolag"', 1), encoding="utf-8")
+    result = generate([work], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS)
+    assert not result.ok
+    assert {p: p.read_bytes() for p in utdata.rglob("*.docx")} == before
+    assert not list(utdata.rglob(".avtal-tmp-*"))
