@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import NoReturn
 
@@ -44,27 +45,33 @@ def main() -> None:
 @MALLAR
 @INDATA
 @THRESHOLDS
+@click.option("--pdf", is_flag=True, help="Gör också en PDF (PDF/A) bredvid varje Word-dokument. Kräver LibreOffice.")
 @click.option("--tvinga", is_flag=True, help="Gör om alla avtal även när inget har ändrats.")
-def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, troskelvarden: Path, tvinga: bool) -> None:
+@click.option("--tyst", is_flag=True, help="Visa ingen förloppsindikator och inga filnamn, bara sammanfattningen.")
+def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, troskelvarden: Path, pdf: bool, tvinga: bool, tyst: bool) -> None:
     """Gör avtalen för FILER (utan FILER: alla i indata/avtal/). Bara avtal vars indata har ändrats görs om."""
     try:
-        result = pipeline.generate(list(filer) or None, utdata=utdata, indata=indata, mallar=mallar, troskelvarden=troskelvarden, force=tvinga)
+        files = pipeline.agreement_files(list(filer) or None, indata)
+        show = not tyst and sys.stderr.isatty()
+        with click.progressbar(length=len(files), label="Avtal", show_eta=True, show_pos=True, file=sys.stderr) if show else nullcontext() as bar:
+            tick = bar.update if bar is not None else None
+            result = pipeline.generate(files, utdata=utdata, mallar=mallar, troskelvarden=troskelvarden, force=tvinga, pdf=pdf, progress=tick)
     except AvtalError as e:
         _fail(e)
     _report(result.warnings)
-    for path in result.written:
-        click.echo(f"skrev {path}")
-    for path in result.archived:
-        click.echo(f"sparade tidigare version {path}")
+    if not tyst:
+        for path in [*result.written, *result.pdfs]:
+            click.echo(f"skrev {path}")
+        for path in result.archived:
+            click.echo(f"sparade tidigare version {path}")
     if result.report:
         click.echo(f"ändringsrapport: {result.report}")
-    if not result.written and not result.failed:
-        click.echo(f"Inget har ändrats: {len(result.up_to_date) + len(result.agreements)} avtal är aktuella, inga filer skrevs.")
+    generated = len(result.changes)
+    unchanged = len(result.up_to_date) + len(result.built) - generated
+    if not result.written and not result.pdfs and not result.failed:
+        click.echo(f"Inget har ändrats: {unchanged} avtal är aktuella, inga filer skrevs.")
     else:
-        click.echo(
-            f"{len(result.changes)} avtal gjordes om, {len(result.up_to_date)} var redan aktuella, {len(result.failed)} hade fel "
-            f"({len(result.written)} dokument skrivna)."
-        )
+        click.echo(f"Klart: {generated} avtal genererade, {unchanged} oförändrade, {len(result.failed)} med fel.")
     if not result.ok:
         click.echo("Avtal med fel (inget skrevs för dem):", err=True)
         _report(result.problems)

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, rules
+from . import pdf as pdf_output
 from .batch import Built, Settings, build_all
 from .compute import COST_FILE, PUB_FILE, build_context
-from .errors import AvtalError, ComputeError, LoadError, Problem, RuleError, ThresholdError
+from .errors import AvtalError, ComputeError, LoadError, PdfError, Problem, RuleError, ThresholdError
 from .filters import kr
 from .load import load_json
 from .lock import locked
@@ -58,6 +59,8 @@ class Result:
     agreements: list[Prepared] = field(default_factory=list)
     up_to_date: list[str] = field(default_factory=list)
     built: list[str] = field(default_factory=list)
+    pdfs: list[Path] = field(default_factory=list)
+    pdf_texts: dict[Path, list[str]] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
     report: Path | None = None
 
@@ -143,6 +146,7 @@ def generate(
     troskelvarden: Path = DEFAULT_TROSKELVARDEN,
     force: bool = False,
     workers: int | None = None,
+    pdf: bool = False,
     now: dt.datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Result:
@@ -155,6 +159,8 @@ def generate(
     """
     now = now or dt.datetime.now()
     result = Result()
+    if pdf and not pdf_output.available():
+        raise PdfError(Problem("", "", f"PDF kräver LibreOffice och poppler-utils, som inte är installerade. {pdf_output.INSTALL_HINT}"))
     with locked(utdata):
         thresholds = load_thresholds(troskelvarden)
         templates = {name: file_hash(mallar / name) for name in TEMPLATE_FILES if (mallar / name).exists()}
@@ -164,7 +170,7 @@ def generate(
         todo: list[Path] = []
         for path in agreement_files(files, indata):
             key, entry = known.get(str(path), (None, None))
-            if key and entry and not force and _up_to_date(entry, path, templates, thresholds, utdata / key):
+            if key and entry and not force and _up_to_date(entry, path, templates, thresholds, utdata / key, pdf):
                 result.up_to_date.append(str(path))
                 if progress:
                     progress(1)
@@ -173,6 +179,7 @@ def generate(
         pending = {str(p) for p in todo}
         seen = {entry.fil: key for key, entry in manifest.entries.items() if entry.fil not in pending and Path(entry.fil).exists()}
         claimed: dict[str, str] = {}
+        needs_pdf: dict[Path, tuple[str, str]] = {}
         try:
             for built in build_all(todo, Settings(mallar, thresholds), workers):
                 if progress:
@@ -190,9 +197,19 @@ def generate(
                 old = manifest.entries.get(built.agreement_id)
                 change = _store(built, old, templates, utdata, now, result)
                 manifest.entries = {k: v for k, v in manifest.entries.items() if v.fil != built.file}
-                manifest.entries[built.agreement_id] = _entry(built, templates, mallar, now)
+                entry = manifest.entries[built.agreement_id] = _entry(built, templates, mallar, now)
+                for name in built.outputs:
+                    target = utdata / built.agreement_id / name
+                    recorded = old.dokument.get(name) if old else None
+                    entry.dokument[name].pdf_hash = recorded.pdf_hash if recorded and recorded.hash == entry.dokument[name].hash else None
+                    if pdf and not _pdf_current(target, entry.dokument[name].pdf_hash):
+                        needs_pdf[target] = (built.agreement_id, name)
+                        if name == MAIN_FILE:
+                            result.pdf_texts[target] = built.party_names
                 if change:
                     result.changes.append(change)
+            if needs_pdf:
+                _make_pdfs(needs_pdf, manifest, result)
         finally:
             if result.built:
                 manifest.save()
@@ -201,7 +218,33 @@ def generate(
     return result
 
 
-def _up_to_date(entry: Entry, path: Path, templates: dict[str, str], thresholds: Thresholds, folder: Path) -> bool:
+def _pdf_current(docx: Path, recorded: str | None) -> bool:
+    target = docx.with_suffix(".pdf")
+    return recorded is not None and target.exists() and file_hash(target) == recorded
+
+
+def _make_pdfs(needs: dict[Path, tuple[str, str]], manifest: Manifest, result: Result) -> None:
+    """Convert every listed .docx in one LibreOffice batch and record each PDF's hash; failures go to ``result``."""
+    failures: list[Problem] = []
+    try:
+        pdf_output.convert(list(needs), must_contain=result.pdf_texts)
+    except PdfError as e:
+        failures = e.problems
+    failed_docs = {p.file for p in failures}
+    for docx_path, (agreement_id, name) in needs.items():
+        entry = manifest.entries[agreement_id]
+        if str(docx_path) in failed_docs:
+            docx_path.with_suffix(".pdf").unlink(missing_ok=True)
+            result.failed.setdefault(entry.fil, []).extend(p for p in failures if p.file == str(docx_path))
+            continue
+        entry.dokument[name].pdf_hash = file_hash(docx_path.with_suffix(".pdf"))
+        result.pdfs.append(docx_path.with_suffix(".pdf"))
+    for problem in failures:
+        if problem.file not in {str(p) for p in needs}:
+            result.failed.setdefault(problem.file or "PDF", []).append(problem)
+
+
+def _up_to_date(entry: Entry, path: Path, templates: dict[str, str], thresholds: Thresholds, folder: Path, pdf: bool = False) -> bool:
     """True when nothing the agreement's documents were made from has changed and they are on disk as written."""
     if entry.generator != __version__ or not path.exists() or file_hash(path) != entry.data_hash:
         return False
@@ -217,6 +260,8 @@ def _up_to_date(entry: Entry, path: Path, templates: dict[str, str], thresholds:
     for name, doc in entry.dokument.items():
         target = folder / name
         if templates.get(name) != doc.mall_hash or not target.exists() or file_hash(target) != doc.hash:
+            return False
+        if pdf and not _pdf_current(target, doc.pdf_hash):
             return False
     return True
 
@@ -270,6 +315,10 @@ def _store(built: Built, old: Entry | None, templates: dict[str, str], utdata: P
             stamp = old.genererad if old else now.date().isoformat()
             archive = folder / ARCHIVE_DIR / f"{stamp}-{sha256(previous)[:8]}" / name
             write_atomic(archive, previous)
+            old_pdf = target.with_suffix(".pdf")
+            if old_pdf.exists():
+                write_atomic(archive.with_suffix(".pdf"), old_pdf.read_bytes())
+                old_pdf.unlink()
             result.archived.append(archive)
             change.archived.append(archive)
             change.sentences[name] = sentence_changes(previous, data)

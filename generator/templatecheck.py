@@ -247,7 +247,7 @@ class _Para:
     row: Any
     cell: Any
     tags: list[_Tag]
-    openers: list[int]
+    openers: list[tuple[int, int]]  # (place in the document, offset in text) of every {{, {% and {#
 
 
 def _own(element: Any) -> Iterator[Any]:
@@ -269,6 +269,7 @@ def _format_key(text_element: Any) -> str:
 
 def _paragraphs(root: Any) -> list[_Para]:
     tables = {table: n for n, table in enumerate(root.iter(_TBL), start=1)}
+    order = {element: n for n, element in enumerate(root.iter())}
     rows: dict[Any, list[Any]] = {}
     cells: dict[Any, list[Any]] = {}
     result = []
@@ -305,7 +306,7 @@ def _paragraphs(root: Any) -> list[_Para]:
             if row not in cells:
                 cells[row] = [c for c in row.iter(_TC) if next(c.iterancestors(_TR)) is row]
             table = f" (tabell {tables[grid]}, rad {rows[grid].index(row) + 1}, cell {cells[row].index(cell) + 1})"
-        openers = [m.start() for m in _OPENER.finditer(text)]
+        openers = [(next((order[el] for s, e, el in segments if s <= m.start() < e), 0), m.start()) for m in _OPENER.finditer(text)]
         result.append(_Para(number, paragraph, text, "".join(shown), table, row, cell, tags, openers))
     return result
 
@@ -450,7 +451,8 @@ def _docxtpl_source(template: DocxTemplate, xml: str, paragraphs: list[_Para]) -
     numbers = itertools.count(1)
     numbered = re.sub(r"<w:p([ >/])", lambda m: f"<w:p data-avtal-stycke=\"{next(numbers)}\"{m.group(1)}", xml)
     source = re.sub(r"(<w:p[ >/]|\{[{%#])", r"\n\1", template.patch_xml(numbered))
-    written = [(para.number, _tag_at(para, offset)) for para in paragraphs for offset in para.openers]
+    written = [(para.number, _tag_at(para, offset)) for _, offset, para in
+               sorted((key, offset, para) for para in paragraphs for key, offset in para.openers)]
     texts = source.split("\n")
     aligned = sum(1 for t in texts[1:] if not t.startswith("<w:p")) == len(written)
     lines = [_Line(0, None)]

@@ -190,3 +190,41 @@ def test_failed_run_keeps_earlier_output(tmp_path: Path) -> None:
     assert not result.ok
     assert {p: p.read_bytes() for p in utdata.rglob("*.docx")} == before
     assert not list(utdata.rglob(".avtal-tmp-*"))
+
+
+def test_pdf_for_every_document_and_only_when_changed(tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import requires_program
+
+    requires_program("soffice")
+    requires_program("pdftotext")
+    utdata = tmp_path / "utdata"
+    result = generate(indata=EXAMPLES, utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, pdf=True)
+    assert result.ok, result.problems
+    documents = sorted(utdata.glob("*/*.docx"))
+    assert sorted(p.with_suffix(".docx") for p in result.pdfs) == documents
+    for path in example_paths():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        pdf = utdata / data["avtal"]["id"] / "avtal.pdf"
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        assert int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:"))) >= 2
+        content = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split())
+        for party in data["parter"]:
+            assert party["namn"] in content
+        assert "{{" not in content and "{%" not in content
+    again = generate(indata=EXAMPLES, utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, pdf=True)
+    assert again.pdfs == [] and again.written == []
+    (utdata / "region-stockholm-vardovergangar" / "avtal.pdf").unlink()
+    third = generate(indata=EXAMPLES, utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, pdf=True)
+    assert third.pdfs == [utdata / "region-stockholm-vardovergangar" / "avtal.pdf"] and third.written == []
+
+
+def test_pdf_without_libreoffice_fails_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import pdf
+    from generator.errors import PdfError
+
+    monkeypatch.setattr(pdf, "find_soffice", lambda: None)
+    with pytest.raises(PdfError, match="sudo apt-get install libreoffice-writer-nogui"):
+        generate(indata=EXAMPLES, utdata=tmp_path / "utdata", mallar=TEMPLATES, troskelvarden=THRESHOLDS, pdf=True)
+    assert not (tmp_path / "utdata").exists()
