@@ -75,6 +75,7 @@ class CompiledTemplate:
         doc.init_docx()
         self._helper = doc
         self.parts: dict[str, jinja2.Template] = {}
+        self.sources: dict[str, str] = {}
         self.document_xml = b""
         package = zipfile.ZipFile(io.BytesIO(self.source))
         self.members = [(info.filename, package.read(info.filename)) for info in package.infolist()]
@@ -91,10 +92,11 @@ class CompiledTemplate:
                 self._compile(str(part.partname), doc.patch_xml(blob))
 
     def _compile(self, partname: str, xml: str) -> None:
+        source = self.sources[partname] = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
         try:
-            self.parts[partname] = self.env.from_string(re.sub(r"<w:p([ >])", r"\n<w:p\1", xml))
+            self.parts[partname] = self.env.from_string(source)
         except jinja2.TemplateError as e:
-            raise RenderError(Problem(str(self.path), _place(partname, e), _message(e, ""))) from e
+            raise RenderError(Problem(str(self.path), _place(partname, e, source), _message(e, ""))) from e
 
     def render(self, context: dict[str, Any], data_file: str = "") -> bytes:
         """The finished .docx for ``context`` as normalised bytes; RenderError naming template, part and place."""
@@ -105,7 +107,7 @@ class CompiledTemplate:
             try:
                 xml = template.render(context)
             except jinja2.TemplateError as e:
-                raise RenderError(Problem(str(self.path), _place(partname, e), _message(e, data_file))) from e
+                raise RenderError(Problem(str(self.path), _place(partname, e, self.sources[partname]), _message(e, data_file))) from e
             rendered[partname.lstrip("/")] = self._finish(partname, xml)
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
@@ -162,19 +164,40 @@ def render_docx(template: Path, context: dict[str, Any], env: SandboxedEnvironme
     return CompiledTemplate(template, env).render(context, data_file)
 
 
-def _place(partname: str, error: jinja2.TemplateError) -> str:
+def _place(partname: str, error: jinja2.TemplateError, source: str = "") -> str:
+    """Part and paragraph of a template error: ``brödtext, stycke 12 "Titel: {{ avtal.undertitel }}"``."""
     label = part_label(str(partname)) if partname else "mallen"
+    lineno = error_line(error)
+    if source and lineno:
+        lines = source.splitlines()
+        if 0 < lineno <= len(lines):
+            text = re.sub(r"<[^>]+>", "", lines[lineno - 1]).strip()
+            return f"{label}, stycke {lineno - 1}" + (f" \"{_short(text)}\"" if text else "")
     lines = [line.strip() for line in getattr(error, "docx_context", []) if line.strip()]
     if lines:
         return f"{label}, vid texten \"{_short(' '.join(lines))}\""
     return label
 
 
+def error_line(error: BaseException) -> int | None:
+    """The template line an error happened on: Jinja's own for syntax errors, from the traceback for runtime ones."""
+    lineno = getattr(error, "lineno", None)
+    if lineno:
+        return int(lineno)
+    found = None
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    return found
+
+
 def _message(error: jinja2.TemplateError, data_file: str) -> str:
     text = str(error.message or error)
     suffix = f" (vid rendering av {data_file})" if data_file else ""
     if isinstance(error, jinja2.UndefinedError):
-        return f"mallen använder ett värde som inte finns: {_swedish_undefined(text)}{suffix}"
+        return f"mallen använder {_swedish_undefined(text)}, som inte finns{suffix}"
     if isinstance(error, jinja2.exceptions.SecurityError):
         return f"mallen försöker nå något som sandlådan förbjuder: {text}"
     if isinstance(error, jinja2.TemplateSyntaxError):
@@ -185,11 +208,11 @@ def _message(error: jinja2.TemplateError, data_file: str) -> str:
 def _swedish_undefined(text: str) -> str:
     match = re.match(r"'(.+?)' has no attribute '(.+?)'", text)
     if match:
-        return f"fältet \"{match.group(2)}\" finns inte"
+        return f"fältet \"{match.group(2)}\""
     match = re.match(r"'(.+?)' is undefined", text)
     if match:
-        return f"variabeln \"{match.group(1)}\" är inte definierad"
-    return text
+        return f"variabeln \"{match.group(1)}\""
+    return f"ett värde ({text})"
 
 
 def _short(text: str, limit: int = 80) -> str:

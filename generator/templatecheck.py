@@ -451,8 +451,8 @@ def _docxtpl_source(template: DocxTemplate, xml: str, paragraphs: list[_Para]) -
     numbers = itertools.count(1)
     numbered = re.sub(r"<w:p([ >/])", lambda m: f"<w:p data-avtal-stycke=\"{next(numbers)}\"{m.group(1)}", xml)
     source = re.sub(r"(<w:p[ >/]|\{[{%#])", r"\n\1", template.patch_xml(numbered))
-    written = [(para.number, _tag_at(para, offset)) for _, offset, para in
-               sorted((key, offset, para) for para in paragraphs for key, offset in para.openers)]
+    openers = sorted(((key, offset, para) for para in paragraphs for key, offset in para.openers), key=lambda item: item[:2])
+    written = [(para.number, _tag_at(para, offset)) for _, offset, para in openers]
     texts = source.split("\n")
     aligned = sum(1 for t in texts[1:] if not t.startswith("<w:p")) == len(written)
     lines = [_Line(0, None)]
@@ -1028,14 +1028,19 @@ def _analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list
     return problems, uses
 
 
-def _template_files(paths: list[Path]) -> list[Path]:
+def _template_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """The .docx files named or in the folders named (Word's ``~$`` lock files left out), and empty folders."""
     files: list[Path] = []
+    empty: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            files.extend(p for p in sorted(path.glob("*.docx")) if not p.name.startswith("~$"))
+            found = [p for p in sorted(path.glob("*.docx")) if not p.name.startswith("~$")]
+            files.extend(found)
+            if not found:
+                empty.append(Problem(str(path), "", "mappen har inga Word-mallar (.docx)"))
         else:
             files.append(path)
-    return files
+    return files, empty
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1046,8 +1051,8 @@ def _template_files(paths: list[Path]) -> list[Path]:
 def check_templates(paths: list[Path]) -> list[Problem]:
     """Every problem in the templates (files, or folders of .docx files): errors (``fel``) and warnings, each with its place."""
     env = make_environment()
-    problems: list[Problem] = []
-    for path in _template_files(paths):
+    files, problems = _template_files(paths)
+    for path in files:
         problems.extend(_analyse(path, env)[0])
     return problems
 
@@ -1061,13 +1066,21 @@ def ensure_templates_ok(paths: list[Path]) -> list[Problem]:
 
 
 def list_fields(template: Path | None = None, mallar: Path = DEFAULT_MALLAR) -> list[Field]:
-    """Every field a template may use, data first and then ``berakning``, with where ``template`` (default: all in ``mallar``) uses it."""
+    """Every field a template may use, data first and then ``berakning``, with where ``template`` (default: all in ``mallar``) uses it.
+
+    Raises TemplateError when a template cannot be read or ``mallar`` holds none.
+    """
     env = make_environment()
     uses: dict[str, list[Use]] = {}
-    for path in _template_files([template] if template is not None else [mallar]):
-        for name, use in _analyse(path, env)[1]:
+    files, unreadable = _template_files([template] if template is not None else [mallar])
+    for path in files:
+        problems, found = _analyse(path, env)
+        unreadable.extend(p for p in problems if not p.place)
+        for name, use in found:
             if use not in uses.setdefault(name, []):
                 uses[name].append(use)
+    if unreadable:
+        raise TemplateError(unreadable)
     return [Field(path, info.title, info.description, info.type_label(), info.optional, uses.get(path, []))
             for path, info in _catalogue().items()]
 
@@ -1089,6 +1102,8 @@ def _json_value(value: Any) -> Any:
 
 def preview(template: Path, agreement: Path | None, thresholds: Path, out_dir: Path, indata: Path = DEFAULT_INDATA) -> Path:
     """Render ``template`` with ``agreement`` (default: the first example that has this document) into ``out_dir``."""
+    if not template.is_file():
+        raise TemplateError(Problem(str(template), "", "filen finns inte"))
     loaded = load_thresholds(thresholds)
     prepared = prepare(agreement, loaded) if agreement is not None else _example(template, loaded, indata)
     data = render_docx(template, prepared.context, make_environment(), prepared.file)

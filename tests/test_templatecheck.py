@@ -414,6 +414,16 @@ def test_a_folder_is_every_docx_in_it(tmp_path: Path) -> None:
     assert [(Path(p.file).name, p.message) for p in check_templates([tmp_path])] == [("a.docx", 'okänd variabel "okand_a"')]
 
 
+def test_empty_folder_and_missing_template_for_fields_and_preview(tmp_path: Path) -> None:
+    (tmp_path / "tom").mkdir()
+    assert check_templates([tmp_path / "tom"]) == [Problem(str(tmp_path / "tom"), "", "mappen har inga Word-mallar (.docx)")]
+    with pytest.raises(TemplateError) as raised:
+        list_fields(tmp_path / "saknas.docx")
+    assert raised.value.problems == [Problem(str(tmp_path / "saknas.docx"), "", "filen finns inte")]
+    with pytest.raises(TemplateError):
+        preview(tmp_path / "saknas.docx", None, THRESHOLDS, tmp_path / "ut")
+
+
 def test_ensure_templates_ok_returns_warnings(tmp_path: Path) -> None:
     template = make_template(tmp_path / "delad.docx", runs=[run("{{ avtal.") + run("titel }}")])
     assert [p.severity for p in ensure_templates_ok([template])] == ["varning"]
