@@ -41,7 +41,7 @@ def make_batch(folder: Path, count: int) -> list[Path]:
         data["avtal"]["id"] = f"{data['avtal']['id'][:60]}-{n:05d}"
         data["avtal"]["titel"] += f" (nr {n})"
         data["avtal"]["diarienummer"] += f"-{n}"
-        factor = 0.8 + (n % 7) / 20
+        factor = 0.7 + (n % 7) / 20
         for party in data["parter"]:
             for key in ("invanare", "anvandare"):
                 if key in party:
@@ -83,7 +83,10 @@ def pdf_figures(docs: list[Path], work: Path) -> dict[str, float]:
     for doc in single:
         profile = tempfile.mkdtemp(prefix="lo-bench-")
         subprocess.run(
-            [soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{profile}", "--convert-to", "pdf", "--outdir", str(work / "single"), str(doc)],
+            [
+                soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{profile}",
+                "--convert-to", "pdf", "--outdir", str(work / "single"), str(doc),
+            ],
             check=True,
             capture_output=True,
             timeout=180,

@@ -92,7 +92,11 @@ def test_undefined_value_names_template_and_place(tmp_path: Path) -> None:
     document.add_paragraph("Inledning")
     document.add_paragraph("Titel: {{ avtal.undertitel }}")
     document.save(str(template))
-    with pytest.raises(RenderError, match=r'mall\.docx: brödtext, stycke 2 "Titel: \{\{ avtal\.undertitel \}\}": mallen använder fältet "undertitel", som inte finns \(vid rendering av indata/avtal/x\.json\)'):
+    expected = (
+        r'mall\.docx: brödtext, stycke 2 "Titel: \{\{ avtal\.undertitel \}\}": '
+        r'mallen använder fältet "undertitel", som inte finns \(vid rendering av indata/avtal/x\.json\)'
+    )
+    with pytest.raises(RenderError, match=expected):
         Renderer().render(template, {"avtal": {"titel": "x"}}, "indata/avtal/x.json")
 
 
