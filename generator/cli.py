@@ -128,3 +128,7 @@ def paverkan(troskel: str, belopp: int | None, indata: Path, utdata: Path, trosk
     click.echo(f"{len(usable)} avtal använder {troskel}.")
     if len(usable) != len(found):
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from .write import remove_stale_temporaries, write_atomic
 MAIN_FILE = "avtal.docx"
 TEMPLATE_FILES = (MAIN_FILE, PUB_FILE, COST_FILE)
 ARCHIVE_DIR = "tidigare"
+MANIFEST_SAVE_INTERVAL = 2.0
 DEFAULT_INDATA = Path("indata/avtal")
 DEFAULT_UTDATA = Path("utdata")
 DEFAULT_MALLAR = Path("mallar")
@@ -177,8 +179,8 @@ def generate(
             else:
                 todo.append(path)
         pending = {str(p) for p in todo}
-        seen = {entry.fil: key for key, entry in manifest.entries.items() if entry.fil not in pending and Path(entry.fil).exists()}
-        claimed: dict[str, str] = {}
+        claimed = {key: entry.fil for key, entry in manifest.entries.items() if entry.fil not in pending and Path(entry.fil).exists()}
+        last_save = time.monotonic()
         needs_pdf: dict[Path, tuple[str, str]] = {}
         try:
             for built in build_all(todo, Settings(mallar, thresholds), workers):
@@ -187,9 +189,12 @@ def generate(
                 if built.problems:
                     result.failed[built.file] = built.problems
                     continue
-                owner = claimed.get(built.agreement_id) or next((f for f, k in seen.items() if k == built.agreement_id), None)
+                owner = claimed.get(built.agreement_id)
                 if owner and owner != built.file:
                     result.failed[built.file] = [Problem(built.file, "$.avtal.id", f"id \"{built.agreement_id}\" används redan av {owner}")]
+                    continue
+                if (utdata / built.agreement_id).resolve().parent != utdata.resolve():
+                    result.failed[built.file] = [Problem(built.file, "$.avtal.id", f"id \"{built.agreement_id}\" kan inte användas som mappnamn")]
                     continue
                 claimed[built.agreement_id] = built.file
                 result.warnings.extend(built.warnings)
@@ -208,6 +213,9 @@ def generate(
                             result.pdf_texts[target] = built.party_names
                 if change:
                     result.changes.append(change)
+                if time.monotonic() - last_save > MANIFEST_SAVE_INTERVAL:
+                    manifest.save()  # a run stopped part-way still leaves a manifest close to what is on disk
+                    last_save = time.monotonic()
             if needs_pdf:
                 _make_pdfs(needs_pdf, manifest, result)
         finally:

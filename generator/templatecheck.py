@@ -449,6 +449,7 @@ def _check_alone(part: _Part, para: _Para) -> None:
 def _docxtpl_source(template: DocxTemplate, xml: str, paragraphs: list[_Para]) -> tuple[str, list[_Line]]:
     """The Jinja source docxtpl renders (patch_xml), one tag or paragraph a line, and where each line comes from."""
     numbers = itertools.count(1)
+    xml = re.sub(r"\r\n|\r|\n", " ", xml)  # only the newlines put in below may count as Jinja lines
     numbered = re.sub(r"<w:p([ >/])", lambda m: f"<w:p data-avtal-stycke=\"{next(numbers)}\"{m.group(1)}", xml)
     source = re.sub(r"(<w:p[ >/]|\{[{%#])", r"\n\1", template.patch_xml(numbered))
     openers = sorted(((key, offset, para) for para in paragraphs for key, offset in para.openers), key=lambda item: item[:2])
@@ -485,7 +486,7 @@ def _model_source(paragraphs: list[_Para]) -> tuple[str, list[_Line]]:
     texts, lines = [""], [_Line(0, None)]
     for para in paragraphs:
         for tag in para.tags:
-            text = _straight(_straight(tag.text), _OTHER_QUOTES)
+            text = re.sub(r"\r\n|\r|\n", " ", _straight(_straight(tag.text), _OTHER_QUOTES))
             if not tag.closed:
                 opener = text[:2]
                 text = f"{opener}{text[2:].rstrip('}%# ')} {_CLOSER[opener]}"

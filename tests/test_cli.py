@@ -1,0 +1,133 @@
+"""CLI tests with click's CliRunner: exit codes, Swedish messages on stderr naming file and place, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
+
+from generator.cli import main
+
+NB = "\u00a0"
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def paths(tmp_path: Path) -> list[str]:
+    return ["--utdata", str(tmp_path / "utdata"), "--mallar", str(TEMPLATES), "--troskelvarden", str(THRESHOLDS)]
+
+
+def test_generera_writes_every_example_then_nothing(tmp_path: Path) -> None:
+    first = invoke("generera", "--indata", str(EXAMPLES), *paths(tmp_path))
+    assert first.exit_code == 0, first.output
+    assert "Klart: 3 avtal genererade, 0 oförändrade, 0 med fel." in first.stdout
+    second = invoke("generera", "--indata", str(EXAMPLES), *paths(tmp_path))
+    assert second.exit_code == 0
+    assert "Inget har ändrats: 3 avtal är aktuella, inga filer skrevs." in second.stdout
+
+
+def test_validera_examples_and_broken_file(tmp_path: Path) -> None:
+    assert invoke("validera", "--indata", str(EXAMPLES), "--troskelvarden", str(THRESHOLDS)).exit_code == 0
+    data = json.loads((EXAMPLES / "region-stockholm-vardovergangar.json").read_text(encoding="utf-8"))
+    data["parter"][1]["organisationsnummer"] = "212000-0069"
+    bad = tmp_path / "fel.json"
+    bad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = invoke("validera", str(bad), "--troskelvarden", str(THRESHOLDS))
+    assert result.exit_code == 1
+    assert f"{bad}: $.parter[1].organisationsnummer: " in result.stderr
+    assert "kontrollsiffran" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("change", "place"),
+    [
+        (lambda d: d["parter"][0].update(typ="aktiebolag"), "$.parter[0].typ"),
+        (lambda d: d["parter"][1].update(typ="region"), "$.parter[1].organisationsnummer"),
+        (lambda d: d["avtalstid"].update(slut="2023-01-01"), "$.avtalstid.slut"),
+    ],
+    ids=["aktiebolag", "kommunnummer-som-region", "slut-fore-start"],
+)
+def test_legal_breaks_exit_1_with_path_and_generate_nothing(tmp_path: Path, change: Any, place: str) -> None:
+    data = json.loads((EXAMPLES / "norrstrom-fjallviken-familjebehandling.json").read_text(encoding="utf-8"))
+    change(data)
+    bad = tmp_path / "bryter.json"
+    bad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert place in invoke("validera", str(bad), "--troskelvarden", str(THRESHOLDS)).stderr
+    result = invoke("generera", str(bad), *paths(tmp_path))
+    assert result.exit_code == 1
+    assert f"{bad}: {place}: " in result.stderr
+    assert not list((tmp_path / "utdata").rglob("*.docx"))
+
+
+def test_batch_goes_on_past_a_broken_file(tmp_path: Path) -> None:
+    indata = tmp_path / "indata"
+    shutil.copytree(EXAMPLES, indata)
+    broken = indata / "region-internetbehandling.json"
+    broken.write_text(broken.read_text(encoding="utf-8").replace('"parter": [', '"parter": [,', 1), encoding="utf-8")
+    result = invoke("generera", "--indata", str(indata), *paths(tmp_path))
+    assert result.exit_code == 1
+    assert "Klart: 2 avtal genererade, 0 oförändrade, 1 med fel." in result.stdout
+    assert f"{broken}: rad " in result.stderr
+    assert sorted(p.parent.name for p in (tmp_path / "utdata").glob("*/avtal.docx")) == [
+        "norrstrom-fjallviken-familjebehandling",
+        "region-stockholm-vardovergangar",
+    ]
+
+
+def test_hostile_party_name_is_literal_or_refused(tmp_path: Path) -> None:
+    from test_pipeline import text
+
+    data = json.loads((EXAMPLES / "region-stockholm-vardovergangar.json").read_text(encoding="utf-8"))
+    data["parter"][1]["namn"] = 'X & Co <b>"x"</b>\u000b'
+    bad = tmp_path / "fientlig.json"
+    bad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    refused = invoke("generera", str(bad), *paths(tmp_path))
+    assert refused.exit_code == 1
+    assert f"{bad}: $.parter[1].namn: texten innehåller tecknet U+000B" in refused.stderr
+    data["parter"][1]["namn"] = 'X & Co <b>"x"</b>'
+    bad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    rendered = invoke("generera", str(bad), *paths(tmp_path))
+    assert rendered.exit_code == 0, rendered.output
+    assert 'X & Co <b>"x"</b>' in text(tmp_path / "utdata" / data["avtal"]["id"] / "avtal.docx")
+
+
+def test_unsafe_id_is_refused(tmp_path: Path) -> None:
+    data = json.loads((EXAMPLES / "region-stockholm-vardovergangar.json").read_text(encoding="utf-8"))
+    data["avtal"]["id"] = "../utanfor"
+    bad = tmp_path / "sokvag.json"
+    bad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = invoke("generera", str(bad), *paths(tmp_path))
+    assert result.exit_code == 1
+    assert f"{bad}: $.avtal.id: " in result.stderr
+    assert not (tmp_path / "utanfor").exists()
+
+
+def test_huge_file_is_refused_without_reading(tmp_path: Path) -> None:
+    huge = tmp_path / "stor.json"
+    with huge.open("wb") as f:
+        f.truncate(100 * 1024 * 1024)
+    result = invoke("validera", str(huge), "--troskelvarden", str(THRESHOLDS))
+    assert result.exit_code == 1
+    assert f"{huge}: filen är för stor (100 MB)" in result.stderr
+
+
+def test_paverkan_lists_agreements_and_new_amounts(tmp_path: Path) -> None:
+    invoke("generera", "--indata", str(EXAMPLES), *paths(tmp_path))
+    result = invoke(
+        "paverkan", "direktupphandlingsgrans", "--belopp", "750000",
+        "--indata", str(EXAMPLES), "--utdata", str(tmp_path / "utdata"), "--troskelvarden", str(THRESHOLDS),
+    )
+    assert result.exit_code == 0, result.output
+    assert f"region-internetbehandling ({EXAMPLES / 'region-internetbehandling.json'}): direktupphandlingsgrans 750{NB}000{NB}kr" in result.stdout
+    assert f"Tröskelvärde (direktupphandlingsgrans): 700{NB}000{NB}kr → 750{NB}000{NB}kr" in result.stdout
+    assert "2 avtal använder direktupphandlingsgrans." in result.stdout
+    unknown = invoke("paverkan", "direktgrans", "--indata", str(EXAMPLES), "--troskelvarden", str(THRESHOLDS))
+    assert unknown.exit_code == 1 and 'okänt tröskelvärde "direktgrans"' in unknown.stderr
