@@ -228,3 +228,116 @@ def test_pdf_without_libreoffice_fails_at_once(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(PdfError, match="sudo apt-get install libreoffice-writer-nogui"):
         generate(indata=EXAMPLES, utdata=tmp_path / "utdata", mallar=TEMPLATES, troskelvarden=THRESHOLDS, pdf=True)
     assert not (tmp_path / "utdata").exists()
+
+
+def _outcome_is_clean(path: Path, utdata: Path) -> Result:
+    """Generate one file; the run must end in documents or in problems that each name the file, never an exception."""
+    result = generate([path], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1)
+    if not result.ok:
+        assert all(p.file == str(path) and (p.place or "filen" in p.message) for p in result.problems), result.problems
+    return result
+
+
+def schema_strategy(node: dict[str, Any], root: dict[str, Any]) -> Any:
+    """A hypothesis strategy for the values ``node`` accepts: required keys always, optional ones at random."""
+    from hypothesis import strategies as st
+
+    if "$ref" in node:
+        target = root["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+        return schema_strategy({**target, **{k: v for k, v in node.items() if k != "$ref"}}, root)
+    if "enum" in node:
+        return st.sampled_from(node["enum"])
+    kind = node.get("type")
+    if kind == "object":
+        properties = {k: v for k, v in node.get("properties", {}).items() if k != "$schema"}
+        required = set(node.get("required", []))
+        return st.fixed_dictionaries(
+            {k: schema_strategy(v, root) for k, v in properties.items() if k in required},
+            optional={k: schema_strategy(v, root) for k, v in properties.items() if k not in required},
+        )
+    if kind == "array":
+        return st.lists(schema_strategy(node["items"], root), min_size=node.get("minItems", 0), max_size=max(3, node.get("minItems", 0)))
+    if kind == "string":
+        if node.get("format") == "date":
+            return st.dates().map(lambda d: d.isoformat())
+        if node.get("format") == "email":
+            return st.emails()
+        if "pattern" in node:
+            return st.from_regex(node["pattern"], fullmatch=True)
+        return st.text(min_size=node.get("minLength", 0), max_size=30)
+    if kind == "integer":
+        return st.integers(min_value=node.get("minimum", -(10**9)), max_value=node.get("maximum", 10**9))
+    if kind == "number":
+        return st.decimals(min_value=node.get("minimum", -(10**6)), max_value=node.get("maximum", 10**6), places=2).map(float)
+    if kind == "boolean":
+        return st.booleans()
+    raise AssertionError(f"schema node the strategy does not know: {node}")
+
+
+def test_any_schema_valid_agreement_renders_or_is_refused_with_a_path(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from hypothesis import HealthCheck, given, settings
+
+    from generator.schema import AGREEMENT_SCHEMA, load_schema
+
+    schema = load_schema(AGREEMENT_SCHEMA)
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(schema_strategy(schema, schema))
+    def check(data: dict[str, Any]) -> None:
+        folder = tmp_path_factory.mktemp("schema")
+        path = folder / "avtal.json"
+        path.write_text(json.dumps(data), encoding="utf-8")
+        _outcome_is_clean(path, folder / "utdata")
+        for document in (folder / "utdata").glob("*/*.docx"):
+            docx.Document(str(document))
+
+    check()
+
+
+def test_arbitrary_text_is_rendered_literally_or_refused(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from conftest import MINIMAL
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    words = st.text(min_size=1, max_size=40).filter(lambda s: s.strip())
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(name=words, title=words, purpose=words)
+    def check(name: str, title: str, purpose: str) -> None:
+        data = json.loads(json.dumps(MINIMAL))
+        data["parter"][1]["namn"] = name
+        data["avtal"]["titel"] = title
+        data["avtal"]["syfte"] = purpose
+        folder = tmp_path_factory.mktemp("text")
+        path = folder / "avtal.json"
+        path.write_text(json.dumps(data), encoding="utf-8")
+        result = _outcome_is_clean(path, folder / "utdata")
+        if result.ok:
+            body = text(folder / "utdata" / data["avtal"]["id"] / "avtal.docx")
+            for value in (name, title, purpose):
+                assert value.replace("\r\n", "\n").replace("\r", "\n") in body
+
+    check()
+
+
+def test_large_agreement_renders(tmp_path: Path) -> None:
+    from conftest import MINIMAL
+
+    from generator.rules import luhn_check_digit
+
+    data = json.loads(json.dumps(MINIMAL))
+    template = data["parter"][1]
+    data["parter"] = data["parter"][:1]
+    for n in range(299):
+        base = f"212000{n + 300:03d}"
+        number = f"{base[:6]}-{base[6:]}{luhn_check_digit(base)}"
+        data["parter"].append(dict(template, id=f"kommun-{n}", namn=f"Kommun nummer {n}", organisationsnummer=number))
+    data["uppgifter"][0]["mottagare"] = [p["id"] for p in data["parter"][1:]]
+    data["avtal"]["bakgrund"] = ("Ett stycke bakgrund om samverkan mellan många kommuner. " * 20 + "\n") * 900
+    path = tmp_path / "stort.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert path.stat().st_size > 1_000_000
+    result = generate([path], utdata=tmp_path / "utdata", mallar=TEMPLATES, troskelvarden=THRESHOLDS)
+    assert result.ok, result.problems[:5]
+    body = text(tmp_path / "utdata" / data["avtal"]["id"] / "avtal.docx")
+    assert "Kommun nummer 298" in body
