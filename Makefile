@@ -20,6 +20,7 @@ pdf: $(STAMP)
 	$(AVTAL) generera --pdf
 
 test: $(STAMP) lint
+	$(AVTAL) mallar kontrollera
 	$(PY) -m pytest
 
 lint: $(STAMP)

@@ -22,7 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 from generator import pdf  # noqa: E402
 from generator.batch import default_workers  # noqa: E402
-from generator.pipeline import DEFAULT_MALLAR, generate, prepare  # noqa: E402
+from generator.paths import DEFAULT_MALLAR  # noqa: E402
+from generator.pipeline import generate  # noqa: E402
+from generator.prepare import prepare  # noqa: E402
 from generator.render import Renderer, make_environment, render_docx_plain  # noqa: E402
 from generator.thresholds import load_thresholds  # noqa: E402
 

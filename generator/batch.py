@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import AvtalError, Problem
+from .prepare import prepare
 from .render import Renderer
 from .report import key_amounts
 from .thresholds import Thresholds
@@ -51,8 +52,6 @@ def _init(settings: Settings) -> None:
 
 def build(path: Path, settings: Settings, renderer: Renderer) -> Built:
     """Prepare one agreement and render each of its documents; failures come back as problems, never raised."""
-    from .pipeline import prepare
-
     try:
         agreement = prepare(path, settings.thresholds)
         outputs = {name: renderer.render(settings.mallar / name, agreement.context, agreement.file) for name in agreement.documents}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from contextlib import nullcontext
 from pathlib import Path
 from typing import NoReturn
 
 import click
 
-from . import pipeline
+from . import paths, pipeline, templatecheck
 from .errors import AvtalError, Problem
 from .filters import kr
 from .impact import impact
@@ -17,10 +18,10 @@ from .thresholds import load_thresholds
 
 FILES = click.argument("filer", nargs=-1, type=click.Path(path_type=Path))
 PATH = click.Path(path_type=Path)
-THRESHOLDS = click.option("--troskelvarden", type=PATH, default=pipeline.DEFAULT_TROSKELVARDEN, show_default=True, help="Filen med tröskelvärden.")
-INDATA = click.option("--indata", type=PATH, default=pipeline.DEFAULT_INDATA, show_default=True, help="Mappen med avtalsdata.")
-UTDATA = click.option("--utdata", type=PATH, default=pipeline.DEFAULT_UTDATA, show_default=True, help="Mappen som avtalen skrivs till.")
-MALLAR = click.option("--mallar", type=PATH, default=pipeline.DEFAULT_MALLAR, show_default=True, help="Mappen med Word-mallarna.")
+THRESHOLDS = click.option("--troskelvarden", type=PATH, default=paths.DEFAULT_TROSKELVARDEN, show_default=True, help="Filen med tröskelvärden.")
+INDATA = click.option("--indata", type=PATH, default=paths.DEFAULT_INDATA, show_default=True, help="Mappen med avtalsdata.")
+UTDATA = click.option("--utdata", type=PATH, default=paths.DEFAULT_UTDATA, show_default=True, help="Mappen som avtalen skrivs till.")
+MALLAR = click.option("--mallar", type=PATH, default=paths.DEFAULT_MALLAR, show_default=True, help="Mappen med Word-mallarna.")
 
 
 def _report(problems: list[Problem]) -> None:
@@ -128,6 +129,62 @@ def paverkan(troskel: str, belopp: int | None, indata: Path, utdata: Path, trosk
     click.echo(f"{len(usable)} avtal använder {troskel}.")
     if len(usable) != len(found):
         sys.exit(1)
+
+
+@main.group()
+def mallar() -> None:
+    """Verktyg för den som skriver mallarna i mallar/."""
+
+
+@mallar.command()
+@click.argument("mallfiler", nargs=-1, type=PATH)
+def kontrollera(mallfiler: tuple[Path, ...]) -> None:
+    """Kontrollera MALLFILER (utan MALLFILER: alla i mallar/) innan något renderas."""
+    problems = templatecheck.check_templates(list(mallfiler) or [paths.DEFAULT_MALLAR])
+    _report(problems)
+    errors = [p for p in problems if p.severity == "fel"]
+    if errors:
+        click.echo(f"{len(errors)} fel och {len(problems) - len(errors)} varningar i mallarna.", err=True)
+        sys.exit(1)
+    click.echo(f"Mallarna är utan fel ({len(problems)} varningar).")
+
+
+@mallar.command()
+@click.option("--mall", type=PATH, help="Visa var just den här mallen använder fälten.")
+@MALLAR
+def falt(mall: Path | None, mallar: Path) -> None:
+    """Lista varje fält en mall får använda, med beskrivning och var det används."""
+    try:
+        fields = templatecheck.list_fields(mall, mallar)
+    except AvtalError as e:
+        _fail(e)
+    for field in fields:
+        click.echo(str(field))
+
+
+@mallar.command()
+@click.argument("fil", type=PATH)
+@THRESHOLDS
+def kontext(fil: Path, troskelvarden: Path) -> None:
+    """Skriv ut exakt det som mallarna får för avtalet FIL, som JSON (data, standardvärden och beräkningar)."""
+    try:
+        click.echo(templatecheck.context_json(fil, troskelvarden))
+    except AvtalError as e:
+        _fail(e)
+
+
+@mallar.command()
+@click.argument("mall", type=PATH)
+@click.argument("fil", type=PATH, required=False)
+@INDATA
+@THRESHOLDS
+def prova(mall: Path, fil: Path | None, indata: Path, troskelvarden: Path) -> None:
+    """Rendera MALL med avtalet FIL (utan FIL: ett exempel) till en tillfällig mapp och skriv ut sökvägen."""
+    out_dir = Path(tempfile.mkdtemp(prefix="avtal-prova-"))
+    try:
+        click.echo(templatecheck.preview(mall, fil, troskelvarden, out_dir, indata))
+    except AvtalError as e:
+        _fail(e)
 
 
 if __name__ == "__main__":

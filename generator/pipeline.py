@@ -1,4 +1,4 @@
-"""The library API: prepare agreements (load, validate, compute, check) and generate their documents."""
+"""The library API: check agreements, and generate their documents incrementally."""
 
 from __future__ import annotations
 
@@ -7,46 +7,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from . import __version__, rules
+from . import __version__
 from . import pdf as pdf_output
 from .batch import Built, Settings, build_all
-from .compute import COST_FILE, PUB_FILE, build_context
-from .errors import AvtalError, ComputeError, LoadError, PdfError, Problem, RuleError, ThresholdError
+from .errors import AvtalError, LoadError, PdfError, Problem, ThresholdError
 from .filters import kr
-from .load import load_json
 from .lock import locked
 from .manifest import Document, Entry, Manifest, file_hash, sha256
+from .paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA, MAIN_FILE, TEMPLATE_FILES
+from .prepare import Prepared, prepare
 from .report import Change, amount_changes, sentence_changes, write_report
-from .schema import apply_defaults, validate
+from .templatecheck import ensure_templates_ok
 from .thresholds import Thresholds, load_thresholds
 from .write import remove_stale_temporaries, write_atomic
 
-MAIN_FILE = "avtal.docx"
-TEMPLATE_FILES = (MAIN_FILE, PUB_FILE, COST_FILE)
 ARCHIVE_DIR = "tidigare"
 MANIFEST_SAVE_INTERVAL = 2.0
-DEFAULT_INDATA = Path("indata/avtal")
-DEFAULT_UTDATA = Path("utdata")
-DEFAULT_MALLAR = Path("mallar")
-DEFAULT_TROSKELVARDEN = Path("indata/troskelvarden.json")
-
-
-@dataclass
-class Prepared:
-    """One agreement checked and computed, ready to render."""
-
-    file: str
-    agreement_id: str
-    context: dict[str, Any]
-    documents: list[str]
-    data_hash: str = ""
-    warnings: list[Problem] = field(default_factory=list)
-
-    def thresholds_used(self) -> dict[str, dict[str, Any]]:
-        troskel = self.context["berakning"]["troskel"]
-        return {troskel["namn"]: dict(troskel)} if troskel else {}
 
 
 @dataclass
@@ -82,31 +59,6 @@ def agreement_files(files: list[Path] | None, indata: Path = DEFAULT_INDATA) -> 
     if not indata.is_dir():
         raise LoadError(Problem(str(indata), "", "mappen med avtalsdata finns inte"))
     return sorted(indata.glob("*.json"))
-
-
-def prepare(path: Path, thresholds: Thresholds) -> Prepared:
-    """Load, validate, fill defaults, compute and check the legal rules of one agreement file."""
-    file = str(path)
-    raw = load_json(path)
-    validate(raw, file)
-    data = apply_defaults(raw)
-    try:
-        context = build_context(data, thresholds, file)
-    except ComputeError as e:
-        # The rules often say better what is wrong (an end date before the start): report both.
-        found = [p for p in rules.check(data, {}, file, thresholds) if p.severity == "fel"]
-        places = {p.place for p in found}
-        raise RuleError(found + [p for p in e.problems if p.place not in places]) from e
-    found = rules.check(data, context, file, thresholds)
-    errors = [p for p in found if p.severity == "fel"]
-    if errors:
-        raise RuleError(errors + [p for p in found if p.severity != "fel"])
-    documents = [MAIN_FILE]
-    if context["berakning"]["pub"] is not None:
-        documents.append(PUB_FILE)
-    if context["berakning"]["fordelning"] is not None:
-        documents.append(COST_FILE)
-    return Prepared(file, data["avtal"]["id"], context, documents, file_hash(path), found)
 
 
 def prepare_all(files: list[Path], thresholds: Thresholds, result: Result) -> list[Prepared]:
@@ -179,6 +131,8 @@ def generate(
             else:
                 todo.append(path)
         pending = {str(p) for p in todo}
+        if todo:
+            result.warnings.extend(ensure_templates_ok([mallar / name for name in templates]))
         claimed = {key: entry.fil for key, entry in manifest.entries.items() if entry.fil not in pending and Path(entry.fil).exists()}
         last_save = time.monotonic()
         needs_pdf: dict[Path, tuple[str, str]] = {}

@@ -23,7 +23,8 @@ from lxml import etree
 from .compute import OPTIONAL_SECTIONS, build_context, join_names
 from .errors import AvtalError, Problem, TemplateError
 from .load import load_json
-from .pipeline import DEFAULT_INDATA, DEFAULT_MALLAR, TEMPLATE_FILES, Prepared, prepare
+from .paths import DEFAULT_INDATA, DEFAULT_MALLAR, TEMPLATE_FILES
+from .prepare import Prepared, prepare
 from .render import make_environment, part_label, render_docx
 from .schema import AGREEMENT_SCHEMA, SCHEMA_DIR, apply_defaults, load_schema, schema_fields, validate
 from .thresholds import Thresholds, load_thresholds

@@ -131,3 +131,67 @@ def test_paverkan_lists_agreements_and_new_amounts(tmp_path: Path) -> None:
     assert "2 avtal använder direktupphandlingsgrans." in result.stdout
     unknown = invoke("paverkan", "direktgrans", "--indata", str(EXAMPLES), "--troskelvarden", str(THRESHOLDS))
     assert unknown.exit_code == 1 and 'okänt tröskelvärde "direktgrans"' in unknown.stderr
+
+
+def _template_copy(tmp_path: Path, *runs: str, bold_middle: bool = False) -> Path:
+    import docx
+
+    document = docx.Document(str(TEMPLATES / "avtal.docx"))
+    paragraph = document.add_paragraph()
+    for index, run in enumerate(runs):
+        paragraph.add_run(run).bold = bold_middle and index == 1
+    path = tmp_path / "avtal.docx"
+    document.save(str(path))
+    return path
+
+
+def test_mallar_kontrollera_shipped_templates_pass() -> None:
+    result = invoke("mallar", "kontrollera", str(TEMPLATES))
+    assert result.exit_code == 0, result.output
+    assert "Mallarna är utan fel" in result.stdout
+
+
+def test_mallar_kontrollera_names_unknown_variable(tmp_path: Path) -> None:
+    result = invoke("mallar", "kontrollera", str(_template_copy(tmp_path, "{{ okand_variabel_xyz }}")))
+    assert result.exit_code == 1
+    assert 'okänd variabel "okand_variabel_xyz"' in result.stderr
+    assert "brödtext, stycke" in result.stderr
+
+
+def test_mallar_kontrollera_open_block_without_traceback(tmp_path: Path) -> None:
+    result = invoke("mallar", "kontrollera", str(_template_copy(tmp_path, "{% if avtal %}Text")))
+    assert result.exit_code == 1
+    assert "avslutas aldrig" in result.stderr
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_mallar_kontrollera_split_tag_passes(tmp_path: Path) -> None:
+    result = invoke("mallar", "kontrollera", str(_template_copy(tmp_path, "{{ avtal.", "titel", " }}", bold_middle=True)))
+    assert result.exit_code == 0, result.output
+    assert "lagas automatiskt" in result.stderr
+
+
+def test_broken_template_stops_generation_before_anything_is_written(tmp_path: Path) -> None:
+    mallar = tmp_path / "mallar"
+    shutil.copytree(TEMPLATES, mallar)
+    shutil.copy(_template_copy(tmp_path, "{{ okand_variabel_xyz }}"), mallar / "avtal.docx")
+    result = invoke("generera", "--indata", str(EXAMPLES), "--utdata", str(tmp_path / "utdata"), "--mallar", str(mallar), "--troskelvarden", str(THRESHOLDS))
+    assert result.exit_code == 1
+    assert 'okänd variabel "okand_variabel_xyz"' in result.stderr
+    assert not list((tmp_path / "utdata").rglob("*.docx"))
+
+
+def test_mallar_falt_kontext_prova() -> None:
+    fields = invoke("mallar", "falt")
+    assert fields.exit_code == 0
+    assert any(line.startswith("parter[].organisationsnummer (text): Organisationsnummer.") for line in fields.stdout.splitlines())
+    assert "berakning.fordelning" in fields.stdout
+    context = invoke("mallar", "kontext", str(EXAMPLES / "region-stockholm-vardovergangar.json"), "--troskelvarden", str(THRESHOLDS))
+    assert context.exit_code == 0
+    assert json.loads(context.stdout)["berakning"]["troskel"]["belopp"] == 615312
+    preview = invoke("mallar", "prova", str(TEMPLATES / "kostnadsfordelning.docx"), "--indata", str(EXAMPLES), "--troskelvarden", str(THRESHOLDS))
+    assert preview.exit_code == 0, preview.output
+    made = Path(preview.stdout.strip())
+    assert made.exists() and made.suffix == ".docx"
+    shutil.rmtree(made.parent)

@@ -14,7 +14,7 @@ from conftest import TEMPLATES, THRESHOLDS, example_paths
 from lxml import etree
 
 from generator.errors import RenderError
-from generator.pipeline import prepare
+from generator.prepare import prepare
 from generator.render import Renderer, make_environment, render_docx_plain
 from generator.thresholds import load_thresholds
 

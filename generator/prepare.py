@@ -1,0 +1,57 @@
+"""Prepare stage: one agreement file loaded, validated, defaulted, computed and checked against the legal rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import rules
+from .compute import COST_FILE, PUB_FILE, build_context
+from .errors import ComputeError, Problem, RuleError
+from .load import load_json
+from .manifest import file_hash
+from .paths import MAIN_FILE
+from .schema import apply_defaults, validate
+from .thresholds import Thresholds
+
+
+@dataclass
+class Prepared:
+    """One agreement checked and computed, ready to render."""
+
+    file: str
+    agreement_id: str
+    context: dict[str, Any]
+    documents: list[str]
+    data_hash: str = ""
+    warnings: list[Problem] = field(default_factory=list)
+
+    def thresholds_used(self) -> dict[str, dict[str, Any]]:
+        troskel = self.context["berakning"]["troskel"]
+        return {troskel["namn"]: dict(troskel)} if troskel else {}
+
+
+def prepare(path: Path, thresholds: Thresholds) -> Prepared:
+    """Load, validate, fill defaults, compute and check the legal rules of one agreement file."""
+    file = str(path)
+    raw = load_json(path)
+    validate(raw, file)
+    data = apply_defaults(raw)
+    try:
+        context = build_context(data, thresholds, file)
+    except ComputeError as e:
+        # The rules often say better what is wrong (an end date before the start): report both.
+        found = [p for p in rules.check(data, {}, file, thresholds) if p.severity == "fel"]
+        places = {p.place for p in found}
+        raise RuleError(found + [p for p in e.problems if p.place not in places]) from e
+    found = rules.check(data, context, file, thresholds)
+    errors = [p for p in found if p.severity == "fel"]
+    if errors:
+        raise RuleError(errors + [p for p in found if p.severity != "fel"])
+    documents = [MAIN_FILE]
+    if context["berakning"]["pub"] is not None:
+        documents.append(PUB_FILE)
+    if context["berakning"]["fordelning"] is not None:
+        documents.append(COST_FILE)
+    return Prepared(file, data["avtal"]["id"], context, documents, file_hash(path), found)
