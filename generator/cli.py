@@ -10,7 +10,7 @@ from typing import NoReturn
 
 import click
 
-from . import paths, pipeline, templatecheck
+from . import paths, pipeline, templatecheck, templatetools
 from .errors import AvtalError, Problem
 from .filters import kr
 from .impact import impact
@@ -168,7 +168,7 @@ def falt(mall: Path | None, mallar: Path) -> None:
 def kontext(fil: Path, troskelvarden: Path) -> None:
     """Skriv ut exakt det som mallarna får för avtalet FIL, som JSON (data, standardvärden och beräkningar)."""
     try:
-        click.echo(templatecheck.context_json(fil, troskelvarden))
+        click.echo(templatetools.context_json(fil, troskelvarden))
     except AvtalError as e:
         _fail(e)
 
@@ -182,7 +182,7 @@ def prova(mall: Path, fil: Path | None, indata: Path, troskelvarden: Path) -> No
     """Rendera MALL med avtalet FIL (utan FIL: ett exempel) till en tillfällig mapp och skriv ut sökvägen."""
     out_dir = Path(tempfile.mkdtemp(prefix="avtal-prova-"))
     try:
-        click.echo(templatecheck.preview(mall, fil, troskelvarden, out_dir, indata))
+        click.echo(templatetools.preview(mall, fil, troskelvarden, out_dir, indata))
     except AvtalError as e:
         _fail(e)
 

@@ -1,16 +1,13 @@
-"""Template-author tools: check Word templates, list the fields they may use, show a rendering context, preview."""
+"""Template check: broken tags, Jinja syntax, unknown fields and filters, sandbox escapes, each with its place."""
 
 from __future__ import annotations
 
 import difflib
 import html
 import itertools
-import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from decimal import Decimal
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +17,11 @@ from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from .compute import OPTIONAL_SECTIONS, build_context, join_names
-from .errors import AvtalError, Problem, TemplateError
-from .load import load_json
-from .paths import DEFAULT_INDATA, DEFAULT_MALLAR, TEMPLATE_FILES
-from .prepare import Prepared, prepare
-from .render import make_environment, part_label, render_docx
-from .schema import AGREEMENT_SCHEMA, SCHEMA_DIR, apply_defaults, load_schema, schema_fields, validate
-from .thresholds import Thresholds, load_thresholds
-
-BERAKNING_SCHEMA = SCHEMA_DIR / "berakning.schema.json"
+from .compute import join_names
+from .errors import Problem, TemplateError
+from .paths import DEFAULT_MALLAR
+from .render import make_environment, part_label
+from .templatefields import Field, FieldInfo, Use, field_catalogue, top_names
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _T, _R, _RPR, _PROOF = f"{_W}p", f"{_W}t", f"{_W}r", f"{_W}rPr", f"{_W}proofErr"
@@ -67,160 +59,6 @@ _METHODS = {
 _SAME_LIST_FILTERS = {"sort", "reverse", "list", "unique", "selectattr", "rejectattr", "select", "reject", "default", "d"}
 _ITEM_FILTERS = {"first", "last", "random"}
 _ATTRIBUTE_ARG_FILTERS = {"selectattr", "rejectattr", "groupby"}  # first argument names an attribute of each item
-_TYPE_NAMES = {"string": "text", "integer": "heltal", "number": "tal", "boolean": "sant/falskt", "object": "objekt",
-               "array": "lista"}
-
-
-# --------------------------------------------------------------------------------------------------
-# Public records
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Use:
-    """One place a template uses a field: template file name, part (``brödtext``) and paragraph (0: no paragraph)."""
-
-    template: str
-    part: str
-    paragraph: int
-
-    def __str__(self) -> str:
-        return f"{self.template}: {self.part}, stycke {self.paragraph}" if self.paragraph else f"{self.template}: {self.part}"
-
-
-@dataclass
-class Field:
-    """A field a template may use (``parter[].beslut.organ``, ``berakning.rubrik``) and where templates use it."""
-
-    path: str
-    title: str
-    description: str
-    type: str
-    optional: bool
-    uses: list[Use] = field(default_factory=list)
-
-    def where(self) -> str:
-        """The uses grouped by template and part: ``avtal.docx: brödtext stycke 3, 7; sidhuvud (header1.xml) stycke 1``."""
-        if not self.uses:
-            return "används inte"
-        grouped: dict[str, dict[str, list[int]]] = {}
-        for use in self.uses:
-            numbers = grouped.setdefault(use.template, {}).setdefault(use.part, [])
-            if use.paragraph and use.paragraph not in numbers:
-                numbers.append(use.paragraph)
-        texts = []
-        for template, parts in grouped.items():
-            places = [f"{part} stycke {', '.join(map(str, numbers))}" if numbers else part for part, numbers in parts.items()]
-            texts.append(f"{template}: {'; '.join(places)}")
-        return " | ".join(texts)
-
-    def __str__(self) -> str:
-        kind = self.type + (", kan saknas: testa med \"is defined\"" if self.optional else "")
-        title = f"{self.title}. " if self.title else ""
-        return f"{self.path} ({kind}): {title}{self.description} Används: {self.where()}"
-
-
-# --------------------------------------------------------------------------------------------------
-# The fields a template may use
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Info:
-    title: str
-    description: str
-    types: frozenset[str]
-    date: bool
-    optional: bool
-
-    def type_label(self) -> str:
-        types = set(self.types)
-        nullable = "null" in types
-        types.discard("null")
-        if types == {"number", "string"}:
-            label = "belopp"
-        elif self.date and types == {"string"}:
-            label = "datum (ÅÅÅÅ-MM-DD)"
-        else:
-            label = " eller ".join(_TYPE_NAMES.get(t, t) for t in sorted(types)) or "värde"
-        return f"{label} eller none" if nullable else label
-
-
-def _types(node: dict[str, Any]) -> frozenset[str]:
-    kind = node.get("type")
-    if isinstance(kind, list):
-        return frozenset(kind)
-    return frozenset([kind]) if isinstance(kind, str) else frozenset()
-
-
-@lru_cache(maxsize=1)
-def _catalogue() -> dict[str, _Info]:
-    """Every field path a template may use, data fields first, mapped to its Swedish title, description and type."""
-    root = load_schema(AGREEMENT_SCHEMA)
-    data = schema_fields()
-    catalogue: dict[str, _Info] = {}
-    for path, node in data.items():
-        types = _types(node)
-        if path in OPTIONAL_SECTIONS:
-            types = types | {"null"}
-        catalogue[path] = _Info(node.get("title", ""), node.get("description", ""), types, node.get("format") == "date",
-                                _optional(path, node, data, root))
-    catalogue.update(_berakning_fields())
-    return catalogue
-
-
-def _optional(path: str, node: dict[str, Any], data: dict[str, dict[str, Any]], root: dict[str, Any]) -> bool:
-    """Whether the field may be missing from the context although its parent is there (no default, not required)."""
-    if path.endswith("[]") or "default" in node:
-        return False
-    parent, _, key = path.rpartition(".")
-    if not parent:
-        return key not in root.get("required", []) and key not in OPTIONAL_SECTIONS
-    return key not in data[parent].get("required", [])
-
-
-def _berakning_fields() -> dict[str, _Info]:
-    schema = load_schema(BERAKNING_SCHEMA)
-    agreement = load_schema(AGREEMENT_SCHEMA)
-    documents = {schema["$id"]: schema, agreement["$id"]: agreement}
-
-    def resolve(node: dict[str, Any], root: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        while "$ref" in node:
-            base, _, pointer = node["$ref"].partition("#")
-            target_root = documents[base] if base else root
-            target: Any = target_root
-            for step in pointer.strip("/").split("/"):
-                if step:
-                    target = target[step]
-            node, root = {**target, **{k: v for k, v in node.items() if k != "$ref"}}, target_root
-        return node, root
-
-    def branches(node: dict[str, Any], root: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        node, root = resolve(node, root)
-        found = [(node, root)]
-        for sub in node.get("anyOf", []) + node.get("oneOf", []):
-            found.extend(branches(sub, root))
-        return found
-
-    fields: dict[str, _Info] = {}
-
-    def add(path: str, node: dict[str, Any], root: dict[str, Any]) -> None:
-        parts = branches(node, root)
-        types = frozenset().union(*(_types(n) for n, _ in parts))
-        date = any(n.get("format") == "date" for n, _ in parts)
-        fields[path] = _Info(parts[0][0].get("title", ""), parts[0][0].get("description", ""), types, date, False)
-        for sub, sub_root in parts:
-            for key, prop in sub.get("properties", {}).items():
-                add(f"{path}.{key}", prop, sub_root)
-            if isinstance(sub.get("items"), dict):
-                add(f"{path}[]", sub["items"], sub_root)
-
-    add("berakning", schema, schema)
-    return fields
-
-
-def _top_names(catalogue: dict[str, _Info]) -> list[str]:
-    return [path for path in catalogue if re.fullmatch(r"\w+", path)]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -542,7 +380,7 @@ _STATEMENT = re.compile(r"\{%-?\s*(?:(?:if|elif)\s+(?P<test>.*?)|for\s+(?P<targe
                         r"|set\s+(?P<name>[\w\s,]+?)\s*=\s*(?P<value>.*?))\s*-?%\}$", re.DOTALL)
 
 
-def _check_tags_one_by_one(env: SandboxedEnvironment, catalogue: dict[str, _Info], source: str, lines: list[_Line],
+def _check_tags_one_by_one(env: SandboxedEnvironment, catalogue: dict[str, FieldInfo], source: str, lines: list[_Line],
                            failed: set[int], part: _Part, template: str) -> None:
     """When the block structure is broken, still check the expression of every tag on its own.
 
@@ -673,10 +511,10 @@ def _swedish_syntax(message: str) -> str:
 class _Checker:
     """Walks a part's Jinja AST: every variable path, filter, test and forbidden access, reported where it stands."""
 
-    def __init__(self, env: SandboxedEnvironment, catalogue: dict[str, _Info], lines: list[_Line], part: _Part, template: str) -> None:
+    def __init__(self, env: SandboxedEnvironment, catalogue: dict[str, FieldInfo], lines: list[_Line], part: _Part, template: str) -> None:
         self.env = env
         self.catalogue = catalogue
-        self.top = set(_top_names(catalogue))
+        self.top = set(top_names(catalogue))
         self.lines = lines
         self.part = part
         self.template = template
@@ -955,7 +793,7 @@ class _Checker:
         return found
 
 
-def _check_source(env: SandboxedEnvironment, catalogue: dict[str, _Info], source: str, lines: list[_Line], part: _Part,
+def _check_source(env: SandboxedEnvironment, catalogue: dict[str, FieldInfo], source: str, lines: list[_Line], part: _Part,
                   template: str) -> None:
     tree, source, failed = _parse(env, source, lines, part)
     if tree is None:
@@ -999,7 +837,7 @@ def _analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list
         xml_parts = _xml_parts(template)
     except Exception:
         return [Problem(file, "", "filen kan inte öppnas som ett Word-dokument (.docx)")], []
-    catalogue = _catalogue()
+    catalogue = field_catalogue()
     parts: list[_Part] = []
     for name, xml in xml_parts:
         root = etree.fromstring(xml.encode("utf-8"))
@@ -1084,47 +922,7 @@ def list_fields(template: Path | None = None, mallar: Path = DEFAULT_MALLAR) -> 
     if unreadable:
         raise TemplateError(unreadable)
     return [Field(path, info.title, info.description, info.type_label(), info.optional, uses.get(path, []))
-            for path, info in _catalogue().items()]
+            for path, info in field_catalogue().items()]
 
 
-def context_json(agreement: Path, thresholds: Path) -> str:
-    """The exact rendering context for one agreement as pretty JSON; amounts as strings (``"615312.00"``)."""
-    file = str(agreement)
-    raw = load_json(agreement)
-    validate(raw, file)
-    context = build_context(apply_defaults(raw), load_thresholds(thresholds), file)
-    return json.dumps(context, ensure_ascii=False, indent=2, default=_json_value) + "\n"
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    raise TypeError(f"kan inte skrivas som JSON: {value!r}")
-
-
-def preview(template: Path, agreement: Path | None, thresholds: Path, out_dir: Path, indata: Path = DEFAULT_INDATA) -> Path:
-    """Render ``template`` with ``agreement`` (default: the first example that has this document) into ``out_dir``."""
-    if not template.is_file():
-        raise TemplateError(Problem(str(template), "", "filen finns inte"))
-    loaded = load_thresholds(thresholds)
-    prepared = prepare(agreement, loaded) if agreement is not None else _example(template, loaded, indata)
-    data = render_docx(template, prepared.context, make_environment(), prepared.file)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"{template.stem}-{prepared.agreement_id}.docx"
-    out.write_bytes(data)
-    return out
-
-
-def _example(template: Path, thresholds: Thresholds, indata: Path) -> Prepared:
-    """The first valid example agreement that has ``template`` among its documents (any, for other templates)."""
-    for path in sorted(indata.glob("*.json")):
-        try:
-            found = prepare(path, thresholds)
-        except AvtalError:
-            continue
-        if template.name in found.documents or template.name not in TEMPLATE_FILES:
-            return found
-    raise AvtalError(Problem(str(indata), "", f"inget giltigt exempelavtal har dokumentet {template.name}; ange en avtalsfil"))
-
-
-__all__ = ["BERAKNING_SCHEMA", "Field", "Use", "check_templates", "context_json", "ensure_templates_ok", "list_fields", "preview"]
+__all__ = ["Field", "Use", "check_templates", "ensure_templates_ok", "list_fields"]

@@ -1,0 +1,57 @@
+"""Template-author tools: the rendering context of one agreement as JSON, and a quick preview of one template."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .compute import build_context
+from .errors import AvtalError, Problem, TemplateError
+from .load import load_json
+from .paths import DEFAULT_INDATA, TEMPLATE_FILES
+from .prepare import Prepared, prepare
+from .render import make_environment, render_docx
+from .schema import apply_defaults, validate
+from .thresholds import Thresholds, load_thresholds
+
+
+def context_json(agreement: Path, thresholds: Path) -> str:
+    """The exact rendering context for one agreement as pretty JSON; amounts as strings (``"615312.00"``)."""
+    file = str(agreement)
+    raw = load_json(agreement)
+    validate(raw, file)
+    context = build_context(apply_defaults(raw), load_thresholds(thresholds), file)
+    return json.dumps(context, ensure_ascii=False, indent=2, default=_json_value) + "\n"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    raise TypeError(f"kan inte skrivas som JSON: {value!r}")
+
+
+def preview(template: Path, agreement: Path | None, thresholds: Path, out_dir: Path, indata: Path = DEFAULT_INDATA) -> Path:
+    """Render ``template`` with ``agreement`` (default: the first example that has this document) into ``out_dir``."""
+    if not template.is_file():
+        raise TemplateError(Problem(str(template), "", "filen finns inte"))
+    loaded = load_thresholds(thresholds)
+    prepared = prepare(agreement, loaded) if agreement is not None else _example(template, loaded, indata)
+    data = render_docx(template, prepared.context, make_environment(), prepared.file)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"{template.stem}-{prepared.agreement_id}.docx"
+    out.write_bytes(data)
+    return out
+
+
+def _example(template: Path, thresholds: Thresholds, indata: Path) -> Prepared:
+    """The first valid example agreement that has ``template`` among its documents (any, for other templates)."""
+    for path in sorted(indata.glob("*.json")):
+        try:
+            found = prepare(path, thresholds)
+        except AvtalError:
+            continue
+        if template.name in found.documents or template.name not in TEMPLATE_FILES:
+            return found
+    raise AvtalError(Problem(str(indata), "", f"inget giltigt exempelavtal har dokumentet {template.name}; ange en avtalsfil"))
