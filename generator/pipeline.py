@@ -39,7 +39,6 @@ class Result:
     up_to_date: list[str] = field(default_factory=list)
     built: list[str] = field(default_factory=list)
     pdfs: list[Path] = field(default_factory=list)
-    pdf_texts: dict[Path, list[str]] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
     report: Path | None = None
 
@@ -132,10 +131,11 @@ def generate(
                 todo.append(path)
         pending = {str(p) for p in todo}
         if todo:
-            result.warnings.extend(ensure_templates_ok([mallar / name for name in templates]))
+            result.warnings.extend(ensure_templates_ok([mallar / name for name in TEMPLATE_FILES]))
         claimed = {key: entry.fil for key, entry in manifest.entries.items() if entry.fil not in pending and Path(entry.fil).exists()}
         last_save = time.monotonic()
         needs_pdf: dict[Path, tuple[str, str]] = {}
+        pdf_texts: dict[Path, list[str]] = {}
         try:
             for built in build_all(todo, Settings(mallar, thresholds), workers):
                 if progress:
@@ -164,14 +164,14 @@ def generate(
                     if pdf and not _pdf_current(target, entry.dokument[name].pdf_hash):
                         needs_pdf[target] = (built.agreement_id, name)
                         if name == MAIN_FILE:
-                            result.pdf_texts[target] = built.party_names
+                            pdf_texts[target] = built.party_names
                 if change:
                     result.changes.append(change)
                 if time.monotonic() - last_save > MANIFEST_SAVE_INTERVAL:
                     manifest.save()  # a run stopped part-way still leaves a manifest close to what is on disk
                     last_save = time.monotonic()
             if needs_pdf:
-                _make_pdfs(needs_pdf, manifest, result)
+                _make_pdfs(needs_pdf, pdf_texts, manifest, result)
         finally:
             if result.built:
                 manifest.save()
@@ -185,11 +185,11 @@ def _pdf_current(docx: Path, recorded: str | None) -> bool:
     return recorded is not None and target.exists() and file_hash(target) == recorded
 
 
-def _make_pdfs(needs: dict[Path, tuple[str, str]], manifest: Manifest, result: Result) -> None:
+def _make_pdfs(needs: dict[Path, tuple[str, str]], must_contain: dict[Path, list[str]], manifest: Manifest, result: Result) -> None:
     """Convert every listed .docx in one LibreOffice batch and record each PDF's hash; failures go to ``result``."""
     failures: list[Problem] = []
     try:
-        pdf_output.convert(list(needs), must_contain=result.pdf_texts)
+        pdf_output.convert(list(needs), must_contain=must_contain)
     except PdfError as e:
         failures = e.problems
     failed_docs = {p.file for p in failures}
