@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,6 +27,12 @@ class Problem:
         prefix = "varning: " if self.severity == "varning" else ""
         where = f"{self.file}: {self.place}" if self.place else self.file
         return f"{where}: {prefix}{self.message}"
+
+
+def did_you_mean(word: str, choices: Iterable[str], prefix: str = "") -> str:
+    """``; menade du "x"?`` naming the choice closest to ``word``, or an empty string when none is close."""
+    near = difflib.get_close_matches(word, list(choices), n=1)
+    return f"; menade du \"{prefix}{near[0]}\"?" if near else ""
 
 
 class AvtalError(Exception):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 import re
 from functools import cache
@@ -13,7 +12,7 @@ from typing import Any
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
-from .errors import Problem, ValidationError
+from .errors import Problem, ValidationError, did_you_mean
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 AGREEMENT_SCHEMA = SCHEMA_DIR / "avtal.schema.json"
@@ -98,9 +97,7 @@ def _describe(error: jsonschema.ValidationError, file: str) -> list[Problem]:
         extra = [k for k in instance if k not in allowed]
         problems = []
         for key in extra:
-            near = difflib.get_close_matches(key, allowed, n=1)
-            hint = f"; menade du \"{near[0]}\"?" if near else ""
-            problems.append(Problem(file, _child(path, key), f"okänt fält \"{key}\"{hint}"))
+            problems.append(Problem(file, _child(path, key), f"okänt fält \"{key}\"{did_you_mean(key, allowed)}"))
         return problems
     if kind == "type":
         wanted = value if isinstance(value, list) else [value]

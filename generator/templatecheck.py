@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import html
 import itertools
 import re
@@ -18,7 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from .compute import join_names
-from .errors import Problem, TemplateError
+from .errors import Problem, TemplateError, did_you_mean
 from .paths import DEFAULT_MALLAR
 from .render import make_environment, part_label
 from .templatefields import Field, FieldInfo, Use, field_catalogue, top_names
@@ -654,9 +653,7 @@ class _Checker:
             self.expr(node.node)
             self.arguments(node)
             if node.name not in self.env.tests:
-                near = difflib.get_close_matches(node.name, list(self.env.tests), n=1)
-                hint = f"; menade du \"{near[0]}\"?" if near else ""
-                self.report(node, f"okänt test \"{node.name}\"{hint}")
+                self.report(node, f"okänt test \"{node.name}\"{did_you_mean(node.name, self.env.tests)}")
             return ANY
         if isinstance(node, nodes.Call):
             callee = self.expr(node.node)
@@ -716,9 +713,7 @@ class _Checker:
             self.report(node, "okänd variabel \"loop\"; den finns bara inuti {% for %}")
             return BAD
         known = sorted(self.top | {n for scope in self.scopes for n in scope})
-        near = difflib.get_close_matches(node.name, known, n=1)
-        hint = f"; menade du \"{near[0]}\"?" if near else ""
-        self.report(node, f"okänd variabel \"{node.name}\"{hint}")
+        self.report(node, f"okänd variabel \"{node.name}\"{did_you_mean(node.name, known)}")
         return BAD
 
     def attribute(self, base: str, attr: str, node: nodes.Node) -> str:
@@ -747,16 +742,13 @@ class _Checker:
             return f"; \"{base}\" är en lista: gå igenom den med {{% for %}} eller välj ett element med [0]"
         prefix = f"{base}."
         siblings = [p[len(prefix):] for p in self.catalogue if p.startswith(prefix) and re.fullmatch(r"\w+", p[len(prefix):])]
-        near = difflib.get_close_matches(attr, siblings, n=1)
-        return f"; menade du \"{prefix}{near[0]}\"?" if near else ""
+        return did_you_mean(attr, siblings, prefix)
 
     def filter(self, node: nodes.Filter) -> str:
         base = self.expr(node.node) if node.node is not None else ANY
         self.arguments(node)
         if node.name not in self.env.filters:
-            near = difflib.get_close_matches(node.name, list(self.env.filters), n=1)
-            hint = f"; menade du \"{near[0]}\"?" if near else ""
-            self.report(node, f"okänt filter \"{node.name}\"{hint}")
+            self.report(node, f"okänt filter \"{node.name}\"{did_you_mean(node.name, self.env.filters)}")
             return BAD
         if node.name == "safe":
             self.report(node, "filtret \"safe\" stänger av skyddet för tecken som < och & och kan göra dokumentet trasigt; ta bort det")
