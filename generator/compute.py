@@ -36,6 +36,12 @@ def build_context(data: dict[str, Any], thresholds: Thresholds, file: str) -> di
     return context
 
 
+def threshold_day(data: dict[str, Any]) -> dt.date:
+    """The day whose threshold value applies: the cap's own date, else the agreement date."""
+    tak = data["ekonomi"].get("tak") or {}
+    return dt.date.fromisoformat(tak.get("datum", data["avtal"]["datum"]))
+
+
 def join_names(names: list[str]) -> str:
     """Swedish list: ``A``, ``A och B``, ``A, B och C``."""
     names = [str(n) for n in names]
@@ -106,7 +112,7 @@ class _Computer:
             "uppgifter": self.uppgifter(),
             "delegering_mottagare": self.delegering_mottagare(),
             "avtalstid": period["avtalstid"],
-            "troskel": _threshold_dict(troskel, self.threshold_day()) if troskel else None,
+            "troskel": _threshold_dict(troskel, threshold_day(self.data)) if troskel else None,
             "fordelning": fordelning,
             "support": support,
             "ersattning_period": (Decimal(ersattning_ar) * period["ar_berakning"]) if ersattning_ar is not None and period["ar_berakning"] else None,
@@ -137,16 +143,11 @@ class _Computer:
             },
         }
 
-    def threshold_day(self) -> dt.date:
-        """The day whose threshold value applies: the cap's own date, else the agreement date."""
-        tak = self.data["ekonomi"].get("tak") or {}
-        return dt.date.fromisoformat(tak.get("datum", self.data["avtal"]["datum"]))
-
     def troskel(self) -> ThresholdValue | None:
         tak = self.data["ekonomi"].get("tak")
         if not tak:
             return None
-        day = self.threshold_day()
+        day = threshold_day(self.data)
         try:
             return self.thresholds.value(tak["troskel"], day, "$.ekonomi.tak.troskel", self.file)
         except ThresholdError as e:

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .compute import build_context
+from .compute import build_context, threshold_day
 from .errors import AvtalError, Problem, ThresholdError
 from .load import load_json
 from .manifest import Manifest
@@ -60,7 +60,7 @@ def impact(name: str, files: list[Path], thresholds: Thresholds, utdata: Path, a
         tak = data["ekonomi"].get("tak")
         if not tak or tak["troskel"] != name:
             continue
-        day = dt.date.fromisoformat(tak.get("datum", data["avtal"]["datum"]))
+        day = threshold_day(data)
         try:
             used = with_amount(thresholds, name, day, amount) if amount is not None else thresholds
             context = build_context(data, used, str(path))

@@ -21,9 +21,6 @@ from lxml import etree
 from .errors import Problem, RenderError
 from .filters import FILTERS
 
-# Fixed zip timestamp so the same inputs give byte-identical documents.
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-
 PART_NAMES = {
     "/word/document.xml": "brödtext",
     "/word/footnotes.xml": "fotnoter",
@@ -232,14 +229,7 @@ def _short(text: str, limit: int = 80) -> str:
 def normalise_zip(data: bytes) -> bytes:
     """Rewrite a .docx package with fixed timestamps and attributes so equal content gives equal bytes."""
     source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_EPOCH)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            target.writestr(fixed, source.read(info.filename))
-    return out.getvalue()
+    return write_zip([_deflate(info.filename, source.read(info.filename)) for info in source.infolist()])
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from .filters import kr, pris
 from .write import write_atomic
 
 REPORT_DIR = "rapporter"
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 LATEST = "andringsrapport.md"
 
 
@@ -67,15 +68,18 @@ def document_text(data: bytes) -> list[str]:
     for block in body.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            text = "".join(t.text or "" for t in block.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"))
+            text = _text(block)
             if text.strip():
                 lines.append(text.strip())
         elif tag == "tbl":
-            for row in block.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tr"):
-                cells = ["".join(t.text or "" for t in cell.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t")).strip()
-                         for cell in row.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tc")]
+            for row in block.iter(f"{_W}tr"):
+                cells = [_text(cell).strip() for cell in row.iter(f"{_W}tc")]
                 lines.append(" | ".join(cells))
     return lines
+
+
+def _text(element: Any) -> str:
+    return "".join(t.text or "" for t in element.iter(f"{_W}t"))
 
 
 def sentence_changes(old: bytes, new: bytes) -> list[tuple[str, str]]:
