@@ -20,13 +20,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator import pdf  # noqa: E402
-from generator.batch import default_workers  # noqa: E402
-from generator.paths import DEFAULT_MALLAR  # noqa: E402
-from generator.pipeline import generate  # noqa: E402
-from generator.prepare import prepare  # noqa: E402
-from generator.render import Renderer, make_environment, render_docx_plain  # noqa: E402
-from generator.thresholds import load_thresholds  # noqa: E402
+from avtalsgenerator import pdf  # noqa: E402
+from avtalsgenerator.batch import default_workers  # noqa: E402
+from avtalsgenerator.paths import DEFAULT_MALLAR  # noqa: E402
+from avtalsgenerator.pipeline import generate  # noqa: E402
+from avtalsgenerator.prepare import prepare  # noqa: E402
+from avtalsgenerator.render import Renderer, make_environment, render_docx_plain  # noqa: E402
+from avtalsgenerator.thresholds import load_thresholds  # noqa: E402
 
 EXAMPLES = ROOT / "indata" / "avtal"
 THRESHOLDS = ROOT / "indata" / "troskelvarden.json"

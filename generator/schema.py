@@ -6,6 +6,7 @@ import copy
 import json
 import re
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from .errors import Problem, ValidationError, did_you_mean
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+SCHEMA_DIR = Path(str(resources.files("avtalsgenerator.schemas")))
 AGREEMENT_SCHEMA = SCHEMA_DIR / "avtal.schema.json"
 THRESHOLD_SCHEMA = SCHEMA_DIR / "troskelvarden.schema.json"
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 
-from generator.cli import main
+from avtalsgenerator.cli import main
 
 NB = "\u00a0"
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from generator import filters
+from avtalsgenerator import filters
 
 NB = "\u00a0"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import LoadError
-from generator.load import load_json
+from avtalsgenerator.errors import LoadError
+from avtalsgenerator.load import load_json
 
 
 def test_syntax_error_names_line_and_column(tmp_path: Path) -> None:
@@ -44,7 +44,7 @@ def test_decimals_are_exact(tmp_path: Path) -> None:
 
 
 def test_oversized_file_is_refused_without_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.load as load
+    import avtalsgenerator.load as load
 
     monkeypatch.setattr(load, "MAX_INPUT_BYTES", 10)
     path = tmp_path / "stor.json"

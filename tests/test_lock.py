@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 
-from generator.errors import WriteError
-from generator.lock import locked
-from generator.pipeline import generate
+from avtalsgenerator.errors import WriteError
+from avtalsgenerator.lock import locked
+from avtalsgenerator.pipeline import generate
 
 
 def test_second_run_stops_with_a_message(tmp_path: Path) -> None:

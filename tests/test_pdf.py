@@ -18,8 +18,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
-from generator import pdf
-from generator.errors import PdfError
+from avtalsgenerator import pdf
+from avtalsgenerator.errors import PdfError
 
 PARTIES = [
     ("Stockholms kommun", "Göteborgs kommun"),

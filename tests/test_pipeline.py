@@ -11,7 +11,7 @@ import docx
 import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS, example_paths
 
-from generator.pipeline import Result, generate
+from avtalsgenerator.pipeline import Result, generate
 
 NB = "\u00a0"
 ALWAYS = [
@@ -221,8 +221,8 @@ def test_pdf_for_every_document_and_only_when_changed(tmp_path: Path) -> None:
 
 
 def test_pdf_without_libreoffice_fails_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator import pdf
-    from generator.errors import PdfError
+    from avtalsgenerator import pdf
+    from avtalsgenerator.errors import PdfError
 
     monkeypatch.setattr(pdf, "find_soffice", lambda: None)
     with pytest.raises(PdfError, match="sudo apt-get install libreoffice-writer-nogui"):
@@ -277,7 +277,7 @@ def schema_strategy(node: dict[str, Any], root: dict[str, Any]) -> Any:
 def test_any_schema_valid_agreement_renders_or_is_refused_with_a_path(tmp_path_factory: pytest.TempPathFactory) -> None:
     from hypothesis import HealthCheck, given, settings
 
-    from generator.schema import AGREEMENT_SCHEMA, load_schema
+    from avtalsgenerator.schema import AGREEMENT_SCHEMA, load_schema
 
     schema = load_schema(AGREEMENT_SCHEMA)
 
@@ -323,7 +323,7 @@ def test_arbitrary_text_is_rendered_literally_or_refused(tmp_path_factory: pytes
 def test_large_agreement_renders(tmp_path: Path) -> None:
     from conftest import MINIMAL
 
-    from generator.rules import luhn_check_digit
+    from avtalsgenerator.rules import luhn_check_digit
 
     data = json.loads(json.dumps(MINIMAL))
     template = data["parter"][1]

@@ -10,9 +10,9 @@ import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 from test_pipeline import text
 
-from generator.impact import impact
-from generator.pipeline import agreement_files, generate
-from generator.thresholds import load_thresholds
+from avtalsgenerator.impact import impact
+from avtalsgenerator.pipeline import agreement_files, generate
+from avtalsgenerator.thresholds import load_thresholds
 
 NB = "\u00a0"
 DEPENDENT = "region-internetbehandling"

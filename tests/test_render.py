@@ -13,10 +13,10 @@ import pytest
 from conftest import TEMPLATES, THRESHOLDS, example_paths
 from lxml import etree
 
-from generator.errors import RenderError
-from generator.prepare import prepare
-from generator.render import Renderer, make_environment, render_docx_plain
-from generator.thresholds import load_thresholds
+from avtalsgenerator.errors import RenderError
+from avtalsgenerator.prepare import prepare
+from avtalsgenerator.render import Renderer, make_environment, render_docx_plain
+from avtalsgenerator.thresholds import load_thresholds
 
 
 def parts(data: bytes) -> dict[str, bytes]:

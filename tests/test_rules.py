@@ -12,12 +12,12 @@ from conftest import THRESHOLDS, example_paths
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator import rules
-from generator.compute import build_context
-from generator.errors import Problem
-from generator.load import load_json
-from generator.schema import apply_defaults, validate
-from generator.thresholds import load_thresholds
+from avtalsgenerator import rules
+from avtalsgenerator.compute import build_context
+from avtalsgenerator.errors import Problem
+from avtalsgenerator.load import load_json
+from avtalsgenerator.schema import apply_defaults, validate
+from avtalsgenerator.thresholds import load_thresholds
 
 FILE = "indata/avtal/test.json"
 Data = dict[str, Any]
@@ -543,7 +543,7 @@ def test_processor_is_not_a_controller(data: Data, findings: Callable[..., list[
     ],
 )
 def test_pipeline_stops_on_a_rule_error(data: Data, write_agreement: Callable[..., Path], change: Callable[[Data], None], place: str) -> None:
-    from generator import pipeline
+    from avtalsgenerator import pipeline
 
     change(data)
     path = write_agreement(data)

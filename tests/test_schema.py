@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from conftest import ROOT, example_paths
 
-from generator.errors import ValidationError
-from generator.schema import AGREEMENT_SCHEMA, apply_defaults, load_schema, schema_fields, validate
+from avtalsgenerator.errors import ValidationError
+from avtalsgenerator.schema import AGREEMENT_SCHEMA, apply_defaults, load_schema, schema_fields, validate
 
 
 def test_minimal_agreement_is_valid(minimal_agreement: dict[str, Any]) -> None:

@@ -18,13 +18,13 @@ from docx.oxml.ns import nsdecls
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.compute import build_context
-from generator.errors import Problem, TemplateError
-from generator.render import make_environment, render_docx
-from generator.schema import apply_defaults, validate
-from generator.templatecheck import check_templates, ensure_templates_ok, list_fields
-from generator.templatetools import preview
-from generator.thresholds import load_thresholds
+from avtalsgenerator.compute import build_context
+from avtalsgenerator.errors import Problem, TemplateError
+from avtalsgenerator.render import make_environment, render_docx
+from avtalsgenerator.schema import apply_defaults, validate
+from avtalsgenerator.templatecheck import check_templates, ensure_templates_ok, list_fields
+from avtalsgenerator.templatetools import preview
+from avtalsgenerator.thresholds import load_thresholds
 
 # --------------------------------------------------------------------------------------------------
 # Building templates the way Word stores them

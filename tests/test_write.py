@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 
-from generator.manifest import Manifest, file_hash
-from generator.write import TEMP_PREFIX, remove_stale_temporaries, write_atomic
+from avtalsgenerator.manifest import Manifest, file_hash
+from avtalsgenerator.write import TEMP_PREFIX, remove_stale_temporaries, write_atomic
 
 
 def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
@@ -59,7 +59,7 @@ def test_killed_batch_leaves_only_whole_documents(tmp_path: Path) -> None:
     indata, utdata = tmp_path / "indata", tmp_path / "utdata"
     _batch(indata, 150)
     command = [
-        sys.executable, "-m", "generator.cli", "generera", "--tyst",
+        sys.executable, "-m", "avtalsgenerator.cli", "generera", "--tyst",
         "--indata", str(indata), "--utdata", str(utdata), "--mallar", str(TEMPLATES), "--troskelvarden", str(THRESHOLDS),
     ]
     process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,0 +1,1 @@
+"""The JSON Schemas, shipped inside the package as data (read with importlib.resources)."""
