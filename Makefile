@@ -24,7 +24,7 @@ test: $(STAMP) lint
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check generator tests tools bench
+	$(VENV)/bin/ruff check generator tests bench
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)
