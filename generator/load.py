@@ -22,7 +22,7 @@ _FILE_KINDS = {stat.S_IFDIR: "en mapp", stat.S_IFIFO: "en namngiven rörledning 
                stat.S_IFBLK: "en enhet", stat.S_IFSOCK: "en socket"}
 # A string literal, or one of the tokens JSON does not allow but Python's parser accepts.
 _STRING_OR_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
-_STRING_OR_LONG_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?[0-9][0-9.eE+-]{%d,})' % (MAX_NUMBER_CHARS - 1))
+_STRING_OR_LONG_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|(-?[0-9][0-9.eE+-]{' + str(MAX_NUMBER_CHARS - 1) + ',})')
 
 
 def load_agreement(path: Path, schema_path: Path = AGREEMENT_SCHEMA) -> dict[str, Any]:
