@@ -16,7 +16,7 @@ MAX_INPUT_BYTES = 20 * 1024 * 1024
 # Deeper than any agreement or threshold file can be (the deepest field is five levels down).
 MAX_DEPTH = 16
 # More digits than any amount, count or percentage an agreement can hold; Python refuses 4 300 anyway.
-MAX_NUMBER_CHARS = 40
+MAX_NUMBER_CHARS = 100
 
 _FILE_KINDS = {stat.S_IFDIR: "en mapp", stat.S_IFIFO: "en namngiven rörledning (FIFO)", stat.S_IFCHR: "en enhet",
                stat.S_IFBLK: "en enhet", stat.S_IFSOCK: "en socket"}
