@@ -5,7 +5,7 @@ AVTAL := $(VENV)/bin/avtal
 STAMP := $(VENV)/.installerad
 PYTHON ?= python3
 
-.PHONY: avtal pdf test lint bench clean
+.PHONY: avtal pdf test test-snabb lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ pdf: $(STAMP)
 test: $(STAMP) lint
 	$(AVTAL) mallar kontrollera
 	$(PY) -m pytest
+
+# The fast subset for development: everything but the tests marked slow (property tests, LibreOffice, the wheel).
+test-snabb: $(STAMP)
+	$(PY) -m pytest -m "not slow" -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check generator tests bench

@@ -297,15 +297,26 @@ def _family(change: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
+def _literal(token: str) -> str:
+    """The family example with the first party's inhabitants written as ``token``, raw (not JSON-encoded)."""
+    return _family(lambda d: d["parter"][0].update(invanare="TOKEN")).replace('"TOKEN"', token)
+
+
+def _nested(depth: int) -> str:
+    return _family(lambda d: d["avtal"].update(syfte="DJUP")).replace('"DJUP"', "[" * depth + "]" * depth)
+
+
 ABSURD = [
-    ("slut-9999", _family(lambda d: d["avtalstid"].update(slut="9999-12-31")), "$.avtalstid.slut", "datumet 9999-12-31 är för sent för ett avtal; senast 2200-12-31"),
+    ("slut-9999", _family(lambda d: d["avtalstid"].update(slut="9999-12-31")),
+     "$.avtalstid.slut", "datumet 9999-12-31 är för sent för ett avtal; senast 2200-12-31"),
     ("manader-100000", _family(lambda d: d["uppsagning"].update(manader=100000)), "$.uppsagning.manader", "värdet 100000 är för stort; högst 120"),
     ("kostnad-1e26", _family(lambda d: d["ekonomi"].update(kostnad_ar=10**26)), "$.ekonomi.kostnad_ar", f"värdet {10**26} är för stort; högst 999999999999"),
     ("invanare-1e40", _family(lambda d: d["parter"][0].update(invanare=10**40)), "$.parter[0].invanare", f"värdet {10**40} är för stort; högst 99999999"),
-    ("nan", _family(lambda d: d["parter"][0].update(invanare="NAN")).replace('"NAN"', "NaN"), "rad 40, kolumn 19", "NaN är inget tal i JSON"),
-    ("5000-siffror", _family(lambda d: d["parter"][0].update(invanare="TAL")).replace('"TAL"', "9" * 5000), "rad 40, kolumn 19", "talet har 5000 tecken"),
-    ("djup", _family(lambda d: d["avtal"].update(syfte="DJUP")).replace('"DJUP"', "[" * 5000 + "]" * 5000), "", "för djupt nästlad"),
-    ("lista-djup", _family(lambda d: d["avtal"].update(syfte="DJUP")).replace('"DJUP"', "[" * 30 + "]" * 30), "$.avtal.syfte" + "[0]" * 15, "värdet är för djupt nästlat; högst 16 nivåer"),
+    ("nan", _literal("NaN"), "rad 40, kolumn 19", "NaN är inget tal i JSON"),
+    ("infinity", _literal("-Infinity"), "rad 40, kolumn 19", "-Infinity är inget tal i JSON"),
+    ("5000-siffror", _literal("9" * 5000), "rad 40, kolumn 19", "talet har 5000 tecken"),
+    ("djup", _nested(5000), "", "för djupt nästlad"),
+    ("lista-djup", _nested(30), "$.avtal.syfte" + "[0]" * 15, "värdet är för djupt nästlat; högst 16 nivåer"),
     ("id-radbrytning", _family(lambda d: d["avtal"].update(id="abc\n")), "$.avtal.id", 'värdet "abc\\n" har fel form'),
     ("lang-text", _family(lambda d: d["avtal"].update(syfte="x" * 100_000)), "$.avtal.syfte", "texten har 100000 tecken; högst 20000"),
     ("parter-5000", _family(lambda d: d.update(parter=d["parter"] * 2500)), "$.parter", "listan har 5000 element; högst 400"),
