@@ -95,7 +95,8 @@ def validera(filer: tuple[Path, ...], indata: Path, troskelvarden: Path) -> None
 
 @main.command()
 @click.argument("troskel")
-@click.option("--belopp", type=click.IntRange(min=0), help="Pröva ett annat belopp i hela kronor för det värde som gäller på avtalets datum.")
+@click.option("--belopp", type=click.IntRange(min=0, max=999_999_999_999),
+              help="Pröva ett annat belopp i hela kronor för det värde som gäller på avtalets datum.")
 @INDATA
 @UTDATA
 @THRESHOLDS

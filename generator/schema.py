@@ -22,8 +22,9 @@ THRESHOLD_SCHEMA = SCHEMA_DIR / "troskelvarden.schema.json"
 # Characters XML 1.0 cannot hold: a Word document with one of them is corrupt.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
-# Longer than any clause or name an agreement holds; a text this long is a mistake (a pasted file), not data.
-MAX_TEXT_CHARS = 20_000
+# About a thousand pages: longer than any text an agreement holds (a pasted file, not data). The 1 MB background
+# of the 300-party stress test in test_pipeline still passes.
+MAX_TEXT_CHARS = 2_000_000
 
 _TYPE_NAMES = {
     "string": "text",
