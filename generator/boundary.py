@@ -49,13 +49,11 @@ def current() -> Run:
 
 
 def report(problems: Iterable[Problem]) -> None:
-    """Print problems on stderr; warnings are counted (for --strikt) and left out under -q unless --strikt is given."""
+    """Print problems on stderr, also under -q (a hidden warning is a silent failure); warnings are counted for --strikt."""
     run = current()
     for problem in problems:
         if problem.severity == "varning":
             run.warnings += 1
-            if run.quiet and not run.strict:
-                continue
         click.echo(str(problem), err=True)
 
 
@@ -75,7 +73,7 @@ def _options() -> list[click.Option]:
     return [
         click.Option(["-v", "--utforlig", "utforlig"], is_flag=True,
                      help="Visa mer: varje fil som inte behövde göras om och hela felspårningen vid internt fel."),
-        click.Option(["-q", "--tyst", "tyst"], is_flag=True, help="Visa bara fel och sammanfattning: ingen förloppsindikator, inga filnamn, inga varningar."),
+        click.Option(["-q", "--tyst", "tyst"], is_flag=True, help="Visa bara fel, varningar och sammanfattning: ingen förloppsindikator och inga filnamn."),
         click.Option(["--strikt", "strikt"], is_flag=True, help="Räkna varningar som fel (slutstatus 1), till exempel i CI för ett mallförråd."),
     ]
 

@@ -266,6 +266,7 @@ def test_strikt_turns_template_warnings_into_exit_1(tmp_path: Path) -> None:
     template = str(_template_copy(tmp_path, "{{ avtal.", "titel", " }}", bold_middle=True))
     lenient = invoke("mallar", "kontrollera", template)
     assert lenient.exit_code == 0 and "lagas automatiskt" in lenient.stderr
+    assert "lagas automatiskt" in invoke("mallar", "kontrollera", "-q", template).stderr
     strict = invoke("mallar", "kontrollera", "--strikt", template)
     assert strict.exit_code == 1
     assert "lagas automatiskt" in strict.stderr
