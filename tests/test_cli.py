@@ -252,6 +252,26 @@ def test_new_command_gets_the_boundary_for_free(tmp_path: Path, monkeypatch: pyt
         mallar.commands.pop("regel-testkommando")
 
 
+def test_every_command_is_behind_the_boundary() -> None:
+    """A command added with click.command() and add_command() would give tracebacks: it must be a boundary.Command."""
+    import click
+
+    from avtalsgenerator.boundary import Command, Group
+
+    def walk(group: click.Group, prefix: str) -> list[str]:
+        found = []
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                found += [] if isinstance(command, Group) else [f"{prefix}{name}"]
+                found += walk(command, f"{prefix}{name} ")
+            elif not isinstance(command, Command):
+                found.append(f"{prefix}{name}")
+        return found
+
+    assert isinstance(main, Group)
+    assert walk(main, "") == []
+
+
 def test_pdf_without_libreoffice_is_exit_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from avtalsgenerator import pdf
 
