@@ -5,7 +5,7 @@ AVTAL := $(VENV)/bin/avtal
 STAMP := $(VENV)/.installerad
 PYTHON ?= python3
 
-.PHONY: avtal pdf test lint bench clean
+.PHONY: avtal pdf test test-snabb lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,12 @@ test: $(STAMP) lint
 	$(AVTAL) mallar kontrollera
 	$(PY) -m pytest
 
+# The fast subset for development: everything but the tests marked slow (property tests, LibreOffice, the wheel).
+test-snabb: $(STAMP)
+	$(PY) -m pytest -m "not slow" -q
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check generator tests tools bench
+	$(VENV)/bin/ruff check generator tests bench
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)

@@ -1,4 +1,4 @@
-"""Command line: a thin click layer over the library API in generator.pipeline."""
+"""Command line: a thin click layer over the library API in generator.pipeline; errors end in boundary.Command."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import sys
 import tempfile
 from contextlib import nullcontext
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
 from . import paths, pipeline, templatecheck, templatetools
-from .errors import AvtalError, Problem
+from .boundary import Group, current, detail, info, report
+from .errors import Problem
 from .filters import kr
 from .impact import impact
 from .thresholds import load_thresholds
@@ -25,19 +25,19 @@ MALLAR = click.option("--mallar", type=PATH, default=paths.DEFAULT_MALLAR, show_
 
 
 def _report(problems: list[Problem]) -> None:
-    for problem in problems:
-        click.echo(str(problem), err=True)
+    report(problems)
 
 
-def _fail(error: AvtalError) -> NoReturn:
-    _report(error.problems)
-    sys.exit(1)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Every command and subgroup made with @main.command()/@main.group() is a boundary.Command/Group: AvtalError
+# gives its problems and exit code 1 (3: a program is missing), any other exception exit code 70 with a log file.
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="avtalsgenerator", message="%(prog)s %(version)s")
 def main() -> None:
-    """Gör samverkansavtal och bilagor i Word av avtalsdata i JSON."""
+    """Gör samverkansavtal och bilagor i Word av avtalsdata i JSON.
+
+    Slutstatus: 0 klart, 1 fel i indata eller mallar (eller varningar med --strikt), 2 fel i kommandoraden,
+    3 ett program som behövs saknas (LibreOffice), 70 internt fel (felspårningen skrivs till en loggfil).
+    """
 
 
 @main.command()
@@ -48,23 +48,20 @@ def main() -> None:
 @THRESHOLDS
 @click.option("--pdf", is_flag=True, help="Gör också en PDF (PDF/A) bredvid varje Word-dokument. Kräver LibreOffice.")
 @click.option("--tvinga", is_flag=True, help="Gör om alla avtal även när inget har ändrats.")
-@click.option("--tyst", is_flag=True, help="Visa ingen förloppsindikator och inga filnamn, bara sammanfattningen.")
-def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, troskelvarden: Path, pdf: bool, tvinga: bool, tyst: bool) -> None:
+def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, troskelvarden: Path, pdf: bool, tvinga: bool) -> None:
     """Gör avtalen för FILER (utan FILER: alla i indata/avtal/). Bara avtal vars indata har ändrats görs om."""
-    try:
-        files = pipeline.agreement_files(list(filer) or None, indata)
-        show = not tyst and sys.stderr.isatty()
-        with click.progressbar(length=len(files), label="Avtal", show_eta=True, show_pos=True, file=sys.stderr) if show else nullcontext() as bar:
-            tick = bar.update if bar is not None else None
-            result = pipeline.generate(files, utdata=utdata, mallar=mallar, troskelvarden=troskelvarden, force=tvinga, pdf=pdf, progress=tick)
-    except AvtalError as e:
-        _fail(e)
+    files = pipeline.agreement_files(list(filer) or None, indata)
+    show = not current().quiet and sys.stderr.isatty()
+    with click.progressbar(length=len(files), label="Avtal", show_eta=True, show_pos=True, file=sys.stderr) if show else nullcontext() as bar:
+        tick = bar.update if bar is not None else None
+        result = pipeline.generate(files, utdata=utdata, mallar=mallar, troskelvarden=troskelvarden, force=tvinga, pdf=pdf, progress=tick)
     _report(result.warnings)
-    if not tyst:
-        for path in [*result.written, *result.pdfs]:
-            click.echo(f"skrev {path}")
-        for path in result.archived:
-            click.echo(f"sparade tidigare version {path}")
+    for path in [*result.written, *result.pdfs]:
+        info(f"skrev {path}")
+    for path in result.archived:
+        info(f"sparade tidigare version {path}")
+    for name in result.up_to_date:
+        detail(f"aktuellt {name}")
     if result.report:
         click.echo(f"ändringsrapport: {result.report}")
     generated = len(result.changes)
@@ -85,11 +82,10 @@ def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, 
 @THRESHOLDS
 def validera(filer: tuple[Path, ...], indata: Path, troskelvarden: Path) -> None:
     """Kontrollera FILER mot schemat och de rättsliga reglerna utan att skriva något."""
-    try:
-        result = pipeline.check(list(filer) or None, indata=indata, troskelvarden=troskelvarden)
-    except AvtalError as e:
-        _fail(e)
+    result = pipeline.check(list(filer) or None, indata=indata, troskelvarden=troskelvarden)
     _report(result.warnings)
+    for agreement in result.agreements:
+        detail(f"utan fel: {agreement.file}")
     if not result.ok:
         _report(result.problems)
         click.echo(f"{len(result.failed)} av {len(result.failed) + len(result.agreements)} avtal har fel.", err=True)
@@ -99,16 +95,14 @@ def validera(filer: tuple[Path, ...], indata: Path, troskelvarden: Path) -> None
 
 @main.command()
 @click.argument("troskel")
-@click.option("--belopp", type=click.IntRange(min=0), help="Pröva ett annat belopp i hela kronor för det värde som gäller på avtalets datum.")
+@click.option("--belopp", type=click.IntRange(min=0, max=999_999_999_999),
+              help="Pröva ett annat belopp i hela kronor för det värde som gäller på avtalets datum.")
 @INDATA
 @UTDATA
 @THRESHOLDS
 def paverkan(troskel: str, belopp: int | None, indata: Path, utdata: Path, troskelvarden: Path) -> None:
     """Visa vilka avtal som använder tröskelvärdet TROSKEL och vad deras belopp blir. Skriver ingenting."""
-    try:
-        found = impact(troskel, pipeline.agreement_files(None, indata), load_thresholds(troskelvarden), utdata, belopp)
-    except AvtalError as e:
-        _fail(e)
+    found = impact(troskel, pipeline.agreement_files(None, indata), load_thresholds(troskelvarden), utdata, belopp)
     usable = [i for i in found if not i.problems]
     for item in found:
         if item.problems:
@@ -154,10 +148,7 @@ def kontrollera(mallfiler: tuple[Path, ...]) -> None:
 @MALLAR
 def falt(mall: Path | None, mallar: Path) -> None:
     """Lista varje fält en mall får använda, med beskrivning och var det används."""
-    try:
-        fields = templatecheck.list_fields(mall, mallar)
-    except AvtalError as e:
-        _fail(e)
+    fields = templatecheck.list_fields(mall, mallar)
     for field in fields:
         click.echo(str(field))
 
@@ -167,10 +158,7 @@ def falt(mall: Path | None, mallar: Path) -> None:
 @THRESHOLDS
 def kontext(fil: Path, troskelvarden: Path) -> None:
     """Skriv ut exakt det som mallarna får för avtalet FIL, som JSON (data, standardvärden och beräkningar)."""
-    try:
-        click.echo(templatetools.context_json(fil, troskelvarden))
-    except AvtalError as e:
-        _fail(e)
+    click.echo(templatetools.context_json(fil, troskelvarden))
 
 
 @mallar.command()
@@ -181,10 +169,7 @@ def kontext(fil: Path, troskelvarden: Path) -> None:
 def prova(mall: Path, fil: Path | None, indata: Path, troskelvarden: Path) -> None:
     """Rendera MALL med avtalet FIL (utan FIL: ett exempel) till en tillfällig mapp och skriv ut sökvägen."""
     out_dir = Path(tempfile.mkdtemp(prefix="avtal-prova-"))
-    try:
-        click.echo(templatetools.preview(mall, fil, troskelvarden, out_dir, indata))
-    except AvtalError as e:
-        _fail(e)
+    click.echo(templatetools.preview(mall, fil, troskelvarden, out_dir, indata))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 Severity = Literal["fel", "varning"]
 
@@ -36,7 +36,12 @@ def did_you_mean(word: str, choices: Iterable[str], prefix: str = "") -> str:
 
 
 class AvtalError(Exception):
-    """Base of every error the generator raises on purpose; carries the problems found."""
+    """Base of every error the generator raises on purpose; carries the problems found.
+
+    ``exit_code`` is the CLI's exit status for the error: 1 for invalid input or templates, 3 for a missing program.
+    """
+
+    exit_code: ClassVar[int] = 1
 
     def __init__(self, problems: list[Problem] | Problem | str) -> None:
         if isinstance(problems, str):
@@ -81,3 +86,9 @@ class WriteError(AvtalError):
 
 class PdfError(AvtalError):
     """Raised when LibreOffice is missing, dies, hangs or produces a PDF that fails its checks."""
+
+
+class MissingProgramError(PdfError):
+    """Raised when an outside program the run needs (LibreOffice, poppler-utils) is not installed: exit code 3."""
+
+    exit_code: ClassVar[int] = 3

@@ -9,10 +9,9 @@ from pathlib import Path
 
 from .compute import build_context, threshold_day
 from .errors import AvtalError, Problem, ThresholdError
-from .load import load_json
+from .load import load_agreement
 from .manifest import Manifest
 from .report import amount_changes, key_amounts
-from .schema import apply_defaults, validate
 from .thresholds import Thresholds, ThresholdValue
 
 
@@ -51,12 +50,10 @@ def impact(name: str, files: list[Path], thresholds: Thresholds, utdata: Path, a
     found: list[Impact] = []
     for path in files:
         try:
-            raw = load_json(path)
-            validate(raw, str(path))
+            data = load_agreement(path)
         except AvtalError as e:
             found.append(Impact(str(path), "", dt.date.min, None, {}, problems=e.problems))
             continue
-        data = apply_defaults(raw)
         tak = data["ekonomi"].get("tak")
         if not tak or tak["troskel"] != name:
             continue

@@ -11,7 +11,7 @@ from pathlib import Path
 from . import __version__
 from . import pdf as pdf_output
 from .batch import Built, Settings, build_all
-from .errors import AvtalError, LoadError, PdfError, Problem, ThresholdError
+from .errors import AvtalError, LoadError, MissingProgramError, PdfError, Problem, ThresholdError
 from .filters import kr
 from .lock import locked
 from .manifest import Document, Entry, Manifest, file_hash, sha256
@@ -113,7 +113,7 @@ def generate(
     now = now or dt.datetime.now()
     result = Result()
     if pdf and not pdf_output.available():
-        raise PdfError(Problem("", "", f"PDF kräver LibreOffice och poppler-utils, som inte är installerade. {pdf_output.INSTALL_HINT}"))
+        raise MissingProgramError(Problem("", "", f"PDF kräver LibreOffice och poppler-utils, som inte är installerade. {pdf_output.INSTALL_HINT}"))
     with locked(utdata):
         thresholds = load_thresholds(troskelvarden)
         templates = {name: file_hash(mallar / name) for name in TEMPLATE_FILES if (mallar / name).exists()}

@@ -9,10 +9,9 @@ from typing import Any
 from . import rules
 from .compute import COST_FILE, PUB_FILE, build_context
 from .errors import ComputeError, Problem, RuleError
-from .load import load_json
+from .load import load_agreement
 from .manifest import file_hash
 from .paths import MAIN_FILE
-from .schema import apply_defaults, validate
 from .thresholds import Thresholds
 
 
@@ -35,9 +34,7 @@ class Prepared:
 def prepare(path: Path, thresholds: Thresholds) -> Prepared:
     """Load, validate, fill defaults, compute and check the legal rules of one agreement file."""
     file = str(path)
-    raw = load_json(path)
-    validate(raw, file)
-    data = apply_defaults(raw)
+    data = load_agreement(path)
     try:
         context = build_context(data, thresholds, file)
     except ComputeError as e:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 
 from .errors import Problem, ValidationError, did_you_mean
 
@@ -21,6 +21,10 @@ THRESHOLD_SCHEMA = SCHEMA_DIR / "troskelvarden.schema.json"
 
 # Characters XML 1.0 cannot hold: a Word document with one of them is corrupt.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+# About a thousand pages: longer than any text an agreement holds (a pasted file, not data). The 1 MB background
+# of the 300-party stress test in test_pipeline still passes.
+MAX_TEXT_CHARS = 2_000_000
 
 _TYPE_NAMES = {
     "string": "text",
@@ -42,9 +46,56 @@ def load_schema(path: Path) -> dict[str, Any]:
     return schema
 
 
+def _ecma_pattern(pattern: str) -> str:
+    """``pattern`` with each ``$`` outside a character class made ``\\Z``: in ECMA 262 (the regex dialect of JSON Schema)
+    ``$`` matches only at the end, in Python also before a final newline, which let the id ``"abc\\n"`` through."""
+    out: list[str] = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            out.append("\\Z")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
 @cache
-def _validator(path: Path) -> Draft202012Validator:
-    return Draft202012Validator(load_schema(path), format_checker=FormatChecker())
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(_ecma_pattern(pattern))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
+    if isinstance(instance, str) and not _compiled(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _date_bound(earliest: bool) -> Any:
+    def check(validator: Any, bound: str, instance: Any, schema: dict[str, Any]) -> Any:
+        if not isinstance(instance, str) or not validator.format_checker.conforms(instance, "date") or len(instance) != len(bound):
+            return
+        if (instance < bound) if earliest else (instance > bound):
+            yield jsonschema.ValidationError(f"{instance} is outside {bound}")
+
+    return check
+
+
+# Draft 2020-12 with ECMA anchors in "pattern" and bounds on dates ("formatMinimum"/"formatMaximum", as in ajv).
+_Validator = validators.extend(
+    Draft202012Validator, {"pattern": _pattern, "formatMinimum": _date_bound(True), "formatMaximum": _date_bound(False)}
+)
+
+
+@cache
+def _validator(path: Path) -> Any:
+    return _Validator(load_schema(path), format_checker=FormatChecker())
 
 
 def validate(data: Any, file: str, schema_path: Path = AGREEMENT_SCHEMA) -> None:
@@ -60,7 +111,8 @@ def schema_problems(data: Any, file: str, schema_path: Path = AGREEMENT_SCHEMA) 
     problems: list[Problem] = []
     for error in errors:
         problems.extend(_describe(error, file))
-    return problems
+    # jsonschema reports "required" once per missing key, each naming the whole list: keep each problem once.
+    return list(dict.fromkeys(problems))
 
 
 def text_problems(data: Any, file: str, path: str = "$") -> list[Problem]:
@@ -68,7 +120,9 @@ def text_problems(data: Any, file: str, path: str = "$") -> list[Problem]:
     problems: list[Problem] = []
     if isinstance(data, str):
         match = _XML_INVALID.search(data)
-        if match:
+        if len(data) > MAX_TEXT_CHARS:
+            problems.append(Problem(file, path, f"texten har {len(data)} tecken; högst {MAX_TEXT_CHARS} tillåts"))
+        elif match:
             code = f"U+{ord(match.group()):04X}"
             problems.append(Problem(file, path, f"texten innehåller tecknet {code}, som inte kan stå i ett Word-dokument; ta bort det"))
     elif isinstance(data, dict):
@@ -114,8 +168,18 @@ def _describe(error: jsonschema.ValidationError, file: str) -> list[Problem]:
         return [Problem(file, path, f"värdet {_json_short(instance)} ska vara {hint}")]
     if kind == "minItems":
         return [Problem(file, path, f"listan ska ha minst {value} element, den har {len(instance)}")]
+    if kind == "maxItems":
+        return [Problem(file, path, f"listan har {len(instance)} element; högst {value} tillåts")]
+    if kind == "maxProperties":
+        return [Problem(file, path, f"objektet har {len(instance)} fält; högst {value} tillåts")]
     if kind == "minLength":
         return [Problem(file, path, "texten får inte vara tom")]
+    if kind == "maxLength":
+        return [Problem(file, path, f"texten har {len(instance)} tecken; högst {value} tillåts")]
+    if kind == "formatMinimum":
+        return [Problem(file, path, f"datumet {instance} är för tidigt för ett avtal; tidigast {value}")]
+    if kind == "formatMaximum":
+        return [Problem(file, path, f"datumet {instance} är för sent för ett avtal; senast {value}")]
     if kind in ("minimum", "exclusiveMinimum"):
         return [Problem(file, path, f"värdet {instance} är för litet; minst {value}")]
     if kind in ("maximum", "exclusiveMaximum"):
@@ -143,14 +207,24 @@ def apply_defaults(data: dict[str, Any], schema_path: Path = AGREEMENT_SCHEMA) -
     return result
 
 
+def resolve_ref(node: dict[str, Any], root: dict[str, Any], documents: dict[str, dict[str, Any]] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Follow ``node``'s ``$ref`` (``#/$defs/x`` in ``root``, or ``<$id>#/$defs/x`` in one of ``documents``) until none is left.
+
+    The keywords beside ``$ref`` (title, description) win over the target's. Returns the node and the schema it is in.
+    """
+    while "$ref" in node:
+        base, _, pointer = node["$ref"].partition("#")
+        target_root = (documents or {})[base] if base else root
+        target: Any = target_root
+        for step in pointer.strip("/").split("/"):
+            if step:
+                target = target[step]
+        node, root = {**target, **{k: v for k, v in node.items() if k != "$ref"}}, target_root
+    return node, root
+
+
 def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
-    ref = node.get("$ref")
-    if not ref:
-        return node
-    target: Any = root
-    for part in ref.removeprefix("#/").split("/"):
-        target = target[part]
-    return {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return resolve_ref(node, root)[0]
 
 
 def _fill(value: Any, node: dict[str, Any], root: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from .compute import OPTIONAL_SECTIONS
-from .schema import AGREEMENT_SCHEMA, SCHEMA_DIR, load_schema, schema_fields
+from .schema import AGREEMENT_SCHEMA, SCHEMA_DIR, load_schema, resolve_ref, schema_fields
 
 BERAKNING_SCHEMA = SCHEMA_DIR / "berakning.schema.json"
 _TYPE_NAMES = {"string": "text", "integer": "heltal", "number": "tal", "boolean": "sant/falskt", "object": "objekt",
@@ -129,15 +129,7 @@ def _berakning_fields() -> dict[str, FieldInfo]:
     documents = {schema["$id"]: schema, agreement["$id"]: agreement}
 
     def resolve(node: dict[str, Any], root: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        while "$ref" in node:
-            base, _, pointer = node["$ref"].partition("#")
-            target_root = documents[base] if base else root
-            target: Any = target_root
-            for step in pointer.strip("/").split("/"):
-                if step:
-                    target = target[step]
-            node, root = {**target, **{k: v for k, v in node.items() if k != "$ref"}}, target_root
-        return node, root
+        return resolve_ref(node, root, documents)
 
     def branches(node: dict[str, Any], root: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         node, root = resolve(node, root)

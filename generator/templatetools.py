@@ -9,20 +9,17 @@ from typing import Any
 
 from .compute import build_context
 from .errors import AvtalError, Problem, TemplateError
-from .load import load_json
+from .load import load_agreement
 from .paths import DEFAULT_INDATA, TEMPLATE_FILES
 from .prepare import Prepared, prepare
 from .render import make_environment, render_docx
-from .schema import apply_defaults, validate
 from .thresholds import Thresholds, load_thresholds
 
 
 def context_json(agreement: Path, thresholds: Path) -> str:
     """The exact rendering context for one agreement as pretty JSON; amounts as strings (``"615312.00"``)."""
     file = str(agreement)
-    raw = load_json(agreement)
-    validate(raw, file)
-    context = build_context(apply_defaults(raw), load_thresholds(thresholds), file)
+    context = build_context(load_agreement(agreement), load_thresholds(thresholds), file)
     return json.dumps(context, ensure_ascii=False, indent=2, default=_json_value) + "\n"
 
 

@@ -7,9 +7,9 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Problem, ThresholdError
-from .load import load_json
-from .schema import THRESHOLD_SCHEMA, schema_problems, text_problems
+from .errors import Problem, ThresholdError, ValidationError
+from .load import load_valid
+from .schema import THRESHOLD_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,11 @@ class Thresholds:
 def load_thresholds(path: Path) -> Thresholds:
     """Load and check the thresholds file: schema, then no overlapping periods and no period ending before it starts."""
     file = str(path)
-    data = load_json(path)
-    problems = schema_problems(data, file, THRESHOLD_SCHEMA) + text_problems(data, file)
-    if problems:
-        raise ThresholdError(problems)
+    try:
+        data = load_valid(path, THRESHOLD_SCHEMA)
+    except ValidationError as e:
+        raise ThresholdError(e.problems) from e
+    problems: list[Problem] = []
     values: dict[str, list[ThresholdValue]] = {}
     for name, entry in data["troskelvarden"].items():
         items = []

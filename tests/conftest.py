@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import os
 import shutil
@@ -15,6 +16,24 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "indata" / "avtal"
 THRESHOLDS = ROOT / "indata" / "troskelvarden.json"
 TEMPLATES = ROOT / "mallar"
+
+
+# A test is slow when it runs an outside program or generates many cases; `make test-snabb` leaves these out.
+_SLOW_SIGNS = ("requires_office(", "requires_program(", "@given(")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark property tests (hypothesis) and tests that run LibreOffice or poppler as slow, besides explicit marks."""
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is None or item.get_closest_marker("slow"):
+            continue
+        try:
+            source = inspect.getsource(function)
+        except (OSError, TypeError):
+            continue
+        if getattr(function, "is_hypothesis_test", False) or any(sign in source for sign in _SLOW_SIGNS):
+            item.add_marker(pytest.mark.slow)
 
 
 def requires_program(name: str) -> str:

@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 
 from avtalsgenerator.cli import main
+from avtalsgenerator.errors import Problem
 
 NB = "\u00a0"
 
@@ -195,3 +196,194 @@ def test_mallar_falt_kontext_prova() -> None:
     made = Path(preview.stdout.strip())
     assert made.exists() and made.suffix == ".docx"
     shutil.rmtree(made.parent)
+
+
+# --------------------------------------------------------------------------------------------------
+# One error boundary: exit codes by cause, -v/-q/--strikt
+# --------------------------------------------------------------------------------------------------
+
+
+def test_bug_gives_exit_70_short_swedish_message_and_log_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from avtalsgenerator import pipeline
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(pipeline, "check", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    result = invoke("validera", "--indata", str(EXAMPLES), "--troskelvarden", str(THRESHOLDS))
+    assert result.exit_code == 70
+    assert "Internt fel i avtalsgeneratorn (ZeroDivisionError: division by zero)." in result.stderr
+    assert "Traceback" not in result.output
+    logs = list(tmp_path.glob("avtal-fel-*.log"))
+    assert len(logs) == 1
+    assert f"Felspårningen finns i {logs[0]}" in result.stderr
+    log = logs[0].read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in log and "in broken" in log
+    verbose = invoke("validera", "-v", "--indata", str(EXAMPLES), "--troskelvarden", str(THRESHOLDS))
+    assert verbose.exit_code == 70 and "Traceback (most recent call last)" in verbose.stderr
+
+
+def test_new_command_gets_the_boundary_for_free(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from avtalsgenerator.cli import mallar
+    from avtalsgenerator.errors import RuleError
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    @main.command("trasig-testkommando")
+    def broken() -> None:
+        raise KeyError("x")
+
+    @mallar.command("regel-testkommando")
+    def refused() -> None:
+        raise RuleError([Problem("a.json", "$.avtal.id", "fel id")])
+
+    try:
+        crashed = invoke("trasig-testkommando")
+        assert crashed.exit_code == 70 and "Internt fel i avtalsgeneratorn (KeyError: 'x')" in crashed.stderr
+        failed = invoke("mallar", "regel-testkommando", "-q")
+        assert failed.exit_code == 1 and failed.stderr == "a.json: $.avtal.id: fel id\n"
+    finally:
+        main.commands.pop("trasig-testkommando")
+        mallar.commands.pop("regel-testkommando")
+
+
+def test_every_command_is_behind_the_boundary() -> None:
+    """A command added with click.command() and add_command() would give tracebacks: it must be a boundary.Command."""
+    import click
+
+    from avtalsgenerator.boundary import Command, Group
+
+    def walk(group: click.Group, prefix: str) -> list[str]:
+        found = []
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                found += [] if isinstance(command, Group) else [f"{prefix}{name}"]
+                found += walk(command, f"{prefix}{name} ")
+            elif not isinstance(command, Command):
+                found.append(f"{prefix}{name}")
+        return found
+
+    assert isinstance(main, Group)
+    assert walk(main, "") == []
+
+
+def test_pdf_without_libreoffice_is_exit_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator import pdf
+
+    monkeypatch.setattr(pdf, "available", lambda: False)
+    result = invoke("generera", "--pdf", "--indata", str(EXAMPLES), *paths(tmp_path))
+    assert result.exit_code == 3
+    assert "PDF kräver LibreOffice" in result.stderr and "sudo apt-get install" in result.stderr
+    assert not (tmp_path / "utdata").exists()
+
+
+def test_strikt_turns_template_warnings_into_exit_1(tmp_path: Path) -> None:
+    template = str(_template_copy(tmp_path, "{{ avtal.", "titel", " }}", bold_middle=True))
+    lenient = invoke("mallar", "kontrollera", template)
+    assert lenient.exit_code == 0 and "lagas automatiskt" in lenient.stderr
+    assert "lagas automatiskt" in invoke("mallar", "kontrollera", "-q", template).stderr
+    strict = invoke("mallar", "kontrollera", "--strikt", template)
+    assert strict.exit_code == 1
+    assert "lagas automatiskt" in strict.stderr
+    assert "varningar räknas som fel (--strikt)" in strict.stderr
+    on_group = invoke("--strikt", "mallar", "kontrollera", template)
+    assert on_group.exit_code == 1
+
+
+def test_quiet_and_verbose(tmp_path: Path) -> None:
+    quiet = invoke("generera", "-q", "--indata", str(EXAMPLES), *paths(tmp_path))
+    assert quiet.exit_code == 0, quiet.output
+    assert "skrev " not in quiet.stdout
+    assert "Klart: 3 avtal genererade" in quiet.stdout
+    verbose = invoke("-v", "generera", "--indata", str(EXAMPLES), *paths(tmp_path))
+    assert f"aktuellt {EXAMPLES / 'region-internetbehandling.json'}" in verbose.stdout
+    assert "aktuellt" not in invoke("generera", "--indata", str(EXAMPLES), *paths(tmp_path)).stdout
+    old_flag = invoke("generera", "--tyst", "--indata", str(EXAMPLES), *paths(tmp_path))
+    assert old_flag.exit_code == 0 and "Inget har ändrats" in old_flag.stdout
+
+
+# --------------------------------------------------------------------------------------------------
+# Absurd values that the schema used to let through (issue 16.2, 16.10)
+# --------------------------------------------------------------------------------------------------
+
+
+def _family(change: Any) -> str:
+    data = json.loads((EXAMPLES / "norrstrom-fjallviken-familjebehandling.json").read_text(encoding="utf-8"))
+    change(data)
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _literal(token: str) -> str:
+    """The family example with the first party's inhabitants written as ``token``, raw (not JSON-encoded)."""
+    return _family(lambda d: d["parter"][0].update(invanare="TOKEN")).replace('"TOKEN"', token)
+
+
+def _nested(depth: int) -> str:
+    return _family(lambda d: d["avtal"].update(syfte="DJUP")).replace('"DJUP"', "[" * depth + "]" * depth)
+
+
+ABSURD = [
+    ("slut-9999", _family(lambda d: d["avtalstid"].update(slut="9999-12-31")),
+     "$.avtalstid.slut", "datumet 9999-12-31 är för sent för ett avtal; senast 2200-12-31"),
+    ("manader-100000", _family(lambda d: d["uppsagning"].update(manader=100000)), "$.uppsagning.manader", "värdet 100000 är för stort; högst 120"),
+    ("kostnad-1e26", _family(lambda d: d["ekonomi"].update(kostnad_ar=10**26)), "$.ekonomi.kostnad_ar", f"värdet {10**26} är för stort; högst 999999999999"),
+    ("invanare-1e40", _family(lambda d: d["parter"][0].update(invanare=10**40)), "$.parter[0].invanare", f"värdet {10**40} är för stort; högst 99999999"),
+    ("nan", _literal("NaN"), "rad 40, kolumn 19", "NaN är inget tal i JSON"),
+    ("infinity", _literal("-Infinity"), "rad 40, kolumn 19", "-Infinity är inget tal i JSON"),
+    ("5000-siffror", _literal("9" * 5000), "rad 40, kolumn 19", "talet har 5000 tecken"),
+    ("djup", _nested(5000), "", "för djupt nästlad"),
+    ("lista-djup", _nested(30), "$.avtal.syfte" + "[0]" * 15, "värdet är för djupt nästlat; högst 16 nivåer"),
+    ("id-radbrytning", _family(lambda d: d["avtal"].update(id="abc\n")), "$.avtal.id", 'värdet "abc\\n" har fel form'),
+    ("lang-text", _family(lambda d: d["avtal"].update(syfte="x" * 2_000_001)), "$.avtal.syfte", "texten har 2000001 tecken; högst 2000000"),
+    ("parter-5000", _family(lambda d: d.update(parter=d["parter"] * 2500)), "$.parter", "listan har 5000 element; högst 400"),
+]
+
+
+@pytest.mark.parametrize(("text", "place", "message"), [case[1:] for case in ABSURD], ids=[case[0] for case in ABSURD])
+def test_absurd_value_is_a_swedish_error_with_place(tmp_path: Path, text: str, place: str, message: str) -> None:
+    bad = tmp_path / "orimligt.json"
+    bad.write_text(text, encoding="utf-8")
+    checked = invoke("validera", str(bad), "--troskelvarden", str(THRESHOLDS))
+    assert checked.exit_code == 1, checked.output
+    where = f"{bad}: {place}: " if place else f"{bad}: "
+    assert any(line.startswith(where) and message in line for line in checked.stderr.splitlines()), checked.stderr
+    assert "utan fel" not in checked.stdout and "Traceback" not in checked.output
+    generated = invoke("generera", str(bad), *paths(tmp_path))
+    assert generated.exit_code == 1, generated.output
+    assert message in generated.stderr and "Traceback" not in generated.output
+    assert not list((tmp_path / "utdata").rglob("*.docx"))
+
+
+def test_fifo_named_json_is_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    indata = tmp_path / "indata"
+    shutil.copytree(EXAMPLES, indata)
+    fifo = indata / "ror.json"
+    os.mkfifo(fifo)
+    (indata / "mapp.json").mkdir()
+    result = invoke("validera", "--indata", str(indata), "--troskelvarden", str(THRESHOLDS))
+    assert result.exit_code == 1
+    assert f"{fifo}: är en namngiven rörledning (FIFO), inte en JSON-fil" in result.stderr
+    assert f"{indata / 'mapp.json'}: är en mapp, inte en JSON-fil" in result.stderr
+    assert "2 av 5 avtal har fel." in result.stderr
+    device = invoke("validera", "/dev/zero", "--troskelvarden", str(THRESHOLDS))
+    assert device.exit_code == 1 and "/dev/zero: är en enhet, inte en JSON-fil" in device.stderr
+
+
+def test_absurd_threshold_values_are_refused(tmp_path: Path) -> None:
+    data = json.loads(THRESHOLDS.read_text(encoding="utf-8"))
+    first = next(iter(data["troskelvarden"]))
+    data["troskelvarden"][first]["varden"][0].update(belopp=10**26, fran="0001-01-01")
+    bad = tmp_path / "troskel.json"
+    bad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = invoke("validera", "--indata", str(EXAMPLES), "--troskelvarden", str(bad))
+    assert result.exit_code == 1
+    assert f"{bad}: $.troskelvarden.{first}.varden[0].belopp: värdet {10**26} är för stort" in result.stderr
+    assert f"{bad}: $.troskelvarden.{first}.varden[0].fran: datumet 0001-01-01 är för tidigt för ett avtal; tidigast 1900-01-01" in result.stderr
+    assert "Traceback" not in result.output

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from avtalsgenerator.errors import LoadError
-from avtalsgenerator.load import load_json
+from avtalsgenerator.errors import LoadError, ValidationError
+from avtalsgenerator.load import load_agreement, load_json
 
 
 def test_syntax_error_names_line_and_column(tmp_path: Path) -> None:
@@ -51,3 +52,25 @@ def test_oversized_file_is_refused_without_reading(tmp_path: Path, monkeypatch: 
     path.write_text('{"a": "0123456789"}', encoding="utf-8")
     with pytest.raises(LoadError, match="filen är för stor"):
         load_json(path)
+
+
+def test_nan_is_refused_at_its_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "nan.json"
+    path.write_text('{\n  "namn": "NaN",\n  "andel": NaN\n}', encoding="utf-8")
+    with pytest.raises(LoadError, match=r"nan\.json: rad 3, kolumn 12: ogiltig JSON: NaN är inget tal i JSON"):
+        load_json(path)
+
+
+def test_number_with_thousands_of_digits_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "siffror.json"
+    path.write_text('{"belopp": ' + "1" * 5000 + "}", encoding="utf-8")
+    with pytest.raises(LoadError, match=r"siffror\.json: rad 1, kolumn 12: talet har 5000 tecken"):
+        load_json(path)
+
+
+def test_load_agreement_validates_then_fills_defaults(write_agreement: Any, minimal_agreement: dict[str, Any]) -> None:
+    data = load_agreement(write_agreement(minimal_agreement))
+    assert data["uppsagning"]["manader"] == 12
+    minimal_agreement["uppsagning"] = {"manader": 100000}
+    with pytest.raises(ValidationError, match=r"avtal\.json: \$\.uppsagning\.manader: värdet 100000 är för stort; högst 120"):
+        load_agreement(write_agreement(minimal_agreement))

@@ -109,3 +109,55 @@ def test_schema_fields_lists_nested_paths() -> None:
     fields = schema_fields()
     assert fields["parter[].beslut.datum"]["title"] == "Beslutsdatum"
     assert "personuppgifter.underbitraden.lista[].land" in fields
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    kind = node.get("type")
+    return set(kind) if isinstance(kind, list) else {kind} if kind else set()
+
+
+@pytest.mark.parametrize("schema_file", ["avtal.schema.json", "troskelvarden.schema.json"])
+def test_every_number_date_and_list_is_bounded(schema_file: str) -> None:
+    """A new property without bounds fails here: 10**40 inhabitants or the year 9999 must never be schema-valid."""
+    schema = json.loads((ROOT / "schema" / schema_file).read_text(encoding="utf-8"))
+    unbounded = []
+    for path, node in _properties(schema):
+        if _types(node) & {"integer", "number"} and "maximum" not in node:
+            unbounded.append(f"{path}: maximum")
+        if node.get("format") == "date" and not ("formatMinimum" in node and "formatMaximum" in node):
+            unbounded.append(f"{path}: formatMinimum/formatMaximum")
+        if "array" in _types(node) and "maxItems" not in node:
+            unbounded.append(f"{path}: maxItems")
+    assert unbounded == []
+
+
+def test_two_missing_fields_are_two_problems(minimal_agreement: dict[str, Any]) -> None:
+    del minimal_agreement["avtal"]["titel"]
+    del minimal_agreement["avtal"]["syfte"]
+    with pytest.raises(ValidationError) as caught:
+        validate(minimal_agreement, "x.json")
+    assert [str(p) for p in caught.value.problems] == [
+        "x.json: $.avtal.titel: obligatoriskt fält saknas",
+        "x.json: $.avtal.syfte: obligatoriskt fält saknas",
+    ]
+
+
+@pytest.mark.parametrize("bad_id", ["abc\n", "abc\n\n", "\nabc", "ab c"])
+def test_id_pattern_is_anchored_like_json_schema_means(minimal_agreement: dict[str, Any], bad_id: str) -> None:
+    minimal_agreement["avtal"]["id"] = bad_id
+    with pytest.raises(ValidationError, match=r"\$\.avtal\.id: värdet .* har fel form"):
+        validate(minimal_agreement, "x.json")
+
+
+def test_dates_outside_what_an_agreement_can_mean(minimal_agreement: dict[str, Any]) -> None:
+    minimal_agreement["avtalstid"]["slut"] = "9999-12-31"
+    minimal_agreement["parter"][0]["beslut"]["datum"] = "1899-12-31"
+    with pytest.raises(ValidationError) as caught:
+        validate(minimal_agreement, "x.json")
+    assert [str(p) for p in caught.value.problems] == [
+        "x.json: $.avtalstid.slut: datumet 9999-12-31 är för sent för ett avtal; senast 2200-12-31",
+        "x.json: $.parter[0].beslut.datum: datumet 1899-12-31 är för tidigt för ett avtal; tidigast 1900-01-01",
+    ]
+    minimal_agreement["avtalstid"]["slut"] = "2200-12-31"
+    minimal_agreement["parter"][0]["beslut"]["datum"] = "1900-01-01"
+    validate(minimal_agreement, "x.json")
