@@ -59,7 +59,8 @@ def schema_problems(data: Any, file: str, schema_path: Path = AGREEMENT_SCHEMA) 
     errors = sorted(_validator(schema_path).iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
     problems: list[Problem] = []
     for error in errors:
-        problems.extend(_describe(error, file))
+        # jsonschema reports one "required" error per missing field, each listing all of them: keep each problem once
+        problems.extend(p for p in _describe(error, file) if p not in problems)
     return problems
 
 
