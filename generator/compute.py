@@ -30,7 +30,7 @@ FULL_KINDS = ("avtalssamverkan", "samverkansavtal", "interimsavtal")
 ALL_COMMISSIONING_FROM = 3
 ALL_COMMISSIONING = "samtliga uppdragsgivare"
 # The running header holds the title on one line beside the diarienummer: longer titles are shortened.
-HEADER_TITLE_MAX = 60
+HEADER_TITLE_MAX = 70
 
 
 def build_context(data: dict[str, Any], thresholds: Thresholds, file: str) -> dict[str, Any]:

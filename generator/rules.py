@@ -269,11 +269,11 @@ def same_kind_shared(a: Agreement) -> Iterator[Finding]:
     shared = [n for n, task, _ in _mixed_tasks(a) if _shared_task(task)]
     if shared:
         places = ", ".join(f"$.uppgifter[{n}]" for n in shared)
+        which = f"uppgiften ({places}) är en uppgift" if len(shared) == 1 else f"uppgifterna ({places}) är uppgifter"
         yield (
             "$.parter",
-            f"parterna är både kommuner och regioner; det går eftersom uppgiften ({places}) är en uppgift för både kommuner "
-            "och regioner, till exempel hjälpmedel enligt hälso- och sjukvårdslagen; bekräfta att varje uppgift i avtalet "
-            "ligger inom varje parts kompetens",
+            f"parterna är både kommuner och regioner; det går eftersom {which} för både kommuner och regioner, till exempel "
+            "hjälpmedel enligt hälso- och sjukvårdslagen; bekräfta att varje uppgift i avtalet ligger inom varje parts kompetens",
         )
 
 

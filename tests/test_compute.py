@@ -149,7 +149,7 @@ def test_background_lines_become_paragraphs_and_long_titles_are_shortened(minima
     minimal_agreement["avtal"]["titel"] = "Avtal om " + "mycket lång samverkan " * 6
     berakning = _context(minimal_agreement)["berakning"]
     assert berakning["bakgrund"] == ["Första stycket.", "Andra stycket."]
-    assert len(berakning["kort_titel"]) <= 60 and berakning["kort_titel"].endswith("samverkan…")
+    assert len(berakning["kort_titel"]) <= 70 and berakning["kort_titel"].endswith("samverkan…")
 
 
 def test_unknown_threshold_name_has_path(per_inhabitant_capped: dict[str, Any]) -> None:
