@@ -149,7 +149,10 @@ def test_background_lines_become_paragraphs_and_long_titles_are_shortened(minima
     minimal_agreement["avtal"]["titel"] = "Avtal om " + "mycket lång samverkan " * 6
     berakning = _context(minimal_agreement)["berakning"]
     assert berakning["bakgrund"] == ["Första stycket.", "Andra stycket."]
-    assert len(berakning["kort_titel"]) <= 70 and berakning["kort_titel"].endswith("samverkan…")
+    short = berakning["kort_titel"]
+    title = " ".join(minimal_agreement["avtal"]["titel"].split())
+    assert len(short) <= 70 and short.endswith("…")
+    assert title.startswith(short[:-1]) and title[len(short) - 1] == " "  # cut between words
 
 
 def test_unknown_threshold_name_has_path(per_inhabitant_capped: dict[str, Any]) -> None:
