@@ -289,7 +289,7 @@ class _Computer:
             if not self.problems:
                 self.fail("$.ekonomi.fordelning.nyckel", "underlaget för fördelningen summerar till noll")
             return None
-        cost = ekonomi.get("kostnad_ar", ekonomi.get("ersattning_ar"))
+        cost: Any = ekonomi.get("kostnad_ar", ekonomi.get("ersattning_ar"))
         rate: Decimal | None = None
         if ekonomi["modell"] in ("per_invanare", "per_anvandare") and key in ("invanare", "anvandare"):
             candidates = []

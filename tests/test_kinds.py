@@ -128,7 +128,8 @@ def test_supplement_is_short_and_says_what_changes(supplement: Data, generate: C
     body = text(built)
     full = text(generate(read_example(FULL)))
     assert len(body) < len(full) / 3
-    assert "Tilläggsavtalet ändrar avtalet ”Samarbetsavtal om personligt förskrivna hjälpmedel i Västra Götaland” med diarienummer RS 2019/0412, daterat den 18 juni 2019" in body
+    assert ("Tilläggsavtalet ändrar avtalet ”Samarbetsavtal om personligt förskrivna hjälpmedel i Västra Götaland” "
+            "med diarienummer RS 2019/0412, daterat den 18 juni 2019") in body
     assert "[Normal] 1. I huvudavtalet ersätts punkt 3.1 med följande lydelse.\n[Quote] Avtalet omfattar" in body
     assert "[Normal] 2. I huvudavtalet införs en ny punkt 3.4 med följande lydelse." in body
     assert "3. I huvudavtalet ersätts bilaga 2 (Sortiment) av bilaga 1 till detta tilläggsavtal" in body
