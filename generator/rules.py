@@ -741,8 +741,8 @@ def controller_processor(a: Agreement) -> Iterator[Finding]:
 
 
 def _schema_defaults() -> dict[str, Any]:
-    """The top-level sections as the schema fills them in when the data leaves them out."""
-    return apply_defaults({})
+    """The top-level sections (and the fields of ``avtal``) as the schema fills them in when the data leaves them out."""
+    return apply_defaults({"avtal": {}})
 
 
 @rule("avtalstyp.delar")
@@ -757,6 +757,13 @@ def kind_sections(a: Agreement) -> Iterator[Finding]:
         users = " och ".join(KIND_NAMES[k] for k in kinds) if len(kinds) == 1 else "avtal med uppgifter (avtalssamverkan, samverkansavtal, interimsavtal)"
         instead = INSTEAD.get(a.kind, f"ta bort $.{section}")
         yield f"$.{section}", f"används bara i {users} och kommer inte med i {KIND_NAMES[a.kind]}; {instead}"
+    if a.kind not in FULL_KINDS:
+        tid = a.data["avtalstid"]
+        for field in ("betalning_fran", "forlangning"):
+            if field in tid:
+                yield f"$.avtalstid.{field}", f"används bara i avtal med uppgifter och kommer inte med i {KIND_NAMES[a.kind]}; ta bort fältet"
+        if a.data["avtal"].get("lagrum") != defaults["avtal"].get("lagrum"):
+            yield "$.avtal.lagrum", f"lagrummet står bara i avtal med uppgifter och kommer inte med i {KIND_NAMES[a.kind]}; ta bort fältet"
     if a.kind != "tillaggsavtal" and "huvudavtal" in a.data["avtal"]:
         yield (
             "$.avtal.huvudavtal",
@@ -800,6 +807,11 @@ def interim_ending(a: Agreement) -> Iterator[Finding]:
             "$.uppsagning",
             "ett interimsavtal kan inte sägas upp i förtid om inte $.interim.fortida_uppsagning är true; "
             "ange true om parterna ska få säga upp det, annars ta bort $.uppsagning",
+        )
+    if "forlangning" in a.data["avtalstid"]:
+        yield (
+            "$.avtalstid.forlangning",
+            "ett interimsavtal är tillfälligt och förlängs inte av sig självt; ta bort fältet och förläng genom ett nytt beslut vid behov",
         )
     if (a.data.get("informationshantering") or {}).get("arkiv") != (defaults.get("informationshantering") or {}).get("arkiv"):
         yield (

@@ -164,6 +164,26 @@ def test_supplement_mistakes_are_named(supplement: Data, problems: Callable[[Dat
     assert [p for p in found if p.startswith(expected)], found
 
 
+@pytest.mark.parametrize(
+    ("change", "place"),
+    [
+        (lambda d: d["avtalstid"].update(betalning_fran="2023-04-01"), "$.avtalstid.betalning_fran"),
+        (lambda d: d["avtalstid"].update(forlangning={"ar": 1}), "$.avtalstid.forlangning"),
+        (lambda d: d["avtal"].update(lagrum="3 kap. 17 § LOU"), "$.avtal.lagrum"),
+    ],
+)
+def test_fields_a_short_document_would_leave_out_are_refused(supplement: Data, intent: Data, problems: Callable[[Data], list[str]],
+                                                             change: Callable[[Data], Any], place: str) -> None:
+    for data in (supplement, intent):
+        change(data)
+        assert any(p.startswith(f"{place}: ") and "kommer inte med i" in p for p in problems(data)), problems(data)
+
+
+def test_an_interim_is_not_extended_by_itself(interim: Data, problems: Callable[[Data], list[str]]) -> None:
+    interim["avtalstid"]["forlangning"] = {"ar": 1}
+    assert any(p.startswith("$.avtalstid.forlangning: ett interimsavtal är tillfälligt") for p in problems(interim))
+
+
 def test_main_agreement_is_only_for_a_supplement(problems: Callable[[Data], list[str]], supplement: Data) -> None:
     data = read_example(FULL)
     data["avtal"]["huvudavtal"] = supplement["avtal"]["huvudavtal"]
