@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import io
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -313,3 +314,23 @@ def test_pub_annex_organisation_number_column_fits(generate: Callable[[Data], Bu
         for cell in table.rows[0].cells:
             if cell.text == "Organisationsnummer":
                 assert cell.width is not None and cell.width.cm >= 4.5
+
+
+def test_a_kind_template_change_regenerates_only_that_kind(tmp_path: Path) -> None:
+    mallar, indata, utdata = tmp_path / "mallar", tmp_path / "indata", tmp_path / "utdata"
+    shutil.copytree(TEMPLATES, mallar)
+    indata.mkdir()
+    for stem in (SUPPLEMENT, FULL):
+        shutil.copy(EXAMPLES / f"{stem}.json", indata)
+    first = pipeline.generate(indata=indata, mallar=mallar, utdata=utdata, troskelvarden=THRESHOLDS, workers=1)
+    assert first.ok, first.problems
+    manifest = (utdata / "manifest.json").read_text(encoding="utf-8")
+    assert str(mallar / "tillaggsavtal.docx") in manifest
+    template = mallar / "tillaggsavtal.docx"
+    document = docx.Document(str(template))
+    document.add_paragraph("Tilläggsavtalet har upprättats på svenska.")
+    document.save(str(template))
+    second = pipeline.generate(indata=indata, mallar=mallar, utdata=utdata, troskelvarden=THRESHOLDS, workers=1)
+    assert second.written == [utdata / SUPPLEMENT / MAIN_FILE]
+    assert [c.reasons for c in second.changes] == [["mallen tillaggsavtal.docx har ändrats"]]
+    assert "Tilläggsavtalet har upprättats på svenska." in text(Built("", outputs={MAIN_FILE: second.written[0].read_bytes()}))
