@@ -92,9 +92,10 @@ def test_letter_of_intent_binds_no_one(intent: Data, generate: Callable[[Data], 
     assert "[Title] Avsiktsförklaring" in body
     assert "Den är inte ett avtal och binder inte parterna." in body
     assert "Parterna avser att gemensamt verka för följande" in body
-    for forbidden in ("åtar sig", " ska ", "skyldig", "dröjsmålsränta", "force majeure", "tvist", "domstol",
-                      "personuppgiftsbiträde", "Kostnadsfördelning", "fakturer", "uppsägning", "Uppdragstagare"):
-        assert forbidden.casefold() not in body.casefold(), forbidden
+    forbidden = ("åtar sig", " ska ", "skyldig", "dröjsmålsränta", "force majeure", "tvist", "domstol",
+                 "personuppgiftsbiträde", "kostnadsfördelning", "fakturer", "uppsägning", "uppdragstagare")
+    binding = [s for s in sentences(body) if any(word in f" {s.casefold()} " for word in forbidden)]
+    assert binding == []
 
 
 def test_letter_of_intent_names_what_who_when_and_the_cost_of_the_investigation(intent: Data, generate: Callable[[Data], Built]) -> None:
