@@ -123,7 +123,7 @@ def main() -> None:
         jobs: list[tuple[Path, dict[str, Any]]] = []
         for path in paths:
             agreement = prepare(path, thresholds)
-            jobs.extend((MALLAR / name, agreement.context) for name in agreement.documents)
+            jobs.extend((MALLAR / template, agreement.context) for template in agreement.documents.values())
             if len(jobs) >= args.prov:
                 break
         jobs = jobs[: args.prov]

@@ -27,6 +27,7 @@ class Built:
     agreement_id: str = ""
     data_hash: str = ""
     outputs: dict[str, bytes] = field(default_factory=dict)
+    templates: dict[str, str] = field(default_factory=dict)  # output file name → template file name
     amounts: dict[str, str] = field(default_factory=dict)
     thresholds_used: dict[str, dict[str, object]] = field(default_factory=dict)
     party_names: list[str] = field(default_factory=list)
@@ -54,7 +55,7 @@ def build(path: Path, settings: Settings, renderer: Renderer) -> Built:
     """Prepare one agreement and render each of its documents; failures come back as problems, never raised."""
     try:
         agreement = prepare(path, settings.thresholds)
-        outputs = {name: renderer.render(settings.mallar / name, agreement.context, agreement.file) for name in agreement.documents}
+        outputs = {name: renderer.render(settings.mallar / template, agreement.context, agreement.file) for name, template in agreement.documents.items()}
     except AvtalError as e:
         return Built(str(path), problems=e.problems)
     return Built(
@@ -62,6 +63,7 @@ def build(path: Path, settings: Settings, renderer: Renderer) -> Built:
         agreement_id=agreement.agreement_id,
         data_hash=agreement.data_hash,
         outputs=outputs,
+        templates=agreement.documents,
         amounts=key_amounts(agreement.context),
         thresholds_used=agreement.thresholds_used(),
         party_names=[p["namn"] for p in agreement.context["parter"]],

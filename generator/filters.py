@@ -118,3 +118,30 @@ FILTERS: dict[str, Callable[..., str]] = {
     "lista": lista,
     "namn": namn,
 }
+
+
+def _count(number: Any, singular: str, plural: str) -> str:
+    count = int(_decimal(number))
+    return f"{count} {singular if count == 1 else plural}"
+
+
+def manader(value: Any) -> str:
+    """A number of months with the noun agreeing: ``1 månad``, ``3 månader``."""
+    return _count(value, "månad", "månader")
+
+
+def ar(value: Any) -> str:
+    """A number of years: ``1 år``, ``8 år``."""
+    return _count(value, "år", "år")
+
+
+def tidsperiod(months: Any) -> str:
+    """A period given in months, in years where it can be: ``8 år``, ``5 månader``, ``1 år och 6 månader``."""
+    total = int(_decimal(months))
+    years, rest = divmod(total, 12)
+    if not years:
+        return manader(rest)
+    return ar(years) if not rest else f"{ar(years)} och {manader(rest)}"
+
+
+FILTERS.update({"manader": manader, "ar": ar, "tidsperiod": tidsperiod})

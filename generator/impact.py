@@ -54,7 +54,7 @@ def impact(name: str, files: list[Path], thresholds: Thresholds, utdata: Path, a
         except AvtalError as e:
             found.append(Impact(str(path), "", dt.date.min, None, {}, problems=e.problems))
             continue
-        tak = data["ekonomi"].get("tak")
+        tak = (data.get("ekonomi") or {}).get("tak")
         if not tak or tak["troskel"] != name:
             continue
         day = threshold_day(data)

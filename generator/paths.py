@@ -7,7 +7,16 @@ from pathlib import Path
 from .compute import COST_FILE, PUB_FILE
 
 MAIN_FILE = "avtal.docx"
-TEMPLATE_FILES = (MAIN_FILE, PUB_FILE, COST_FILE)
+# The template of the main document (always written as avtal.docx) for each agreement kind.
+MAIN_TEMPLATES = {
+    "avtalssamverkan": MAIN_FILE,
+    "samverkansavtal": MAIN_FILE,
+    "interimsavtal": MAIN_FILE,
+    "tillaggsavtal": "tillaggsavtal.docx",
+    "avsiktsforklaring": "avsiktsforklaring.docx",
+}
+# Every template file name that some agreement kind uses.
+TEMPLATE_FILES = tuple(dict.fromkeys([*MAIN_TEMPLATES.values(), PUB_FILE, COST_FILE]))
 DEFAULT_INDATA = Path("indata/avtal")
 DEFAULT_UTDATA = Path("utdata")
 DEFAULT_MALLAR = Path("mallar")

@@ -221,7 +221,7 @@ def _up_to_date(entry: Entry, path: Path, templates: dict[str, str], thresholds:
             return False
     for name, doc in entry.dokument.items():
         target = folder / name
-        if templates.get(name) != doc.mall_hash or not target.exists() or file_hash(target) != doc.hash:
+        if templates.get(Path(doc.mall).name) != doc.mall_hash or not target.exists() or file_hash(target) != doc.hash:
             return False
         if pdf and not _pdf_current(target, doc.pdf_hash):
             return False
@@ -235,7 +235,9 @@ def _entry(built: Built, templates: dict[str, str], mallar: Path, now: dt.dateti
         generator=__version__,
         genererad=now.date().isoformat(),
         troskelvarden=built.thresholds_used,
-        dokument={name: Document(str(mallar / name), templates[name], sha256(data)) for name, data in built.outputs.items()},
+        dokument={
+            name: Document(str(mallar / built.templates[name]), templates[built.templates[name]], sha256(data)) for name, data in built.outputs.items()
+        },
         belopp=built.amounts,
         varningar=[str(w) for w in built.warnings],
     )
@@ -248,8 +250,8 @@ def _reasons(built: Built, old: Entry | None, templates: dict[str, str]) -> list
     if old.data_hash != built.data_hash:
         reasons.append(f"avtalsdata i {built.file} har ändrats")
     for name in built.outputs:
-        if name in old.dokument and old.dokument[name].mall_hash != templates[name]:
-            reasons.append(f"mallen {name} har ändrats")
+        if name in old.dokument and old.dokument[name].mall_hash != templates[built.templates[name]]:
+            reasons.append(f"mallen {built.templates[name]} har ändrats")
     for name in sorted(set(old.troskelvarden) | set(built.thresholds_used)):
         before, after = old.troskelvarden.get(name), built.thresholds_used.get(name)
         if before and after and before != after:

@@ -11,7 +11,7 @@ from .compute import COST_FILE, PUB_FILE, build_context
 from .errors import ComputeError, Problem, RuleError
 from .load import load_agreement
 from .manifest import file_hash
-from .paths import MAIN_FILE
+from .paths import MAIN_FILE, MAIN_TEMPLATES
 from .thresholds import Thresholds
 
 
@@ -22,7 +22,7 @@ class Prepared:
     file: str
     agreement_id: str
     context: dict[str, Any]
-    documents: list[str]
+    documents: dict[str, str]  # output file name → template file name
     data_hash: str = ""
     warnings: list[Problem] = field(default_factory=list)
 
@@ -46,9 +46,9 @@ def prepare(path: Path, thresholds: Thresholds) -> Prepared:
     errors = [p for p in found if p.severity == "fel"]
     if errors:
         raise RuleError(errors + [p for p in found if p.severity != "fel"])
-    documents = [MAIN_FILE]
+    documents = {MAIN_FILE: MAIN_TEMPLATES[data["avtal"]["typ"]]}
     if context["berakning"]["pub"] is not None:
-        documents.append(PUB_FILE)
+        documents[PUB_FILE] = PUB_FILE
     if context["berakning"]["fordelning"] is not None:
-        documents.append(COST_FILE)
+        documents[COST_FILE] = COST_FILE
     return Prepared(file, data["avtal"]["id"], context, documents, file_hash(path), found)

@@ -9,15 +9,51 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .compute import add_months
+from .compute import FULL_KINDS, add_months, controller_ids, payer_ids, processor_id
 from .errors import AvtalError, Problem, Severity
-from .filters import kr, procent
+from .filters import kr, manader, procent, tidsperiod
+from .schema import apply_defaults
 from .thresholds import Thresholds
 
 # The general direct-procurement limit, looked up when the agreement names no cap (``ekonomi.tak``).
 GENERAL_LIMIT = "direktupphandlingsgrans"
 
 PARTY_TYPES = ("kommun", "region", "kommunalforbund")
+KIND_NAMES = {
+    "avtalssamverkan": "en avtalssamverkan",
+    "samverkansavtal": "ett samverkansavtal",
+    "interimsavtal": "ett interimsavtal",
+    "tillaggsavtal": "ett tilläggsavtal",
+    "avsiktsforklaring": "en avsiktsförklaring",
+}
+# Kinds in which every party must be of the same kind unless the task is one of both kommuner and regioner.
+SAME_KIND_KINDS = ("avtalssamverkan", "interimsavtal")
+# Laws under which a task belongs to both kommuner and regioner (hälso- och sjukvård, hjälpmedel).
+SHARED_TASK_LAWS = ("hälso- och sjukvårdslagen", "2017:30")
+# Sections that only some kinds use, with the kinds that use them and what to do instead.
+SECTION_KINDS: dict[str, tuple[str, ...]] = {
+    "uppgifter": FULL_KINDS,
+    "ekonomi": FULL_KINDS,
+    "personuppgifter": FULL_KINDS,
+    "extern_delegering": FULL_KINDS,
+    "informationshantering": FULL_KINDS,
+    "sekretess": FULL_KINDS,
+    "uppfoljning": FULL_KINDS,
+    "forsakring": FULL_KINDS,
+    "upphovsratt": FULL_KINDS,
+    "personal": FULL_KINDS,
+    "force_majeure": FULL_KINDS,
+    "tvist": FULL_KINDS,
+    "uppsagning": FULL_KINDS,
+    "interim": ("interimsavtal",),
+    "andringar": ("tillaggsavtal",),
+    "avsikt": ("avsiktsforklaring",),
+}
+INSTEAD = {
+    "tillaggsavtal": "ett tilläggsavtal tar bara upp det som ändras i huvudavtalet: skriv ändringen som en punkt i $.andringar",
+    "avsiktsforklaring": "en avsiktsförklaring binder inte parterna och har inga åtaganden, ingen ersättning och inga tvisteregler: "
+    "beskriv det som ska utredas i $.avsikt.utredning",
+}
 TYPE_NAMES = {"kommun": "en kommun", "region": "en region", "kommunalforbund": "ett kommunalförbund"}
 # Organisation number series (first six digits) by party type; Region Gotland is legally a kommun.
 SERIES = {"kommun": "212000", "region": "232100", "kommunalforbund": "222000"}
@@ -68,11 +104,9 @@ class Agreement:
         index = self.index_of(party_id)
         return None if index is None else self.parties[index].get("roll")
 
-    def known_ids(self) -> str:
-        return ", ".join(str(p.get("id")) for p in self.parties)
-
-    def unknown(self, party_id: str) -> str:
-        return f"det finns ingen part med id \"{party_id}\"; ange ett av: {self.known_ids()}"
+    @property
+    def kind(self) -> str:
+        return str(self.data["avtal"]["typ"])
 
     def label(self, index: int) -> str:
         return f"{self.parties[index].get('namn')} ($.parter[{index}])"
@@ -157,6 +191,11 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
+def _ekonomi(a: Agreement) -> dict[str, Any]:
+    ekonomi: dict[str, Any] = a.data.get("ekonomi") or {}
+    return ekonomi
+
+
 def _blank(value: Any) -> bool:
     if value is None:
         return True
@@ -187,26 +226,55 @@ def party_types(a: Agreement) -> Iterator[Finding]:
             )
 
 
+def _shared_task(task: dict[str, Any]) -> bool:
+    """True when the task is one of both kommuner and regioner: stated, or under a law that gives both the task."""
+    if task.get("delad_kompetens"):
+        return True
+    law = str(task.get("lagrum", "")).casefold()
+    return any(name in law for name in SHARED_TASK_LAWS)
+
+
+def _mixed_tasks(a: Agreement) -> Iterator[tuple[int, dict[str, Any], list[int]]]:
+    """Tasks whose performer and recipients are both kommuner and regioner: index, task and the parties' indexes."""
+    if a.data["avtal"]["typ"] not in SAME_KIND_KINDS:
+        return
+    for n, task in enumerate(a.data.get("uppgifter", [])):
+        indexes = [i for i in (a.index_of(x) for x in [task["utforare"], *task["mottagare"]]) if i is not None]
+        kinds = {a.parties[i].get("typ") for i in indexes} & {"kommun", "region"}
+        if len(kinds) > 1:
+            yield n, task, indexes
+
+
 @rule("parter.samma_slag")
 def same_kind(a: Agreement) -> Iterator[Finding]:
-    """In an avtalssamverkan, municipalities cooperate with municipalities and regions with regions."""
-    if a.data["avtal"]["typ"] != "avtalssamverkan":
-        return
-    first: int | None = None
-    for i, party in enumerate(a.parties):
-        if party.get("typ") not in ("kommun", "region"):
+    """Kommuner and regioner in one task only when the task lies within every party's competence (9 kap. 37 § KL)."""
+    for n, task, indexes in _mixed_tasks(a):
+        if _shared_task(task):
             continue
-        if first is None:
-            first = i
-            continue
-        theirs = a.parties[first]["typ"]
-        if party["typ"] != theirs:
-            yield (
-                f"$.parter[{i}].typ",
-                f"i en avtalssamverkan samverkar kommun med kommun och region med region; {a.label(i)} är "
-                f"{TYPE_NAMES[party['typ']]} men {a.label(first)} är {TYPE_NAMES[theirs]}; "
-                "gör separata avtal eller välj en annan avtalstyp i $.avtal.typ",
-            )
+        regions = [a.parties[i]["namn"] for i in indexes if a.parties[i].get("typ") == "region"]
+        municipalities = [a.parties[i]["namn"] for i in indexes if a.parties[i].get("typ") == "kommun"]
+        yield (
+            f"$.uppgifter[{n}]",
+            f"uppgiften utförs mellan {len(regions)} {'region' if len(regions) == 1 else 'regioner'} och "
+            f"{len(municipalities)} {'kommun' if len(municipalities) == 1 else 'kommuner'}; i {KIND_NAMES[a.data['avtal']['typ']]} "
+            "måste uppgiften ligga inom varje parts kompetens enligt lag (9 kap. 37 § kommunallagen); ange lagrummet i "
+            f"$.uppgifter[{n}].lagrum, eller $.uppgifter[{n}].delad_kompetens: true om uppgiften är både kommunernas och "
+            "regionernas, annars gör separata avtal eller välj en annan avtalstyp i $.avtal.typ",
+        )
+
+
+@rule("parter.samma_slag_delad", "varning")
+def same_kind_shared(a: Agreement) -> Iterator[Finding]:
+    """Kommuner and regioner together in a shared task: allowed, but worth confirming once."""
+    shared = [n for n, task, _ in _mixed_tasks(a) if _shared_task(task)]
+    if shared:
+        places = ", ".join(f"$.uppgifter[{n}]" for n in shared)
+        which = f"uppgiften ({places}) är en uppgift" if len(shared) == 1 else f"uppgifterna ({places}) är uppgifter"
+        yield (
+            "$.parter",
+            f"parterna är både kommuner och regioner; det går eftersom {which} för både kommuner och regioner, till exempel "
+            "hjälpmedel enligt hälso- och sjukvårdslagen; bekräfta att varje uppgift i avtalet ligger inom varje parts kompetens",
+        )
 
 
 @rule("parter.kommunalforbund", "varning")
@@ -223,7 +291,9 @@ def federation_mandate(a: Agreement) -> Iterator[Finding]:
 
 @rule("parter.roller")
 def both_roles(a: Agreement) -> Iterator[Finding]:
-    """At least one commissioning party and one performing party."""
+    """At least one commissioning party and one performing party, in the kinds that have tasks."""
+    if a.data["avtal"]["typ"] not in FULL_KINDS:
+        return
     roles = {p.get("roll") for p in a.parties}
     for role, text in (("uppdragsgivare", "en uppdragsgivare (parten vars uppgifter utförs)"),
                        ("uppdragstagare", "en uppdragstagare (parten som utför uppgifterna)")):
@@ -306,21 +376,10 @@ def orgnr_series(a: Agreement) -> Iterator[Finding]:
 # --- tasks -----------------------------------------------------------------------------------------
 
 
-@rule("uppgifter.parter")
-def task_parties_exist(a: Agreement) -> Iterator[Finding]:
-    """Every task's performer and recipients are parties of the agreement."""
-    for n, task in enumerate(a.data["uppgifter"]):
-        if a.index_of(task["utforare"]) is None:
-            yield f"$.uppgifter[{n}].utforare", a.unknown(task["utforare"])
-        for m, receiver in enumerate(task["mottagare"]):
-            if a.index_of(receiver) is None:
-                yield f"$.uppgifter[{n}].mottagare[{m}]", a.unknown(receiver)
-
-
 @rule("uppgifter.roller")
 def task_roles(a: Agreement) -> Iterator[Finding]:
     """The performer of a task is an uppdragstagare, its recipients are uppdragsgivare."""
-    for n, task in enumerate(a.data["uppgifter"]):
+    for n, task in enumerate(a.data.get("uppgifter", [])):
         role = a.role_of(task["utforare"])
         if role is not None and role != "uppdragstagare":
             yield (
@@ -396,9 +455,7 @@ def delegation_party(a: Agreement) -> Iterator[Finding]:
         return
     party_id = delegation["mottagare_part"]
     role = a.role_of(party_id)
-    if a.index_of(party_id) is None:
-        yield "$.extern_delegering.mottagare_part", a.unknown(party_id)
-    elif role != "uppdragstagare":
+    if a.index_of(party_id) is not None and role != "uppdragstagare":
         yield (
             "$.extern_delegering.mottagare_part",
             f"\"{party_id}\" har rollen {role}; beslutanderätt kan bara delegeras till anställda hos uppdragstagaren; "
@@ -450,17 +507,19 @@ def decisions_before_signing(a: Agreement) -> Iterator[Finding]:
 
 @rule("datum.uppsagningstid")
 def notice_period(a: Agreement) -> Iterator[Finding]:
-    """The notice period is positive and, when the term ends, shorter than the term."""
-    months = a.data["uppsagning"].get("manader", 12)
+    """The notice period is positive and, when the term ends, shorter than the term (when the agreement can be ended early)."""
+    if a.kind not in FULL_KINDS or (a.kind == "interimsavtal" and not (a.data.get("interim") or {}).get("fortida_uppsagning")):
+        return
+    months = a.data["uppsagning"]["manader"]
     if months < 1:
-        yield "$.uppsagning.manader", f"uppsägningstiden {months} månader måste vara minst en månad"
+        yield "$.uppsagning.manader", f"uppsägningstiden {manader(months)} måste vara minst en månad"
         return
     tid = a.data["avtalstid"]
     start, end = _date(tid["start"]), _date(tid.get("slut"))
     if start and end and end > start and add_months(start, months) > end:
         yield (
             "$.uppsagning.manader",
-            f"uppsägningstiden {months} månader är inte kortare än avtalstiden {start} – {end}; "
+            f"uppsägningstiden {manader(months)} är inte kortare än avtalstiden {start} – {end}; "
             "förkorta uppsägningstiden eller förläng avtalstiden",
         )
 
@@ -471,7 +530,7 @@ def notice_period(a: Agreement) -> Iterator[Finding]:
 @rule("ekonomi.sjalvkostnad", "varning")
 def self_cost(a: Agreement) -> Iterator[Finding]:
     """Compensation follows the self-cost principle: not more than the stated cost."""
-    ekonomi = a.data["ekonomi"]
+    ekonomi = _ekonomi(a)
     cost, pay = ekonomi.get("kostnad_ar"), ekonomi.get("ersattning_ar")
     if cost is not None and pay is not None and pay > cost:
         yield (
@@ -493,10 +552,10 @@ def _limit_findings(a: Agreement, limit: dict[str, Any], what_to_do: str) -> Ite
     for row in fordelning.get("rader", []):
         amount = Decimal(row["belopp_period"])
         if amount >= limit["belopp"]:
-            index = row.get("parts_index", a.index_of(row.get("id", "")))
+            index = a.index_of(row.get("id", ""))
             place = f"$.parter[{index}]" if index is not None else "$.ekonomi.fordelning"
             yield place, (
-                f"{row['namn']} betalar {kr(amount)} under beräkningsperioden ({fordelning.get('period_ar')} år), "
+                f"{row['namn']} betalar {kr(amount)} under beräkningsperioden ({tidsperiod(fordelning['period_manader'])}), "
                 f"vilket inte är under {limit['benamning']} ({kr(limit['belopp'])} den {limit['datum']}); {what_to_do}"
             )
 
@@ -505,7 +564,7 @@ def _limit_findings(a: Agreement, limit: dict[str, Any], what_to_do: str) -> Ite
 def procurement_limit(a: Agreement) -> Iterator[Finding]:
     """With a cap: each paying party's total over the period is below the threshold the cap names, or an exception is stated."""
     limit = _limit(a)
-    if limit is None or "undantag" in a.data["ekonomi"]:
+    if limit is None or "undantag" in _ekonomi(a):
         return
     yield from _limit_findings(a, limit, "sänk beloppet eller ange ett undantag från upphandling i $.ekonomi.undantag")
 
@@ -516,7 +575,7 @@ def procurement_limit_without_cap(a: Agreement) -> Iterator[Finding]:
 
     A warning only, because the agreement does not say which limit applies (social services have a higher one).
     """
-    if _limit(a) is not None or "undantag" in a.data["ekonomi"]:
+    if _limit(a) is not None or "undantag" in _ekonomi(a):
         return
     thresholds = a.thresholds
     day = _date(a.data["avtal"]["datum"])
@@ -537,7 +596,7 @@ def procurement_limit_without_cap(a: Agreement) -> Iterator[Finding]:
 @rule("ekonomi.hamburg")
 def hamburg_exception(a: Agreement) -> Iterator[Finding]:
     """The Hamburg exception (3 kap. 17 § LOU) holds only when all its criteria are stated as met."""
-    undantag = a.data["ekonomi"].get("undantag") or {}
+    undantag = _ekonomi(a).get("undantag") or {}
     if undantag.get("grund") != "hamburg":
         return
     base = "$.ekonomi.undantag"
@@ -568,7 +627,7 @@ def hamburg_exception(a: Agreement) -> Iterator[Finding]:
 @rule("ekonomi.myndighetsutovning", "varning")
 def public_authority_exception(a: Agreement) -> Iterator[Finding]:
     """Exercise of public authority is outside LOU; the parties confirm the tasks really are that."""
-    undantag = a.data["ekonomi"].get("undantag") or {}
+    undantag = _ekonomi(a).get("undantag") or {}
     if undantag.get("grund") == "myndighetsutovning":
         yield (
             "$.ekonomi.undantag.grund",
@@ -580,10 +639,10 @@ def public_authority_exception(a: Agreement) -> Iterator[Finding]:
 @rule("ekonomi.andelar")
 def shares_sum(a: Agreement) -> Iterator[Finding]:
     """With the key ``andel`` the paying parties' shares add up to 100 %."""
-    fordelning = a.data["ekonomi"].get("fordelning")
+    fordelning = _ekonomi(a).get("fordelning")
     if not fordelning or fordelning["nyckel"] != "andel":
         return
-    ids = fordelning.get("betalande") or [p["id"] for p in a.parties if p.get("roll") == "uppdragsgivare"]
+    ids = payer_ids(a.data)
     shares: list[Decimal] = []
     for party_id in ids:
         index = a.index_of(party_id)
@@ -604,8 +663,8 @@ def shares_sum(a: Agreement) -> Iterator[Finding]:
 @rule("personuppgifter.pub_innehall")
 def processor_content(a: Agreement) -> Iterator[Finding]:
     """A processor role requires the content art. 28(3) GDPR asks for, and the sub-processor rule."""
-    pu = a.data["personuppgifter"]
-    if pu["roll"] != "personuppgiftsbitrade":
+    pu = a.data.get("personuppgifter") or {}
+    if pu.get("roll") != "personuppgiftsbitrade":
         return
     for field, what in PUB_CONTENT:
         value = pu.get(field)
@@ -626,8 +685,8 @@ def processor_content(a: Agreement) -> Iterator[Finding]:
 @rule("personuppgifter.behandlingens_art", "varning")
 def processor_nature(a: Agreement) -> Iterator[Finding]:
     """Art. 28(3) also names the nature of the processing; the annex reads better with it."""
-    pu = a.data["personuppgifter"]
-    if pu["roll"] == "personuppgiftsbitrade" and _blank(pu.get("behandlingens_art")):
+    pu = a.data.get("personuppgifter") or {}
+    if pu.get("roll") == "personuppgiftsbitrade" and _blank(pu.get("behandlingens_art")):
         yield (
             "$.personuppgifter.behandlingens_art",
             "saknas; artikel 28.3 i dataskyddsförordningen nämner behandlingens art, till exempel lagring och registrering; fyll i fältet",
@@ -637,7 +696,7 @@ def processor_nature(a: Agreement) -> Iterator[Finding]:
 @rule("personuppgifter.kansliga")
 def sensitive_data(a: Agreement) -> Iterator[Finding]:
     """Special categories of personal data need a stated safeguard."""
-    sensitive = a.data["personuppgifter"].get("kansliga_uppgifter") or {}
+    sensitive = (a.data.get("personuppgifter") or {}).get("kansliga_uppgifter") or {}
     if sensitive.get("forekommer") and _blank(sensitive.get("skyddsatgarder")):
         yield (
             "$.personuppgifter.kansliga_uppgifter.skyddsatgarder",
@@ -648,7 +707,7 @@ def sensitive_data(a: Agreement) -> Iterator[Finding]:
 @rule("personuppgifter.tredjeland")
 def third_country(a: Agreement) -> Iterator[Finding]:
     """Transfers to a third country need a stated legal basis and the countries."""
-    transfer = a.data["personuppgifter"].get("tredjeland") or {}
+    transfer = (a.data.get("personuppgifter") or {}).get("tredjeland") or {}
     if not transfer.get("forekommer"):
         return
     if _blank(transfer.get("grund")):
@@ -664,17 +723,11 @@ def third_country(a: Agreement) -> Iterator[Finding]:
 @rule("personuppgifter.parter")
 def controller_processor(a: Agreement) -> Iterator[Finding]:
     """Controllers and processor are parties, and the processor is not also a controller."""
-    pu = a.data["personuppgifter"]
-    controllers = pu.get("ansvarig") or []
-    for n, party_id in enumerate(controllers):
-        if a.index_of(party_id) is None:
-            yield f"$.personuppgifter.ansvarig[{n}]", a.unknown(party_id)
-    processor = pu.get("bitrade")
-    if processor is not None and a.index_of(processor) is None:
-        yield "$.personuppgifter.bitrade", a.unknown(processor)
-    if processor is None and pu["roll"] == "personuppgiftsbitrade":
-        performers = a.performers()
-        processor = performers[0] if performers else None
+    pu = a.data.get("personuppgifter") or {}
+    if pu.get("roll") != "personuppgiftsbitrade" and "bitrade" not in pu:
+        return
+    controllers = controller_ids(a.data)
+    processor = processor_id(a.data)
     if processor is not None and processor in controllers:
         n = controllers.index(processor)
         place = "$.personuppgifter.bitrade" if "bitrade" in pu else f"$.personuppgifter.ansvarig[{n}]"
@@ -682,3 +735,131 @@ def controller_processor(a: Agreement) -> Iterator[Finding]:
             f"\"{processor}\" är både personuppgiftsansvarig och personuppgiftsbiträde; biträdet behandlar uppgifter för "
             "någon annans räkning, ta bort parten ur den ena rollen"
         )
+
+
+# --- agreement kinds -------------------------------------------------------------------------------
+
+
+def _schema_defaults() -> dict[str, Any]:
+    """The top-level sections (and the fields of ``avtal``) as the schema fills them in when the data leaves them out."""
+    return apply_defaults({"avtal": {}})
+
+
+@rule("avtalstyp.delar")
+def kind_sections(a: Agreement) -> Iterator[Finding]:
+    """Each kind's document uses only its own sections: anything else given would be silently left out."""
+    defaults = _schema_defaults()
+    for section, kinds in SECTION_KINDS.items():
+        if a.kind in kinds or section not in a.data:
+            continue
+        if section in defaults and a.data[section] == defaults[section]:
+            continue
+        users = " och ".join(KIND_NAMES[k] for k in kinds) if len(kinds) == 1 else "avtal med uppgifter (avtalssamverkan, samverkansavtal, interimsavtal)"
+        instead = INSTEAD.get(a.kind, f"ta bort $.{section}")
+        yield f"$.{section}", f"används bara i {users} och kommer inte med i {KIND_NAMES[a.kind]}; {instead}"
+    if a.kind not in FULL_KINDS:
+        tid = a.data["avtalstid"]
+        for field in ("betalning_fran", "forlangning"):
+            if field in tid:
+                yield f"$.avtalstid.{field}", f"används bara i avtal med uppgifter och kommer inte med i {KIND_NAMES[a.kind]}; ta bort fältet"
+        if a.data["avtal"].get("lagrum") != defaults["avtal"].get("lagrum"):
+            yield "$.avtal.lagrum", f"lagrummet står bara i avtal med uppgifter och kommer inte med i {KIND_NAMES[a.kind]}; ta bort fältet"
+    if a.kind != "tillaggsavtal" and "huvudavtal" in a.data["avtal"]:
+        yield (
+            "$.avtal.huvudavtal",
+            f"huvudavtal anges bara för ett tilläggsavtal och kommer inte med i {KIND_NAMES[a.kind]}; "
+            "ta bort fältet eller ändra $.avtal.typ till tillaggsavtal",
+        )
+
+
+@rule("avtalstyp.tomma_listor")
+def empty_lists(a: Agreement) -> Iterator[Finding]:
+    """Lists the clauses are built from are not empty: an empty one would leave a broken sentence."""
+    for path, section, key, what in (
+        ("$.force_majeure.handelser", "force_majeure", "handelser", "vilka händelser som räknas som force majeure"),
+        ("$.tvist.nivaer", "tvist", "nivaer", "i vilken ordning en tvist förs upp inom parternas organisationer"),
+    ):
+        values = (a.data.get(section) or {}).get(key)
+        if isinstance(values, list) and (not values or any(_blank(v) for v in values)):
+            yield path, f"listan är tom eller har en tom rad; avsnittet ska ange {what}: fyll i den, eller ta bort fältet så gäller standardlydelsen"
+
+
+@rule("interim.slutdatum")
+def interim_long_stop(a: Agreement) -> Iterator[Finding]:
+    """An interimsavtal ends at an event, and at the latest on a stated last day."""
+    if a.kind == "interimsavtal" and "slut" not in a.data["avtalstid"]:
+        yield (
+            "$.avtalstid.slut",
+            "saknas; ett interimsavtal är tillfälligt och ska ha ett sista datum som gäller om den nya samverkansformen "
+            "dröjer ($.interim.upphor_nar anger händelsen som avslutar det tidigare): ange det sista datumet",
+        )
+
+
+@rule("interim.upphorande")
+def interim_ending(a: Agreement) -> Iterator[Finding]:
+    """What the interim document says at its end comes from ``interim``: notice only when early ending is allowed."""
+    if a.kind != "interimsavtal":
+        return
+    interim = a.data.get("interim") or {}
+    defaults = _schema_defaults()
+    if not interim.get("fortida_uppsagning") and a.data.get("uppsagning") != defaults.get("uppsagning"):
+        yield (
+            "$.uppsagning",
+            "ett interimsavtal kan inte sägas upp i förtid om inte $.interim.fortida_uppsagning är true; "
+            "ange true om parterna ska få säga upp det, annars ta bort $.uppsagning",
+        )
+    if "forlangning" in a.data["avtalstid"]:
+        yield (
+            "$.avtalstid.forlangning",
+            "ett interimsavtal är tillfälligt och förlängs inte av sig självt; ta bort fältet och förläng genom ett nytt beslut vid behov",
+        )
+    if (a.data.get("informationshantering") or {}).get("arkiv") != (defaults.get("informationshantering") or {}).get("arkiv"):
+        yield (
+            "$.informationshantering.arkiv",
+            "i ett interimsavtal står vad som händer med handlingarna när avtalet upphör i $.interim.overgang.information; "
+            "skriv det där och ta bort $.informationshantering.arkiv",
+        )
+
+
+@rule("tillagg.andringar")
+def supplement_changes(a: Agreement) -> Iterator[Finding]:
+    """Each change says what it does: a new text for ersatts and ny, an annex for ersatts_av_bilaga, nothing for utgar."""
+    if a.kind != "tillaggsavtal":
+        return
+    for n, change in enumerate(a.data.get("andringar", [])):
+        base = f"$.andringar[{n}]"
+        action = change["atgard"]
+        if action in ("ersatts", "ny") and _blank(change.get("lydelse")):
+            yield f"{base}.lydelse", f"saknas; ange den nya lydelsen för {change['avser']}"
+        if action == "ersatts_av_bilaga" and _blank(change.get("bilaga")):
+            yield f"{base}.bilaga", f"saknas; ange titeln på den bilaga till tilläggsavtalet som ersätter {change['avser']}"
+        if action in ("utgar", "ersatts_av_bilaga") and "lydelse" in change:
+            yield f"{base}.lydelse", f"en lydelse används inte när åtgärden är {action}; ta bort fältet eller ändra åtgärden"
+        if action != "ersatts_av_bilaga" and "bilaga" in change:
+            yield f"{base}.bilaga", "en ny bilaga anges bara när åtgärden är ersatts_av_bilaga; ta bort fältet eller ändra åtgärden"
+
+
+@rule("tillagg.datum")
+def supplement_dates(a: Agreement) -> Iterator[Finding]:
+    """The main agreement was made before the supplement, which takes effect after it."""
+    main = a.data["avtal"].get("huvudavtal") or {}
+    made = _date(main.get("datum"))
+    if a.kind != "tillaggsavtal" or made is None:
+        return
+    signed, start = _date(a.data["avtal"]["datum"]), _date(a.data["avtalstid"]["start"])
+    if signed and signed < made:
+        yield "$.avtal.huvudavtal.datum", f"huvudavtalet ({made}) är daterat efter tilläggsavtalet ({signed}); rätta datumen"
+    if start and start < made:
+        yield "$.avtalstid.start", f"ändringarna gäller från {start}, före huvudavtalets datum {made}; rätta datumen"
+
+
+@rule("avsikt.datum")
+def intent_dates(a: Agreement) -> Iterator[Finding]:
+    """The investigation is finished after the letter of intent is signed."""
+    if a.kind != "avsiktsforklaring":
+        return
+    signed = _date(a.data["avtal"]["datum"])
+    for n, item in enumerate((a.data.get("avsikt") or {}).get("utredning", [])):
+        due = _date(item.get("klart_senast"))
+        if signed and due and due < signed:
+            yield f"$.avsikt.utredning[{n}].klart_senast", f"{due} ligger före avsiktsförklaringens datum {signed}; rätta datumet"

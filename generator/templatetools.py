@@ -49,6 +49,6 @@ def _example(template: Path, thresholds: Thresholds, indata: Path) -> Prepared:
             found = prepare(path, thresholds)
         except AvtalError:
             continue
-        if template.name in found.documents or template.name not in TEMPLATE_FILES:
+        if template.name in found.documents.values() or template.name not in TEMPLATE_FILES:
             return found
     raise AvtalError(Problem(str(indata), "", f"inget giltigt exempelavtal har dokumentet {template.name}; ange en avtalsfil"))

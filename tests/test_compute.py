@@ -107,8 +107,52 @@ def test_missing_basis_and_unknown_payer_reported_together(minimal_agreement: di
 def test_open_ended_allocation_needs_a_period(minimal_agreement: dict[str, Any]) -> None:
     del minimal_agreement["avtalstid"]["slut"]
     minimal_agreement["ekonomi"] = {"modell": "sjalvkostnad", "kostnad_ar": 1000, "fordelning": {"nyckel": "lika"}}
-    with pytest.raises(ComputeError, match=r"\$\.ekonomi\.berakningsperiod_ar: avtalet har inget slutdatum"):
+    with pytest.raises(ComputeError, match=r"\$\.ekonomi\.berakningsperiod_ar: avtalet gäller tills vidare.*berakningsperiod_manader"):
         _context(minimal_agreement)
+
+
+def test_a_part_year_allocation_is_computed_over_its_months(minimal_agreement: dict[str, Any]) -> None:
+    """An interim of five months: each party pays five twelfths of its yearly share, and the text says "5 månader"."""
+    minimal_agreement["avtalstid"] = {"start": "2022-01-01", "slut": "2022-05-31"}
+    minimal_agreement["ekonomi"] = {"modell": "sjalvkostnad", "kostnad_ar": 120000, "fordelning": {"nyckel": "lika"}}
+    fordelning = _context(minimal_agreement)["berakning"]["fordelning"]
+    assert (fordelning["period_manader"], fordelning["period_ar"]) == (5, None)
+    assert fordelning["rader"][0]["belopp_ar"] == Decimal("120000.00")
+    assert fordelning["rader"][0]["belopp_period"] == Decimal("50000.00")
+
+
+def test_a_term_that_is_not_whole_months_asks_for_the_period_in_months(minimal_agreement: dict[str, Any]) -> None:
+    minimal_agreement["avtalstid"] = {"start": "2022-01-01", "slut": "2022-05-20"}
+    minimal_agreement["ekonomi"] = {"modell": "sjalvkostnad", "kostnad_ar": 120000, "fordelning": {"nyckel": "lika"}}
+    with pytest.raises(ComputeError, match=r"berakningsperiod_manader: avtalstiden 2022-01-01 – 2022-05-20 är inte ett helt antal månader"):
+        _context(minimal_agreement)
+    minimal_agreement["ekonomi"]["berakningsperiod_manader"] = 5
+    assert _context(minimal_agreement)["berakning"]["fordelning"]["summa_period"] == Decimal("50000.00")
+
+
+def test_a_task_for_all_of_many_commissioning_parties_says_so(minimal_agreement: dict[str, Any]) -> None:
+    extra = [dict(minimal_agreement["parter"][1], id=f"k{n}", namn=f"Kommun {n}", organisationsnummer=f"212000-000{n}") for n in (1, 2)]
+    minimal_agreement["parter"].extend(extra)
+    minimal_agreement["uppgifter"][0]["mottagare"] = ["goteborg", "k1", "k2"]
+    minimal_agreement["uppgifter"].append({"beskrivning": "Annat", "utforare": "stockholm", "mottagare": ["goteborg", "k1"]})
+    tasks = _context(minimal_agreement)["berakning"]["uppgifter"]
+    assert [t["mottagare_namn"] for t in tasks] == ["samtliga uppdragsgivare", "Göteborgs kommun och Kommun 1"]
+
+
+def test_internal_party_index_does_not_reach_templates(per_inhabitant_capped: dict[str, Any]) -> None:
+    rows = _context(per_inhabitant_capped)["berakning"]["fordelning"]["rader"]
+    assert rows and all("parts_index" not in row for row in rows)
+
+
+def test_background_lines_become_paragraphs_and_long_titles_are_shortened(minimal_agreement: dict[str, Any]) -> None:
+    minimal_agreement["avtal"]["bakgrund"] = "Första stycket.\n\nAndra stycket.\n"
+    minimal_agreement["avtal"]["titel"] = "Avtal om " + "mycket lång samverkan " * 6
+    berakning = _context(minimal_agreement)["berakning"]
+    assert berakning["bakgrund"] == ["Första stycket.", "Andra stycket."]
+    short = berakning["kort_titel"]
+    title = " ".join(minimal_agreement["avtal"]["titel"].split())
+    assert len(short) <= 70 and short.endswith("…")
+    assert title.startswith(short[:-1]) and title[len(short) - 1] == " "  # cut between words
 
 
 def test_unknown_threshold_name_has_path(per_inhabitant_capped: dict[str, Any]) -> None:

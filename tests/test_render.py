@@ -34,7 +34,7 @@ def contexts() -> list[tuple[str, Path, dict[str, Any]]]:
     cases = []
     for path in example_paths():
         agreement = prepare(path, thresholds)
-        cases.extend((f"{path.stem}/{name}", TEMPLATES / name, agreement.context) for name in agreement.documents)
+        cases.extend((f"{path.stem}/{name}", TEMPLATES / template, agreement.context) for name, template in agreement.documents.items())
     return cases
 
 

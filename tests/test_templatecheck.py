@@ -426,7 +426,7 @@ def test_ensure_templates_ok_returns_warnings(tmp_path: Path) -> None:
 
 def shipped_templates() -> list[Path]:
     found = sorted(p for p in TEMPLATES.glob("*.docx") if not p.name.startswith("~$"))
-    assert [p.name for p in found] == ["avtal.docx", "kostnadsfordelning.docx", "pub-bilaga.docx"]
+    assert [p.name for p in found] == ["avsiktsforklaring.docx", "avtal.docx", "kostnadsfordelning.docx", "pub-bilaga.docx", "tillaggsavtal.docx"]
     return found
 
 
@@ -492,7 +492,7 @@ def test_list_fields_describes_every_field_and_where_it_is_used(tmp_path: Path) 
     assert fields["berakning.fordelning"].type == "objekt eller none"
     assert fields["berakning.uppdragsgivare[].beslut.datum"].type == "datum (ÅÅÅÅ-MM-DD)"
     assert fields["berakning.rubrik"].title == "Rubrik"
-    assert str(fields["avtal.huvudavtal"]).startswith('avtal.huvudavtal (text, kan saknas: testa med "is defined"): Huvudavtal. ')
+    assert str(fields["avtal.huvudavtal"]).startswith('avtal.huvudavtal (objekt, kan saknas: testa med "is defined"): Huvudavtal. ')
     assert all(f.title and f.description for f in fields.values())
 
 
