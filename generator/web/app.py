@@ -72,7 +72,7 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
     def only_from_this_computer() -> None:
         # Defence against DNS rebinding and against other web pages posting to the form: the Host must be
         # this computer, and a request that changes anything must come from the form's own origin.
-        if (request.host.rsplit(":", 1)[0] if not request.host.startswith("[") else request.host) not in LOCAL_HOSTS:
+        if request.host.rsplit(":", 1)[0] not in LOCAL_HOSTS:
             abort(403)
         origin = request.headers.get("Origin")
         if request.method != "GET" and origin is not None and urlsplit(origin).hostname not in LOCAL_HOSTS:
@@ -201,9 +201,13 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
 
 def serve(app: Flask, port: int, ready: Callable[[str], None] | None = None) -> None:
     """Serve ``app`` on 127.0.0.1 only (never another interface) until interrupted."""
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            """Requests are not logged: the terminal is for the user's messages."""
+
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
     if ready:
         ready(f"http://127.0.0.1:{server.port}/")
     try:

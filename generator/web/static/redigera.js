@@ -302,7 +302,6 @@
 
   function prepare(scope) {
     scope.querySelectorAll("textarea.grow").forEach(grow);
-    scope.querySelectorAll("label.title, .control > .input, .kind-json > .input").forEach(function () {});
     scope.querySelectorAll(".node.leaf").forEach(function (leaf) {
       const input = leaf.querySelector(":scope > .control > .input, :scope > .input");
       const label = leaf.querySelector(":scope > label.title");
