@@ -21,7 +21,7 @@ from avtalsgenerator import pdf as pdf_output
 from avtalsgenerator.web.app import create_app
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+                 "--disable-sync", "--no-first-run", "--lang=sv-SE"]
 # Set to a folder (docs) to keep screenshots of the form as the test sees it.
 SCREENSHOTS = os.environ.get("AVTAL_SKARMBILDER")
 
@@ -83,12 +83,11 @@ def messages(page: Any, path: str) -> Any:
     return page.locator(f'[data-path="{path}"] > .msgs')
 
 
-def shot(page: Any, name: str, selector: str | None = None) -> None:
+def shot(page: Any, name: str, selector: str | None = None, block: str = "start") -> None:
     if SCREENSHOTS:
         if selector:
-            page.locator(selector).scroll_into_view_if_needed()
-            page.evaluate("sel => document.querySelector(sel).scrollIntoView({block: 'start'})", selector)
-            page.wait_for_timeout(200)
+            page.evaluate("([sel, block]) => document.querySelector(sel).scrollIntoView({block})", [selector, block])
+        page.wait_for_timeout(1500)
         page.screenshot(path=str(Path(SCREENSHOTS) / name))
 
 
@@ -150,7 +149,7 @@ def test_a_jurist_writes_an_agreement_fixes_an_error_saves_and_generates(server:
     expect(page.locator('[data-count-for="parter"]')).to_have_text("1 fel")
     field(page, "$.ekonomi.ersattning_ar").blur()
     expect(field(page, "$.ekonomi.ersattning_ar")).to_have_value("120\u00a0000")
-    shot(page, "redigera-fel.png", "#avsnitt-parter")
+    shot(page, "redigera-fel.png", '[data-path="$.parter[1].organisationsnummer"]', "center")
 
     field(page, "$.parter[1].organisationsnummer").fill(PARTIES[1]["organisationsnummer"])
     expect(wrong).to_be_empty()
@@ -217,7 +216,7 @@ def test_lists_can_be_reordered_and_standard_lists_taken_over(server: tuple[str,
     expect(page.locator(f"{events} > .std-list")).to_contain_text("krig")
     page.locator(f"{events} .std-list-edit").click()
     expect(field(page, "$.force_majeure.handelser[0]")).to_have_value("krig")
-    page.locator(f'.item:has(> [data-path="$.force_majeure.handelser[0]"]) .remove').click()
+    page.locator('.item:has(> [data-path="$.force_majeure.handelser[0]"]) .remove').click()
     expect(field(page, "$.force_majeure.handelser[0]")).not_to_have_value("krig")
     field(page, "$.avtal.id").fill("halland-test")
     page.click("#save")

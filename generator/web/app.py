@@ -23,6 +23,7 @@ from .store import SCHEMA_REF, ConflictError, Store
 MAX_BODY_BYTES = 2 * 1024 * 1024
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 DOCUMENTS = {*TEMPLATE_FILES, *(name.removesuffix(".docx") + ".pdf" for name in TEMPLATE_FILES)}
+LABELS = {"avtal": "Avtalet", "pub-bilaga": "Bilaga: personuppgiftsbiträdesavtal", "kostnadsfordelning": "Bilaga: kostnadsfördelning"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "frame-src 'self'; object-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'")
 _MESSAGES = {
@@ -182,7 +183,9 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
             for name in entry.dokument:
                 for file in (name, name.removesuffix(".docx") + ".pdf"):
                     if (utdata / agreement / file).exists():
-                        documents.append({"namn": file, "url": url_for("document", agreement=agreement, name=file)})
+                        stem, kind = file.rsplit(".", 1)
+                        label = f"{LABELS.get(stem, stem)} ({'PDF' if kind == 'pdf' else 'Word'})"
+                        documents.append({"namn": file, "etikett": label, "url": url_for("document", agreement=agreement, name=file)})
         problems = result.problems + result.warnings
         status = 200 if result.ok and documents else 422
         message = "Dokumenten är klara." if status == 200 else "Dokumenten kunde inte göras."

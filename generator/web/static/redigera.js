@@ -249,7 +249,7 @@
     showProblems(problems);
     const errors = problems.filter(function (p) { return p.allvar === "fel"; }).length;
     const time = new Date().toLocaleTimeString("sv-SE", { hour: "2-digit", minute: "2-digit" });
-    setStatus("Sparat " + time + " i " + result.json.file + (errors ? " – " + errors + " fel kvar, rätta dem innan du genererar" : ""), errors ? "varning" : "ok");
+    setStatus("Sparat " + time + " i " + result.json.file.split("/").pop() + (errors ? " – " + errors + " fel kvar, rätta dem innan du genererar" : ""), errors ? "varning" : "ok");
     return true;
   }
 
@@ -279,7 +279,7 @@
       const li = document.createElement("li");
       const a = document.createElement("a");
       a.href = d.url;
-      a.textContent = d.namn;
+      a.textContent = d.etikett + " – " + d.namn;
       if (d.namn.endsWith(".docx")) a.setAttribute("download", "");
       else a.target = "_blank";
       li.appendChild(a);
