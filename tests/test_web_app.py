@@ -6,6 +6,9 @@ import copy
 import io
 import json
 import shutil
+import socket
+import threading
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -353,3 +356,50 @@ def test_requests_for_another_host_or_from_another_origin_are_refused(client) ->
 def test_get_is_not_allowed_on_the_api(client) -> None:
     response = client.get("/api/spara")
     assert response.status_code == 405 and "inte tillåten" in response.get_json()["meddelande"]
+
+
+# ---- the server and the command -----------------------------------------------------------------
+
+
+def test_serve_listens_on_127_0_0_1_only_and_answers(monkeypatch: pytest.MonkeyPatch, folders) -> None:
+    import werkzeug.serving
+
+    from avtalsgenerator.web.app import serve
+
+    real = werkzeug.serving.make_server
+    servers: list[Any] = []
+
+    def spy(host: str, port: int, app: Any, **kwargs: Any) -> Any:
+        servers.append(real(host, port, app, **kwargs))
+        return servers[-1]
+
+    monkeypatch.setattr(werkzeug.serving, "make_server", spy)
+    answers: list[str] = []
+
+    def ready(url: str) -> None:
+        def fetch_and_stop() -> None:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                answers.append(response.read().decode("utf-8"))
+            servers[0].shutdown()
+
+        threading.Thread(target=fetch_and_stop).start()
+
+    serve(create_app(folders["indata"], folders["utdata"], TEMPLATES, THRESHOLDS, pdf=False), 0, ready)
+    assert servers[0].host == "127.0.0.1"
+    assert "Avtal om avtalssamverkan om strukturerad familjebehandling" in answers[0]
+
+
+def test_redigera_says_in_swedish_when_the_port_is_taken(folders) -> None:
+    from click.testing import CliRunner
+
+    from avtalsgenerator.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["redigera", "--inte-oppna", "--port", str(port), "--indata", str(folders["indata"]),
+                                           "--utdata", str(folders["utdata"]), "--mallar", str(TEMPLATES), "--troskelvarden", str(THRESHOLDS)])
+    assert result.exit_code == 1
+    assert f"127.0.0.1:{port}: formuläret kan inte starta" in result.output
+    assert "--port" in result.output

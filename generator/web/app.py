@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -97,9 +98,16 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
             return jsonify({"meddelande": message, "problem": []}), code
         return render_template("fel.html", message=message, code=code), code
 
-    def agreement_or_404(agreement: str) -> None:
+    def require_safe_id(agreement: str) -> None:
         if not store.is_safe(agreement):
             abort(400, "Ogiltigt avtals-id: bara små bokstäver a–z, siffror och bindestreck.")
+
+    def opened_file(body: dict[str, Any]) -> str | None:
+        """The id of the file the form was opened from (None for a new agreement); 400 for an unsafe one."""
+        agreement = body.get("fil")
+        if agreement is not None:
+            require_safe_id(agreement)
+        return agreement
 
     def page(data: dict[str, Any], agreement: str | None, version: str | None) -> str:
         meta = {"fil": agreement, "version": version, "schema": data.get("$schema", SCHEMA_REF), "pdf": make_pdf}
@@ -125,7 +133,7 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
 
     @app.get("/avtal/<agreement>")
     def edit(agreement: str) -> str:
-        agreement_or_404(agreement)
+        require_safe_id(agreement)
         if not store.path(agreement).exists():
             abort(404, f"Det finns inget avtal {agreement} i {indata}.")
         try:
@@ -138,17 +146,12 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
     @app.post("/api/kontrollera")
     def check() -> Any:
         body = _body()
-        agreement = body.get("fil")
-        if agreement is not None:
-            agreement_or_404(agreement)
-        return jsonify({"problem": _problems(store.check(body.get("data"), agreement))})
+        return jsonify({"problem": _problems(store.check(body.get("data"), opened_file(body)))})
 
     @app.post("/api/spara")
     def save() -> Any:
         body = _body()
-        agreement = body.get("fil")
-        if agreement is not None:
-            agreement_or_404(agreement)
+        agreement = opened_file(body)
         try:
             saved = store.save(body.get("data"), agreement, body.get("version"), overwrite=body.get("skriv_over") is True)
         except ConflictError as e:
@@ -166,7 +169,7 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
         agreement = body.get("fil")
         if not isinstance(agreement, str):
             abort(400, "Spara avtalet innan det genereras.")
-        agreement_or_404(agreement)
+        require_safe_id(agreement)
         path = store.path(agreement)
         if not path.exists():
             abort(404, f"Det finns inget avtal {agreement} i {indata}.")
@@ -193,7 +196,7 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
 
     @app.get("/utdata/<agreement>/<name>")
     def document(agreement: str, name: str) -> Response:
-        agreement_or_404(agreement)
+        require_safe_id(agreement)
         target = utdata / agreement / name
         if name not in DOCUMENTS or not target.is_file():
             abort(404)
@@ -203,17 +206,24 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
 
 
 def serve(app: Flask, port: int, ready: Callable[[str], None] | None = None) -> None:
-    """Serve ``app`` on 127.0.0.1 only (never another interface) until interrupted."""
+    """Serve ``app`` on 127.0.0.1 only (never another interface) until interrupted; OSError when the port is taken."""
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     class QuietHandler(WSGIRequestHandler):
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             """Requests are not logged: the terminal is for the user's messages."""
 
-    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietHandler)
-    if ready:
-        ready(f"http://127.0.0.1:{server.port}/")
+    # The socket is bound here, so a taken port is an OSError for the caller to explain, not Werkzeug's exit.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
-        server.serve_forever()
+        listener.bind(("127.0.0.1", port))
+        listener.listen(64)
+        server = make_server("127.0.0.1", listener.getsockname()[1], app, threaded=True, request_handler=QuietHandler, fd=listener.fileno())
+        if ready:
+            ready(f"http://127.0.0.1:{server.port}/")
+        try:
+            server.serve_forever()
+        finally:
+            server.server_close()
     finally:
-        server.server_close()
+        listener.close()
