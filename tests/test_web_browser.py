@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TEMPLATES, THRESHOLDS, requires_program
+from conftest import EXAMPLES, TEMPLATES, THRESHOLDS, requires_program
 from docx import Document
 
 from avtalsgenerator import pdf as pdf_output
@@ -225,3 +225,19 @@ def test_lists_can_be_reordered_and_standard_lists_taken_over(server: tuple[str,
     assert [p["namn"] for p in data["parter"]] == ["Falkenbergs kommun", "Region Halland"]
     assert "krig" not in data["force_majeure"]["handelser"] and "brand" in data["force_majeure"]["handelser"]
     assert data["avtal"]["typ"] == "samverkansavtal"
+
+
+@pytest.mark.parametrize("example", sorted(p.stem for p in EXAMPLES.glob("*.json")))
+def test_opening_and_saving_an_example_changes_nothing_in_it(server: tuple[str, Path, Path], page: Any, example: str) -> None:
+    from playwright.sync_api import expect
+
+    url, indata, _ = server
+    original = EXAMPLES / f"{example}.json"
+    shutil.copy(original, indata)
+    page.goto(f"{url}/avtal/{example}")
+    page.wait_for_selector("body[data-ready='1']")
+    expect(page.locator("#counts")).not_to_have_text("Kontrollerar …")
+    expect(page.locator("#counts")).not_to_have_class(re.compile(r"\bfel\b"))
+    page.click("#save")
+    expect(page.locator("#status")).to_contain_text("Sparat")
+    assert json.loads((indata / f"{example}.json").read_text(encoding="utf-8")) == json.loads(original.read_text(encoding="utf-8"))

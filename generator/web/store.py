@@ -131,7 +131,7 @@ class Store:
             except AvtalError as e:
                 problems = e.problems
         problems = [dataclasses.replace(p, file=name) if p.file == str(temp) else p for p in problems]
-        return self._id_taken(data, agreement, name) + problems
+        return list(dict.fromkeys(self._id_taken(data, agreement, name) + problems))  # each problem once
 
     def _id_taken(self, data: Any, agreement: str | None, name: str) -> list[Problem]:
         wanted = agreement_id(data)

@@ -10,6 +10,7 @@
   let checkTimer = null;
   let checkSeq = 0;
   let idCounter = 0;
+  let showAll = meta.fil !== null;
 
   // ---- reading the form -------------------------------------------------------------------------
 
@@ -125,6 +126,16 @@
     return section ? section.id.replace("avsnitt-", "") : "";
   }
 
+  // A field the user has not reached yet, in a new agreement or a row just added, is not marked wrong for
+  // being empty: those problems are counted as "att fylla i" until the next save. Everything else shows at once.
+  function deferred(problem, hit) {
+    if (!hit || !hit.exact || hit.node === root) return false;
+    if (showAll && !hit.node.closest("[data-fresh]")) return false;
+    if (hit.node.querySelector("[data-touched]") || hit.node.dataset.touched) return false;
+    const value = valueOf(hit.node, false);
+    return value === undefined || (Array.isArray(value) && value.length === 0);
+  }
+
   function showProblems(problems) {
     document.querySelectorAll(".msgs").forEach(function (m) { m.replaceChildren(); });
     document.querySelectorAll(".has-fel, .has-varning").forEach(function (n) { n.classList.remove("has-fel", "has-varning"); });
@@ -132,15 +143,23 @@
     const counts = {};
     let errors = 0;
     let warnings = 0;
+    let todo = 0;
     document.querySelectorAll(".node.kind-json").forEach(function (n) {
       if (n.dataset.jsonError === "1") {
         problems = problems.concat([{ plats: n.dataset.path, meddelande: "ogiltig JSON; skriv ett JSON-värde, till exempel \"text\" eller 12", allvar: "fel" }]);
       }
     });
     problems.forEach(function (p) {
-      if (p.allvar === "fel") errors++; else warnings++;
       const hit = p.plats ? nodeFor(p.plats) : null;
       const target = hit && hit.node !== root ? hit.node : null;
+      const section = target ? sectionOf(target) : "";
+      counts[section] = counts[section] || { fel: 0, varning: 0, kvar: 0 };
+      if (deferred(p, hit)) {
+        todo++;
+        counts[section].kvar++;
+        return;
+      }
+      if (p.allvar === "fel") errors++; else warnings++;
       if (!target) { general.push(p); return; }
       const box = target.querySelector(":scope > .msgs");
       const line = document.createElement("p");
@@ -148,8 +167,6 @@
       line.textContent = (hit.exact ? "" : p.plats.slice(target.dataset.path.length).replace(/^\./, "") + ": ") + p.meddelande;
       box.appendChild(line);
       target.classList.add(p.allvar === "fel" ? "has-fel" : "has-varning");
-      const section = sectionOf(target);
-      counts[section] = counts[section] || { fel: 0, varning: 0 };
       counts[section][p.allvar === "fel" ? "fel" : "varning"]++;
     });
     const list = document.getElementById("problem-list");
@@ -163,13 +180,20 @@
     document.getElementById("general").hidden = general.length === 0;
     document.querySelectorAll("[data-count-for]").forEach(function (el) {
       const c = counts[el.dataset.countFor];
-      el.textContent = c ? (c.fel ? c.fel + " fel" : "") + (c.fel && c.varning ? ", " : "") + (c.varning ? c.varning + " varn." : "") : "";
-      el.className = "toc-count" + (c && c.fel ? " fel" : c ? " varning" : "");
+      const parts = [];
+      if (c && c.fel) parts.push(c.fel + " fel");
+      if (c && c.varning) parts.push(c.varning + " varn.");
+      if (c && c.kvar) parts.push(c.kvar + " kvar");
+      el.textContent = parts.join(", ");
+      el.className = "toc-count" + (c && c.fel ? " fel" : c && c.varning ? " varning" : c && c.kvar ? " kvar" : "");
     });
     const countsEl = document.getElementById("counts");
-    countsEl.textContent = errors === 0 && warnings === 0 ? "Inga fel" :
-      errors + " fel" + (warnings ? ", " + warnings + (warnings === 1 ? " varning" : " varningar") : "");
-    countsEl.className = "counts " + (errors ? "fel" : warnings ? "varning" : "ok");
+    const summary = [];
+    if (errors) summary.push(errors + " fel");
+    if (warnings) summary.push(warnings + (warnings === 1 ? " varning" : " varningar"));
+    if (todo) summary.push(todo + " obligatoriska fält kvar att fylla i");
+    countsEl.textContent = summary.length ? summary.join(", ") : "Inga fel";
+    countsEl.className = "counts " + (errors ? "fel" : warnings ? "varning" : todo ? "kvar" : "ok");
   }
 
   // ---- talking to the server --------------------------------------------------------------------
@@ -229,6 +253,8 @@
 
   async function save(overwrite) {
     assignPaths(root, "$");
+    showAll = true;
+    root.querySelectorAll("[data-fresh]").forEach(function (n) { delete n.dataset.fresh; });
     const result = await post("/api/spara", { data: collect(), fil: meta.fil, version: meta.version, skriv_over: overwrite === true });
     if (result.status === 409) {
       showConflict(result.json.meddelande + ". Inget har sparats; det du har skrivit finns kvar i formuläret.");
@@ -346,6 +372,7 @@
     const template = arrayNode.querySelector(":scope > template.item-template");
     const fragment = template.content.cloneNode(true);
     const item = fragment.querySelector(".item");
+    item.dataset.fresh = "1";
     arrayNode.querySelector(":scope > .items").appendChild(fragment);
     prepare(item);
     assignPaths(root, "$");
@@ -420,6 +447,7 @@
 
   root.addEventListener("change", function (event) {
     const box = event.target;
+    touch(box);
     if (box.classList.contains("include-box")) {
       const node = box.closest(".node.obj");
       node.dataset.include = box.checked ? "1" : "0";
@@ -428,8 +456,14 @@
     markDirty();
   });
 
+  function touch(target) {
+    const leaf = target.closest ? target.closest(".node.leaf") : null;
+    if (leaf) leaf.dataset.touched = "1";
+  }
+
   root.addEventListener("input", function (event) {
     const target = event.target;
+    touch(target);
     if (target.classList.contains("grow")) grow(target);
     const leaf = target.closest(".node.leaf");
     const std = leaf ? leaf.querySelector(":scope > .std") : null;
@@ -473,5 +507,6 @@
   updateItemNames();
   updatePartyIds();
   showProblems(JSON.parse(document.getElementById("initial-problems").textContent));
+  check(); // the server checked the file; this checks what the form will save, which is what counts from now on
   document.body.dataset.ready = "1";
 })();
