@@ -77,6 +77,21 @@ def test_list_escapes_a_title_with_markup(client, folders) -> None:
     assert "&lt;script&gt;alert(" in page
 
 
+def test_form_escapes_values_that_look_like_markup(client, folders) -> None:
+    data = minimal(titel="</textarea><script>alert(1)</script>")
+    data["parter"][0]["namn"] = '"><img src=x onerror=alert(1)>'
+    (folders["indata"] / "minsta-avtalet.json").write_text(json.dumps(data), encoding="utf-8")
+    page = client.get("/avtal/minsta-avtalet").get_data(as_text=True)
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert '>&#34;&gt;&lt;img src=x onerror=alert(1)&gt;</textarea>' in page
+
+
+def test_unknown_pages_answer_in_swedish(client) -> None:
+    response = client.get("/finns/inte")
+    assert response.status_code == 404 and "Sidan eller filen finns inte." in response.get_data(as_text=True)
+
+
 def test_list_names_a_file_that_is_not_json_instead_of_linking_it(client, folders) -> None:
     (folders["indata"] / "trasig.json").write_text('{"avtal": ', encoding="utf-8")
     page = client.get("/").get_data(as_text=True)
@@ -347,7 +362,9 @@ def test_a_body_that_is_not_json_is_refused(client) -> None:
 
 
 def test_requests_for_another_host_or_from_another_origin_are_refused(client) -> None:
-    assert client.get("/", headers={"Host": "angripare.example"}).status_code == 403
+    response = client.get("/", headers={"Host": "angripare.example"})
+    assert response.status_code == 403
+    assert "kommer inte från formuläret på den här datorn" in response.get_data(as_text=True)
     response = post(client, "/api/kontrollera", {"data": {}}, headers={"Origin": "http://angripare.example"})
     assert response.status_code == 403
     assert post(client, "/api/kontrollera", {"data": {}}, headers={"Origin": "http://127.0.0.1:8737"}).status_code == 200

@@ -91,9 +91,8 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[Any, int]:
         code = error.code or 500
-        message = error.description if error.description and not error.description.startswith(("The ", "A ", "Bad ")) else _MESSAGES.get(code, "Fel.")
-        if code == 413:
-            message = _MESSAGES[413]
+        own = error.description and error.description != type(error).description  # ours is Swedish; Werkzeug's is not
+        message = error.description if own else _MESSAGES.get(code, "Begäran kunde inte utföras.")
         if request.path.startswith("/api/"):
             return jsonify({"meddelande": message, "problem": []}), code
         return render_template("fel.html", message=message, code=code), code
