@@ -21,7 +21,7 @@ from avtalsgenerator import pdf as pdf_output
 from avtalsgenerator.web.app import create_app
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--lang=sv-SE"]
+                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--lang=sv-SE"]
 # Set to a folder (docs) to keep screenshots of the form as the test sees it.
 SCREENSHOTS = os.environ.get("AVTAL_SKARMBILDER")
 

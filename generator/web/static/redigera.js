@@ -255,7 +255,13 @@
     assignPaths(root, "$");
     showAll = true;
     root.querySelectorAll("[data-fresh]").forEach(function (n) { delete n.dataset.fresh; });
-    const result = await post("/api/spara", { data: collect(), fil: meta.fil, version: meta.version, skriv_over: overwrite === true });
+    let result;
+    try {
+      result = await post("/api/spara", { data: collect(), fil: meta.fil, version: meta.version, skriv_over: overwrite === true });
+    } catch (e) {
+      setStatus("Servern svarar inte: inget sparades. Det du har skrivit finns kvar i formuläret.", "fel");
+      return false;
+    }
     if (result.status === 409) {
       showConflict(result.json.meddelande + ". Inget har sparats; det du har skrivit finns kvar i formuläret.");
       setStatus("Inte sparat: filen har ändrats på disken", "fel");
@@ -287,6 +293,9 @@
     let result;
     try {
       result = await post("/api/generera", { fil: meta.fil, version: meta.version });
+    } catch (e) {
+      setStatus("Servern svarar inte: inga dokument gjordes.", "fel");
+      return;
     } finally {
       button.disabled = false;
     }
