@@ -110,6 +110,12 @@ def test_new_form_for_each_kind_has_the_kind_chosen_and_two_empty_parties(client
     assert "Inte sparat ännu" in page
 
 
+def test_list_names_a_file_whose_name_is_no_agreement_id(client, folders) -> None:
+    (folders["indata"] / "Mitt Avtal.json").write_text(json.dumps(minimal()), encoding="utf-8")
+    page = client.get("/").get_data(as_text=True)
+    assert "Mitt Avtal.json" in page and "filnamnet är inget giltigt avtals-id" in page
+
+
 def test_new_form_refuses_an_unknown_kind(client) -> None:
     response = client.get("/nytt?typ=hyresavtal")
     assert response.status_code == 400

@@ -89,7 +89,8 @@ class Store:
 
     def summaries(self) -> list[Summary]:
         """Every agreement file with its title, kind, date and how many errors and warnings it has."""
-        found = []
+        found = [Summary(p.stem, str(p), unreadable="filnamnet är inget giltigt avtals-id (små bokstäver a–z, siffror och bindestreck); byt namn på filen")
+                 for p in sorted(self.indata.glob("*.json")) if not self.is_safe(p.stem)] if self.indata.is_dir() else []
         for agreement in self.ids():
             path = self.path(agreement)
             summary = Summary(agreement, str(path))

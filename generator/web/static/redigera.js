@@ -281,7 +281,8 @@
     showProblems(problems);
     const errors = problems.filter(function (p) { return p.allvar === "fel"; }).length;
     const time = new Date().toLocaleTimeString("sv-SE", { hour: "2-digit", minute: "2-digit" });
-    setStatus("Sparat " + time + " i " + result.json.file.split("/").pop() + (errors ? " – " + errors + " fel kvar, rätta dem innan du genererar" : ""), errors ? "varning" : "ok");
+    const renamed = result.json.renamed_from ? " (hette " + result.json.renamed_from + ".json)" : "";
+    setStatus("Sparat " + time + " i " + result.json.file.split("/").pop() + renamed + (errors ? " – " + errors + " fel kvar, rätta dem innan du genererar" : ""), errors ? "varning" : "ok");
     return true;
   }
 
