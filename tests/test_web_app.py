@@ -373,7 +373,21 @@ def test_requests_for_another_host_or_from_another_origin_are_refused(client) ->
     assert "kommer inte från formuläret på den här datorn" in response.get_data(as_text=True)
     response = post(client, "/api/kontrollera", {"data": {}}, headers={"Origin": "http://angripare.example"})
     assert response.status_code == 403
-    assert post(client, "/api/kontrollera", {"data": {}}, headers={"Origin": "http://127.0.0.1:8737"}).status_code == 200
+    assert post(client, "/api/kontrollera", {"data": {}}, headers={"Origin": "http://localhost:3000"}).status_code == 403
+    assert post(client, "/api/kontrollera", {"data": {}}, headers={"Origin": "http://localhost"}).status_code == 200
+
+
+def test_an_unexpected_error_is_answered_in_swedish(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator.web import store
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("trasig")
+
+    monkeypatch.setattr(store, "prepare", broken)
+    client.application.testing = False
+    response = post(client, "/api/kontrollera", {"data": minimal()})
+    assert response.status_code == 500
+    assert "Ett oväntat fel inträffade (RuntimeError)" in response.get_json()["meddelande"]
 
 
 def test_get_is_not_allowed_on_the_api(client) -> None:

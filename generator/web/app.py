@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, jsonify, render_template, request, send_file, url_for
 from werkzeug.exceptions import HTTPException
@@ -77,7 +76,7 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
         if request.host.rsplit(":", 1)[0] not in LOCAL_HOSTS:
             abort(403)
         origin = request.headers.get("Origin")
-        if request.method != "GET" and origin is not None and urlsplit(origin).hostname not in LOCAL_HOSTS:
+        if request.method != "GET" and origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
             abort(403)
 
     @app.after_request
@@ -96,6 +95,14 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
         if request.path.startswith("/api/"):
             return jsonify({"meddelande": message, "problem": []}), code
         return render_template("fel.html", message=message, code=code), code
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> tuple[Any, int]:
+        app.logger.exception("oväntat fel i formuläret")
+        message = f"Ett oväntat fel inträffade ({type(error).__name__}); det du har skrivit finns kvar i formuläret."
+        if request.path.startswith("/api/"):
+            return jsonify({"meddelande": message, "problem": []}), 500
+        return render_template("fel.html", message=message, code=500), 500
 
     def require_safe_id(agreement: str) -> None:
         if not store.is_safe(agreement):
