@@ -130,12 +130,8 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
         kind = request.args.get("typ", "")
         if kind not in [value for value, _ in form_schema.kinds()]:
             abort(400, "Okänd avtalstyp; välj en av typerna i listan.")
-        root = form_schema.form()
-        data: dict[str, Any] = {"$schema": SCHEMA_REF, "avtal": {"typ": kind}}
-        for node in root.children:  # required lists start with as many empty rows as they need (two parties)
-            if node.kind == "array" and node.required and node.min_items and node.item and node.item.kind == "object":
-                data[node.key] = [{} for _ in range(node.min_items)]
-        return page(data, None, None)
+        # Required lists start with as many empty rows as they need (two parties): the template renders them.
+        return page({"$schema": SCHEMA_REF, "avtal": {"typ": kind}}, None, None)
 
     @app.get("/avtal/<agreement>")
     def edit(agreement: str) -> str:
