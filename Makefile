@@ -5,7 +5,7 @@ AVTAL := $(VENV)/bin/avtal
 STAMP := $(VENV)/.installerad
 PYTHON ?= python3
 
-.PHONY: avtal pdf test test-snabb lint bench clean
+.PHONY: avtal pdf test test-snabb lint bench clean redigera
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ avtal: $(STAMP)
 
 pdf: $(STAMP)
 	$(AVTAL) generera --pdf
+
+redigera: $(STAMP)
+	$(AVTAL) redigera
 
 test: $(STAMP) lint
 	$(AVTAL) mallar kontrollera

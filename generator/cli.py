@@ -11,7 +11,7 @@ import click
 
 from . import paths, pipeline, templatecheck, templatetools
 from .boundary import Group, current, detail, info, report
-from .errors import Problem
+from .errors import AvtalError, Problem
 from .filters import kr
 from .impact import impact
 from .thresholds import load_thresholds
@@ -170,6 +170,32 @@ def prova(mall: Path, fil: Path | None, indata: Path, troskelvarden: Path) -> No
     """Rendera MALL med avtalet FIL (utan FIL: ett exempel) till en tillfällig mapp och skriv ut sökvägen."""
     out_dir = Path(tempfile.mkdtemp(prefix="avtal-prova-"))
     click.echo(templatetools.preview(mall, fil, troskelvarden, out_dir, indata))
+
+
+@main.command()
+@INDATA
+@UTDATA
+@MALLAR
+@THRESHOLDS
+@click.option("--port", type=click.IntRange(0, 65535), default=8737, show_default=True, help="Porten på 127.0.0.1 (0: välj en ledig).")
+@click.option("--oppna/--inte-oppna", default=True, show_default=True, help="Öppna formuläret i webbläsaren.")
+def redigera(indata: Path, utdata: Path, mallar: Path, troskelvarden: Path, port: int, oppna: bool) -> None:
+    """Skriv och ändra avtal i ett formulär i webbläsaren (bara på den här datorn, 127.0.0.1)."""
+    import webbrowser
+
+    from .web.app import create_app, serve
+
+    def ready(url: str) -> None:
+        click.echo(f"Formuläret finns på {url} – avsluta med Ctrl+C.")
+        if oppna:
+            webbrowser.open(url)
+
+    try:
+        serve(create_app(indata, utdata, mallar, troskelvarden), port, ready)
+    except OSError as e:
+        raise AvtalError(Problem("", f"127.0.0.1:{port}", f"formuläret kan inte starta ({e.strerror}); välj en annan port med --port")) from e
+    except KeyboardInterrupt:
+        click.echo("Formuläret är stängt.")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""The form in the browser (avtal redigera): a local Flask application over the library API."""

@@ -1,0 +1,522 @@
+// The agreement form: reads the fields back into JSON, checks it on the server as the user types,
+// shows each message beside its field, saves, and generates the documents. Plain JavaScript, no libraries.
+"use strict";
+
+(function () {
+  const meta = JSON.parse(document.getElementById("meta").textContent);
+  const root = document.querySelector(".node.root");
+  const statusEl = document.getElementById("status");
+  let dirty = false;
+  let checkTimer = null;
+  let checkSeq = 0;
+  let idCounter = 0;
+  let showAll = meta.fil !== null;
+
+  // ---- reading the form -------------------------------------------------------------------------
+
+  function childNodes(node) {
+    if (node.dataset.kind === "array") {
+      return Array.from(node.querySelectorAll(":scope > .items > .item > .node"));
+    }
+    return Array.from(node.querySelectorAll(":scope > .children > .node, :scope > .children > section > .node"));
+  }
+
+  function parentNode(node) {
+    const up = node.parentElement ? node.parentElement.closest(".node") : null;
+    return up;
+  }
+
+  function segment(key) {
+    return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? "." + key : "[" + JSON.stringify(key) + "]";
+  }
+
+  // Every node gets its JSON path (data-path), as the server reports places: $.parter[1].namn
+  function assignPaths(node, path) {
+    node.dataset.path = path;
+    const isArray = node.dataset.kind === "array";
+    childNodes(node).forEach(function (child, index) {
+      assignPaths(child, isArray ? path + "[" + index + "]" : path + segment(child.dataset.key));
+    });
+    if (isArray) {
+      node.querySelectorAll(":scope > .items > .item").forEach(function (item, index) {
+        item.querySelector(".item-num").textContent = String(index + 1);
+      });
+    }
+  }
+
+  function parseNumber(text, integer) {
+    const clean = text.replace(/[\s\u00a0\u202f]/g, "").replace(",", ".").replace("\u2212", "-");
+    if (clean === "") return undefined;
+    if (integer ? /^-?\d+$/.test(clean) : /^-?\d+(\.\d+)?$/.test(clean)) return Number(clean);
+    return text; // not a number: sent as it is, so the check says what is wrong beside the field
+  }
+
+  function formatNumber(input, integer) {
+    const value = parseNumber(input.value, integer);
+    if (typeof value === "number") {
+      input.value = new Intl.NumberFormat("sv-SE", { maximumFractionDigits: 20, useGrouping: true }).format(value);
+    }
+  }
+
+  function leafValue(node) {
+    const input = node.querySelector(":scope > .control > .input, :scope > .input");
+    const kind = node.dataset.kind;
+    const raw = input.value;
+    if (kind === "bool") return raw === "" ? undefined : raw === "true";
+    if (kind === "integer" || kind === "number") return parseNumber(raw, kind === "integer");
+    if (kind === "json") {
+      if (raw.trim() === "") return undefined;
+      try {
+        node.dataset.jsonError = "";
+        return JSON.parse(raw);
+      } catch (e) {
+        node.dataset.jsonError = "1";
+        return raw;
+      }
+    }
+    return raw === "" ? undefined : raw;
+  }
+
+  function valueOf(node, inList) {
+    const kind = node.dataset.kind;
+    if (kind === "object") {
+      if (node.dataset.optional === "1" && node.dataset.include !== "1") return undefined;
+      const result = {};
+      if (node === root && meta.schema) result["$schema"] = meta.schema;
+      childNodes(node).forEach(function (child) {
+        const value = valueOf(child, false);
+        if (value !== undefined) result[child.dataset.key] = value;
+      });
+      const empty = Object.keys(result).length === 0;
+      if (empty && !inList && node.dataset.required !== "1" && node.dataset.optional !== "1") return undefined;
+      return result;
+    }
+    if (kind === "array") {
+      if (node.dataset.usingDefault === "1") return undefined;
+      const items = childNodes(node).map(function (child) {
+        const value = valueOf(child, true);
+        return value === undefined ? null : value;
+      });
+      if (items.length === 0 && node.dataset.required !== "1") return undefined;
+      return items;
+    }
+    return leafValue(node);
+  }
+
+  function collect() {
+    return valueOf(root, false);
+  }
+
+  // ---- showing problems -------------------------------------------------------------------------
+
+  function nodeFor(place) {
+    let path = place;
+    while (path && path.startsWith("$")) {
+      const found = root.querySelector('[data-path="' + CSS.escape(path) + '"]') || (path === "$" ? root : null);
+      if (found) return { node: found, exact: path === place };
+      const cut = Math.max(path.lastIndexOf("."), path.lastIndexOf("["));
+      if (cut <= 0) break;
+      path = path.slice(0, cut);
+    }
+    return null;
+  }
+
+  function sectionOf(node) {
+    const section = node.closest("section.section");
+    return section ? section.id.replace("avsnitt-", "") : "";
+  }
+
+  // A field the user has not reached yet, in a new agreement or a row just added, is not marked wrong for
+  // being empty: those problems are counted as "att fylla i" until the next save. Everything else shows at once.
+  function deferred(problem, hit) {
+    if (!hit || !hit.exact || hit.node === root) return false;
+    if (showAll && !hit.node.closest("[data-fresh]")) return false;
+    if (hit.node.querySelector("[data-touched]") || hit.node.dataset.touched) return false;
+    const value = valueOf(hit.node, false);
+    return value === undefined || (Array.isArray(value) && value.length === 0);
+  }
+
+  function showProblems(problems) {
+    document.querySelectorAll(".msgs").forEach(function (m) { m.replaceChildren(); });
+    document.querySelectorAll(".has-fel, .has-varning").forEach(function (n) { n.classList.remove("has-fel", "has-varning"); });
+    const general = [];
+    const counts = {};
+    let errors = 0;
+    let warnings = 0;
+    let todo = 0;
+    document.querySelectorAll(".node.kind-json").forEach(function (n) {
+      if (n.dataset.jsonError === "1") {
+        problems = problems.concat([{ plats: n.dataset.path, meddelande: "ogiltig JSON; skriv ett JSON-värde, till exempel \"text\" eller 12", allvar: "fel" }]);
+      }
+    });
+    problems.forEach(function (p) {
+      const hit = p.plats ? nodeFor(p.plats) : null;
+      const target = hit && hit.node !== root ? hit.node : null;
+      const section = target ? sectionOf(target) : "";
+      counts[section] = counts[section] || { fel: 0, varning: 0, kvar: 0 };
+      if (deferred(p, hit)) {
+        todo++;
+        counts[section].kvar++;
+        return;
+      }
+      if (p.allvar === "fel") errors++; else warnings++;
+      if (!target) { general.push(p); return; }
+      const box = target.querySelector(":scope > .msgs");
+      const line = document.createElement("p");
+      line.className = "msg " + p.allvar;
+      line.textContent = (hit.exact ? "" : p.plats.slice(target.dataset.path.length).replace(/^\./, "") + ": ") + p.meddelande;
+      box.appendChild(line);
+      target.classList.add(p.allvar === "fel" ? "has-fel" : "has-varning");
+      counts[section][p.allvar === "fel" ? "fel" : "varning"]++;
+    });
+    const list = document.getElementById("problem-list");
+    list.replaceChildren();
+    general.forEach(function (p) {
+      const li = document.createElement("li");
+      li.className = p.allvar;
+      li.textContent = (p.plats ? p.plats + ": " : "") + p.meddelande;
+      list.appendChild(li);
+    });
+    document.getElementById("general").hidden = general.length === 0;
+    document.querySelectorAll("[data-count-for]").forEach(function (el) {
+      const c = counts[el.dataset.countFor];
+      const parts = [];
+      if (c && c.fel) parts.push(c.fel + " fel");
+      if (c && c.varning) parts.push(c.varning + " varn.");
+      if (c && c.kvar) parts.push(c.kvar + " kvar");
+      el.textContent = parts.join(", ");
+      el.className = "toc-count" + (c && c.fel ? " fel" : c && c.varning ? " varning" : c && c.kvar ? " kvar" : "");
+    });
+    const countsEl = document.getElementById("counts");
+    const summary = [];
+    if (errors) summary.push(errors + " fel");
+    if (warnings) summary.push(warnings + (warnings === 1 ? " varning" : " varningar"));
+    if (todo) summary.push(todo + " obligatoriska fält kvar att fylla i");
+    countsEl.textContent = summary.length ? summary.join(", ") : "Inga fel";
+    countsEl.className = "counts " + (errors ? "fel" : warnings ? "varning" : todo ? "kvar" : "ok");
+  }
+
+  // ---- talking to the server --------------------------------------------------------------------
+
+  async function post(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    let json = {};
+    try { json = await response.json(); } catch (e) { json = { meddelande: "Oväntat svar från servern (" + response.status + ")." }; }
+    return { status: response.status, ok: response.ok, json: json };
+  }
+
+  function scheduleCheck() {
+    clearTimeout(checkTimer);
+    checkTimer = setTimeout(check, 350);
+  }
+
+  async function check() {
+    const seq = ++checkSeq;
+    assignPaths(root, "$");
+    let result;
+    try {
+      result = await post("/api/kontrollera", { data: collect(), fil: meta.fil });
+    } catch (e) {
+      setStatus("Servern svarar inte; det du har skrivit finns kvar i formuläret.", "fel");
+      return;
+    }
+    if (seq !== checkSeq) return; // a later check is on its way
+    showProblems(result.json.problem || []);
+  }
+
+  function setStatus(text, kind) {
+    statusEl.textContent = text;
+    statusEl.className = "status " + (kind || "");
+  }
+
+  function markDirty() {
+    if (!dirty) {
+      dirty = true;
+      setStatus("Osparade ändringar", "dirty");
+    }
+    scheduleCheck();
+  }
+
+  function showConflict(text) {
+    document.getElementById("conflict-text").textContent = text;
+    const link = document.getElementById("open-disk");
+    link.hidden = !meta.fil;
+    if (meta.fil) link.href = "/avtal/" + encodeURIComponent(meta.fil);
+    document.getElementById("conflict").hidden = false;
+    document.getElementById("conflict").scrollIntoView({ block: "start" });
+  }
+
+  async function save(overwrite) {
+    assignPaths(root, "$");
+    showAll = true;
+    root.querySelectorAll("[data-fresh]").forEach(function (n) { delete n.dataset.fresh; });
+    let result;
+    try {
+      result = await post("/api/spara", { data: collect(), fil: meta.fil, version: meta.version, skriv_over: overwrite === true });
+    } catch (e) {
+      setStatus("Servern svarar inte: inget sparades. Det du har skrivit finns kvar i formuläret.", "fel");
+      return false;
+    }
+    if (result.status === 409) {
+      showConflict(result.json.meddelande + ". Inget har sparats; det du har skrivit finns kvar i formuläret.");
+      setStatus("Inte sparat: filen har ändrats på disken", "fel");
+      return false;
+    }
+    if (!result.ok) {
+      showProblems(result.json.problem || []);
+      setStatus((result.json.meddelande || "Avtalet sparades inte.") + " Se meddelandena i formuläret.", "fel");
+      return false;
+    }
+    document.getElementById("conflict").hidden = true;
+    meta.fil = result.json.id;
+    meta.version = result.json.version;
+    dirty = false;
+    history.replaceState(null, "", "/avtal/" + encodeURIComponent(result.json.id));
+    const problems = result.json.problem || [];
+    showProblems(problems);
+    const errors = problems.filter(function (p) { return p.allvar === "fel"; }).length;
+    const time = new Date().toLocaleTimeString("sv-SE", { hour: "2-digit", minute: "2-digit" });
+    const renamed = result.json.renamed_from ? " (hette " + result.json.renamed_from + ".json)" : "";
+    setStatus("Sparat " + time + " i " + result.json.file.split("/").pop() + renamed + (errors ? " – " + errors + " fel kvar, rätta dem innan du genererar" : ""), errors ? "varning" : "ok");
+    return true;
+  }
+
+  async function generate() {
+    if ((dirty || !meta.fil) && !(await save(false))) return;
+    setStatus("Genererar dokumenten …", "");
+    const button = document.getElementById("generate");
+    button.disabled = true;
+    let result;
+    try {
+      result = await post("/api/generera", { fil: meta.fil, version: meta.version });
+    } catch (e) {
+      setStatus("Servern svarar inte: inga dokument gjordes.", "fel");
+      return;
+    } finally {
+      button.disabled = false;
+    }
+    if (result.status === 409) {
+      showConflict(result.json.meddelande);
+      setStatus("Inte genererat", "fel");
+      return;
+    }
+    const panel = document.getElementById("results");
+    const docs = document.getElementById("documents");
+    const frame = document.getElementById("pdf-view");
+    panel.hidden = false;
+    docs.replaceChildren();
+    document.getElementById("results-text").textContent = result.json.meddelande || "";
+    (result.json.dokument || []).forEach(function (d) {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = d.url;
+      a.textContent = d.etikett + " – " + d.namn;
+      if (d.namn.endsWith(".docx")) a.setAttribute("download", "");
+      else a.target = "_blank";
+      li.appendChild(a);
+      docs.appendChild(li);
+    });
+    const pdf = (result.json.dokument || []).find(function (d) { return d.namn === "avtal.pdf"; });
+    frame.hidden = !pdf;
+    if (pdf) frame.src = pdf.url + "?t=" + Date.now();
+    if (result.ok) {
+      setStatus("Dokumenten är genererade" + (pdf ? "" : meta.pdf ? "" : " (Word; PDF kräver LibreOffice)"), "ok");
+      showProblems(result.json.problem || []);
+    } else {
+      showProblems(result.json.problem || []);
+      setStatus("Dokumenten kunde inte göras; se meddelandena", "fel");
+    }
+    panel.scrollIntoView({ block: "start" });
+  }
+
+  // ---- lists, defaults, optional parts ----------------------------------------------------------
+
+  function prepare(scope) {
+    scope.querySelectorAll("textarea.grow").forEach(grow);
+    scope.querySelectorAll(".node.leaf").forEach(function (leaf) {
+      const input = leaf.querySelector(":scope > .control > .input, :scope > .input");
+      const label = leaf.querySelector(":scope > label.title");
+      if (!input) return;
+      input.id = "f" + (++idCounter);
+      if (label) label.htmlFor = input.id;
+      const desc = leaf.querySelector(":scope > .desc");
+      const msgs = leaf.querySelector(":scope > .msgs");
+      if (desc && !desc.id) desc.id = "d" + idCounter;
+      if (msgs && !msgs.id) msgs.id = "m" + idCounter;
+      input.setAttribute("aria-describedby", [desc && desc.id, msgs && msgs.id].filter(Boolean).join(" "));
+    });
+  }
+
+  function grow(textarea) {
+    textarea.style.height = "auto";
+    textarea.style.height = textarea.scrollHeight + 2 + "px";
+  }
+
+  function updatePartyIds() {
+    const list = document.getElementById("part-ids");
+    list.replaceChildren();
+    root.querySelectorAll('[data-path^="$.parter["][data-key="id"] .input').forEach(function (input) {
+      if (!input.value) return;
+      const option = document.createElement("option");
+      option.value = input.value;
+      list.appendChild(option);
+    });
+  }
+
+  function updateItemNames() {
+    root.querySelectorAll(".item").forEach(function (item) {
+      const first = item.querySelector(':scope > .node [data-key="namn"] .input, :scope > .node [data-key="titel"] .input, :scope > .node [data-key="beskrivning"] .input');
+      const name = item.querySelector(":scope > .item-bar .item-name");
+      const text = first ? first.value.trim() : "";
+      name.textContent = text ? " – " + (text.length > 70 ? text.slice(0, 67) + "…" : text) : "";
+    });
+    document.getElementById("doc-title").textContent = (root.querySelector('[data-path="$.avtal.titel"] .input') || {}).value || "Nytt avtal";
+  }
+
+  function addItem(arrayNode, focus) {
+    const template = arrayNode.querySelector(":scope > template.item-template");
+    const fragment = template.content.cloneNode(true);
+    const item = fragment.querySelector(".item");
+    item.dataset.fresh = "1";
+    arrayNode.querySelector(":scope > .items").appendChild(fragment);
+    prepare(item);
+    assignPaths(root, "$");
+    if (focus) {
+      const input = item.querySelector(".input");
+      if (input) input.focus();
+    }
+    return item;
+  }
+
+  function useStandardList(arrayNode, edit) {
+    const std = arrayNode.querySelector(":scope > .std-list");
+    const items = arrayNode.querySelector(":scope > .items");
+    const actions = arrayNode.querySelector(":scope > .list-actions");
+    if (edit) {
+      arrayNode.dataset.usingDefault = "0";
+      std.hidden = true;
+      items.hidden = false;
+      actions.hidden = false;
+      if (items.children.length === 0) {
+        std.querySelectorAll("li").forEach(function (li) {
+          const item = addItem(arrayNode, false);
+          const input = item.querySelector(".input");
+          input.value = li.textContent;
+          if (input.classList.contains("grow")) grow(input);
+        });
+      }
+    } else {
+      arrayNode.dataset.usingDefault = "1";
+      items.replaceChildren();
+      std.hidden = false;
+      items.hidden = true;
+      actions.hidden = true;
+    }
+    assignPaths(root, "$");
+  }
+
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("button");
+    if (!button || !root.contains(button)) return;
+    const item = button.closest(".item");
+    if (button.classList.contains("add")) {
+      addItem(button.closest(".node.arr"), true);
+    } else if (button.classList.contains("remove") && item) {
+      item.remove();
+    } else if (button.classList.contains("up") && item && item.previousElementSibling) {
+      item.parentElement.insertBefore(item, item.previousElementSibling);
+      button.focus();
+    } else if (button.classList.contains("down") && item && item.nextElementSibling) {
+      item.parentElement.insertBefore(item.nextElementSibling, item);
+      button.focus();
+    } else if (button.classList.contains("std-edit")) {
+      const leaf = button.closest(".node.leaf");
+      const input = leaf.querySelector(".input");
+      input.value = leaf.querySelector(".std-text").textContent;
+      button.closest(".std").hidden = true;
+      grow(input);
+      input.focus();
+    } else if (button.classList.contains("std-list-edit")) {
+      useStandardList(button.closest(".node.arr"), true);
+    } else if (button.classList.contains("std-list-reset")) {
+      useStandardList(button.closest(".node.arr"), false);
+    } else if (button.classList.contains("remove-unknown")) {
+      button.closest(".node").remove();
+    } else {
+      return;
+    }
+    assignPaths(root, "$");
+    updateItemNames();
+    markDirty();
+  });
+
+  root.addEventListener("change", function (event) {
+    const box = event.target;
+    touch(box);
+    if (box.classList.contains("include-box")) {
+      const node = box.closest(".node.obj");
+      node.dataset.include = box.checked ? "1" : "0";
+      node.querySelector(":scope > .children").hidden = !box.checked;
+    }
+    markDirty();
+  });
+
+  function touch(target) {
+    const leaf = target.closest ? target.closest(".node.leaf") : null;
+    if (leaf) leaf.dataset.touched = "1";
+  }
+
+  root.addEventListener("input", function (event) {
+    const target = event.target;
+    touch(target);
+    if (target.classList.contains("grow")) grow(target);
+    const leaf = target.closest(".node.leaf");
+    const std = leaf ? leaf.querySelector(":scope > .std") : null;
+    if (std) std.hidden = target.value !== "";
+    updateItemNames();
+    updatePartyIds();
+    markDirty();
+  });
+
+  root.addEventListener("focusout", function (event) {
+    const target = event.target;
+    const leaf = target.closest ? target.closest(".node.leaf") : null;
+    if (leaf && (leaf.dataset.kind === "integer" || leaf.dataset.kind === "number")) formatNumber(target, leaf.dataset.kind === "integer");
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
+  document.querySelector(".brand").addEventListener("click", function (event) {
+    if (dirty && !window.confirm("Du har osparade ändringar. Lämna formuläret utan att spara?")) event.preventDefault();
+    else dirty = false;
+  });
+
+  document.getElementById("save").addEventListener("click", function () { save(false); });
+  document.getElementById("generate").addEventListener("click", generate);
+  document.getElementById("overwrite").addEventListener("click", function () { save(true); });
+  document.getElementById("conflict-close").addEventListener("click", function () { document.getElementById("conflict").hidden = true; });
+  document.addEventListener("keydown", function (event) {
+    if ((event.ctrlKey || event.metaKey) && event.key === "s") {
+      event.preventDefault();
+      save(false);
+    }
+  });
+
+  prepare(document);
+  assignPaths(root, "$");
+  updateItemNames();
+  updatePartyIds();
+  showProblems(JSON.parse(document.getElementById("initial-problems").textContent));
+  check(); // the server checked the file; this checks what the form will save, which is what counts from now on
+  document.body.dataset.ready = "1";
+})();

@@ -1,0 +1,442 @@
+"""Tests for the form's web application: every endpoint through Flask's test client."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import shutil
+import socket
+import threading
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, MINIMAL, TEMPLATES, THRESHOLDS
+from docx import Document
+
+from avtalsgenerator.schema import AGREEMENT_SCHEMA, load_schema
+from avtalsgenerator.web.app import MAX_BODY_BYTES, create_app
+
+FAMILY = "norrstrom-fjallviken-familjebehandling"
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> dict[str, Path]:
+    indata = tmp_path / "indata" / "avtal"
+    indata.mkdir(parents=True)
+    shutil.copy(EXAMPLES / f"{FAMILY}.json", indata)
+    return {"indata": indata, "utdata": tmp_path / "utdata"}
+
+
+@pytest.fixture
+def client(folders: dict[str, Path]):
+    app = create_app(folders["indata"], folders["utdata"], TEMPLATES, THRESHOLDS, pdf=False)
+    app.testing = True
+    return app.test_client()
+
+
+def minimal(**avtal: Any) -> dict[str, Any]:
+    data = copy.deepcopy(MINIMAL)
+    data["avtal"].update(avtal)
+    return data
+
+
+def post(client, url: str, body: Any, **kwargs: Any):
+    return client.post(url, data=json.dumps(body), content_type="application/json", **kwargs)
+
+
+def places(response) -> dict[str, str]:
+    return {p["plats"]: p["meddelande"] for p in response.get_json()["problem"]}
+
+
+# ---- pages ------------------------------------------------------------------------------------
+
+
+def test_list_shows_each_agreement_with_title_file_and_check(client) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert "Avtal om avtalssamverkan om strukturerad familjebehandling" in page
+    assert f"indata/avtal/{FAMILY}.json" in page
+    assert "utan fel" in page
+    assert f'href="/avtal/{FAMILY}"' in page
+
+
+def test_list_offers_every_kind_the_schema_allows(client) -> None:
+    page = client.get("/").get_data(as_text=True)
+    for kind in load_schema(AGREEMENT_SCHEMA)["properties"]["avtal"]["properties"]["typ"]["enum"]:
+        assert f'<option value="{kind}">' in page
+    assert ">tilläggsavtal<" in page and ">avsiktsförklaring<" in page
+
+
+def test_list_escapes_a_title_with_markup(client, folders) -> None:
+    data = minimal(titel="<script>alert('x')</script>")
+    (folders["indata"] / "minsta-avtalet.json").write_text(json.dumps(data), encoding="utf-8")
+    page = client.get("/").get_data(as_text=True)
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(" in page
+
+
+def test_form_escapes_values_that_look_like_markup(client, folders) -> None:
+    data = minimal(titel="</textarea><script>alert(1)</script>")
+    data["parter"][0]["namn"] = '"><img src=x onerror=alert(1)>'
+    (folders["indata"] / "minsta-avtalet.json").write_text(json.dumps(data), encoding="utf-8")
+    page = client.get("/avtal/minsta-avtalet").get_data(as_text=True)
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert '>&#34;&gt;&lt;img src=x onerror=alert(1)&gt;</textarea>' in page
+
+
+def test_unknown_pages_answer_in_swedish(client) -> None:
+    response = client.get("/finns/inte")
+    assert response.status_code == 404 and "Sidan eller filen finns inte." in response.get_data(as_text=True)
+
+
+def test_list_names_a_file_that_is_not_json_instead_of_linking_it(client, folders) -> None:
+    (folders["indata"] / "trasig.json").write_text('{"avtal": ', encoding="utf-8")
+    page = client.get("/").get_data(as_text=True)
+    assert "kan inte öppnas" in page and "ogiltig JSON" in page
+    assert 'href="/avtal/trasig"' not in page
+
+
+@pytest.mark.parametrize("kind", load_schema(AGREEMENT_SCHEMA)["properties"]["avtal"]["properties"]["typ"]["enum"])
+def test_new_form_for_each_kind_has_the_kind_chosen_and_two_empty_parties(client, kind: str) -> None:
+    response = client.get(f"/nytt?typ={kind}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'<option value="{kind}" selected>' in page
+    parties = page.split('data-key="parter"', 1)[1].split("item-template", 1)[0]
+    assert parties.count('class="item"') == 2
+    assert "Inte sparat ännu" in page
+
+
+def test_list_names_a_file_whose_name_is_no_agreement_id(client, folders) -> None:
+    (folders["indata"] / "Mitt Avtal.json").write_text(json.dumps(minimal()), encoding="utf-8")
+    page = client.get("/").get_data(as_text=True)
+    assert "Mitt Avtal.json" in page and "filnamnet är inget giltigt avtals-id" in page
+
+
+def test_new_form_refuses_an_unknown_kind(client) -> None:
+    response = client.get("/nytt?typ=hyresavtal")
+    assert response.status_code == 400
+    assert "Okänd avtalstyp" in response.get_data(as_text=True)
+
+
+def test_form_shows_titles_descriptions_values_and_standard_texts_from_the_schema(client) -> None:
+    page = client.get(f"/avtal/{FAMILY}").get_data(as_text=True)
+    assert "Organisationsnummer" in page and "Tio siffror i formen NNNNNN-NNNN" in page
+    assert 'value="212000-9994"' in page
+    assert 'value="1\u00a0250\u00a0000"' in page  # kostnad_ar with Swedish grouping
+    assert '<span class="unit">kr</span>' in page
+    assert 'type="date" value="2024-03-01"' in page
+    assert "9 kap. 37 § kommunallagen (2017:725)" in page  # avtal.lagrum's default, shown as standard text
+    assert 'placeholder="30 (standard)"' in page  # betalningsvillkor_dagar
+
+
+def test_form_sections_follow_the_schema_order(client) -> None:
+    page = client.get(f"/avtal/{FAMILY}").get_data(as_text=True)
+    order = [k for k in load_schema(AGREEMENT_SCHEMA)["properties"] if k != "$schema"]
+    positions = [page.index(f'id="avsnitt-{key}"') for key in order]
+    assert positions == sorted(positions)
+
+
+def test_form_keeps_a_value_of_the_wrong_type_and_an_unknown_field_visible(client, folders) -> None:
+    data = minimal()
+    data["avtal"]["datum"] = "2025-13-45"
+    data["ekonomi"]["ersattning_ar"] = "hundratusen"
+    data["avtal"]["anteckning"] = "<b>intern</b>"
+    (folders["indata"] / "minsta-avtalet.json").write_text(json.dumps(data), encoding="utf-8")
+    page = client.get("/avtal/minsta-avtalet").get_data(as_text=True)
+    assert "&#34;2025-13-45&#34;" in page and "&#34;hundratusen&#34;" in page
+    assert "Okänt fält “anteckning”" in page and "&lt;b&gt;intern&lt;/b&gt;" in page
+    problems = json.loads(page.split('id="initial-problems">', 1)[1].split("</script>", 1)[0])
+    assert {p["plats"] for p in problems} >= {"$.avtal.datum", "$.avtal.anteckning", "$.ekonomi.ersattning_ar"}
+
+
+def test_open_refuses_an_unsafe_id_and_a_missing_file(client) -> None:
+    assert client.get("/avtal/..%2F..%2Fetc%2Fpasswd").status_code in (400, 404)
+    response = client.get("/avtal/Stora_Bokstaver")
+    assert response.status_code == 400 and "Ogiltigt avtals-id" in response.get_data(as_text=True)
+    response = client.get("/avtal/finns-inte")
+    assert response.status_code == 404 and "Det finns inget avtal finns-inte" in response.get_data(as_text=True)
+
+
+def test_open_refuses_a_file_that_is_not_json_and_says_where(client, folders) -> None:
+    (folders["indata"] / "trasig.json").write_text('{"avtal": {"id": "x",}}', encoding="utf-8")
+    response = client.get("/avtal/trasig")
+    assert response.status_code == 422
+    assert "rad 1, kolumn" in response.get_data(as_text=True)
+
+
+def test_pages_carry_a_content_security_policy_and_load_nothing_from_elsewhere(client) -> None:
+    response = client.get(f"/avtal/{FAMILY}")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    page = response.get_data(as_text=True)
+    assert "http://" not in page.replace("http://127.0.0.1", "") and "https://" not in page.replace("https://json-schema.org", "")
+    for asset in ("/static/redigera.js", "/static/redigera.css", "/static/favicon.svg"):
+        assert asset in page and client.get(asset).status_code == 200
+
+
+# ---- checking -----------------------------------------------------------------------------------
+
+
+def test_check_of_a_valid_agreement_reports_no_error(client) -> None:
+    response = post(client, "/api/kontrollera", {"data": minimal(), "fil": None})
+    assert response.status_code == 200
+    assert [p for p in response.get_json()["problem"] if p["allvar"] == "fel"] == []
+
+
+def test_check_reports_a_wrong_organisation_number_at_its_place(client) -> None:
+    data = minimal()
+    data["parter"][1]["organisationsnummer"] = "212000-1356"
+    found = places(post(client, "/api/kontrollera", {"data": data, "fil": None}))
+    assert "kontrollsiffran" in found["$.parter[1].organisationsnummer"]
+
+
+def test_check_reports_schema_errors_with_their_json_paths(client) -> None:
+    data = minimal()
+    del data["parter"][0]["namn"]
+    data["avtal"]["datum"] = "2025-02-30"
+    found = places(post(client, "/api/kontrollera", {"data": data, "fil": None}))
+    assert found["$.parter[0].namn"] == "obligatoriskt fält saknas"
+    assert "ska vara ett datum" in found["$.avtal.datum"]
+
+
+def test_check_reports_an_id_another_file_already_uses(client) -> None:
+    found = places(post(client, "/api/kontrollera", {"data": minimal(id=FAMILY), "fil": None}))
+    assert "används redan av" in found["$.avtal.id"] and f"{FAMILY}.json" in found["$.avtal.id"]
+
+
+def test_check_of_the_opened_file_itself_is_not_a_duplicate(client) -> None:
+    data = json.loads((EXAMPLES / f"{FAMILY}.json").read_text(encoding="utf-8"))
+    assert "$.avtal.id" not in places(post(client, "/api/kontrollera", {"data": data, "fil": FAMILY}))
+    assert "används redan" in places(post(client, "/api/kontrollera", {"data": data, "fil": None}))["$.avtal.id"]
+
+
+# ---- saving -------------------------------------------------------------------------------------
+
+
+def test_save_writes_a_new_file_pretty_printed_with_keys_in_schema_order(client, folders) -> None:
+    data = minimal()
+    shuffled = {key: data[key] for key in reversed(list(data))}
+    shuffled["avtal"] = {key: data["avtal"][key] for key in reversed(list(data["avtal"]))}
+    response = post(client, "/api/spara", {"data": shuffled, "fil": None, "version": None})
+    assert response.status_code == 200, response.get_json()
+    target = folders["indata"] / "minsta-avtalet.json"
+    text = target.read_text(encoding="utf-8")
+    assert list(json.loads(text)) == list(MINIMAL)
+    assert list(json.loads(text)["avtal"]) == list(MINIMAL["avtal"])
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n"
+    assert "Göteborgs kommun" in text
+    assert response.get_json()["id"] == "minsta-avtalet"
+    assert [p.name for p in folders["indata"].iterdir() if p.name.startswith(".")] == []
+
+
+def test_save_refuses_a_file_changed_on_disk_since_it_was_opened(client, folders) -> None:
+    target = folders["indata"] / f"{FAMILY}.json"
+    data = json.loads(target.read_text(encoding="utf-8"))
+    version = saved_version(client, FAMILY)
+    target.write_text(target.read_text(encoding="utf-8").replace("SN 2024/0117", "SN 2024/9999"), encoding="utf-8")
+    changed = target.read_bytes()
+    data["avtal"]["titel"] = "Ny titel"
+    response = post(client, "/api/spara", {"data": data, "fil": FAMILY, "version": version})
+    assert response.status_code == 409
+    assert "har ändrats på disken" in response.get_json()["meddelande"]
+    assert target.read_bytes() == changed
+    response = post(client, "/api/spara", {"data": data, "fil": FAMILY, "version": version, "skriv_over": True})
+    assert response.status_code == 200
+    assert json.loads(target.read_text(encoding="utf-8"))["avtal"]["titel"] == "Ny titel"
+
+
+def test_save_of_a_new_agreement_never_overwrites_an_existing_file(client, folders) -> None:
+    target = folders["indata"] / f"{FAMILY}.json"
+    before = target.read_bytes()
+    response = post(client, "/api/spara", {"data": minimal(id=FAMILY), "fil": None, "version": None, "skriv_over": True})
+    assert response.status_code == 409
+    assert "finns redan ett avtal" in response.get_json()["meddelande"]
+    assert target.read_bytes() == before
+
+
+def test_save_with_a_new_id_renames_the_file(client, folders) -> None:
+    post(client, "/api/spara", {"data": minimal(), "fil": None, "version": None})
+    version = saved_version(client, "minsta-avtalet")
+    response = post(client, "/api/spara", {"data": minimal(id="nytt-namn"), "fil": "minsta-avtalet", "version": version})
+    assert response.status_code == 200
+    assert response.get_json()["renamed_from"] == "minsta-avtalet"
+    assert (folders["indata"] / "nytt-namn.json").exists()
+    assert not (folders["indata"] / "minsta-avtalet.json").exists()
+
+
+def test_save_of_a_draft_with_errors_keeps_it_and_lists_the_errors(client, folders) -> None:
+    data = minimal()
+    data["parter"][1]["organisationsnummer"] = "212000-1356"
+    response = post(client, "/api/spara", {"data": data, "fil": None, "version": None})
+    assert response.status_code == 200
+    assert "kontrollsiffran" in places(response)["$.parter[1].organisationsnummer"]
+    assert (folders["indata"] / "minsta-avtalet.json").exists()
+
+
+@pytest.mark.parametrize("bad_id", [None, "", "../utanfor", "Versaler", "a" * 200])
+def test_save_refuses_an_unsafe_or_missing_id_and_writes_nothing(client, folders, bad_id) -> None:
+    before = sorted(p.name for p in folders["indata"].parent.rglob("*"))
+    data = minimal()
+    data["avtal"]["id"] = bad_id
+    response = post(client, "/api/spara", {"data": data, "fil": None, "version": None})
+    assert response.status_code == 422
+    assert "ange ett giltigt avtals-id" in places(response)["$.avtal.id"]
+    assert sorted(p.name for p in folders["indata"].parent.rglob("*")) == before
+
+
+def test_save_refuses_an_unsafe_id_for_the_opened_file(client) -> None:
+    response = post(client, "/api/spara", {"data": minimal(), "fil": "../../etc/passwd", "version": None})
+    assert response.status_code == 400
+    assert "Ogiltigt avtals-id" in response.get_json()["meddelande"]
+
+
+# ---- generating and documents -------------------------------------------------------------------
+
+
+def saved_version(client, agreement: str) -> str:
+    page = client.get(f"/avtal/{agreement}").get_data(as_text=True)
+    return str(json.loads(page.split('id="meta">', 1)[1].split("</script>", 1)[0])["version"])
+
+
+def test_generate_makes_the_documents_and_serves_the_docx_with_the_party_names(client, folders) -> None:
+    post(client, "/api/spara", {"data": minimal(), "fil": None, "version": None})
+    response = post(client, "/api/generera", {"fil": "minsta-avtalet", "version": saved_version(client, "minsta-avtalet")})
+    assert response.status_code == 200, response.get_json()
+    documents = {d["namn"]: d["url"] for d in response.get_json()["dokument"]}
+    assert list(documents) == ["avtal.docx"]
+    download = client.get(documents["avtal.docx"])
+    assert download.status_code == 200
+    assert "attachment" in download.headers["Content-Disposition"]
+    text = "\n".join(p.text for p in Document(io.BytesIO(download.data)).paragraphs)
+    assert "Stockholms kommun" in text and "Göteborgs kommun" in text
+    assert (folders["utdata"] / "minsta-avtalet" / "avtal.docx").exists()
+
+
+def test_generate_of_an_agreement_with_errors_writes_nothing_and_names_the_place(client, folders) -> None:
+    data = minimal()
+    data["parter"][1]["organisationsnummer"] = "212000-1356"
+    post(client, "/api/spara", {"data": data, "fil": None, "version": None})
+    response = post(client, "/api/generera", {"fil": "minsta-avtalet", "version": saved_version(client, "minsta-avtalet")})
+    assert response.status_code == 422
+    assert "kontrollsiffran" in places(response)["$.parter[1].organisationsnummer"]
+    assert not (folders["utdata"] / "minsta-avtalet" / "avtal.docx").exists()
+
+
+def test_generate_refuses_when_the_file_changed_on_disk(client, folders) -> None:
+    post(client, "/api/spara", {"data": minimal(), "fil": None, "version": None})
+    response = post(client, "/api/generera", {"fil": "minsta-avtalet", "version": "0" * 64})
+    assert response.status_code == 409
+    assert "har ändrats på disken" in response.get_json()["meddelande"]
+
+
+def test_generate_needs_a_saved_agreement(client) -> None:
+    response = post(client, "/api/generera", {"fil": None, "version": None})
+    assert response.status_code == 400 and "Spara avtalet" in response.get_json()["meddelande"]
+
+
+def test_documents_outside_the_generated_set_are_not_served(client, folders) -> None:
+    (folders["utdata"] / FAMILY).mkdir(parents=True)
+    (folders["utdata"] / FAMILY / "hemlig.txt").write_text("x", encoding="utf-8")
+    (folders["utdata"] / "manifest.json").write_text("{}", encoding="utf-8")
+    assert client.get(f"/utdata/{FAMILY}/hemlig.txt").status_code == 404
+    assert client.get(f"/utdata/{FAMILY}/avtal.docx").status_code == 404
+    assert client.get("/utdata/..%2F/manifest.json", follow_redirects=True).status_code in (400, 404)
+    assert client.get("/utdata/%2E%2E/manifest.json").status_code in (400, 404)
+
+
+# ---- what the application refuses ---------------------------------------------------------------
+
+
+def test_a_body_over_the_limit_is_refused_in_swedish(client, folders) -> None:
+    body = json.dumps({"data": {"avtal": {"bakgrund": "x" * MAX_BODY_BYTES}}})
+    response = client.post("/api/spara", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert "för stor" in response.get_json()["meddelande"]
+    assert list(folders["indata"].glob("*.json")) == [folders["indata"] / f"{FAMILY}.json"]
+
+
+def test_a_body_that_is_not_json_is_refused(client) -> None:
+    response = client.post("/api/kontrollera", data="data=1", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415 and "JSON" in response.get_json()["meddelande"]
+    response = client.post("/api/kontrollera", data="{inte json", content_type="application/json")
+    assert response.status_code == 400 and "ogiltig JSON" in response.get_json()["meddelande"]
+    response = client.post("/api/kontrollera", data='{"data": NaN}', content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_requests_for_another_host_or_from_another_origin_are_refused(client) -> None:
+    response = client.get("/", headers={"Host": "angripare.example"})
+    assert response.status_code == 403
+    assert "kommer inte från formuläret på den här datorn" in response.get_data(as_text=True)
+    response = post(client, "/api/kontrollera", {"data": {}}, headers={"Origin": "http://angripare.example"})
+    assert response.status_code == 403
+    assert post(client, "/api/kontrollera", {"data": {}}, headers={"Origin": "http://localhost:3000"}).status_code == 403
+    assert post(client, "/api/kontrollera", {"data": {}}, headers={"Origin": "http://localhost"}).status_code == 200
+
+
+def test_an_unexpected_error_is_answered_in_swedish(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator.web import store
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("trasig")
+
+    monkeypatch.setattr(store, "prepare", broken)
+    client.application.testing = False
+    response = post(client, "/api/kontrollera", {"data": minimal()})
+    assert response.status_code == 500
+    assert "Ett oväntat fel inträffade (RuntimeError)" in response.get_json()["meddelande"]
+
+
+def test_get_is_not_allowed_on_the_api(client) -> None:
+    response = client.get("/api/spara")
+    assert response.status_code == 405 and "inte tillåten" in response.get_json()["meddelande"]
+
+
+# ---- the server and the command -----------------------------------------------------------------
+
+
+def test_serve_listens_on_127_0_0_1_only_and_answers(monkeypatch: pytest.MonkeyPatch, folders) -> None:
+    import werkzeug.serving
+
+    from avtalsgenerator.web.app import serve
+
+    real = werkzeug.serving.make_server
+    servers: list[Any] = []
+
+    def spy(host: str, port: int, app: Any, **kwargs: Any) -> Any:
+        servers.append(real(host, port, app, **kwargs))
+        return servers[-1]
+
+    monkeypatch.setattr(werkzeug.serving, "make_server", spy)
+    answers: list[str] = []
+
+    def ready(url: str) -> None:
+        def fetch_and_stop() -> None:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                answers.append(response.read().decode("utf-8"))
+            servers[0].shutdown()
+
+        threading.Thread(target=fetch_and_stop).start()
+
+    serve(create_app(folders["indata"], folders["utdata"], TEMPLATES, THRESHOLDS, pdf=False), 0, ready)
+    assert servers[0].host == "127.0.0.1"
+    assert "Avtal om avtalssamverkan om strukturerad familjebehandling" in answers[0]
+
+
+def test_redigera_says_in_swedish_when_the_port_is_taken(folders) -> None:
+    from click.testing import CliRunner
+
+    from avtalsgenerator.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["redigera", "--inte-oppna", "--port", str(port), "--indata", str(folders["indata"]),
+                                           "--utdata", str(folders["utdata"]), "--mallar", str(TEMPLATES), "--troskelvarden", str(THRESHOLDS)])
+    assert result.exit_code == 1
+    assert f"127.0.0.1:{port}: formuläret kan inte starta" in result.output
+    assert "--port" in result.output

@@ -1,0 +1,242 @@
+"""End-to-end test of the form in a real headless Chromium: write an agreement, fix an error, save and generate."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES, TEMPLATES, THRESHOLDS, requires_program
+from docx import Document
+
+from avtalsgenerator import pdf as pdf_output
+from avtalsgenerator.web.app import create_app
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--lang=sv-SE"]
+# Set to a folder (docs) to keep screenshots of the form as the test sees it.
+SCREENSHOTS = os.environ.get("AVTAL_SKARMBILDER")
+
+
+def _sync_playwright() -> Any:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Playwright för Python saknas i CI; .ci/run ska installera projektet med '.[dev]'")
+        pytest.skip("Playwright för Python är inte installerat (pip install -e '.[dev]')")
+    return sync_playwright
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+    """The form on a free port of 127.0.0.1, with an empty agreement folder below tmp_path."""
+    from werkzeug.serving import make_server
+
+    indata = tmp_path / "indata" / "avtal"
+    indata.mkdir(parents=True)
+    utdata = tmp_path / "utdata"
+    app = create_app(indata, utdata, TEMPLATES, THRESHOLDS)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.port}", indata, utdata
+    finally:
+        httpd.shutdown()
+        thread.join(10)
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Any]:
+    """A page in Debian's headless Chromium with a fresh profile; never a browser download."""
+    chromium = shutil.which("chromium") or requires_program("chromium")
+    sync_playwright = _sync_playwright()
+    profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=chromium, headless=True, args=CHROMIUM_ARGS, locale="sv-SE",
+            viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page = context.pages[0] if context.pages else context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            yield page
+        finally:
+            context.close()
+        assert errors == [], f"JavaScript-fel på sidan: {errors}"
+
+
+def field(page: Any, path: str) -> Any:
+    return page.locator(f'[data-path="{path}"] > .control > .input')
+
+
+def messages(page: Any, path: str) -> Any:
+    return page.locator(f'[data-path="{path}"] > .msgs')
+
+
+def shot(page: Any, name: str, selector: str | None = None, block: str = "start") -> None:
+    if SCREENSHOTS:
+        if selector:
+            page.evaluate("([sel, block]) => document.querySelector(sel).scrollIntoView({block})", [selector, block])
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(Path(SCREENSHOTS) / name))
+
+
+PARTIES = [
+    {"id": "lerum", "namn": "Lerums kommun", "typ": "kommun", "organisationsnummer": "212000-1488", "roll": "uppdragstagare",
+     "undertecknare": ("Eva Strand", "kommunstyrelsens ordförande"), "beslut": ("Kommunstyrelsen", "2025-04-02", "§ 12")},
+    {"id": "alingsas", "namn": "Alingsås kommun", "typ": "kommun", "organisationsnummer": "212000-1470", "roll": "uppdragsgivare",
+     "undertecknare": ("Jonas Berg", "kommunstyrelsens ordförande"), "beslut": ("Kommunstyrelsen", "2025-04-10", "§ 7")},
+]
+
+
+def fill_party(page: Any, index: int, party: dict[str, Any], number: str) -> None:
+    base = f"$.parter[{index}]"
+    field(page, f"{base}.id").fill(party["id"])
+    field(page, f"{base}.namn").fill(party["namn"])
+    field(page, f"{base}.typ").select_option(party["typ"])
+    field(page, f"{base}.organisationsnummer").fill(number)
+    field(page, f"{base}.roll").select_option(party["roll"])
+    field(page, f"{base}.undertecknare.namn").fill(party["undertecknare"][0])
+    field(page, f"{base}.undertecknare.titel").fill(party["undertecknare"][1])
+    field(page, f"{base}.beslut.organ").fill(party["beslut"][0])
+    field(page, f"{base}.beslut.datum").fill(party["beslut"][1])
+    field(page, f"{base}.beslut.paragraf").fill(party["beslut"][2])
+
+
+def test_a_jurist_writes_an_agreement_fixes_an_error_saves_and_generates(server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, indata, utdata = server
+    page.goto(url + "/")
+    page.select_option("#typ", "avtalssamverkan")
+    page.click("text=Skapa")
+    page.wait_for_selector("body[data-ready='1']")
+    expect(page.locator("#status")).to_have_text("Inte sparat ännu")
+    expect(page.locator('[data-path^="$.parter["].item, .item:has(> [data-path^="$.parter["])')).to_have_count(2)
+
+    field(page, "$.avtal.id").fill("lerum-alingsas-familjeradgivning")
+    field(page, "$.avtal.titel").fill("Avtal om avtalssamverkan om familjerådgivning")
+    field(page, "$.avtal.diarienummer").fill("KS 2025/17")
+    field(page, "$.avtal.datum").fill("2025-05-02")
+    field(page, "$.avtal.syfte").fill("Att ge invånarna i båda kommunerna familjerådgivning av god kvalitet.")
+    fill_party(page, 0, PARTIES[0], PARTIES[0]["organisationsnummer"])
+    fill_party(page, 1, PARTIES[1], "212000-1471")  # wrong check digit
+    field(page, "$.uppgifter[0].beskrivning").fill("Lerums kommun ger familjerådgivning åt invånarna i Alingsås kommun.")
+    field(page, "$.uppgifter[0].utforare").fill("lerum")
+    field(page, "$.uppgifter[0].mottagare[0]").fill("alingsas")
+    field(page, "$.ekonomi.modell").select_option("fast_belopp")
+    field(page, "$.ekonomi.ersattning_ar").fill("120000")
+    field(page, "$.personuppgifter.roll").select_option("ingen")
+    field(page, "$.avtalstid.start").fill("2025-06-01")
+    field(page, "$.avtalstid.slut").fill("2027-05-31")
+    expect(page.locator("#status")).to_have_text("Osparade ändringar")
+
+    # The wrong organisation number gets its message beside the field while the user types.
+    wrong = messages(page, "$.parter[1].organisationsnummer")
+    expect(wrong).to_contain_text("kontrollsiffran stämmer inte")
+    expect(page.locator("#counts")).to_contain_text("1 fel")
+    expect(page.locator('[data-count-for="parter"]')).to_have_text("1 fel")
+    field(page, "$.ekonomi.ersattning_ar").blur()
+    expect(field(page, "$.ekonomi.ersattning_ar")).to_have_value("120\u00a0000")
+    shot(page, "redigera-fel.png", '[data-path="$.parter[1].organisationsnummer"]', "center")
+
+    field(page, "$.parter[1].organisationsnummer").fill(PARTIES[1]["organisationsnummer"])
+    expect(wrong).to_be_empty()
+    expect(page.locator("#counts")).not_to_have_class(re.compile(r"\bfel\b"))
+
+    # Leaving with unsaved changes asks first; staying keeps everything typed.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click(".brand")
+    expect(field(page, "$.parter[1].namn")).to_have_value("Alingsås kommun")
+
+    page.click("#save")
+    expect(page.locator("#status")).to_contain_text("Sparat")
+    saved = indata / "lerum-alingsas-familjeradgivning.json"
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    assert [p["namn"] for p in data["parter"]] == ["Lerums kommun", "Alingsås kommun"]
+    assert data["ekonomi"]["ersattning_ar"] == 120000
+    assert "lagrum" not in data["avtal"]  # a standard text left as it is stays out of the file
+    assert page.url.endswith("/avtal/lerum-alingsas-familjeradgivning")
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "redigera.png")
+
+    page.click("#generate")
+    expect(page.locator("#results")).to_be_visible(timeout=180_000)
+    expect(page.locator("#documents")).to_contain_text("avtal.docx", timeout=120_000)
+    expect(page.locator("#status")).to_contain_text("Dokumenten är genererade")
+    docx = utdata / "lerum-alingsas-familjeradgivning" / "avtal.docx"
+    text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
+    assert "Lerums kommun" in text and "Alingsås kommun" in text
+
+    link = page.locator("#documents a", has_text="avtal.docx")
+    download = page.request.get(url + link.get_attribute("href"))
+    served = "\n".join(p.text for p in Document(io.BytesIO(download.body())).paragraphs)
+    assert "Alingsås kommun" in served
+    if pdf_output.available():
+        expect(page.locator("#pdf-view")).to_be_visible()
+        assert page.request.get(url + page.locator("#pdf-view").get_attribute("src")).headers["content-type"] == "application/pdf"
+    shot(page, "redigera-dokument.png", "#results")
+
+    # A file changed on disk after it was opened is not overwritten silently.
+    saved.write_text(saved.read_text(encoding="utf-8").replace("KS 2025/17", "KS 2025/99"), encoding="utf-8")
+    field(page, "$.avtal.diarienummer").fill("KS 2025/18")
+    page.click("#save")
+    expect(page.locator("#conflict")).to_be_visible()
+    expect(page.locator("#conflict-text")).to_contain_text("har ändrats på disken")
+    assert "KS 2025/99" in saved.read_text(encoding="utf-8")
+    page.click("#overwrite")
+    expect(page.locator("#status")).to_contain_text("Sparat")
+    assert json.loads(saved.read_text(encoding="utf-8"))["avtal"]["diarienummer"] == "KS 2025/18"
+
+
+def test_lists_can_be_reordered_and_standard_lists_taken_over(server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, indata, _ = server
+    page.goto(url + "/nytt?typ=samverkansavtal")
+    page.wait_for_selector("body[data-ready='1']")
+    field(page, "$.parter[0].namn").fill("Region Halland")
+    field(page, "$.parter[1].namn").fill("Falkenbergs kommun")
+    page.locator('.item:has(> [data-path="$.parter[1]"]) .up').click()
+    expect(field(page, "$.parter[0].namn")).to_have_value("Falkenbergs kommun")
+    expect(page.locator('.item:has(> [data-path="$.parter[0]"]) .item-name')).to_have_text(" – Falkenbergs kommun")
+
+    events = '[data-path="$.force_majeure.handelser"]'
+    expect(page.locator(f"{events} > .std-list")).to_contain_text("krig")
+    page.locator(f"{events} .std-list-edit").click()
+    expect(field(page, "$.force_majeure.handelser[0]")).to_have_value("krig")
+    page.locator('.item:has(> [data-path="$.force_majeure.handelser[0]"]) .remove').click()
+    expect(field(page, "$.force_majeure.handelser[0]")).not_to_have_value("krig")
+    field(page, "$.avtal.id").fill("halland-test")
+    page.click("#save")
+    expect(page.locator("#status")).to_contain_text("Sparat")
+    data = json.loads((indata / "halland-test.json").read_text(encoding="utf-8"))
+    assert [p["namn"] for p in data["parter"]] == ["Falkenbergs kommun", "Region Halland"]
+    assert "krig" not in data["force_majeure"]["handelser"] and "brand" in data["force_majeure"]["handelser"]
+    assert data["avtal"]["typ"] == "samverkansavtal"
+
+
+@pytest.mark.parametrize("example", sorted(p.stem for p in EXAMPLES.glob("*.json")))
+def test_opening_and_saving_an_example_changes_nothing_in_it(server: tuple[str, Path, Path], page: Any, example: str) -> None:
+    from playwright.sync_api import expect
+
+    url, indata, _ = server
+    original = EXAMPLES / f"{example}.json"
+    shutil.copy(original, indata)
+    page.goto(f"{url}/avtal/{example}")
+    page.wait_for_selector("body[data-ready='1']")
+    expect(page.locator("#counts")).not_to_have_text("Kontrollerar …")
+    expect(page.locator("#counts")).not_to_have_class(re.compile(r"\bfel\b"))
+    page.click("#save")
+    expect(page.locator("#status")).to_contain_text("Sparat")
+    assert json.loads((indata / f"{example}.json").read_text(encoding="utf-8")) == json.loads(original.read_text(encoding="utf-8"))
