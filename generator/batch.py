@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -40,6 +41,7 @@ class Settings:
 
     mallar: Path
     thresholds: Thresholds
+    issued: dt.date | None = None  # mallkontroll: the generation date, written into each document's properties
 
 
 _worker: tuple[Settings, Renderer] | None = None
@@ -54,7 +56,7 @@ def build(path: Path, settings: Settings, renderer: Renderer) -> Built:
     """Prepare one agreement and render each of its documents; failures come back as problems, never raised."""
     try:
         agreement = prepare(path, settings.thresholds)
-        outputs = {name: renderer.render(settings.mallar / name, agreement.context, agreement.file) for name in agreement.documents}
+        outputs = {name: renderer.render(settings.mallar / name, agreement.context, agreement.file, settings.issued) for name in agreement.documents}
     except AvtalError as e:
         return Built(str(path), problems=e.problems)
     return Built(

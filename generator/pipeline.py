@@ -137,7 +137,7 @@ def generate(
         needs_pdf: dict[Path, tuple[str, str]] = {}
         pdf_texts: dict[Path, list[str]] = {}
         try:
-            for built in build_all(todo, Settings(mallar, thresholds), workers):
+            for built in build_all(todo, Settings(mallar, thresholds, now.date()), workers):
                 if progress:
                     progress(1)
                 if built.problems:
