@@ -29,7 +29,8 @@ class _Frame:
     name: str
     opener: int
     marker: int
-    elements: list[str] = field(default_factory=list)
+    elements: list[str] = field(default_factory=list)  # opened in this stretch and not yet closed
+    closed: list[str] = field(default_factory=list)  # closed in this stretch without being opened in it
     broken: bool = False
 
 
@@ -88,6 +89,8 @@ def scan(source: str) -> Scan:
             frame.elements.append(name)
         elif frame.elements and frame.elements[-1] == name:
             frame.elements.pop()
+        elif not frame.elements:
+            frame.closed.append(name)
         else:
             frame.broken = True
     return result
@@ -109,8 +112,10 @@ def _block_tag(tag: str, offset: int, frames: list[_Frame], result: Scan) -> Non
         return
     frame = frames[-1]
     if name in BRANCHES.get(frame.name, set()) or name == f"end{frame.name}":
-        if frame.broken or frame.elements:
+        # Leaving the stretch out must leave whole XML: what it closes it opens again, in reverse order
+        # (``</w:t></w:r><w:r><w:t>`` between two runs is fine; ``<w:p><w:r><w:t>`` alone is not).
+        if frame.broken or frame.closed != list(reversed(frame.elements)):
             result.mismatches.append(Mismatch(frame.opener, frame.marker, offset, frame.name))
-        frame.elements, frame.broken, frame.marker = [], False, offset
+        frame.elements, frame.closed, frame.broken, frame.marker = [], [], False, offset
         if name == f"end{frame.name}":
             frames.pop()

@@ -17,8 +17,8 @@ _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd
 
 def agreement_properties(context: dict[str, Any]) -> dict[str, str]:
     """Title, subject and description of an issued document: the agreement's title, kind and diarienummer."""
-    avtal = context.get("avtal") if isinstance(context.get("avtal"), dict) else {}
-    berakning = context.get("berakning") if isinstance(context.get("berakning"), dict) else {}
+    avtal: dict[str, Any] = context["avtal"] if isinstance(context.get("avtal"), dict) else {}
+    berakning: dict[str, Any] = context["berakning"] if isinstance(context.get("berakning"), dict) else {}
     title = str(avtal.get("titel", "") or "")
     kind = str(berakning.get("rubrik", "") or "")
     diarienummer = str(avtal.get("diarienummer", "") or "")

@@ -70,10 +70,10 @@ class BoundedEnvironment(SandboxedEnvironment):
             raise LimitError("en fältbredd i formatet är för stor för ett avtal")
         return super().call_binop(context, operator, left, right)
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's signature)
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         name = getattr(__obj, "__name__", "")
-        if isinstance(getattr(__obj, "__self__", None), str) and name in _PADDING_METHODS:
-            if any(isinstance(a, int) and a > MAX_TEXT for a in (*args, *kwargs.values())):
+        if (isinstance(getattr(__obj, "__self__", None), str) and name in _PADDING_METHODS
+                and any(isinstance(a, int) and a > MAX_TEXT for a in (*args, *kwargs.values()))):
                 raise LimitError(f"\"{name}\" med en bredd över {MAX_TEXT} tecken är för stort för ett avtal")
         if name == "format" and isinstance(getattr(__obj, "__self__", None), str) and _FORMAT_WIDTH.search(__obj.__self__):
             raise LimitError("en fältbredd i formatet är för stor för ett avtal")
@@ -171,7 +171,7 @@ def render_docx_plain(template: Path, context: dict[str, Any], env: SandboxedEnv
     try:
         with deadline(MAX_RENDER_SECONDS):
             doc.render(context, jinja_env=env, autoescape=True)
-    except Exception as e:  # noqa: BLE001 (every failure of one document is reported for that agreement)
+    except Exception as e:
         part = getattr(getattr(doc, "current_rendering_part", None), "partname", "")
         raise _render_error(template, str(part), e, "", data_file) from e
     buffer = io.BytesIO()
@@ -246,7 +246,7 @@ class CompiledTemplate:
         self.scans[partname] = scan(xml)
         try:
             self.parts[partname] = self.env.from_string(source)
-        except Exception as e:  # noqa: BLE001 (a template that cannot compile is reported, never a traceback)
+        except Exception as e:
             raise _render_error(self.path, partname, e, source, "") from e
 
     def render(self, context: dict[str, Any], data_file: str = "", issued: dt.date | None = None) -> bytes:
@@ -268,7 +268,7 @@ class CompiledTemplate:
                 rendered[partname.lstrip("/")] = self._finish(partname, xml)
             except RenderError:
                 raise
-            except Exception as e:  # noqa: BLE001 (every failure of one document is reported for that agreement)
+            except Exception as e:
                 raise _render_error(self.path, partname, e, self.sources[partname], data_file) from e
         self._check_output(rendered, context, data_file)
         if self.core is not None:

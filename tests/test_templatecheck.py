@@ -174,8 +174,14 @@ def test_tag_broken_by_tracked_deletion_cannot_be_repaired(tmp_path: Path) -> No
         Problem(
             str(template),
             'brödtext, stycke 1, vid texten "{{ avtal.titel }}"',
+            "spårade ändringar som inte är godkända (borttagen text av Redaktör) skulle följa med i varje avtal; godkänn eller avvisa "
+            "alla ändringar i Word (Granska › Godkänn › Godkänn alla ändringar i dokumentet) och spara mallen",
+        ),
+        Problem(
+            str(template),
+            'brödtext, stycke 1, vid texten "{{ avtal.titel }}"',
             'taggen "{{ avtal.titel }}" är uppdelad i 2 delar och kan inte lagas automatiskt; ta bort taggen och skriv den igen i ett svep',
-        )
+        ),
     ]
 
 
@@ -451,7 +457,8 @@ def test_broken_copy_of_the_main_template_fails(tmp_path: Path, paragraph: str, 
     doc.save(str(copy))
     found = errors(check_templates([copy]))
     assert [p.message for p in found] == [expected]
-    assert found[0].place.startswith("brödtext, stycke ")
+    last_heading = next(" ".join(p.text.split()) for p in reversed(doc.paragraphs) if p.style.name.startswith("Heading") and p.text.strip())
+    assert found[0].place.startswith(f'brödtext, under rubriken "{last_heading}", stycke ')
     assert found[0].place.endswith(f'vid texten "{paragraph}"')
 
 
