@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 from contextlib import nullcontext
 from pathlib import Path
 from typing import NoReturn
 
 import click
 
-from . import paths, pipeline, templatecheck, templatetools
+from . import fieldref, paths, pipeline, templatecheck, templatetools, templatetrial
 from .errors import AvtalError, Problem
 from .filters import kr
 from .impact import impact
@@ -138,22 +137,35 @@ def mallar() -> None:
 
 @mallar.command()
 @click.argument("mallfiler", nargs=-1, type=PATH)
-def kontrollera(mallfiler: tuple[Path, ...]) -> None:
-    """Kontrollera MALLFILER (utan MALLFILER: alla i mallar/) innan något renderas."""
-    problems = templatecheck.check_templates(list(mallfiler) or [paths.DEFAULT_MALLAR])
+@click.option("--detaljer", is_flag=True, help="Visa var varje tagg som lagas automatiskt står, i stället för en rad per mall.")
+@INDATA
+@THRESHOLDS
+@click.help_option("-h", "--help", help="Visa den här hjälpen och avsluta.")
+def kontrollera(mallfiler: tuple[Path, ...], detaljer: bool, indata: Path, troskelvarden: Path) -> None:
+    """Kontrollera MALLFILER (utan MALLFILER: alla i mallar/) och prova dem med ett minimalt avtal och exempelavtalen."""
+    named = list(mallfiler) or [paths.DEFAULT_MALLAR]
+    problems = templatecheck.check_templates(named, details=detaljer)
+    if not any(p.severity == "fel" for p in problems):
+        problems += templatetrial.trial_render(templatecheck.template_files(named), indata, troskelvarden)
     _report(problems)
     errors = [p for p in problems if p.severity == "fel"]
+    warnings = templatecheck.plural(len(problems) - len(errors), "varning", "varningar")
     if errors:
-        click.echo(f"{len(errors)} fel och {len(problems) - len(errors)} varningar i mallarna.", err=True)
+        click.echo(f"{len(errors)} fel och {warnings} i mallarna.", err=True)
         sys.exit(1)
-    click.echo(f"Mallarna är utan fel ({len(problems)} varningar).")
+    click.echo(f"Mallarna är utan fel ({warnings}).")
 
 
 @mallar.command()
 @click.option("--mall", type=PATH, help="Visa var just den här mallen använder fälten.")
+@click.option("--markdown", is_flag=True, help="Skriv fältreferensen (docs/falt.md) i Markdown, genererad ur schemana.")
 @MALLAR
-def falt(mall: Path | None, mallar: Path) -> None:
+@click.help_option("-h", "--help", help="Visa den här hjälpen och avsluta.")
+def falt(mall: Path | None, markdown: bool, mallar: Path) -> None:
     """Lista varje fält en mall får använda, med beskrivning och var det används."""
+    if markdown:
+        click.echo(fieldref.field_reference_markdown(), nl=False)
+        return
     try:
         fields = templatecheck.list_fields(mall, mallar)
     except AvtalError as e:
@@ -165,6 +177,7 @@ def falt(mall: Path | None, mallar: Path) -> None:
 @mallar.command()
 @click.argument("fil", type=PATH)
 @THRESHOLDS
+@click.help_option("-h", "--help", help="Visa den här hjälpen och avsluta.")
 def kontext(fil: Path, troskelvarden: Path) -> None:
     """Skriv ut exakt det som mallarna får för avtalet FIL, som JSON (data, standardvärden och beräkningar)."""
     try:
@@ -178,13 +191,18 @@ def kontext(fil: Path, troskelvarden: Path) -> None:
 @click.argument("fil", type=PATH, required=False)
 @INDATA
 @THRESHOLDS
+@click.help_option("-h", "--help", help="Visa den här hjälpen och avsluta.")
 def prova(mall: Path, fil: Path | None, indata: Path, troskelvarden: Path) -> None:
-    """Rendera MALL med avtalet FIL (utan FIL: ett exempel) till en tillfällig mapp och skriv ut sökvägen."""
-    out_dir = Path(tempfile.mkdtemp(prefix="avtal-prova-"))
+    """Kontrollera MALL och gör ett dokument av den med avtalet FIL (utan FIL: ett exempel) i en ny tillfällig mapp.
+
+    Skriver ut dokumentets sökväg. Har mallen fel skrivs felen ut och ingen mapp skapas.
+    """
     try:
-        click.echo(templatetools.preview(mall, fil, troskelvarden, out_dir, indata))
+        made, warnings = templatetools.try_template(mall, fil, troskelvarden, indata)
     except AvtalError as e:
         _fail(e)
+    _report(warnings)
+    click.echo(made)
 
 
 if __name__ == "__main__":

@@ -151,6 +151,24 @@ def part_label(partname: str) -> str:
     return base
 
 
+_TAG_BODY = re.compile(r"(?<=\{[\{%])(.*?)(?=[\}%]\})", re.DOTALL)
+
+
+def _unescape_tags(xml: str) -> str:
+    """Inside tags, the XML escapes that docxtpl leaves (``&amp;``, ``&quot;``, ``&apos;``) as the author typed them.
+
+    Without this ``default("A & B")`` would be escaped twice and print ``A &amp; B`` in the agreement.
+    """
+    return _TAG_BODY.sub(lambda m: m.group(0).replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&"), xml)
+
+
+class Docx(DocxTemplate):
+    """docxtpl's DocxTemplate with the tags' text unescaped as the author typed it (see _unescape_tags)."""
+
+    def patch_xml(self, src_xml: str) -> str:
+        return _unescape_tags(super().patch_xml(src_xml))
+
+
 def _refuse_unsafe(template: Path) -> None:
     """RenderError when the file is too large, not a package, or has a DOCTYPE or XML that would need recovering."""
     problems = package_problems(template)
@@ -167,7 +185,7 @@ def render_docx_plain(template: Path, context: dict[str, Any], env: SandboxedEnv
                       issued: dt.date | None = None) -> bytes:
     """Render with plain docxtpl (a new DocxTemplate per document); the baseline the compiled path must equal."""
     _refuse_unsafe(template)
-    doc = DocxTemplate(str(template))
+    doc = Docx(str(template))
     try:
         with deadline(MAX_RENDER_SECONDS):
             doc.render(context, jinja_env=env, autoescape=True)
@@ -215,7 +233,7 @@ class CompiledTemplate:
         self.source = path.read_bytes()
         self.digest = hashlib.sha256(self.source).hexdigest()
         self.env = env
-        doc = DocxTemplate(io.BytesIO(self.source))
+        doc = Docx(io.BytesIO(self.source))
         doc.init_docx()
         self._helper = doc
         self.parts: dict[str, jinja2.Template] = {}

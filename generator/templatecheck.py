@@ -20,8 +20,8 @@ from .blocks import scan
 from .compute import COST_FILE, PUB_FILE
 from .errors import Problem, TemplateError, did_you_mean
 from .filters import swedish_list as join_names
-from .paths import DEFAULT_MALLAR
-from .render import make_environment, part_label
+from .paths import DEFAULT_MALLAR, TEMPLATE_FILES
+from .render import Docx, make_environment, part_label
 from .templatefields import Field, FieldInfo, Use, field_catalogue, top_names
 from .templatepackage import package_problems
 from .templaterevisions import REMOVE_COMMENTS, revisions
@@ -1010,7 +1010,7 @@ def _analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list
     if unsafe:
         return unsafe, []
     try:
-        template = DocxTemplate(file)
+        template = Docx(file)
         template.init_docx()
         xml_parts = _xml_parts(template)
     except Exception:
@@ -1067,6 +1067,9 @@ def _template_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
             files.extend(found)
             if not found:
                 empty.append(Problem(str(path), "", "mappen har inga Word-mallar (.docx)"))
+            empty.extend(Problem(str(p), "", "ingen avtalstyp använder den här mallen, så inga avtal görs med den; ta bort den ur mappen "
+                                             "eller be utvecklarna lägga till den för en avtalstyp", "varning")
+                         for p in found if p.name not in TEMPLATE_FILES)
         else:
             files.append(path)
     return files, empty
@@ -1077,12 +1080,36 @@ def _template_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
 # --------------------------------------------------------------------------------------------------
 
 
-def check_templates(paths: list[Path]) -> list[Problem]:
-    """Every problem in the templates (files, or folders of .docx files): errors (``fel``) and warnings, each with its place."""
+def template_files(paths: list[Path]) -> list[Path]:
+    """The .docx files named, or in the folders named."""
+    return _template_files(paths)[0]
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """``1 varning``, ``2 varningar``, ``0 varningar``."""
+    return f"{count} {one if count == 1 else many}"
+
+
+_SAFE_REPAIR = re.compile(r"; lagas automatiskt$")
+
+
+def check_templates(paths: list[Path], details: bool = False) -> list[Problem]:
+    """Every problem in the templates (files, or folders of .docx files): errors (``fel``) and warnings, each with its place.
+
+    Repairs that are always safe (a tag split by Word without a change of format, a spell-check mark, curly
+    quotes) are counted in one warning per template unless ``details`` asks for each with its place.
+    """
     env = make_environment()
     files, problems = _template_files(paths)
     for path in files:
-        problems.extend(_analyse(path, env)[0])
+        found = _analyse(path, env)[0]
+        safe = [p for p in found if p.severity == "varning" and _SAFE_REPAIR.search(p.message)]
+        if safe and not details:
+            found = [p for p in found if p not in safe]
+            found.append(Problem(str(path), "", f"{plural(len(safe), 'tagg', 'taggar')} som Word har delat upp, markerat för stavning eller "
+                                                f"gett typografiska citattecken lagas automatiskt; se var med "
+                                                f"\"avtal mallar kontrollera --detaljer\"", "varning"))
+        problems.extend(found)
     return problems
 
 
@@ -1114,4 +1141,4 @@ def list_fields(template: Path | None = None, mallar: Path = DEFAULT_MALLAR) -> 
             for path, info in field_catalogue().items()]
 
 
-__all__ = ["Field", "Use", "check_templates", "ensure_templates_ok", "list_fields"]
+__all__ = ["Field", "Use", "check_templates", "ensure_templates_ok", "list_fields", "plural", "template_files"]

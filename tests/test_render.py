@@ -223,3 +223,9 @@ def test_issued_document_properties_come_from_the_agreement(tmp_path: Path) -> N
     assert core.created == core.modified == dt.datetime(2026, 3, 4, tzinfo=dt.UTC)
     again = Renderer().render(template, agreement.context, agreement.file, dt.date(2026, 3, 4))
     assert again == data
+
+
+def test_ampersand_in_a_default_text_is_printed_once(tmp_path: Path) -> None:
+    template = one_paragraph_template(tmp_path / "mall.docx", '{{ avtal.huvudavtal|default("A & B") }} och {{ "<C>" }}')
+    for render in (lambda: Renderer().render(template, {"avtal": {}}), lambda: render_docx_plain(template, {"avtal": {}}, make_environment())):
+        assert docx.Document(io.BytesIO(render())).paragraphs[0].text == "A & B och <C>"

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from avtalsgenerator.compute import build_context
 from avtalsgenerator.errors import Problem, TemplateError
+from avtalsgenerator.paths import TEMPLATE_FILES
 from avtalsgenerator.render import make_environment, render_docx
 from avtalsgenerator.schema import apply_defaults, validate
 from avtalsgenerator.templatecheck import check_templates, ensure_templates_ok, list_fields
@@ -125,14 +126,14 @@ def test_tag_split_over_three_runs_with_bold_middle_is_repaired_and_renders(tmp_
 
 def test_split_with_the_same_formatting_is_reported_without_formatting_note(tmp_path: Path) -> None:
     template = make_template(tmp_path / "delad.docx", runs=[run("{{ avtal.") + run("titel }}")])
-    [problem] = check_templates([template])
+    [problem] = check_templates([template], details=True)
     assert problem.message == 'taggen "{{ avtal.titel }}" är uppdelad i 2 delar; lagas automatiskt'
     assert problem.severity == "varning"
 
 
 def test_spell_check_mark_inside_a_tag_is_repaired(tmp_path: Path, minimal_agreement: dict[str, Any]) -> None:
     template = make_template(tmp_path / "stavning.docx", runs=[run("{{ ") + PROOF_START + run("avtal.titel") + PROOF_END + run(" }}")])
-    assert check_templates([template]) == [
+    assert check_templates([template], details=True) == [
         Problem(
             str(template),
             'brödtext, stycke 1, vid texten "{{ avtal.titel }}"',
@@ -145,7 +146,7 @@ def test_spell_check_mark_inside_a_tag_is_repaired(tmp_path: Path, minimal_agree
 
 def test_curly_quotes_inside_a_tag_are_repaired(tmp_path: Path, minimal_agreement: dict[str, Any]) -> None:
     template = make_template(tmp_path / "citat.docx", ["Huvudavtal: {{ avtal.huvudavtal|default(“saknas”) }}"])
-    assert check_templates([template]) == [
+    assert check_templates([template], details=True) == [
         Problem(
             str(template),
             'brödtext, stycke 1, vid texten "Huvudavtal: {{ avtal.huvudavtal|default(“saknas”) }}"',
@@ -404,10 +405,20 @@ def test_missing_and_broken_files(tmp_path: Path) -> None:
 
 
 def test_a_folder_is_every_docx_in_it(tmp_path: Path) -> None:
-    make_template(tmp_path / "a.docx", ["{{ okand_a }}"])
-    make_template(tmp_path / "b.docx", ["{{ avtal.titel }}"])
-    (tmp_path / "~$a.docx").write_bytes(b"Word lock file")
-    assert [(Path(p.file).name, p.message) for p in check_templates([tmp_path])] == [("a.docx", 'okänd variabel "okand_a"')]
+    make_template(tmp_path / "avtal.docx", ["{{ okand_a }}"])
+    make_template(tmp_path / "pub-bilaga.docx", ["{{ avtal.titel }}"])
+    (tmp_path / "~$avtal.docx").write_bytes(b"Word lock file")
+    assert [(Path(p.file).name, p.message) for p in check_templates([tmp_path])] == [("avtal.docx", 'okänd variabel "okand_a"')]
+
+
+def test_a_template_no_agreement_kind_uses_is_reported(tmp_path: Path) -> None:
+    mallar = tmp_path / "mallar"
+    shutil.copytree(TEMPLATES, mallar)
+    shutil.copy(mallar / "avtal.docx", mallar / "avtal-ny.docx")
+    found = [p for p in check_templates([mallar]) if Path(p.file).name == "avtal-ny.docx"]
+    assert found == [Problem(str(mallar / "avtal-ny.docx"), "", "ingen avtalstyp använder den här mallen, så inga avtal görs med den; "
+                                                              "ta bort den ur mappen eller be utvecklarna lägga till den för en avtalstyp", "varning")]
+    assert not [p for p in check_templates([mallar]) if Path(p.file).name in TEMPLATE_FILES and p.severity == "fel"]
 
 
 def test_empty_folder_and_missing_template_for_fields_and_preview(tmp_path: Path) -> None:
