@@ -14,8 +14,8 @@ from .load import load_json
 from .paths import DEFAULT_INDATA, TEMPLATE_FILES
 from .prepare import Prepared, prepare
 from .render import make_environment, render_docx
-from .templatecheck import ensure_templates_ok
 from .schema import apply_defaults, validate
+from .templatecheck import ensure_templates_ok
 from .thresholds import Thresholds, load_thresholds
 
 
