@@ -114,7 +114,8 @@ def _block_tag(tag: str, offset: int, frames: list[_Frame], result: Scan) -> Non
     if name in BRANCHES.get(frame.name, set()) or name == f"end{frame.name}":
         # Leaving the stretch out must leave whole XML: what it closes it opens again, in reverse order
         # (``</w:t></w:r><w:r><w:t>`` between two runs is fine; ``<w:p><w:r><w:t>`` alone is not).
-        if frame.broken or frame.closed != list(reversed(frame.elements)):
+        # A stretch that closes a paragraph and opens another would merge the two when left out: also refused.
+        if frame.broken or frame.closed != list(reversed(frame.elements)) or "w:p" in frame.closed:
             result.mismatches.append(Mismatch(frame.opener, frame.marker, offset, frame.name))
         frame.elements, frame.closed, frame.broken, frame.marker = [], [], False, offset
         if name == f"end{frame.name}":
