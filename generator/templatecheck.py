@@ -76,6 +76,8 @@ _GUARDED_BY_DOCUMENT = {
     PUB_FILE: ("berakning.pub", "berakning.pub_bilaga", "berakning.pub.bitrade"),
     COST_FILE: ("berakning.fordelning", "berakning.kostnad_bilaga"),
 }
+_DATE_FILTERS = {"datum", "isodatum"}
+_NUMBER_FILTERS = {"belopp", "pris", "kronor", "kr", "antal", "mnkr", "procent"}
 _SAME_LIST_FILTERS = {"sort", "reverse", "list", "unique", "selectattr", "rejectattr", "select", "reject", "default", "d"}
 _ITEM_FILTERS = {"first", "last", "random"}
 _ATTRIBUTE_ARG_FILTERS = {"selectattr", "rejectattr", "groupby"}  # first argument names an attribute of each item
@@ -904,6 +906,17 @@ class _Checker:
         siblings = [p[len(prefix):] for p in self.catalogue if p.startswith(prefix) and re.fullmatch(r"\w+", p[len(prefix):])]
         return did_you_mean(attr, siblings, prefix)
 
+    def check_filter_input(self, node: nodes.Filter, base: str) -> None:
+        """A date filter on a field that is no date, a number filter on one that is no number: it fails for every agreement."""
+        info = self.catalogue.get(base)
+        if info is None:
+            return
+        types = set(info.types) - {"null"}
+        if node.name in _DATE_FILTERS and not info.date:
+            self.report(node, f"filtret \"{node.name}\" gör om datum, men \"{base}\" är {info.type_label()}; ta bort filtret eller använd ett datumfält")
+        elif node.name in _NUMBER_FILTERS and types and not types & {"number", "integer"}:
+            self.report(node, f"filtret \"{node.name}\" gör om tal, men \"{base}\" är {info.type_label()}; ta bort filtret eller använd ett talfält")
+
     def check_printed(self, kind: str, node: nodes.Node) -> None:
         """Warn when a date or an amount is printed as it is stored (``2020-09-01``, ``615312.5``) instead of with a filter."""
         info = self.catalogue.get(kind)
@@ -928,6 +941,7 @@ class _Checker:
         if node.name not in self.env.filters:
             self.report(node, f"okänt filter \"{node.name}\"{did_you_mean(node.name, self.env.filters)}")
             return BAD
+        self.check_filter_input(node, base)
         if node.name == "safe":
             self.report(node, "filtret \"safe\" stänger av skyddet för tecken som < och & och kan göra dokumentet trasigt; ta bort det")
         for attribute, item_base in self.attribute_arguments(node, base):
