@@ -229,3 +229,34 @@ def test_ampersand_in_a_default_text_is_printed_once(tmp_path: Path) -> None:
     template = one_paragraph_template(tmp_path / "mall.docx", '{{ avtal.huvudavtal|default("A & B") }} och {{ "<C>" }}')
     for render in (lambda: Renderer().render(template, {"avtal": {}}), lambda: render_docx_plain(template, {"avtal": {}}, make_environment())):
         assert docx.Document(io.BytesIO(render())).paragraphs[0].text == "A & B och <C>"
+
+
+def test_generated_agreements_carry_the_generation_date(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from avtalsgenerator.pipeline import generate
+
+    example = example_paths()[0]
+    generate([example], utdata=tmp_path / "utdata", mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1,
+             now=dt.datetime(2026, 5, 6, 15, 30))
+    [written] = [p for p in (tmp_path / "utdata").rglob("avtal.docx") if "tidigare" not in p.parts]
+    core = docx.Document(str(written)).core_properties
+    assert core.created == core.modified == dt.datetime(2026, 5, 6, tzinfo=dt.UTC)
+    assert core.title == prepare(example, load_thresholds(THRESHOLDS)).context["avtal"]["titel"]
+    assert core.author == core.last_modified_by == "Avtalsgeneratorn"
+
+
+def test_render_error_in_a_copy_of_the_main_template_names_the_nearest_heading(tmp_path: Path) -> None:
+    template = tmp_path / "avtal.docx"
+    shutil.copy(TEMPLATES / "avtal.docx", template)
+    document = docx.Document(str(template))
+    document.add_paragraph("Slutord {{ 1/0 }}")
+    document.save(str(template))
+    last_heading = next(" ".join(p.text.split()) for p in reversed(document.paragraphs) if p.style.name.startswith("Heading") and p.text.strip())
+    agreement = prepare(example_paths()[0], load_thresholds(THRESHOLDS))
+    with pytest.raises(RenderError) as raised:
+        Renderer().render(template, agreement.context, agreement.file)
+    [problem] = raised.value.problems
+    assert problem.place.startswith(f'brödtext, under rubriken "{last_heading[:59]}')
+    assert problem.place.endswith('"Slutord {{ 1/0 }}"')
+    assert problem.message == f"mallen delar med noll (vid rendering av {agreement.file})"
