@@ -80,7 +80,8 @@ def scan(source: str) -> Scan:
             if name == "w:t" and not closing and not empty:
                 text = _TEXT.match(source, match.start())
                 if text and text.group(1).strip() and "{" not in text.group(1) and "}" not in text.group(1):
-                    result.static_texts.append(text.group(1))
+                    # docxtpl turns tabs and line breaks into their own elements: each piece is looked for alone.
+                    result.static_texts.extend(piece for piece in re.split("[\t\n\a\f]", text.group(1)) if piece.strip())
             continue
         if empty or name.startswith("?") or name.startswith("!"):
             continue

@@ -10,6 +10,7 @@ from typing import Any
 from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_decimal
+from jinja2 import Undefined
 
 LOCALE = "sv_SE"
 NBSP = "\u00a0"
@@ -22,8 +23,9 @@ class FilterValueError(ValueError):
 
     def __init__(self, name: str, value: Any, wanted: str) -> None:
         self.filter = name
-        if value is None:
-            text = (f"filtret \"{name}\" fick inget värde (none): fältet saknas i det här avtalet; "
+        if value is None or isinstance(value, Undefined):
+            got = " (none)" if value is None else ""
+            text = (f"filtret \"{name}\" fick inget värde{got}: fältet saknas i det här avtalet; "
                     f"sätt taggen inom {{% if … %}} eller ge ett värde med default(\"…\", true)")
         else:
             shown = str(value) if len(str(value)) <= 40 else str(value)[:39] + "…"
@@ -32,7 +34,7 @@ class FilterValueError(ValueError):
 
 
 def _decimal(value: Any, name: str) -> Decimal:
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, (bool, Undefined)) or value is None:
         raise FilterValueError(name, value, "ett tal")
     try:
         if isinstance(value, Decimal):
@@ -119,7 +121,7 @@ def isodatum(value: Any) -> str:
 
 def orgnr(value: Any) -> str:
     """An organisation number as ``NNNNNN-NNNN`` (ten digits, dash before the last four)."""
-    if value is None:
+    if value is None or isinstance(value, Undefined):
         raise FilterValueError("orgnr", value, "ett organisationsnummer")
     digits = "".join(ch for ch in str(value) if ch.isdigit())
     if len(digits) != 10:
@@ -134,14 +136,14 @@ def swedish_list(names: Iterable[Any]) -> str:
 
 def lista(values: Iterable[Any]) -> str:
     """``A, B och C``."""
-    if values is None or isinstance(values, (str, dict)):
+    if values is None or isinstance(values, (str, dict, Undefined)):
         raise FilterValueError("lista", values, "en lista")
     return swedish_list(values)
 
 
 def namn(parties: Iterable[dict[str, Any]]) -> str:
     """Names of party records as ``A, B och C``."""
-    if parties is None or isinstance(parties, (str, dict)):
+    if parties is None or isinstance(parties, (str, dict, Undefined)):
         raise FilterValueError("namn", parties, "en lista av parter")
     names = []
     for party in parties:

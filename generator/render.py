@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import io
 import re
 import signal
@@ -301,9 +302,9 @@ class CompiledTemplate:
                 continue
             text = xml.decode("utf-8")
             paragraphs = len(re.findall(r"<w:p[ >]", text))
-            missing = _first_missing(found.static_texts, "".join(_TEXT.findall(text)))
+            missing = _first_missing([html.unescape(t) for t in found.static_texts], html.unescape("".join(_TEXT.findall(text))))
             if paragraphs < found.static_paragraphs or missing is not None:
-                detail = (f"texten \"{_short(html_text(missing), 60)}\" saknas" if missing is not None
+                detail = (f"texten \"{_short(missing, 60)}\" saknas" if missing is not None
                           else f"{paragraphs} stycken i stället för minst {found.static_paragraphs}")
                 suffix = f" (vid rendering av {data_file})" if data_file else ""
                 raise RenderError(Problem(str(self.path), part_label(partname),
@@ -352,10 +353,6 @@ def _first_missing(fragments: list[str], text: str) -> str | None:
             return fragment
         position = found + len(fragment)
     return None
-
-
-def html_text(xml_text: str) -> str:
-    return xml_text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
 _TEXT = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>")

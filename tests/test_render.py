@@ -260,3 +260,9 @@ def test_render_error_in_a_copy_of_the_main_template_names_the_nearest_heading(t
     assert problem.place.startswith(f'brödtext, under rubriken "{last_heading[:59]}')
     assert problem.place.endswith('"Slutord {{ 1/0 }}"')
     assert problem.message == f"mallen delar med noll (vid rendering av {agreement.file})"
+
+
+def test_date_filter_on_a_missing_date_says_the_field_is_missing(tmp_path: Path) -> None:
+    template = one_paragraph_template(tmp_path / "mall.docx", "Slutar {{ avtalstid.slut|datum }}")
+    with pytest.raises(RenderError, match=r'filtret "datum" fick inget värde: fältet saknas i det här avtalet.*\(vid rendering av a\.json\)'):
+        Renderer().render(template, {"avtalstid": {}}, "a.json")
