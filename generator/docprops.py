@@ -59,3 +59,36 @@ def _set(root: Any, namespace: str, name: str, value: str) -> Any:
         element = etree.SubElement(root, f"{{{namespace}}}{name}")
     element.text = value
     return element
+
+
+def same_except_dates(first: bytes, second: bytes) -> bool:
+    """Whether two issued .docx packages differ at most in the dates of their document properties.
+
+    A document regenerated on another day with the same content is then kept as it was on disk, with its
+    first date, instead of being rewritten and archived for a date alone.
+    """
+    import io
+    import zipfile
+
+    if first == second:
+        return True
+    try:
+        a, b = zipfile.ZipFile(io.BytesIO(first)), zipfile.ZipFile(io.BytesIO(second))
+        if a.namelist() != b.namelist():
+            return False
+        for name in a.namelist():
+            x, y = a.read(name), b.read(name)
+            if x == y:
+                continue
+            if name != CORE_PART:
+                return False
+            left, right = etree.fromstring(x, _SAFE_PARSER), etree.fromstring(y, _SAFE_PARSER)
+            for root in (left, right):
+                for tag in ("created", "modified"):
+                    for element in root.findall(f"{{{_DCTERMS}}}{tag}"):
+                        element.text = ""
+            if etree.tostring(left, method="c14n") != etree.tostring(right, method="c14n"):
+                return False
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, OSError):
+        return False
+    return True

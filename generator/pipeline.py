@@ -11,6 +11,7 @@ from pathlib import Path
 from . import __version__
 from . import pdf as pdf_output
 from .batch import Built, Settings, build_all
+from .docprops import same_except_dates
 from .errors import AvtalError, LoadError, PdfError, Problem, ThresholdError
 from .filters import kr
 from .lock import locked
@@ -270,6 +271,8 @@ def _store(built: Built, old: Entry | None, templates: dict[str, str], utdata: P
     for name, data in built.outputs.items():
         target = folder / name
         previous = target.read_bytes() if target.exists() else None
+        if previous is not None and previous != data and same_except_dates(previous, data):
+            built.outputs[name] = data = previous  # mallkontroll: same content made on another day: keep the document as issued
         if previous == data:
             result.unchanged.append(target)
             continue

@@ -399,7 +399,7 @@ def _place(partname: str, error: BaseException, source: str = "") -> str:
             text = re.sub(r"<[^>]+>", "", lines[lineno - 1]).strip()
             heading = _heading_before(lines, lineno - 1)
             under = f", under rubriken \"{_short(heading, 60)}\"" if heading else ""
-            return f"{label}{under}, stycke {lineno - 1}" + (f" \"{_short(text)}\"" if text else "")
+            return f"{label}, stycke {lineno - 1}{under}" + (f", vid texten \"{_short(text)}\"" if under and text else f" \"{_short(text)}\"" if text else "")
     lines = [line.strip() for line in getattr(error, "docx_context", []) if line.strip()]
     if lines:
         return f"{label}, vid texten \"{_short(' '.join(lines))}\""

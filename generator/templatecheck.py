@@ -25,6 +25,8 @@ from .render import Docx, make_environment, part_label
 from .templatefields import Field, FieldInfo, Use, field_catalogue, top_names
 from .templatepackage import package_problems
 from .templaterevisions import REMOVE_COMMENTS, revisions
+from .templatesyntax import short as _short
+from .templatesyntax import syntax_message, unclosed_message
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _T, _R, _RPR, _PROOF = f"{_W}p", f"{_W}t", f"{_W}r", f"{_W}rPr", f"{_W}proofErr"
@@ -206,11 +208,6 @@ def _without_prefix(tag: str) -> str:
     return _PREFIX.sub(r"\1 ", tag)
 
 
-def _short(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 # --------------------------------------------------------------------------------------------------
 # Checking one template
 # --------------------------------------------------------------------------------------------------
@@ -240,7 +237,7 @@ class _Part:
         if para is None:
             return f"{self.label}, vid texten \"{_short(self.fixed_text)}\"" if self.fixed_text else self.label
         under = f", under rubriken \"{_short(para.heading, 60)}\"" if para.heading else ""
-        return f"{self.label}{under}, stycke {para.number}{para.table}, vid texten \"{_short(para.shown)}\""
+        return f"{self.label}, stycke {para.number}{para.table}{under}, vid texten \"{_short(para.shown)}\""
 
     def report(self, paragraph: int, message: str, severity: str = "fel", *, raw: bool = False) -> None:
         if not raw and paragraph in self.silenced:
@@ -437,11 +434,11 @@ def _parse(env: SandboxedEnvironment, source: str, lines: list[_Line], part: _Pa
                 unclosed = _unclosed(env, source)
                 for lineno, name in unclosed:
                     opening = _line(lines, lineno)
-                    part.report(opening.paragraph, _unclosed_message(name, opening.tag))
+                    part.report(opening.paragraph, unclosed_message(name, opening.tag))
                 if not unclosed:
-                    part.report(line.paragraph, _syntax_message(message, line.tag))
+                    part.report(line.paragraph, syntax_message(message, line.tag))
                 return None, source, failed
-            part.report(line.paragraph, _syntax_message(message, line.tag))
+            part.report(line.paragraph, syntax_message(message, line.tag))
             texts = source.split("\n")
             index = (error.lineno or 1) - 1
             if index >= len(texts) or not texts[index].startswith("{{"):
@@ -517,71 +514,6 @@ def _unclosed(env: SandboxedEnvironment, source: str) -> list[tuple[int, str]]:
         elif name.startswith("end") and stack and stack[-1][1] == name[3:]:
             stack.pop()
     return stack
-
-
-def _unclosed_message(name: str, tag: str | None) -> str:
-    prefix = ""
-    if tag:
-        match = re.match(r"\{%(tr|tc|p|r) ", tag)
-        prefix = match.group(1) if match else ""
-    until = {"if": "villkoret", "for": "upprepningen"}.get(name, "blocket")
-    shown = f"\"{_short(tag, 60)}\"" if tag else f"\"{{% {name} %}}\""
-    return f"syntaxfel i {shown}: blocket avslutas aldrig; lägg till \"{{%{prefix} end{name} %}}\" där {until} ska sluta"
-
-
-_TOKENS = {
-    "end of print statement": "slutet av taggen (\"}}\")",
-    "end of statement block": "slutet av taggen (\"%}\")",
-    "end of template": "mallens slut",
-    "name": "ett namn",
-    "integer": "ett heltal",
-    "float": "ett tal",
-    "string": "en text inom citattecken",
-}
-
-
-def _token(name: str) -> str:
-    return _TOKENS.get(name, f"\"{name}\"")
-
-
-def _syntax_message(message: str, tag: str | None) -> str:
-    where = f"syntaxfel i \"{_short(tag, 60)}\"" if tag else "syntaxfel"
-    return f"{where}: {_swedish_syntax(message)}"
-
-
-def _swedish_syntax(message: str) -> str:
-    """Jinja's syntax error in Swedish; the English text when it is not one of the usual ones."""
-    match = re.match(r"Encountered unknown tag '(\w+)'\.(?:.*The innermost block that needs to be closed is '(\w+)')?", message, re.DOTALL)
-    if match:
-        name, block = match.groups()
-        if block:
-            return f"taggen passar inte här; blocket \"{block}\" är öppet och ska först avslutas med \"{{% end{block} %}}\""
-        if name in ("tr", "tc"):
-            return f"en tagg som börjar med \"{{%{name}\" kan bara stå i en {'tabellrad' if name == 'tr' else 'tabellcell'}"
-        if name.startswith("end"):
-            return f"\"{name}\" avslutar ett block som aldrig har börjat"
-        if name in ("else", "elif"):
-            return f"\"{name}\" står utanför ett if- eller for-block"
-        return f"okänd tagg \"{name}\""
-    match = re.fullmatch(r"unexpected '(.+?)'(?:, expected '(.+?)')?", message)
-    if match:
-        got, wanted = match.groups()
-        text = "taggen tar slut för tidigt" if got.startswith("end of") else f"oväntat {_token(got)}"
-        return f"{text}; väntade {_token(wanted)}" if wanted else text
-    match = re.fullmatch(r"expected token '(.+?)', got '(.+?)'", message)
-    if match:
-        return f"väntade {_token(match.group(1))} men fick {_token(match.group(2))}"
-    match = re.fullmatch(r"Expected an expression, got '(.+?)'", message)
-    if match:
-        return f"ett uttryck saknas före {_token(match.group(1))}"
-    if message == "expected name or number":
-        return "ett namn eller tal saknas efter punkten"
-    match = re.fullmatch(r"unexpected char (.+?) at \d+", message)
-    if match:
-        char = match.group(1)
-        hint = "; en text inom citattecken avslutas inte" if char.strip("'\"") in ("'", '"') else ""
-        return f"oväntat tecken {char}{hint}"
-    return message
 
 
 class _Checker:
@@ -997,7 +929,7 @@ def _check_source(env: SandboxedEnvironment, catalogue: dict[str, FieldInfo], so
             env.compile(source)
         except jinja2.TemplateSyntaxError as error:
             line = _line(lines, error.lineno)
-            part.report(line.paragraph, _syntax_message(error.message or str(error), line.tag))
+            part.report(line.paragraph, syntax_message(error.message or str(error), line.tag))
 
 
 def _xml_parts(template: DocxTemplate) -> list[tuple[str, str]]:

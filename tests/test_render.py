@@ -257,7 +257,8 @@ def test_render_error_in_a_copy_of_the_main_template_names_the_nearest_heading(t
     with pytest.raises(RenderError) as raised:
         Renderer().render(template, agreement.context, agreement.file)
     [problem] = raised.value.problems
-    assert problem.place.startswith(f'brödtext, under rubriken "{last_heading[:59]}')
+    assert problem.place.startswith("brödtext, stycke ")
+    assert f', under rubriken "{last_heading[:59]}' in problem.place
     assert problem.place.endswith('"Slutord {{ 1/0 }}"')
     assert problem.message == f"mallen delar med noll (vid rendering av {agreement.file})"
 
@@ -266,3 +267,19 @@ def test_date_filter_on_a_missing_date_says_the_field_is_missing(tmp_path: Path)
     template = one_paragraph_template(tmp_path / "mall.docx", "Slutar {{ avtalstid.slut|datum }}")
     with pytest.raises(RenderError, match=r'filtret "datum" fick inget värde: fältet saknas i det här avtalet.*\(vid rendering av a\.json\)'):
         Renderer().render(template, {"avtalstid": {}}, "a.json")
+
+
+def test_regenerating_on_another_day_keeps_unchanged_documents_as_issued(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from avtalsgenerator.pipeline import generate
+
+    example = example_paths()[0]
+    utdata = tmp_path / "utdata"
+    generate([example], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1, now=dt.datetime(2026, 5, 6, 9, 0))
+    before = {p: p.read_bytes() for p in utdata.rglob("*.docx")}
+    result = generate([example], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1, force=True,
+                      now=dt.datetime(2026, 6, 1, 9, 0))
+    assert result.written == [] and result.archived == []
+    assert {p: p.read_bytes() for p in utdata.rglob("*.docx")} == before
+    assert docx.Document(str(next(iter(before)))).core_properties.created == dt.datetime(2026, 5, 6, tzinfo=dt.UTC)
