@@ -30,6 +30,7 @@ from .docprops import CORE_PART, issued_core_xml
 from .errors import Problem, RenderError
 from .filters import FILTERS, FilterValueError
 from .templatepackage import MAX_TEMPLATE_BYTES, STRICT_PARSER, package_problems
+from .templatesyntax import swedish_syntax
 
 # Bounds on one document: a template that loops or multiplies without end fails with a message instead of
 # filling the disk or stopping the batch.
@@ -437,9 +438,9 @@ def _message(error: BaseException, data_file: str) -> str:
     if isinstance(error, jinja2.UndefinedError):
         return f"mallen använder {_swedish_undefined(text)}, som inte finns{suffix}"
     if isinstance(error, jinja2.exceptions.SecurityError):
-        return f"mallen försöker nå något som sandlådan förbjuder: {text}"
+        return f"mallen försöker nå något som sandlådan förbjuder ({_short(text, 80)}); en mall får bara läsa avtalsdata och beräknade värden"
     if isinstance(error, jinja2.TemplateSyntaxError):
-        return f"syntaxfel i mallen: {text}"
+        return f"syntaxfel i mallen: {swedish_syntax(text)}"
     if isinstance(error, (LimitError, FilterValueError)):
         return f"{text}{suffix}"
     if isinstance(error, _Timeout):

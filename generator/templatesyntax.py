@@ -38,10 +38,10 @@ def _token(name: str) -> str:
 
 def syntax_message(message: str, tag: str | None) -> str:
     where = f"syntaxfel i \"{short(tag, 60)}\"" if tag else "syntaxfel"
-    return f"{where}: {_swedish_syntax(message)}"
+    return f"{where}: {swedish_syntax(message)}"
 
 
-def _swedish_syntax(message: str) -> str:
+def swedish_syntax(message: str) -> str:
     """Jinja's syntax error in Swedish; the English text when it is not one of the usual ones."""
     match = re.match(r"Encountered unknown tag '(\w+)'\.(?:.*The innermost block that needs to be closed is '(\w+)')?", message, re.DOTALL)
     if match:
