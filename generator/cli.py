@@ -10,6 +10,7 @@ from typing import NoReturn
 import click
 
 from . import fieldref, paths, pipeline, templatecheck, templatetools, templatetrial
+from .clihelp import SwedishGroup
 from .errors import AvtalError, Problem
 from .filters import kr
 from .impact import impact
@@ -130,7 +131,7 @@ def paverkan(troskel: str, belopp: int | None, indata: Path, utdata: Path, trosk
         sys.exit(1)
 
 
-@main.group()
+@main.group(cls=SwedishGroup)
 def mallar() -> None:
     """Verktyg för den som skriver mallarna i mallar/."""
 
@@ -140,7 +141,6 @@ def mallar() -> None:
 @click.option("--detaljer", is_flag=True, help="Visa var varje tagg som lagas automatiskt står, i stället för en rad per mall.")
 @INDATA
 @THRESHOLDS
-@click.help_option("-h", "--help", help="Visa den här hjälpen och avsluta.")
 def kontrollera(mallfiler: tuple[Path, ...], detaljer: bool, indata: Path, troskelvarden: Path) -> None:
     """Kontrollera MALLFILER (utan MALLFILER: alla i mallar/) och prova dem med ett minimalt avtal och exempelavtalen."""
     named = list(mallfiler) or [paths.DEFAULT_MALLAR]
@@ -160,7 +160,6 @@ def kontrollera(mallfiler: tuple[Path, ...], detaljer: bool, indata: Path, trosk
 @click.option("--mall", type=PATH, help="Visa var just den här mallen använder fälten.")
 @click.option("--markdown", is_flag=True, help="Skriv fältreferensen (docs/falt.md) i Markdown, genererad ur schemana.")
 @MALLAR
-@click.help_option("-h", "--help", help="Visa den här hjälpen och avsluta.")
 def falt(mall: Path | None, markdown: bool, mallar: Path) -> None:
     """Lista varje fält en mall får använda, med beskrivning och var det används."""
     if markdown:
@@ -177,7 +176,6 @@ def falt(mall: Path | None, markdown: bool, mallar: Path) -> None:
 @mallar.command()
 @click.argument("fil", type=PATH)
 @THRESHOLDS
-@click.help_option("-h", "--help", help="Visa den här hjälpen och avsluta.")
 def kontext(fil: Path, troskelvarden: Path) -> None:
     """Skriv ut exakt det som mallarna får för avtalet FIL, som JSON (data, standardvärden och beräkningar)."""
     try:
@@ -191,7 +189,6 @@ def kontext(fil: Path, troskelvarden: Path) -> None:
 @click.argument("fil", type=PATH, required=False)
 @INDATA
 @THRESHOLDS
-@click.help_option("-h", "--help", help="Visa den här hjälpen och avsluta.")
 def prova(mall: Path, fil: Path | None, indata: Path, troskelvarden: Path) -> None:
     """Kontrollera MALL och gör ett dokument av den med avtalet FIL (utan FIL: ett exempel) i en ny tillfällig mapp.
 

@@ -122,9 +122,15 @@ def test_one_failing_agreement_does_not_stop_the_batch(tmp_path: Path) -> None:
 
 def test_help_of_the_template_commands_is_swedish() -> None:
     for command in ("kontrollera", "falt", "kontext", "prova"):
-        result = invoke("mallar", command, "--help")
-        assert "Visa den här hjälpen och avsluta." in result.output
-        assert "Show this message" not in result.output
+        for option in ("--help", "-h"):
+            result = invoke("mallar", command, option)
+            assert result.exit_code == 0
+            assert result.output.startswith(f"Användning: main mallar {command} [FLAGGOR]")
+            assert "\nFlaggor:\n" in result.output and "Visa den här hjälpen och avsluta." in result.output
+            for english in ("Usage", "Options", "Show this message", "default:", " PATH"):
+                assert english not in result.output, (command, english)
+    group = invoke("mallar", "--help")
+    assert "KOMMANDO [ARGUMENT]..." in group.output and "\nKommandon:\n" in group.output
 
 
 def test_falt_markdown_is_the_committed_reference() -> None:
