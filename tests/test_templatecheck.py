@@ -698,3 +698,10 @@ def test_xml_that_would_be_recovered_is_an_error(tmp_path: Path) -> None:
     [problem] = check_templates([template])
     assert problem.place.startswith("word/document.xml, rad ")
     assert problem.message.startswith("delen är inte giltig XML och skulle lagas på gissning")
+
+
+def test_paragraph_block_from_the_body_into_a_table_cell_is_an_error(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "nivaer.docx", ["{%p if forsakring %}", "Försäkring"], table=[["{%p endif %}"]])
+    [problem] = errors(check_templates([template]))
+    assert problem.place == 'brödtext, stycke 1, vid texten "{%p if forsakring %}"'
+    assert problem.message.startswith('"{%p if forsakring %}" och "{%p endif %}" står på olika nivåer i dokumentet')
