@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from typing import Any
 
 from lxml import etree
@@ -67,9 +69,6 @@ def same_except_dates(first: bytes, second: bytes) -> bool:
     A document regenerated on another day with the same content is then kept as it was on disk, with its
     first date, instead of being rewritten and archived for a date alone.
     """
-    import io
-    import zipfile
-
     if first == second:
         return True
     try:
