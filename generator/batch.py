@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ class Settings:
 
     mallar: Path
     thresholds: Thresholds
+    issued: dt.date | None = None  # mallkontroll: the generation date, written into each document's properties
 
 
 _worker: tuple[Settings, Renderer] | None = None
@@ -55,7 +57,10 @@ def build(path: Path, settings: Settings, renderer: Renderer) -> Built:
     """Prepare one agreement and render each of its documents; failures come back as problems, never raised."""
     try:
         agreement = prepare(path, settings.thresholds)
-        outputs = {name: renderer.render(settings.mallar / template, agreement.context, agreement.file) for name, template in agreement.documents.items()}
+        outputs = {
+            name: renderer.render(settings.mallar / template, agreement.context, agreement.file, settings.issued)
+            for name, template in agreement.documents.items()
+        }
     except AvtalError as e:
         return Built(str(path), problems=e.problems)
     return Built(

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from .clihelp import SwedishCommand, SwedishGroup
 from .errors import AvtalError, Problem
 
 EXIT_INVALID = 1
@@ -88,7 +89,7 @@ def _take_options(ctx: click.Context) -> None:
         run.strict = True
 
 
-class Command(click.Command):
+class Command(SwedishCommand):
     """A command with -v/-q/--strikt whose errors all go through one boundary.
 
     AvtalError: its problems on stderr, exit code by cause (1 invalid input or templates, 3 missing program).
@@ -122,7 +123,7 @@ class Command(click.Command):
         return result
 
 
-class Group(click.Group):
+class Group(SwedishGroup):
     """A command group whose commands and subgroups get the boundary (Command, Group) without asking for it."""
 
     command_class = Command

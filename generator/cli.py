@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 from contextlib import nullcontext
 from pathlib import Path
 
 import click
 
-from . import paths, pipeline, templatecheck, templatetools
+from . import fieldref, paths, pipeline, templatecheck, templatetools, templatetrial
 from .boundary import Group, current, detail, info, report
 from .errors import AvtalError, Problem
 from .filters import kr
@@ -31,7 +30,7 @@ def _report(problems: list[Problem]) -> None:
 # Every command and subgroup made with @main.command()/@main.group() is a boundary.Command/Group: AvtalError
 # gives its problems and exit code 1 (3: a program is missing), any other exception exit code 70 with a log file.
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="avtalsgenerator", message="%(prog)s %(version)s")
+@click.version_option(package_name="avtalsgenerator", message="%(prog)s %(version)s", help="Visa versionen och avsluta.")
 def main() -> None:
     """Gör samverkansavtal och bilagor i Word av avtalsdata i JSON.
 
@@ -132,22 +131,33 @@ def mallar() -> None:
 
 @mallar.command()
 @click.argument("mallfiler", nargs=-1, type=PATH)
-def kontrollera(mallfiler: tuple[Path, ...]) -> None:
-    """Kontrollera MALLFILER (utan MALLFILER: alla i mallar/) innan något renderas."""
-    problems = templatecheck.check_templates(list(mallfiler) or [paths.DEFAULT_MALLAR])
+@click.option("--detaljer", is_flag=True, help="Visa var varje tagg som lagas automatiskt står, i stället för en rad per mall.")
+@INDATA
+@THRESHOLDS
+def kontrollera(mallfiler: tuple[Path, ...], detaljer: bool, indata: Path, troskelvarden: Path) -> None:
+    """Kontrollera MALLFILER (utan MALLFILER: alla i mallar/) och prova dem med ett minimalt avtal och exempelavtalen."""
+    named = list(mallfiler) or [paths.DEFAULT_MALLAR]
+    problems = templatecheck.check_templates(named, details=detaljer)
+    if not any(p.severity == "fel" for p in problems):
+        problems += templatetrial.trial_render(templatecheck.template_files(named), indata, troskelvarden)
     _report(problems)
     errors = [p for p in problems if p.severity == "fel"]
+    warnings = templatecheck.plural(len(problems) - len(errors), "varning", "varningar")
     if errors:
-        click.echo(f"{len(errors)} fel och {len(problems) - len(errors)} varningar i mallarna.", err=True)
+        click.echo(f"{len(errors)} fel och {warnings} i mallarna.", err=True)
         sys.exit(1)
-    click.echo(f"Mallarna är utan fel ({len(problems)} varningar).")
+    click.echo(f"Mallarna är utan fel ({warnings}).")
 
 
 @mallar.command()
 @click.option("--mall", type=PATH, help="Visa var just den här mallen använder fälten.")
+@click.option("--markdown", is_flag=True, help="Skriv fältreferensen (docs/falt.md) i Markdown, genererad ur schemana.")
 @MALLAR
-def falt(mall: Path | None, mallar: Path) -> None:
+def falt(mall: Path | None, markdown: bool, mallar: Path) -> None:
     """Lista varje fält en mall får använda, med beskrivning och var det används."""
+    if markdown:
+        click.echo(fieldref.field_reference_markdown(), nl=False)
+        return
     fields = templatecheck.list_fields(mall, mallar)
     for field in fields:
         click.echo(str(field))
@@ -167,9 +177,13 @@ def kontext(fil: Path, troskelvarden: Path) -> None:
 @INDATA
 @THRESHOLDS
 def prova(mall: Path, fil: Path | None, indata: Path, troskelvarden: Path) -> None:
-    """Rendera MALL med avtalet FIL (utan FIL: ett exempel) till en tillfällig mapp och skriv ut sökvägen."""
-    out_dir = Path(tempfile.mkdtemp(prefix="avtal-prova-"))
-    click.echo(templatetools.preview(mall, fil, troskelvarden, out_dir, indata))
+    """Kontrollera MALL och gör ett dokument av den med avtalet FIL (utan FIL: ett exempel) i en ny tillfällig mapp.
+
+    Skriver ut dokumentets sökväg. Har mallen fel skrivs felen ut och ingen mapp skapas.
+    """
+    made, warnings = templatetools.try_template(mall, fil, troskelvarden, indata)
+    _report(warnings)
+    click.echo(made)
 
 
 @main.command()

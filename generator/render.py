@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import html
 import io
 import re
+import signal
 import struct
+import threading
+import time
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,8 +25,18 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
+from .blocks import Scan, scan
+from .docprops import CORE_PART, issued_core_xml
 from .errors import Problem, RenderError
-from .filters import FILTERS
+from .filters import FILTERS, FilterValueError
+from .templatepackage import MAX_TEMPLATE_BYTES, STRICT_PARSER, package_problems
+from .templatesyntax import swedish_syntax
+
+# Bounds on one document: a template that loops or multiplies without end fails with a message instead of
+# filling the disk or stopping the batch.
+MAX_RENDER_SECONDS = 30.0
+MAX_OUTPUT_CHARS = 50_000_000
+MAX_TEXT = 1_000_000  # the longest text or list an operator in a template may build
 
 PART_NAMES = {
     "/word/document.xml": "brödtext",
@@ -27,11 +44,101 @@ PART_NAMES = {
 }
 
 
+class LimitError(jinja2.TemplateRuntimeError):
+    """Raised inside a template when it would build a text, list or number too large for an agreement, or runs too long."""
+
+
+_PADDING_METHODS = {"center", "ljust", "rjust", "zfill", "expandtabs"}
+_FORMAT_WIDTH = re.compile(r"%[-+ #0]*(\d{7,})|\{[^{}]*:[^{}]*?(\d{7,})[^{}]*\}")
+
+
+class BoundedEnvironment(SandboxedEnvironment):
+    """The sandbox with bounds on ``*``, ``**`` and ``%`` and on padding: a template cannot ask for gigabytes.
+
+    Intercepted operators are also never folded into constants when a template is compiled, so
+    ``{{ 'x' * 10**9 }}`` fails with a message at render time instead of exhausting memory in the check.
+    """
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and _number(left) and _number(right) and abs(left) > 1 and abs(right) > 64:
+            raise LimitError(f"talet {left}**{right} är för stort för ett avtal")
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) and len(sequence) * count > MAX_TEXT:
+                    raise LimitError(f"en text eller lista med {len(sequence) * count} tecken eller element är för lång för ett avtal")
+        if operator == "%" and isinstance(left, str) and _FORMAT_WIDTH.search(left):
+            raise LimitError("en fältbredd i formatet är för stor för ett avtal")
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        name = getattr(__obj, "__name__", "")
+        if (isinstance(getattr(__obj, "__self__", None), str) and name in _PADDING_METHODS
+                and any(isinstance(a, int) and a > MAX_TEXT for a in (*args, *kwargs.values()))):
+                raise LimitError(f"\"{name}\" med en bredd över {MAX_TEXT} tecken är för stort för ett avtal")
+        if name == "format" and isinstance(getattr(__obj, "__self__", None), str) and _FORMAT_WIDTH.search(__obj.__self__):
+            raise LimitError("en fältbredd i formatet är för stor för ett avtal")
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _bounded_filter(name: str, filter_function: Any) -> Any:
+    def bounded(value: Any, width: Any = 80, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(width, int) and width > MAX_TEXT:
+            raise LimitError(f"filtret \"{name}\" med bredden {width} är för stort för ett avtal")
+        return filter_function(value, width, *args, **kwargs)
+
+    return bounded
+
+
 def make_environment() -> SandboxedEnvironment:
-    """The one Jinja environment templates run in: sandboxed, StrictUndefined, autoescaping, Swedish filters."""
-    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=True)
+    """The one Jinja environment templates run in: sandboxed, bounded, StrictUndefined, autoescaping, Swedish filters."""
+    env = BoundedEnvironment(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=True)
     env.filters.update(FILTERS)
+    for name in ("center", "indent", "truncate", "wordwrap"):
+        env.filters[name] = _bounded_filter(name, env.filters[name])
     return env
+
+
+class _Timeout(Exception):
+    """Raised by the alarm when one document takes longer than MAX_RENDER_SECONDS."""
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise _Timeout in the block after ``seconds`` (main thread only, where signals arrive; elsewhere no bound)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _Timeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+    signal.setitimer(signal.ITIMER_REAL, seconds if not remaining else min(seconds, remaining))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _bounded_render(template: jinja2.Template, context: dict[str, Any]) -> str:
+    """``template.render(context)`` that stops with LimitError when the output grows beyond MAX_OUTPUT_CHARS."""
+    pieces: list[str] = []
+    size = 0
+    for piece in template.generate(context):
+        size += len(piece)
+        if size > MAX_OUTPUT_CHARS:
+            raise LimitError(f"dokumentet blir större än {MAX_OUTPUT_CHARS // 1_000_000} miljoner tecken; "
+                             "en upprepning i mallen tar troligen aldrig slut")
+        pieces.append(piece)
+    return "".join(pieces)
 
 
 def part_label(partname: str) -> str:
@@ -46,45 +153,106 @@ def part_label(partname: str) -> str:
     return base
 
 
-def render_docx_plain(template: Path, context: dict[str, Any], env: SandboxedEnvironment, data_file: str = "") -> bytes:
+_TAG_BODY = re.compile(r"(?<=\{[\{%])(.*?)(?=[\}%]\})", re.DOTALL)
+
+
+def _unescape_tags(xml: str) -> str:
+    """Inside tags, the XML escapes that docxtpl leaves (``&amp;``, ``&quot;``, ``&apos;``) as the author typed them.
+
+    Without this ``default("A & B")`` would be escaped twice and print ``A &amp; B`` in the agreement.
+    """
+    return _TAG_BODY.sub(lambda m: m.group(0).replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&"), xml)
+
+
+class Docx(DocxTemplate):
+    """docxtpl's DocxTemplate with the tags' text unescaped as the author typed it (see _unescape_tags)."""
+
+    def patch_xml(self, src_xml: str) -> str:
+        return _unescape_tags(super().patch_xml(src_xml))
+
+
+def _refuse_unsafe(template: Path) -> None:
+    """RenderError when the file is too large, not a package, or has a DOCTYPE or XML that would need recovering."""
+    problems = package_problems(template)
+    if problems:
+        raise RenderError(problems)
+
+
+def _render_error(template: Path, partname: str, error: BaseException, source: str, data_file: str) -> RenderError:
+    place = _place(partname, error, source)
+    return RenderError(Problem(str(template), place, _message(error, data_file)))
+
+
+def render_docx_plain(template: Path, context: dict[str, Any], env: SandboxedEnvironment, data_file: str = "",
+                      issued: dt.date | None = None) -> bytes:
     """Render with plain docxtpl (a new DocxTemplate per document); the baseline the compiled path must equal."""
-    doc = DocxTemplate(str(template))
+    _refuse_unsafe(template)
+    doc = Docx(str(template))
     try:
-        doc.render(context, jinja_env=env, autoescape=True)
-    except jinja2.TemplateError as e:
+        with deadline(MAX_RENDER_SECONDS):
+            doc.render(context, jinja_env=env, autoescape=True)
+    except Exception as e:
         part = getattr(getattr(doc, "current_rendering_part", None), "partname", "")
-        raise RenderError(Problem(str(template), _place(part, e), _message(e, data_file))) from e
+        raise _render_error(template, str(part), e, "", data_file) from e
     buffer = io.BytesIO()
     doc.save(buffer)
-    return normalise_zip(buffer.getvalue())
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    original = zipfile.ZipFile(str(template))
+    core = source.read(CORE_PART) if CORE_PART in source.namelist() else None
+    tagged = _tagged_properties(original.read(CORE_PART)) if CORE_PART in original.namelist() else frozenset()
+    members = []
+    for info in source.infolist():
+        data = source.read(info.filename)
+        if info.filename == CORE_PART and core is not None:
+            data = issued_core_xml(data, context, issued or dt.date.today(), tagged)
+        members.append(_deflate(info.filename, data))
+    return write_zip(members)
+
+
+def _tagged_properties(core: bytes) -> frozenset[str]:
+    """Which of title, subject and description hold a tag in the template (they are filled in, not replaced)."""
+    root = etree.fromstring(core, STRICT_PARSER)
+    found = set()
+    for name in ("title", "subject", "description"):
+        element = root.find(f"{{http://purl.org/dc/elements/1.1/}}{name}")
+        if element is not None and element.text and re.search(r"\{[{%]", element.text):
+            found.add(name)
+    return frozenset(found)
 
 
 class CompiledTemplate:
     """A template prepared once: docxtpl's patched XML compiled by Jinja, the parts that never change kept as bytes.
 
     Rendering then costs one Jinja render per templated part and one zip write, the same output as
-    plain docxtpl without re-parsing and re-compiling the document for every agreement.
+    plain docxtpl without re-parsing and re-compiling the document for every agreement. Every document
+    is checked before it is returned: each part whole XML without recovery, every paragraph and text
+    that stands outside all blocks of the template still there.
     """
 
     def __init__(self, path: Path, env: SandboxedEnvironment) -> None:
         self.path = path
+        _refuse_unsafe(path)
         self.source = path.read_bytes()
         self.digest = hashlib.sha256(self.source).hexdigest()
         self.env = env
-        doc = DocxTemplate(io.BytesIO(self.source))
+        doc = Docx(io.BytesIO(self.source))
         doc.init_docx()
         self._helper = doc
         self.parts: dict[str, jinja2.Template] = {}
         self.sources: dict[str, str] = {}
+        self.scans: dict[str, Scan] = {}
         self.document_xml = b""
         package = zipfile.ZipFile(io.BytesIO(self.source))
         self.members = [(info.filename, package.read(info.filename)) for info in package.infolist()]
         # Parts that never change are compressed once, here, and copied into every document as they are.
         self.compressed = [(name, _deflate(name, data)) for name, data in self.members]
         self.fallback = any("{" in (getattr(doc.core_properties, name) or "") for name in _CORE_PROPERTIES)
+        members = dict(self.members)
+        self.core = members.get(CORE_PART)
+        self.tagged = _tagged_properties(self.core) if self.core is not None else frozenset()
         body = doc.patch_xml(doc.get_xml())
         self._compile("/word/document.xml", body)
-        self.document_xml = dict(self.members)["word/document.xml"]
+        self.document_xml = members["word/document.xml"]
         for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
             for _, part in doc.get_headers_footers(uri):
                 self._compile(str(part.partname), doc.patch_xml(doc.get_part_xml(part)))
@@ -95,23 +263,54 @@ class CompiledTemplate:
 
     def _compile(self, partname: str, xml: str) -> None:
         source = self.sources[partname] = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
+        self.scans[partname] = scan(xml)
         try:
             self.parts[partname] = self.env.from_string(source)
-        except jinja2.TemplateError as e:
-            raise RenderError(Problem(str(self.path), _place(partname, e, source), _message(e, ""))) from e
+        except Exception as e:
+            raise _render_error(self.path, partname, e, source, "") from e
 
-    def render(self, context: dict[str, Any], data_file: str = "") -> bytes:
-        """The finished .docx for ``context`` as normalised bytes; RenderError naming template, part and place."""
+    def render(self, context: dict[str, Any], data_file: str = "", issued: dt.date | None = None) -> bytes:
+        """The finished .docx for ``context`` as normalised bytes; RenderError naming template, part, place and agreement.
+
+        ``issued`` (default today) becomes the document's creation and modification date.
+        """
         if self.fallback:
-            return render_docx_plain(self.path, context, self.env, data_file)
+            data = render_docx_plain(self.path, context, self.env, data_file, issued)
+            self._check_output({name.lstrip("/"): zipfile.ZipFile(io.BytesIO(data)).read(name.lstrip("/")) for name in self.parts},
+                               context, data_file)
+            return data
         rendered: dict[str, bytes] = {}
+        started = time.monotonic()
         for partname, template in self.parts.items():
             try:
-                xml = template.render(context)
-            except jinja2.TemplateError as e:
-                raise RenderError(Problem(str(self.path), _place(partname, e, self.sources[partname]), _message(e, data_file))) from e
-            rendered[partname.lstrip("/")] = self._finish(partname, xml)
+                with deadline(max(0.5, MAX_RENDER_SECONDS - (time.monotonic() - started))):
+                    xml = _bounded_render(template, context)
+                rendered[partname.lstrip("/")] = self._finish(partname, xml)
+            except RenderError:
+                raise
+            except Exception as e:
+                raise _render_error(self.path, partname, e, self.sources[partname], data_file) from e
+        self._check_output(rendered, context, data_file)
+        if self.core is not None:
+            rendered[CORE_PART] = issued_core_xml(self.core, context, issued or dt.date.today(), self.tagged)
         return write_zip([_deflate(name, rendered[name]) if name in rendered else member for name, member in self.compressed])
+
+    def _check_output(self, rendered: dict[str, bytes], context: dict[str, Any], data_file: str) -> None:
+        """RenderError when a document lost paragraphs or text that the template has outside every block."""
+        for partname, found in self.scans.items():
+            xml = rendered.get(partname.lstrip("/"))
+            if xml is None:
+                continue
+            text = xml.decode("utf-8")
+            paragraphs = len(re.findall(r"<w:p[ >]", text))
+            missing = _first_missing([html.unescape(t) for t in found.static_texts], html.unescape("".join(_TEXT.findall(text))))
+            if paragraphs < found.static_paragraphs or missing is not None:
+                detail = (f"texten \"{_short(missing, 60)}\" saknas" if missing is not None
+                          else f"{paragraphs} stycken i stället för minst {found.static_paragraphs}")
+                suffix = f" (vid rendering av {data_file})" if data_file else ""
+                raise RenderError(Problem(str(self.path), part_label(partname),
+                                          f"det färdiga dokumentet blev kortare än mallen ({detail}); ett block i mallen "
+                                          f"avslutas troligen med fel sorts tagg. Kör avtal mallar kontrollera{suffix}"))
 
     def _resolve_listing(self, xml: str) -> str:
         """docxtpl's resolve_listing, run only on the paragraphs that hold a tab, newline, bell or form feed.
@@ -124,9 +323,14 @@ class CompiledTemplate:
         return _PARAGRAPH.sub(lambda m: self._helper.resolve_listing(m.group(0)) if _LISTING_CHARS.search(m.group(0)) else m.group(0), xml)
 
     def _finish(self, partname: str, xml: str) -> bytes:
-        """docxtpl's post-processing of one rendered part, as its ``render`` does it."""
+        """docxtpl's post-processing of one rendered part, as its ``render`` does it; the XML must be whole first."""
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        try:
+            etree.fromstring(xml.encode("utf-8"), STRICT_PARSER)
+        except etree.XMLSyntaxError as e:
+            raise LimitError(f"det färdiga dokumentet blir trasig XML ({e.msg}); ett block i mallen börjar och slutar "
+                             "på olika ställen (stycke, tabellrad eller cell). Kör avtal mallar kontrollera") from e
         xml = self._resolve_listing(xml)
         if partname == "/word/document.xml":
             body = self._helper.fix_tables(xml)
@@ -141,6 +345,18 @@ class CompiledTemplate:
         return xml.encode("utf-8")
 
 
+def _first_missing(fragments: list[str], text: str) -> str | None:
+    """The first of ``fragments`` not found in ``text`` after the one before it, or None when all are there in order."""
+    position = 0
+    for fragment in fragments:
+        found = text.find(fragment, position)
+        if found < 0:
+            return fragment
+        position = found + len(fragment)
+    return None
+
+
+_TEXT = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>")
 _LISTING_CHARS = re.compile("[\t\a\n\f]")
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
 _CORE_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
@@ -156,22 +372,25 @@ class Renderer:
         self._cache: dict[Path, CompiledTemplate] = {}
 
     def template(self, path: Path) -> CompiledTemplate:
+        if not path.is_file() or path.stat().st_size > MAX_TEMPLATE_BYTES:
+            _refuse_unsafe(path)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         cached = self._cache.get(path)
         if cached is None or cached.digest != digest:
             cached = self._cache[path] = CompiledTemplate(path, self.env)
         return cached
 
-    def render(self, path: Path, context: dict[str, Any], data_file: str = "") -> bytes:
-        return self.template(path).render(context, data_file)
+    def render(self, path: Path, context: dict[str, Any], data_file: str = "", issued: dt.date | None = None) -> bytes:
+        return self.template(path).render(context, data_file, issued)
 
 
-def render_docx(template: Path, context: dict[str, Any], env: SandboxedEnvironment, data_file: str = "") -> bytes:
+def render_docx(template: Path, context: dict[str, Any], env: SandboxedEnvironment, data_file: str = "",
+                issued: dt.date | None = None) -> bytes:
     """Render one template once (compiled for this call); use a Renderer to reuse the compiled template."""
-    return CompiledTemplate(template, env).render(context, data_file)
+    return CompiledTemplate(template, env).render(context, data_file, issued)
 
 
-def _place(partname: str, error: jinja2.TemplateError, source: str = "") -> str:
+def _place(partname: str, error: BaseException, source: str = "") -> str:
     """Part and paragraph of a template error: ``brödtext, stycke 12 "Titel: {{ avtal.undertitel }}"``."""
     label = part_label(str(partname)) if partname else "mallen"
     lineno = error_line(error)
@@ -179,11 +398,24 @@ def _place(partname: str, error: jinja2.TemplateError, source: str = "") -> str:
         lines = source.splitlines()
         if 0 < lineno <= len(lines):
             text = re.sub(r"<[^>]+>", "", lines[lineno - 1]).strip()
-            return f"{label}, stycke {lineno - 1}" + (f" \"{_short(text)}\"" if text else "")
+            heading = _heading_before(lines, lineno - 1)
+            under = f", under rubriken \"{_short(heading, 60)}\"" if heading else ""
+            return f"{label}, stycke {lineno - 1}{under}" + (f", vid texten \"{_short(text)}\"" if under and text else f" \"{_short(text)}\"" if text else "")
     lines = [line.strip() for line in getattr(error, "docx_context", []) if line.strip()]
     if lines:
         return f"{label}, vid texten \"{_short(' '.join(lines))}\""
     return label
+
+
+_HEADING_STYLE = re.compile(r'<w:pStyle w:val="(?:Heading|Rubrik|Title|Rubrik)\d*"|<w:outlineLvl ')
+
+
+def _heading_before(lines: list[str], index: int) -> str:
+    """The text of the nearest heading paragraph at or before line ``index`` of a compiled part, or ""."""
+    for line in reversed(lines[: index + 1]):
+        if _HEADING_STYLE.search(line):
+            return re.sub(r"<[^>]+>", "", line).strip()
+    return ""
 
 
 def error_line(error: BaseException) -> int | None:
@@ -200,16 +432,28 @@ def error_line(error: BaseException) -> int | None:
     return found
 
 
-def _message(error: jinja2.TemplateError, data_file: str) -> str:
-    text = str(error.message or error)
+def _message(error: BaseException, data_file: str) -> str:
+    text = str(getattr(error, "message", None) or error)
     suffix = f" (vid rendering av {data_file})" if data_file else ""
     if isinstance(error, jinja2.UndefinedError):
         return f"mallen använder {_swedish_undefined(text)}, som inte finns{suffix}"
     if isinstance(error, jinja2.exceptions.SecurityError):
-        return f"mallen försöker nå något som sandlådan förbjuder: {text}"
+        return f"mallen försöker nå något som sandlådan förbjuder ({_short(text, 80)}); en mall får bara läsa avtalsdata och beräknade värden"
     if isinstance(error, jinja2.TemplateSyntaxError):
-        return f"syntaxfel i mallen: {text}"
-    return f"fel i mallen: {text}{suffix}"
+        return f"syntaxfel i mallen: {swedish_syntax(text)}"
+    if isinstance(error, (LimitError, FilterValueError)):
+        return f"{text}{suffix}"
+    if isinstance(error, _Timeout):
+        return f"dokumentet tog mer än {MAX_RENDER_SECONDS:.0f} sekunder att göra; en upprepning i mallen tar troligen aldrig slut{suffix}"
+    if isinstance(error, ZeroDivisionError):
+        return f"mallen delar med noll{suffix}"
+    if isinstance(error, RecursionError):
+        return f"ett makro i mallen anropar sig självt utan slut{suffix}"
+    if isinstance(error, MemoryError):
+        return f"mallen bygger ett värde som är för stort för minnet{suffix}"
+    if isinstance(error, jinja2.TemplateError):
+        return f"fel i mallen: {text}{suffix}"
+    return f"mallen kunde inte fyllas i ({type(error).__name__}: {_short(text, 120)}){suffix}"
 
 
 def _swedish_undefined(text: str) -> str:

@@ -16,15 +16,25 @@ from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from .compute import join_names
+from .blocks import scan
+from .compute import COST_FILE, PUB_FILE
 from .errors import Problem, TemplateError, did_you_mean
-from .paths import DEFAULT_MALLAR
-from .render import make_environment, part_label
+from .filters import swedish_list as join_names
+from .paths import DEFAULT_MALLAR, TEMPLATE_FILES
+from .render import Docx, make_environment, part_label
 from .templatefields import Field, FieldInfo, Use, field_catalogue, top_names
+from .templatepackage import package_problems
+from .templaterevisions import REMOVE_COMMENTS, revisions
+from .templatesyntax import short as _short
+from .templatesyntax import syntax_message, unclosed_message
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _T, _R, _RPR, _PROOF = f"{_W}p", f"{_W}t", f"{_W}r", f"{_W}rPr", f"{_W}proofErr"
 _TBL, _TR, _TC = f"{_W}tbl", f"{_W}tr", f"{_W}tc"
+_PPR, _PSTYLE = f"{_W}pPr", f"{_W}pStyle"
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_HEADING = re.compile(r"(?i)heading|rubrik|^title$")
+_COMMENTS = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
 _BREAKS = {f"{_W}tab", f"{_W}br", f"{_W}cr"}
 _FORMAT_NOISE = {f"{_W}lang", f"{_W}noProof"}  # run properties Word changes without the author seeing it
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
@@ -55,6 +65,21 @@ _METHODS = {
     "object": frozenset({"get", "items", "keys", "values"}),
     "array": frozenset({"index", "count"}),
 }
+# Computed values that are none only when another field says so: a test on the first guards the others.
+_GUARDED_BY_TEST = {
+    "berakning.avtalstid.tillsvidare": ("berakning.avtalstid.slut",),
+    "personuppgifter.roll": ("berakning.pub", "berakning.pub_bilaga", "berakning.pub.bitrade"),
+    "ekonomi.fordelning": ("berakning.fordelning", "berakning.kostnad_bilaga"),
+    "ekonomi.support": ("berakning.support",),
+    "extern_delegering.forekommer": ("berakning.delegering_mottagare",),
+}
+# Annexes made only for agreements that have these values: in their templates the values are always there.
+_GUARDED_BY_DOCUMENT = {
+    PUB_FILE: ("berakning.pub", "berakning.pub_bilaga", "berakning.pub.bitrade"),
+    COST_FILE: ("berakning.fordelning", "berakning.kostnad_bilaga"),
+}
+_DATE_FILTERS = {"datum", "isodatum"}
+_NUMBER_FILTERS = {"belopp", "pris", "kronor", "kr", "antal", "mnkr", "procent"}
 _SAME_LIST_FILTERS = {"sort", "reverse", "list", "unique", "selectattr", "rejectattr", "select", "reject", "default", "d"}
 _ITEM_FILTERS = {"first", "last", "random"}
 _ATTRIBUTE_ARG_FILTERS = {"selectattr", "rejectattr", "groupby"}  # first argument names an attribute of each item
@@ -86,6 +111,8 @@ class _Para:
     cell: Any
     tags: list[_Tag]
     openers: list[tuple[int, int]]  # (place in the document, offset in text) of every {{, {% and {#
+    heading: str = ""  # the text of the nearest heading before it, as Word shows it
+    fallback: bool = False  # inside a text box's copy for old Word versions (mc:Fallback): reported once, in the first copy
 
 
 def _own(element: Any) -> Iterator[Any]:
@@ -111,6 +138,7 @@ def _paragraphs(root: Any) -> list[_Para]:
     rows: dict[Any, list[Any]] = {}
     cells: dict[Any, list[Any]] = {}
     result = []
+    heading = ""
     for number, paragraph in enumerate(root.iter(_P), start=1):
         segments: list[tuple[int, int, Any]] = []
         proofs: list[int] = []
@@ -145,8 +173,17 @@ def _paragraphs(root: Any) -> list[_Para]:
                 cells[row] = [c for c in row.iter(_TC) if next(c.iterancestors(_TR)) is row]
             table = f" (tabell {tables[grid]}, rad {rows[grid].index(row) + 1}, cell {cells[row].index(cell) + 1})"
         openers = [(next((order[el] for s, e, el in segments if s <= m.start() < e), 0), m.start()) for m in _OPENER.finditer(text)]
-        result.append(_Para(number, paragraph, text, "".join(shown), table, row, cell, tags, openers))
+        fallback = next(paragraph.iterancestors(_FALLBACK), None) is not None
+        result.append(_Para(number, paragraph, text, "".join(shown), table, row, cell, tags, openers, heading, fallback))
+        if _is_heading(paragraph) and "".join(shown).strip() and not fallback:
+            heading = " ".join("".join(shown).split())
     return result
+
+
+def _is_heading(paragraph: Any) -> bool:
+    properties = paragraph.find(_PPR)
+    style = properties.find(_PSTYLE) if properties is not None else None
+    return style is not None and bool(_HEADING.search(style.get(f"{_W}val", "")))
 
 
 def _scan(text: str) -> list[tuple[int, int, bool]]:
@@ -169,11 +206,6 @@ def _straight(text: str, quotes: dict[str, str] = _CURLY) -> str:
 
 def _without_prefix(tag: str) -> str:
     return _PREFIX.sub(r"\1 ", tag)
-
-
-def _short(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -204,10 +236,14 @@ class _Part:
         para = self.paragraphs.get(paragraph)
         if para is None:
             return f"{self.label}, vid texten \"{_short(self.fixed_text)}\"" if self.fixed_text else self.label
-        return f"{self.label}, stycke {para.number}{para.table}, vid texten \"{_short(para.shown)}\""
+        under = f", under rubriken \"{_short(para.heading, 60)}\"" if para.heading else ""
+        return f"{self.label}, stycke {para.number}{para.table}{under}, vid texten \"{_short(para.shown)}\""
 
     def report(self, paragraph: int, message: str, severity: str = "fel", *, raw: bool = False) -> None:
         if not raw and paragraph in self.silenced:
+            return
+        para = self.paragraphs.get(paragraph)
+        if para is not None and para.fallback:
             return
         problem = Problem(self.file, self.place(paragraph), message, "varning" if severity == "varning" else "fel")
         if all(p != problem for _, _, p in self.found):
@@ -252,8 +288,46 @@ def _raw_check(part: _Part, template: DocxTemplate) -> bool:
                                          "skriv raka citattecken (\" eller ')", raw=True)
                 broken = True
         _check_alone(part, para)
+        for tag in para.tags:
+            misuse = re.match(r"\{\{(r|p|tr|tc) ", tag.text)
+            if misuse:
+                plain = "{{ " + tag.text[len(misuse.group()):].strip()
+                part.report(para.number, f"taggen \"{_short(tag.text, 60)}\" är till för formaterad text och underdokument, som avtalsdata "
+                                         f"inte har: värdet skulle hamna utanför texten och inte synas i avtalet; skriv \"{_short(plain, 60)}\"",
+                            raw=True)
+                broken = True
     part.silenced = {number for number, _, p in part.found if p.severity == "fel"} if broken else set()
     return broken
+
+
+_KINDS = {"p": "ett eget stycke", "tr": "en egen tabellrad", "tc": "en egen tabellcell", "r": "en egen textdel (körning)", "": "texten"}
+
+
+def _check_blocks(source: str, lines: list[_Line], part: _Part) -> None:
+    """Blocks whose tags stand at different levels (stycke, rad, cell): rendering would cut the document short."""
+    for mismatch in scan(source).mismatches:
+        first = _line(lines, source.count("\n", 0, mismatch.start) + 1)
+        last = _line(lines, source.count("\n", 0, mismatch.end) + 1)
+        start_tag, end_tag = first.tag or f"{{% {mismatch.name} %}}", last.tag or f"{{% end{mismatch.name} %}}"
+        start_kind, end_kind = _tag_kind(start_tag), _tag_kind(end_tag)
+        end_name = re.sub(r"^\{%[-+]?(?:tr|tc|p|r)?\s*|\s*[-+]?%\}$", "", end_tag)
+        if start_kind != end_kind:
+            prefix = f"{{%{start_kind} " if start_kind else "{% "
+            where = "i " + _KINDS[start_kind] if start_kind else "i samma stycke"
+            message = (f"\"{_short(start_tag, 60)}\" avslutas med \"{_short(end_tag, 40)}\", som är en annan sorts tagg; "
+                       f"skriv \"{prefix}{end_name} %}}\" {where}. Annars blir avtalet avkortat när avtal görs")
+        elif start_kind == "":
+            message = (f"\"{_short(start_tag, 60)}\" och \"{_short(end_tag, 40)}\" står i olika stycken; en tagg utan p, tr eller tc "
+                       "måste sluta i samma stycke. Skriv \"{%p … %}\"-taggar i egna stycken för villkor över flera stycken")
+        else:
+            message = (f"\"{_short(start_tag, 60)}\" och \"{_short(end_tag, 40)}\" står på olika nivåer i dokumentet (till exempel den "
+                       "ena i en tabell och den andra utanför); låt båda stå på samma nivå. Annars blir avtalet avkortat")
+        part.report(first.paragraph, message)
+
+
+def _tag_kind(tag: str) -> str:
+    match = re.match(r"\{%[-+]?(tr|tc|p|r) ", tag)
+    return match.group(1) if match else ""
 
 
 def _repaired(template: DocxTemplate, para: _Para) -> set[int]:
@@ -360,11 +434,11 @@ def _parse(env: SandboxedEnvironment, source: str, lines: list[_Line], part: _Pa
                 unclosed = _unclosed(env, source)
                 for lineno, name in unclosed:
                     opening = _line(lines, lineno)
-                    part.report(opening.paragraph, _unclosed_message(name, opening.tag))
+                    part.report(opening.paragraph, unclosed_message(name, opening.tag))
                 if not unclosed:
-                    part.report(line.paragraph, _syntax_message(message, line.tag))
+                    part.report(line.paragraph, syntax_message(message, line.tag))
                 return None, source, failed
-            part.report(line.paragraph, _syntax_message(message, line.tag))
+            part.report(line.paragraph, syntax_message(message, line.tag))
             texts = source.split("\n")
             index = (error.lineno or 1) - 1
             if index >= len(texts) or not texts[index].startswith("{{"):
@@ -442,71 +516,6 @@ def _unclosed(env: SandboxedEnvironment, source: str) -> list[tuple[int, str]]:
     return stack
 
 
-def _unclosed_message(name: str, tag: str | None) -> str:
-    prefix = ""
-    if tag:
-        match = re.match(r"\{%(tr|tc|p|r) ", tag)
-        prefix = match.group(1) if match else ""
-    until = {"if": "villkoret", "for": "upprepningen"}.get(name, "blocket")
-    shown = f"\"{_short(tag, 60)}\"" if tag else f"\"{{% {name} %}}\""
-    return f"syntaxfel i {shown}: blocket avslutas aldrig; lägg till \"{{%{prefix} end{name} %}}\" där {until} ska sluta"
-
-
-_TOKENS = {
-    "end of print statement": "slutet av taggen (\"}}\")",
-    "end of statement block": "slutet av taggen (\"%}\")",
-    "end of template": "mallens slut",
-    "name": "ett namn",
-    "integer": "ett heltal",
-    "float": "ett tal",
-    "string": "en text inom citattecken",
-}
-
-
-def _token(name: str) -> str:
-    return _TOKENS.get(name, f"\"{name}\"")
-
-
-def _syntax_message(message: str, tag: str | None) -> str:
-    where = f"syntaxfel i \"{_short(tag, 60)}\"" if tag else "syntaxfel"
-    return f"{where}: {_swedish_syntax(message)}"
-
-
-def _swedish_syntax(message: str) -> str:
-    """Jinja's syntax error in Swedish; the English text when it is not one of the usual ones."""
-    match = re.match(r"Encountered unknown tag '(\w+)'\.(?:.*The innermost block that needs to be closed is '(\w+)')?", message, re.DOTALL)
-    if match:
-        name, block = match.groups()
-        if block:
-            return f"taggen passar inte här; blocket \"{block}\" är öppet och ska först avslutas med \"{{% end{block} %}}\""
-        if name in ("tr", "tc"):
-            return f"en tagg som börjar med \"{{%{name}\" kan bara stå i en {'tabellrad' if name == 'tr' else 'tabellcell'}"
-        if name.startswith("end"):
-            return f"\"{name}\" avslutar ett block som aldrig har börjat"
-        if name in ("else", "elif"):
-            return f"\"{name}\" står utanför ett if- eller for-block"
-        return f"okänd tagg \"{name}\""
-    match = re.fullmatch(r"unexpected '(.+?)'(?:, expected '(.+?)')?", message)
-    if match:
-        got, wanted = match.groups()
-        text = "taggen tar slut för tidigt" if got.startswith("end of") else f"oväntat {_token(got)}"
-        return f"{text}; väntade {_token(wanted)}" if wanted else text
-    match = re.fullmatch(r"expected token '(.+?)', got '(.+?)'", message)
-    if match:
-        return f"väntade {_token(match.group(1))} men fick {_token(match.group(2))}"
-    match = re.fullmatch(r"Expected an expression, got '(.+?)'", message)
-    if match:
-        return f"ett uttryck saknas före {_token(match.group(1))}"
-    if message == "expected name or number":
-        return "ett namn eller tal saknas efter punkten"
-    match = re.fullmatch(r"unexpected char (.+?) at \d+", message)
-    if match:
-        char = match.group(1)
-        hint = "; en text inom citattecken avslutas inte" if char.strip("'\"") in ("'", '"') else ""
-        return f"oväntat tecken {char}{hint}"
-    return message
-
-
 class _Checker:
     """Walks a part's Jinja AST: every variable path, filter, test and forbidden access, reported where it stands."""
 
@@ -518,6 +527,10 @@ class _Checker:
         self.part = part
         self.template = template
         self.scopes: list[dict[str, str]] = [{}]
+        self.guards: list[str] = []  # paths tested by the enclosing if, and, conditional expression or loop filter
+        self.quiet = 0  # inside a test or a default(): a missing value is handled there
+        self.collecting: list[list[str]] = []
+        self.guards.extend(_GUARDED_BY_DOCUMENT.get(template, ()))
 
     # -- reporting -------------------------------------------------------------------------------
 
@@ -527,6 +540,74 @@ class _Checker:
     def use(self, path: str, node: nodes.Node) -> None:
         paragraph = _line(self.lines, node.lineno).paragraph
         self.part.uses.append((path, Use(self.template, self.part.label, paragraph)))
+        for found in self.collecting:
+            found.append(path)
+        if not self.quiet:
+            self.check_guarded(path, node)
+
+    def check_guarded(self, path: str, node: nodes.Node) -> None:
+        """Warn when ``path`` or a field it lies in may be missing or none and no enclosing test covers it."""
+        steps = re.findall(r"[^.\[\]]+(?:\[\])?", path)
+        prefix = ""
+        for step in steps:
+            prefix = f"{prefix}.{step}" if prefix else step
+            for candidate in (prefix.removesuffix("[]"), prefix) if prefix.endswith("[]") else (prefix,):
+                info = self.catalogue.get(candidate)
+                if info is None or not (info.optional or info.nullable):
+                    continue
+                if any(g == candidate or g.startswith((f"{candidate}.", f"{candidate}[]")) for g in self.guards):
+                    continue
+                if info.optional:
+                    message = (f"fältet \"{candidate}\" kan saknas i avtalet men används här utan villkor; skriv taggen inom "
+                               f"{{% if … is defined %}} eller ge ett värde med default(\"…\")")
+                else:
+                    message = (f"fältet \"{candidate}\" är none i avtal som saknar det men används här utan villkor; skriv taggen inom "
+                               f"{{% if {self.shown(node, candidate)} %}}")
+                self.part.report(_line(self.lines, node.lineno).paragraph, message, "varning")
+                return
+
+    def shown(self, node: nodes.Node, path: str) -> str:
+        """The path as the author would test it: the schema path for top-level fields, else "…"."""
+        return path if "[]" not in path else "…"
+
+    def tested(self, node: nodes.Node) -> list[str]:
+        """Check a test expression (quietly) and return the paths it uses, which it guards."""
+        found: list[str] = []
+        self.collecting.append(found)
+        self.quiet += 1
+        self.expr(node)
+        self.quiet -= 1
+        self.collecting.pop()
+        return found
+
+    def guarded(self, paths: list[str], statements: list[nodes.Node]) -> None:
+        paths = [*paths, *(implied for path in paths for implied in _GUARDED_BY_TEST.get(path, ()))]
+        self.guards.extend(paths)
+        for statement in statements:
+            self.visit(statement)
+        del self.guards[len(self.guards) - len(paths):]
+
+    def compare(self, node: nodes.Compare) -> None:
+        """A field compared with a text that the schema does not allow for it (``roll == "personuppgiftsbiträde"``)."""
+        operands = [node.expr, *[op.expr for op in node.ops]]
+        kinds = [self.expr(operand) for operand in operands]
+        for index, op in enumerate(node.ops):
+            pairs = [(kinds[index], operands[index + 1], op.op), (kinds[index + 1], operands[index], op.op)]
+            for kind, other, operator in pairs:
+                info = self.catalogue.get(kind)
+                if info is None or not info.enum:
+                    continue
+                if operator in ("eq", "ne") and isinstance(other, nodes.Const):
+                    values = [other.value]
+                elif operator in ("in", "notin") and kind == kinds[index] and isinstance(other, (nodes.List, nodes.Tuple)):
+                    values = [item.value for item in other.items if isinstance(item, nodes.Const)]
+                else:
+                    continue
+                for value in values:
+                    if isinstance(value, str) and value not in info.enum:
+                        allowed = ", ".join(f"\"{v}\"" for v in info.enum)
+                        self.report(node, f"\"{kind}\" jämförs med \"{value}\", som fältet aldrig kan ha{did_you_mean(value, info.enum)}; "
+                                          f"tillåtna värden: {allowed}")
 
     def forbidden(self, node: nodes.Node, name: str, what: str = "Pythons") -> None:
         self.report(node, f"otillåten åtkomst: \"{name}\" ger åtkomst till {what} inre delar och får inte användas i en mall")
@@ -564,17 +645,17 @@ class _Checker:
         elif isinstance(node, nodes.Output):
             for child in node.nodes:
                 if not isinstance(child, nodes.TemplateData):
-                    self.expr(child)
+                    kind = self.expr(child)
+                    self.check_printed(kind, child)
         elif isinstance(node, nodes.For):
             self.visit_for(node)
         elif isinstance(node, nodes.If):
-            self.expr(node.test)
-            for statement in node.body:
-                self.visit(statement)
+            tested = self.tested(node.test)
+            self.guarded(tested, node.body)
             for branch in node.elif_:
-                self.visit(branch)
-            for statement in node.else_:
-                self.visit(statement)
+                self.guarded(tested, [branch]) if _negated(node.test) else self.visit(branch)
+            implied = [i for path in tested for i in _GUARDED_BY_TEST.get(path, ())]
+            self.guarded(tested + implied if _negated(node.test) else implied, node.else_)
         elif isinstance(node, nodes.Assign):
             self.bind(node.target, self.expr(node.node))
         elif isinstance(node, nodes.AssignBlock):
@@ -649,8 +730,19 @@ class _Checker:
             return kind
         if isinstance(node, nodes.Filter):
             return self.filter(node)
+        if isinstance(node, nodes.Compare):
+            self.compare(node)
+            return ANY
+        if isinstance(node, nodes.And):
+            tested = self.tested(node.left)
+            self.guards.extend(tested)
+            self.expr(node.right)
+            del self.guards[len(self.guards) - len(tested):]
+            return ANY
         if isinstance(node, nodes.Test):
+            self.quiet += 1
             self.expr(node.node)
+            self.quiet -= 1
             self.arguments(node)
             if node.name not in self.env.tests:
                 self.report(node, f"okänt test \"{node.name}\"{did_you_mean(node.name, self.env.tests)}")
@@ -660,8 +752,10 @@ class _Checker:
             self.arguments(node)
             return BAD if callee == BAD else ANY
         if isinstance(node, nodes.CondExpr):
-            self.expr(node.test)
+            tested = self.tested(node.test)
+            self.guards.extend(tested)
             first = self.expr(node.expr1)
+            del self.guards[len(self.guards) - len(tested):]
             second = self.expr(node.expr2) if node.expr2 is not None else first
             return first if first == second else ANY
         for child in node.iter_child_nodes():
@@ -744,12 +838,42 @@ class _Checker:
         siblings = [p[len(prefix):] for p in self.catalogue if p.startswith(prefix) and re.fullmatch(r"\w+", p[len(prefix):])]
         return did_you_mean(attr, siblings, prefix)
 
+    def check_filter_input(self, node: nodes.Filter, base: str) -> None:
+        """A date filter on a field that is no date, a number filter on one that is no number: it fails for every agreement."""
+        info = self.catalogue.get(base)
+        if info is None:
+            return
+        types = set(info.types) - {"null"}
+        if node.name in _DATE_FILTERS and not info.date:
+            self.report(node, f"filtret \"{node.name}\" gör om datum, men \"{base}\" är {info.type_label()}; ta bort filtret eller använd ett datumfält")
+        elif node.name in _NUMBER_FILTERS and types and not types & {"number", "integer"}:
+            self.report(node, f"filtret \"{node.name}\" gör om tal, men \"{base}\" är {info.type_label()}; ta bort filtret eller använd ett talfält")
+
+    def check_printed(self, kind: str, node: nodes.Node) -> None:
+        """Warn when a date or an amount is printed as it is stored (``2020-09-01``, ``615312.5``) instead of with a filter."""
+        info = self.catalogue.get(kind)
+        if info is None:
+            return
+        if info.date:
+            self.part.report(_line(self.lines, node.lineno).paragraph, f"datumet \"{kind}\" skrivs ut som det lagras (2020-09-01); "
+                             "använd filtret datum (1 september 2020) eller isodatum", "varning")
+        elif info.amount:
+            self.part.report(_line(self.lines, node.lineno).paragraph, f"talet \"{kind}\" skrivs ut utan filter, med punkt och utan "
+                             "mellanrum mellan tusental (615312.5); använd kronor, kr, belopp, pris eller procent", "varning")
+
     def filter(self, node: nodes.Filter) -> str:
+        if node.name in ("default", "d") and node.node is not None:
+            self.quiet += 1
+            base = self.expr(node.node)
+            self.quiet -= 1
+            self.arguments(node)
+            return base if base not in (ANY, BAD, LOOP) else (ANY if base == LOOP else base)
         base = self.expr(node.node) if node.node is not None else ANY
         self.arguments(node)
         if node.name not in self.env.filters:
             self.report(node, f"okänt filter \"{node.name}\"{did_you_mean(node.name, self.env.filters)}")
             return BAD
+        self.check_filter_input(node, base)
         if node.name == "safe":
             self.report(node, "filtret \"safe\" stänger av skyddet för tecken som < och & och kan göra dokumentet trasigt; ta bort det")
         for attribute, item_base in self.attribute_arguments(node, base):
@@ -785,6 +909,13 @@ class _Checker:
         return found
 
 
+def _negated(test: nodes.Node) -> bool:
+    """Whether an if-test is ``not …`` or ``… is not defined``/``is undefined``: then its else-branch is the guarded one."""
+    if isinstance(test, nodes.Not):
+        return True
+    return isinstance(test, nodes.Test) and test.name in ("undefined", "none")
+
+
 def _check_source(env: SandboxedEnvironment, catalogue: dict[str, FieldInfo], source: str, lines: list[_Line], part: _Part,
                   template: str) -> None:
     tree, source, failed = _parse(env, source, lines, part)
@@ -798,7 +929,7 @@ def _check_source(env: SandboxedEnvironment, catalogue: dict[str, FieldInfo], so
             env.compile(source)
         except jinja2.TemplateSyntaxError as error:
             line = _line(lines, error.lineno)
-            part.report(line.paragraph, _syntax_message(error.message or str(error), line.tag))
+            part.report(line.paragraph, syntax_message(error.message or str(error), line.tag))
 
 
 def _xml_parts(template: DocxTemplate) -> list[tuple[str, str]]:
@@ -821,10 +952,11 @@ def _xml_parts(template: DocxTemplate) -> list[tuple[str, str]]:
 def _analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list[tuple[str, Use]]]:
     """Every problem in one template, and every field it uses with where."""
     file = str(path)
-    if not path.is_file():
-        return [Problem(file, "", "filen finns inte")], []
+    unsafe = package_problems(path)
+    if unsafe:
+        return unsafe, []
     try:
-        template = DocxTemplate(file)
+        template = Docx(file)
         template.init_docx()
         xml_parts = _xml_parts(template)
     except Exception:
@@ -836,12 +968,23 @@ def _analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list
         paragraphs = _paragraphs(root)
         part = _Part(file, name, part_label(name), paragraphs)
         parts.append(part)
+        numbers = {para.element: para.number for para in paragraphs}
+        for element, message in revisions(root):
+            part.report(numbers.get(element, 0), message, raw=True)
         if _raw_check(part, template):
             source, lines = _model_source(paragraphs)
         else:
             source, lines = _docxtpl_source(template, xml, paragraphs)
+            _check_blocks(source, lines, part)
         _check_source(env, catalogue, source, lines, part, path.name)
     for part in template.docx.part.package.parts:
+        if part.content_type == _COMMENTS:
+            count = len(etree.fromstring(part.blob).findall(f"{_W}comment"))
+            if count:
+                problem = f"mallen har {count} {'kommentar' if count == 1 else 'kommentarer'}, som skulle följa med i varje avtal; {REMOVE_COMMENTS}"
+                comments = _Part(file, str(part.partname), "kommentarer", [], "")
+                comments.report(0, problem)
+                parts.append(comments)
         if part.content_type == _ENDNOTES:
             endnotes = _Part(file, str(part.partname), "slutnoter", _paragraphs(etree.fromstring(part.blob)))
             for para in endnotes.paragraphs.values():
@@ -870,6 +1013,9 @@ def _template_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
             files.extend(found)
             if not found:
                 empty.append(Problem(str(path), "", "mappen har inga Word-mallar (.docx)"))
+            empty.extend(Problem(str(p), "", "ingen avtalstyp använder den här mallen, så inga avtal görs med den; ta bort den ur mappen "
+                                             "eller be utvecklarna lägga till den för en avtalstyp", "varning")
+                         for p in found if p.name not in TEMPLATE_FILES)
         else:
             files.append(path)
     return files, empty
@@ -880,12 +1026,36 @@ def _template_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
 # --------------------------------------------------------------------------------------------------
 
 
-def check_templates(paths: list[Path]) -> list[Problem]:
-    """Every problem in the templates (files, or folders of .docx files): errors (``fel``) and warnings, each with its place."""
+def template_files(paths: list[Path]) -> list[Path]:
+    """The .docx files named, or in the folders named."""
+    return _template_files(paths)[0]
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """``1 varning``, ``2 varningar``, ``0 varningar``."""
+    return f"{count} {one if count == 1 else many}"
+
+
+_SAFE_REPAIR = re.compile(r"; lagas automatiskt$")
+
+
+def check_templates(paths: list[Path], details: bool = False) -> list[Problem]:
+    """Every problem in the templates (files, or folders of .docx files): errors (``fel``) and warnings, each with its place.
+
+    Repairs that are always safe (a tag split by Word without a change of format, a spell-check mark, curly
+    quotes) are counted in one warning per template unless ``details`` asks for each with its place.
+    """
     env = make_environment()
     files, problems = _template_files(paths)
     for path in files:
-        problems.extend(_analyse(path, env)[0])
+        found = _analyse(path, env)[0]
+        safe = [p for p in found if p.severity == "varning" and _SAFE_REPAIR.search(p.message)]
+        if safe and not details:
+            found = [p for p in found if p not in safe]
+            found.append(Problem(str(path), "", f"{plural(len(safe), 'tagg', 'taggar')} som Word har delat upp, markerat för stavning eller "
+                                                f"gett typografiska citattecken lagas automatiskt; se var med "
+                                                f"\"avtal mallar kontrollera --detaljer\"", "varning"))
+        problems.extend(found)
     return problems
 
 
@@ -917,4 +1087,4 @@ def list_fields(template: Path | None = None, mallar: Path = DEFAULT_MALLAR) -> 
             for path, info in field_catalogue().items()]
 
 
-__all__ = ["Field", "Use", "check_templates", "ensure_templates_ok", "list_fields"]
+__all__ = ["Field", "Use", "check_templates", "ensure_templates_ok", "list_fields", "plural", "template_files"]

@@ -76,6 +76,18 @@ class FieldInfo:
     types: frozenset[str]
     date: bool
     optional: bool
+    enum: tuple[str, ...] = ()  # the allowed values, when the schema lists them
+
+    @property
+    def nullable(self) -> bool:
+        """Whether the value may be none (an optional section, a computed value that not every agreement has)."""
+        return "null" in self.types
+
+    @property
+    def amount(self) -> bool:
+        """Whether the value is an amount or other decimal number, which is printed with a filter."""
+        types = set(self.types) - {"null"}
+        return types in ({"number"}, {"number", "string"})
 
     def type_label(self) -> str:
         types = set(self.types)
@@ -108,9 +120,18 @@ def field_catalogue() -> dict[str, FieldInfo]:
         if path in OPTIONAL_SECTIONS:
             types = types | {"null"}
         catalogue[path] = FieldInfo(node.get("title", ""), node.get("description", ""), types, node.get("format") == "date",
-                                _optional(path, node, data, root))
+                                    _optional(path, node, data, root), _enum(node))
     catalogue.update(_berakning_fields())
     return catalogue
+
+
+def _enum(node: dict[str, Any]) -> tuple[str, ...]:
+    values = node.get("enum")
+    if isinstance(values, list) and all(isinstance(v, str) for v in values):
+        return tuple(values)
+    if isinstance(node.get("const"), str):
+        return (node["const"],)
+    return ()
 
 
 def _optional(path: str, node: dict[str, Any], data: dict[str, dict[str, Any]], root: dict[str, Any]) -> bool:
@@ -144,7 +165,8 @@ def _berakning_fields() -> dict[str, FieldInfo]:
         parts = branches(node, root)
         types = frozenset().union(*(_types(n) for n, _ in parts))
         date = any(n.get("format") == "date" for n, _ in parts)
-        fields[path] = FieldInfo(parts[0][0].get("title", ""), parts[0][0].get("description", ""), types, date, False)
+        enum = tuple(value for n, _ in parts for value in _enum(n))
+        fields[path] = FieldInfo(parts[0][0].get("title", ""), parts[0][0].get("description", ""), types, date, False, enum)
         for sub, sub_root in parts:
             for key, prop in sub.get("properties", {}).items():
                 add(f"{path}.{key}", prop, sub_root)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from .load import load_agreement
 from .paths import DEFAULT_INDATA, TEMPLATE_FILES
 from .prepare import Prepared, prepare
 from .render import make_environment, render_docx
+from .templatecheck import ensure_templates_ok
 from .thresholds import Thresholds, load_thresholds
 
 
@@ -31,15 +33,27 @@ def _json_value(value: Any) -> Any:
 
 def preview(template: Path, agreement: Path | None, thresholds: Path, out_dir: Path, indata: Path = DEFAULT_INDATA) -> Path:
     """Render ``template`` with ``agreement`` (default: the first example that has this document) into ``out_dir``."""
+    return try_template(template, agreement, thresholds, indata, out_dir)[0]
+
+
+def try_template(template: Path, agreement: Path | None, thresholds: Path, indata: Path = DEFAULT_INDATA,
+                 out_dir: Path | None = None) -> tuple[Path, list[Problem]]:
+    """Check ``template`` as ``avtal mallar kontrollera`` does, render it, and write the document; its path and the warnings.
+
+    Raises TemplateError (the check's errors, with their places) or RenderError before anything is
+    written; ``out_dir`` (default: a new temporary folder) is created only for a finished document.
+    """
     if not template.is_file():
         raise TemplateError(Problem(str(template), "", "filen finns inte"))
+    warnings = ensure_templates_ok([template])
     loaded = load_thresholds(thresholds)
     prepared = prepare(agreement, loaded) if agreement is not None else _example(template, loaded, indata)
     data = render_docx(template, prepared.context, make_environment(), prepared.file)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"{template.stem}-{prepared.agreement_id}.docx"
+    folder = out_dir if out_dir is not None else Path(tempfile.mkdtemp(prefix="avtal-prova-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"{template.stem}-{prepared.agreement_id}.docx"
     out.write_bytes(data)
-    return out
+    return out, warnings + prepared.warnings
 
 
 def _example(template: Path, thresholds: Thresholds, indata: Path) -> Prepared:

@@ -59,6 +59,20 @@ def test_lists_in_swedish() -> None:
     assert filters.namn([{"namn": "Norrströms kommun"}, {"namn": "Fjällvikens kommun"}]) == "Norrströms kommun och Fjällvikens kommun"
 
 
-def test_filters_refuse_non_numbers() -> None:
-    with pytest.raises(TypeError):
-        filters.belopp(None)
+@pytest.mark.parametrize("name", sorted(filters.FILTERS))
+def test_every_filter_refuses_none_in_swedish(name: str) -> None:
+    with pytest.raises(filters.FilterValueError, match=f'filtret "{name}" fick inget värde \\(none\\): fältet saknas'):
+        filters.FILTERS[name](None)
+
+
+@pytest.mark.parametrize(("name", "value", "wanted"), [("belopp", "mycket", "ett tal"), ("datum", "snart", "ett datum"),
+                                                       ("isodatum", 20200901, "ett datum"), ("kr", float("nan"), "ett ändligt tal"),
+                                                       ("procent", 10**40, "ett ändligt tal"), ("lista", "A och B", "en lista")])
+def test_filters_name_what_they_wanted(name: str, value: object, wanted: str) -> None:
+    with pytest.raises(filters.FilterValueError, match=f'filtret "{name}" väntar sig {wanted}'):
+        filters.FILTERS[name](value)
+
+
+def test_lists_use_babels_swedish_pattern() -> None:
+    assert filters.swedish_list([]) == ""
+    assert filters.lista(["krig", "arbetskonflikt", "brand", "pandemi"]) == "krig, arbetskonflikt, brand och pandemi"

@@ -45,7 +45,7 @@ def test_same_inputs_give_identical_bytes(workspace: Path, tmp_path: Path) -> No
     run(workspace)
     first = snapshot(workspace / "utdata")
     shutil.rmtree(workspace / "utdata")
-    run(workspace, dt.datetime(2027, 1, 1))
+    run(workspace, dt.datetime(2026, 11, 1, 17, 0))  # mallkontroll: the documents carry the generation day, so the same day
     assert snapshot(workspace / "utdata") == first
 
 

@@ -107,3 +107,179 @@ def test_sandbox_refuses_internals(tmp_path: Path) -> None:
     document.save(str(template))
     with pytest.raises(RenderError, match="sandlådan förbjuder"):
         Renderer().render(template, {"avtal": {}})
+
+
+# --------------------------------------------------------------------------------------------------
+# Templates that pass the check but would break generation (issue 16 point 8, issue 12 points 1 and 2)
+# --------------------------------------------------------------------------------------------------
+
+
+def one_paragraph_template(path: Path, *paragraphs: str) -> Path:
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(str(path))
+    return path
+
+
+def test_filter_on_a_missing_value_names_filter_place_and_agreement(tmp_path: Path) -> None:
+    template = one_paragraph_template(tmp_path / "mall.docx", "Inledning", "Pris: {{ berakning.fordelning.pris_per_enhet_ar|pris }}")
+    context = {"berakning": {"fordelning": {"pris_per_enhet_ar": None}}}
+    expected = (r'mall\.docx: brödtext, stycke 2 "Pris: .*": filtret "pris" fick inget värde \(none\): fältet saknas i det här avtalet;'
+                r'.* \(vid rendering av indata/a\.json\)')
+    with pytest.raises(RenderError, match=expected):
+        Renderer().render(template, context, "indata/a.json")
+
+
+def test_date_filter_on_text_is_a_swedish_error(tmp_path: Path) -> None:
+    template = one_paragraph_template(tmp_path / "mall.docx", "Från {{ avtal.titel|datum }}")
+    with pytest.raises(RenderError, match='filtret "datum" väntar sig ett datum \\(ÅÅÅÅ-MM-DD\\) men fick "Avtal A"'):
+        Renderer().render(template, {"avtal": {"titel": "Avtal A"}}, "a.json")
+
+
+@pytest.mark.parametrize(
+    ("tag", "message"),
+    [
+        ("{{ 1/0 }}", "mallen delar med noll"),
+        ("{{ 'x' * 10**9 }}", "en text eller lista med 1000000000 tecken eller element är för lång"),
+        ("{{ 2 ** 100000 }}", "är för stort för ett avtal"),
+        ("{{ 'x'.ljust(10**9) }}", '"ljust" med en bredd över'),
+        ("{{ 'x'|center(10**9) }}", 'filtret "center" med bredden 1000000000'),
+        ("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", "anropar sig självt"),
+    ],
+)
+def test_runaway_expression_fails_for_that_agreement_with_a_message(tmp_path: Path, tag: str, message: str) -> None:
+    template = one_paragraph_template(tmp_path / "mall.docx", tag)
+    with pytest.raises(RenderError, match=f"brödtext.*{message}.*vid rendering av a\\.json"):
+        Renderer().render(template, {}, "a.json")
+
+
+def test_output_size_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator import render
+
+    monkeypatch.setattr(render, "MAX_OUTPUT_CHARS", 100_000)
+    template = one_paragraph_template(tmp_path / "mall.docx", "{% for a in 'x' * 100000 %}{{ a }}{% endfor %}")
+    with pytest.raises(RenderError, match="dokumentet blir större än"):
+        Renderer().render(template, {}, "a.json")
+
+
+def test_rendering_time_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator import render
+
+    monkeypatch.setattr(render, "MAX_RENDER_SECONDS", 0.3)
+    template = one_paragraph_template(tmp_path / "mall.docx", "{% for a in 'x' * 100000 %}{% for b in 'x' * 100000 %}{% endfor %}{% endfor %}")
+    with pytest.raises(RenderError, match="tog mer än 0 sekunder"):
+        Renderer().render(template, {}, "a.json")
+
+
+def rewrite_part(path: Path, name: str, change: Any) -> Path:
+    """Rewrite one part of a .docx with ``change(text) -> text``, as a hand edit of the XML would."""
+    with zipfile.ZipFile(path) as source:
+        members = {n: source.read(n) for n in source.namelist()}
+    members[name] = change(members[name].decode("utf-8")).encode("utf-8")
+    with zipfile.ZipFile(path, "w") as target:
+        for n, data in members.items():
+            target.writestr(n, data)
+    return path
+
+
+def test_doctype_in_a_template_is_refused(tmp_path: Path) -> None:
+    template = one_paragraph_template(tmp_path / "mall.docx", "{{ avtal.titel }}")
+    rewrite_part(template, "word/document.xml", lambda xml: xml.replace(
+        "<w:document", '<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><w:document', 1))
+    with pytest.raises(RenderError, match=r"word/document\.xml: delen har en DOCTYPE- eller ENTITY-deklaration"):
+        Renderer().render(template, {"avtal": {"titel": "A"}})
+
+
+def test_oversized_template_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    template = one_paragraph_template(tmp_path / "mall.docx", "{{ avtal.titel }}")
+    with template.open("ab") as handle:
+        handle.truncate(21 * 1024 * 1024)
+    with pytest.raises(RenderError, match="mallen är 21 MB; en mall får vara högst 20 MB"):
+        Renderer().render(template, {"avtal": {"titel": "A"}})
+
+
+def test_mismatched_paragraph_block_cannot_truncate_a_document(tmp_path: Path) -> None:
+    template = one_paragraph_template(tmp_path / "mall.docx", "Inledning", "{%p if avtal.villkor %}", "Villkoret",
+                                      "{% endif %}", "Underskrifter")
+    kept = docx.Document(io.BytesIO(Renderer().render(template, {"avtal": {"villkor": True}}, "a.json")))
+    assert [p.text for p in kept.paragraphs if p.text] == ["Inledning", "Villkoret", "Underskrifter"]
+    with pytest.raises(RenderError, match=r"mall\.docx: brödtext.*(trasig XML|kortare än mallen).*vid rendering av a\.json"):
+        Renderer().render(template, {"avtal": {"villkor": False}}, "a.json")
+
+
+def test_issued_document_properties_come_from_the_agreement(tmp_path: Path) -> None:
+    import datetime as dt
+
+    template = tmp_path / "avtal.docx"
+    shutil.copy(TEMPLATES / "avtal.docx", template)
+    agreement = prepare(example_paths()[0], load_thresholds(THRESHOLDS))
+    data = Renderer().render(template, agreement.context, agreement.file, dt.date(2026, 3, 4))
+    core = docx.Document(io.BytesIO(data)).core_properties
+    assert core.title == agreement.context["avtal"]["titel"]
+    assert core.subject == agreement.context["berakning"]["rubrik"]
+    assert core.comments.startswith(f"Diarienummer {agreement.context['avtal']['diarienummer']}")
+    assert "Mall" not in f"{core.title} {core.subject} {core.comments}"
+    assert core.created == core.modified == dt.datetime(2026, 3, 4, tzinfo=dt.UTC)
+    again = Renderer().render(template, agreement.context, agreement.file, dt.date(2026, 3, 4))
+    assert again == data
+
+
+def test_ampersand_in_a_default_text_is_printed_once(tmp_path: Path) -> None:
+    template = one_paragraph_template(tmp_path / "mall.docx", '{{ avtal.huvudavtal|default("A & B") }} och {{ "<C>" }}')
+    for render in (lambda: Renderer().render(template, {"avtal": {}}), lambda: render_docx_plain(template, {"avtal": {}}, make_environment())):
+        assert docx.Document(io.BytesIO(render())).paragraphs[0].text == "A & B och <C>"
+
+
+def test_generated_agreements_carry_the_generation_date(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from avtalsgenerator.pipeline import generate
+
+    example = example_paths()[0]
+    generate([example], utdata=tmp_path / "utdata", mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1,
+             now=dt.datetime(2026, 5, 6, 15, 30))
+    [written] = [p for p in (tmp_path / "utdata").rglob("avtal.docx") if "tidigare" not in p.parts]
+    core = docx.Document(str(written)).core_properties
+    assert core.created == core.modified == dt.datetime(2026, 5, 6, tzinfo=dt.UTC)
+    assert core.title == prepare(example, load_thresholds(THRESHOLDS)).context["avtal"]["titel"]
+    assert core.author == core.last_modified_by == "Avtalsgeneratorn"
+
+
+def test_render_error_in_a_copy_of_the_main_template_names_the_nearest_heading(tmp_path: Path) -> None:
+    template = tmp_path / "avtal.docx"
+    shutil.copy(TEMPLATES / "avtal.docx", template)
+    document = docx.Document(str(template))
+    document.add_paragraph("Slutord {{ 1/0 }}")
+    document.save(str(template))
+    last_heading = next(" ".join(p.text.split()) for p in reversed(document.paragraphs) if p.style.name.startswith("Heading") and p.text.strip())
+    agreement = prepare(example_paths()[0], load_thresholds(THRESHOLDS))
+    with pytest.raises(RenderError) as raised:
+        Renderer().render(template, agreement.context, agreement.file)
+    [problem] = raised.value.problems
+    assert problem.place.startswith("brödtext, stycke ")
+    assert f', under rubriken "{last_heading[:59]}' in problem.place
+    assert problem.place.endswith('"Slutord {{ 1/0 }}"')
+    assert problem.message == f"mallen delar med noll (vid rendering av {agreement.file})"
+
+
+def test_date_filter_on_a_missing_date_says_the_field_is_missing(tmp_path: Path) -> None:
+    template = one_paragraph_template(tmp_path / "mall.docx", "Slutar {{ avtalstid.slut|datum }}")
+    with pytest.raises(RenderError, match=r'filtret "datum" fick inget värde: fältet saknas i det här avtalet.*\(vid rendering av a\.json\)'):
+        Renderer().render(template, {"avtalstid": {}}, "a.json")
+
+
+def test_regenerating_on_another_day_keeps_unchanged_documents_as_issued(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from avtalsgenerator.pipeline import generate
+
+    example = example_paths()[0]
+    utdata = tmp_path / "utdata"
+    generate([example], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1, now=dt.datetime(2026, 5, 6, 9, 0))
+    before = {p: p.read_bytes() for p in utdata.rglob("*.docx")}
+    result = generate([example], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1, force=True,
+                      now=dt.datetime(2026, 6, 1, 9, 0))
+    assert result.written == [] and result.archived == []
+    assert {p: p.read_bytes() for p in utdata.rglob("*.docx")} == before
+    assert docx.Document(str(next(iter(before)))).core_properties.created == dt.datetime(2026, 5, 6, tzinfo=dt.UTC)

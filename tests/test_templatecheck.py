@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from avtalsgenerator.compute import build_context
 from avtalsgenerator.errors import Problem, TemplateError
+from avtalsgenerator.paths import TEMPLATE_FILES
 from avtalsgenerator.render import make_environment, render_docx
 from avtalsgenerator.schema import apply_defaults, validate
 from avtalsgenerator.templatecheck import check_templates, ensure_templates_ok, list_fields
@@ -125,14 +126,14 @@ def test_tag_split_over_three_runs_with_bold_middle_is_repaired_and_renders(tmp_
 
 def test_split_with_the_same_formatting_is_reported_without_formatting_note(tmp_path: Path) -> None:
     template = make_template(tmp_path / "delad.docx", runs=[run("{{ avtal.") + run("titel }}")])
-    [problem] = check_templates([template])
+    [problem] = check_templates([template], details=True)
     assert problem.message == 'taggen "{{ avtal.titel }}" är uppdelad i 2 delar; lagas automatiskt'
     assert problem.severity == "varning"
 
 
 def test_spell_check_mark_inside_a_tag_is_repaired(tmp_path: Path, minimal_agreement: dict[str, Any]) -> None:
     template = make_template(tmp_path / "stavning.docx", runs=[run("{{ ") + PROOF_START + run("avtal.titel") + PROOF_END + run(" }}")])
-    assert check_templates([template]) == [
+    assert check_templates([template], details=True) == [
         Problem(
             str(template),
             'brödtext, stycke 1, vid texten "{{ avtal.titel }}"',
@@ -145,7 +146,7 @@ def test_spell_check_mark_inside_a_tag_is_repaired(tmp_path: Path, minimal_agree
 
 def test_curly_quotes_inside_a_tag_are_repaired(tmp_path: Path, minimal_agreement: dict[str, Any]) -> None:
     template = make_template(tmp_path / "citat.docx", ["Huvudavtal: {{ avtal.huvudavtal|default(“saknas”) }}"])
-    assert check_templates([template]) == [
+    assert check_templates([template], details=True) == [
         Problem(
             str(template),
             'brödtext, stycke 1, vid texten "Huvudavtal: {{ avtal.huvudavtal|default(“saknas”) }}"',
@@ -174,8 +175,14 @@ def test_tag_broken_by_tracked_deletion_cannot_be_repaired(tmp_path: Path) -> No
         Problem(
             str(template),
             'brödtext, stycke 1, vid texten "{{ avtal.titel }}"',
+            "spårade ändringar som inte är godkända (borttagen text av Redaktör) skulle följa med i varje avtal; godkänn eller avvisa "
+            "alla ändringar i Word (Granska › Godkänn › Godkänn alla ändringar i dokumentet) och spara mallen",
+        ),
+        Problem(
+            str(template),
+            'brödtext, stycke 1, vid texten "{{ avtal.titel }}"',
             'taggen "{{ avtal.titel }}" är uppdelad i 2 delar och kan inte lagas automatiskt; ta bort taggen och skriv den igen i ett svep',
-        )
+        ),
     ]
 
 
@@ -398,10 +405,20 @@ def test_missing_and_broken_files(tmp_path: Path) -> None:
 
 
 def test_a_folder_is_every_docx_in_it(tmp_path: Path) -> None:
-    make_template(tmp_path / "a.docx", ["{{ okand_a }}"])
-    make_template(tmp_path / "b.docx", ["{{ avtal.titel }}"])
-    (tmp_path / "~$a.docx").write_bytes(b"Word lock file")
-    assert [(Path(p.file).name, p.message) for p in check_templates([tmp_path])] == [("a.docx", 'okänd variabel "okand_a"')]
+    make_template(tmp_path / "avtal.docx", ["{{ okand_a }}"])
+    make_template(tmp_path / "pub-bilaga.docx", ["{{ avtal.titel }}"])
+    (tmp_path / "~$avtal.docx").write_bytes(b"Word lock file")
+    assert [(Path(p.file).name, p.message) for p in check_templates([tmp_path])] == [("avtal.docx", 'okänd variabel "okand_a"')]
+
+
+def test_a_template_no_agreement_kind_uses_is_reported(tmp_path: Path) -> None:
+    mallar = tmp_path / "mallar"
+    shutil.copytree(TEMPLATES, mallar)
+    shutil.copy(mallar / "avtal.docx", mallar / "avtal-ny.docx")
+    found = [p for p in check_templates([mallar]) if Path(p.file).name == "avtal-ny.docx"]
+    assert found == [Problem(str(mallar / "avtal-ny.docx"), "", "ingen avtalstyp använder den här mallen, så inga avtal görs med den; "
+                                                              "ta bort den ur mappen eller be utvecklarna lägga till den för en avtalstyp", "varning")]
+    assert not [p for p in check_templates([mallar]) if Path(p.file).name in TEMPLATE_FILES and p.severity == "fel"]
 
 
 def test_empty_folder_and_missing_template_for_fields_and_preview(tmp_path: Path) -> None:
@@ -451,7 +468,9 @@ def test_broken_copy_of_the_main_template_fails(tmp_path: Path, paragraph: str, 
     doc.save(str(copy))
     found = errors(check_templates([copy]))
     assert [p.message for p in found] == [expected]
+    last_heading = next(" ".join(p.text.split()) for p in reversed(doc.paragraphs) if p.style.name.startswith("Heading") and p.text.strip())
     assert found[0].place.startswith("brödtext, stycke ")
+    assert f', under rubriken "{last_heading}", vid texten ' in found[0].place
     assert found[0].place.endswith(f'vid texten "{paragraph}"')
 
 
@@ -502,3 +521,187 @@ def test_list_fields_defaults_to_every_shipped_template() -> None:
 
 
 
+
+
+# --------------------------------------------------------------------------------------------------
+# Author mistakes that used to pass the check and damage issued agreements (issue 12, issue 16 point 8)
+# --------------------------------------------------------------------------------------------------
+
+
+def main_template_copy(tmp_path: Path, *paragraphs: str) -> Path:
+    """A copy of the shipped main template with ``paragraphs`` added at the end of the body, as an author would in Word."""
+    copy = tmp_path / "avtal.docx"
+    shutil.copy(TEMPLATES / "avtal.docx", copy)
+    doc = Document(str(copy))
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    doc.save(str(copy))
+    return copy
+
+
+def test_paragraph_block_closed_by_an_inline_end_tag_is_an_error(tmp_path: Path) -> None:
+    template = main_template_copy(tmp_path, "{%p if forsakring %}", "Försäkring gäller.", "{% endif %}")
+    [problem] = errors(check_templates([template]))
+    assert problem.place.endswith('vid texten "{%p if forsakring %}"')
+    assert problem.message == ('"{%p if forsakring %}" avslutas med "{% endif %}", som är en annan sorts tagg; skriv "{%p endif %}" '
+                               "i ett eget stycke. Annars blir avtalet avkortat när avtal görs")
+
+
+def test_row_loop_closed_by_a_paragraph_end_tag_is_an_error(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "rader.docx", ["Parter"], table=[["Namn"], ["{%tr for p in parter %}"], ["{{ p.namn }}"],
+                                                                         ["{%p endfor %}"]])
+    [problem] = errors(check_templates([template]))
+    assert problem.place == 'brödtext, stycke 3 (tabell 1, rad 2, cell 1), vid texten "{%tr for p in parter %}"'
+    assert problem.message.startswith('"{%tr for p in parter %}" avslutas med "{%p endfor %}", som är en annan sorts tagg; '
+                                      'skriv "{%tr endfor %}" i en egen tabellrad')
+
+
+def test_inline_condition_over_two_paragraphs_is_an_error(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "inline.docx", ["Villkor {% if forsakring %}gäller", "till slut{% endif %}."])
+    [problem] = errors(check_templates([template]))
+    assert problem.message.startswith('"{% if forsakring %}" och "{% endif %}" står i olika stycken')
+
+
+def test_inline_condition_over_runs_of_one_paragraph_passes(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "korningar.docx", runs=[run("A {% if forsakring %}") + run("fet", bold=True) + run("{% endif %} B")])
+    assert errors(check_templates([template])) == []
+
+
+@pytest.mark.parametrize("prefix", ["r", "p"])
+def test_rich_text_tags_on_plain_values_are_an_error(tmp_path: Path, prefix: str) -> None:
+    template = make_template(tmp_path / "rt.docx", [f"{{{{{prefix} avtal.titel }}}}"])
+    [problem] = check_templates([template])
+    assert problem.severity == "fel"
+    assert problem.message.endswith('värdet skulle hamna utanför texten och inte synas i avtalet; skriv "{{ avtal.titel }}"')
+
+
+def test_tracked_insertion_and_comment_are_refused(tmp_path: Path) -> None:
+    inserted = '<w:ins w:id="7" w:author="Anna Jurist" w:date="2026-01-01T00:00:00Z">' + run("{{ avtal.titel }}") + "</w:ins>"
+    comment = '<w:commentRangeStart w:id="3"/>' + run("Text") + '<w:commentRangeEnd w:id="3"/>'
+    template = make_template(tmp_path / "spar.docx", ["Inledning"], runs=[inserted, comment])
+    found = check_templates([template])
+    assert [(p.place, p.message) for p in found] == [
+        ('brödtext, stycke 2, vid texten "{{ avtal.titel }}"',
+         "spårade ändringar som inte är godkända (infogad text av Anna Jurist) skulle följa med i varje avtal; godkänn eller avvisa "
+         "alla ändringar i Word (Granska › Godkänn › Godkänn alla ändringar i dokumentet) och spara mallen"),
+        ('brödtext, stycke 3, vid texten "Text"',
+         "en kommentar skulle följa med i varje avtal; ta bort kommentarerna i Word (Granska › Ta bort › Ta bort alla kommentarer "
+         "i dokumentet) och spara mallen"),
+    ]
+    assert all(p.severity == "fel" for p in found)
+
+
+def test_tracked_changes_in_a_copy_of_the_main_template_stop_generation(tmp_path: Path) -> None:
+    copy = main_template_copy(tmp_path, "Sista stycket")
+    with zipfile.ZipFile(copy) as source:
+        xml = source.read("word/document.xml").decode()
+    changed = xml.replace("<w:r><w:t>Sista stycket</w:t></w:r>",
+                          '<w:del w:id="9" w:author="Per"><w:r><w:delText>{{ avtal.diarienummer }}</w:delText></w:r></w:del>'
+                          "<w:r><w:t>Sista stycket</w:t></w:r>")
+    assert changed != xml
+    rewrite(copy, "word/document.xml", changed)
+    with pytest.raises(TemplateError, match="borttagen text av Per"):
+        ensure_templates_ok([copy])
+
+
+def rewrite(path: Path, name: str, text: str) -> None:
+    with zipfile.ZipFile(path) as source:
+        members = {n: source.read(n) for n in source.namelist()}
+    members[name] = text.encode("utf-8")
+    with zipfile.ZipFile(path, "w") as target:
+        for n, data in members.items():
+            target.writestr(n, data)
+
+
+def test_optional_field_without_a_guard_is_a_warning_with_field_and_place(tmp_path: Path) -> None:
+    template = main_template_copy(tmp_path, "Detta avtal kompletterar {{ avtal.huvudavtal }}.",
+                                  "{% if avtal.huvudavtal is defined %}Huvudavtal: {{ avtal.huvudavtal }}{% endif %}",
+                                  "{{ avtal.bakgrund|default('') }}", "Försäkring: {{ forsakring.text }}")
+    found = [p for p in check_templates([template]) if "utan villkor" in p.message]
+    assert [(p.place.rsplit("vid texten ", 1)[1], p.message) for p in found] == [
+        ('"Detta avtal kompletterar {{ avtal.huvudavtal }}."',
+         'fältet "avtal.huvudavtal" kan saknas i avtalet men används här utan villkor; skriv taggen inom {% if … is defined %} '
+         'eller ge ett värde med default("…")'),
+        ('"Försäkring: {{ forsakring.text }}"',
+         'fältet "forsakring" är none i avtal som saknar det men används här utan villkor; skriv taggen inom {% if forsakring %}'),
+    ]
+    assert all(p.severity == "varning" for p in found)
+
+
+def test_comparison_with_a_value_outside_the_schema_is_an_error(tmp_path: Path) -> None:
+    template = main_template_copy(tmp_path, '{%p if personuppgifter.roll == "personuppgiftsbiträde" %}', "PUB", "{%p endif %}")
+    [problem] = errors(check_templates([template]))
+    assert problem.message == ('"personuppgifter.roll" jämförs med "personuppgiftsbiträde", som fältet aldrig kan ha; menade du '
+                               '"personuppgiftsbitrade"? tillåtna värden: "personuppgiftsbitrade", "gemensamt_personuppgiftsansvar", "ingen"'
+                               ).replace("? tillåtna", "?; tillåtna")
+
+
+def test_date_and_amount_printed_without_a_filter_are_warnings(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "filter.docx", ["Daterat {{ avtal.datum }}", "{% for r in berakning.fordelning.rader %}{{ r.belopp_ar }}{% endfor %}",
+                                                        "{{ avtal.datum|datum }}"])
+    found = check_templates([template])
+    assert [(p.place.split(",")[1].strip(), p.severity, p.message.split(";")[0]) for p in found if "skrivs ut" in p.message] == [
+        ("stycke 1", "varning", 'datumet "avtal.datum" skrivs ut som det lagras (2020-09-01)'),
+        ("stycke 2", "varning",
+         'talet "berakning.fordelning.rader[].belopp_ar" skrivs ut utan filter, med punkt och utan mellanrum mellan tusental (615312.5)'),
+    ]
+
+
+def test_tag_in_a_text_box_is_reported_once(tmp_path: Path) -> None:
+    inner = f'<w:txbxContent><w:p>{run("{{ okand_i_ruta }}")}</w:p></w:txbxContent>'
+    alternate = (
+        '<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+        f'<mc:Choice Requires="wps"><w:drawing><wps:txbx xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">{inner}'
+        '</wps:txbx></w:drawing></mc:Choice>'
+        f'<mc:Fallback><w:pict><v:textbox xmlns:v="urn:schemas-microsoft-com:vml">{inner}</v:textbox></w:pict></mc:Fallback>'
+        '</mc:AlternateContent>'
+    )
+    template = make_template(tmp_path / "ruta.docx", runs=[f"<w:r>{alternate}</w:r>"])
+    found = check_templates([template])
+    assert [p.message for p in found] == ['okänd variabel "okand_i_ruta"']
+
+
+def test_safe_repairs_are_counted_in_one_line(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "avtal.docx", runs=[run("{{ avtal.") + run("titel }}")] * 5)
+    [summary] = check_templates([template])
+    assert summary == Problem(str(template), "", '5 taggar som Word har delat upp, markerat för stavning eller gett typografiska citattecken '
+                                                 'lagas automatiskt; se var med "avtal mallar kontrollera --detaljer"', "varning")
+    assert len(check_templates([template], details=True)) == 5
+
+
+def test_huge_constant_expression_does_not_exhaust_the_check(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "stor.docx", ["{{ 'x' * 10**9 }}", "{{ okand_efter }}"])
+    assert [p.message for p in check_templates([template])] == ['okänd variabel "okand_efter"']
+
+
+def test_doctype_and_oversized_templates_are_refused_by_the_check(tmp_path: Path) -> None:
+    doctype = make_template(tmp_path / "xxe.docx", ["{{ avtal.titel }}"])
+    with zipfile.ZipFile(doctype) as source:
+        xml = source.read("word/document.xml").decode()
+    rewrite(doctype, "word/document.xml", xml.replace("<w:document", '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><w:document', 1))
+    big = make_template(tmp_path / "stor.docx", ["{{ avtal.titel }}"])
+    with big.open("ab") as handle:
+        handle.truncate(200 * 1024 * 1024)
+    found = check_templates([doctype, big])
+    assert [(Path(p.file).name, p.place, p.message.split(",")[0].split(";")[0]) for p in found] == [
+        ("xxe.docx", "word/document.xml", "delen har en DOCTYPE- eller ENTITY-deklaration"),
+        ("stor.docx", "", "mallen är 200 MB"),
+    ]
+    big.unlink()
+
+
+def test_xml_that_would_be_recovered_is_an_error(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "trasig.docx", ["{{ avtal.titel }}"])
+    with zipfile.ZipFile(template) as source:
+        xml = source.read("word/document.xml").decode()
+    rewrite(template, "word/document.xml", xml.replace("</w:body>", "<w:p></w:body>", 1))
+    [problem] = check_templates([template])
+    assert problem.place.startswith("word/document.xml, rad ")
+    assert problem.message.startswith("delen är inte giltig XML och skulle lagas på gissning")
+
+
+def test_paragraph_block_from_the_body_into_a_table_cell_is_an_error(tmp_path: Path) -> None:
+    template = make_template(tmp_path / "nivaer.docx", ["{%p if forsakring %}", "Försäkring"], table=[["{%p endif %}"]])
+    [problem] = errors(check_templates([template]))
+    assert problem.place == 'brödtext, stycke 1, vid texten "{%p if forsakring %}"'
+    assert problem.message.startswith('"{%p if forsakring %}" och "{%p endif %}" står på olika nivåer i dokumentet')
