@@ -81,3 +81,7 @@ class WriteError(AvtalError):
 
 class PdfError(AvtalError):
     """Raised when LibreOffice is missing, dies, hangs or produces a PDF that fails its checks."""
+
+
+class CompareError(AvtalError):
+    """Raised when two versions of a document cannot be compared: unreadable, already tracked, or a failed self-check."""
