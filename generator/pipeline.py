@@ -11,6 +11,7 @@ from pathlib import Path
 from . import __version__
 from . import pdf as pdf_output
 from .batch import Built, Settings, build_all
+from .comparisons import comparison_pdfs, record_comparison
 from .errors import AvtalError, LoadError, PdfError, Problem, ThresholdError
 from .filters import kr
 from .lock import locked
@@ -172,6 +173,11 @@ def generate(
                     last_save = time.monotonic()
             if needs_pdf:
                 _make_pdfs(needs_pdf, pdf_texts, manifest, result)
+            if pdf:  # comparison documents (issue 14) get their PDF too
+                made, failures = comparison_pdfs(result.changes)
+                result.pdfs.extend(made)
+                for file, problems in failures.items():
+                    result.failed.setdefault(file, []).extend(problems)
         finally:
             if result.built:
                 manifest.save()
@@ -286,6 +292,8 @@ def _store(built: Built, old: Entry | None, templates: dict[str, str], utdata: P
             change.sentences[name] = sentence_changes(previous, data)
         write_atomic(target, data)
         result.written.append(target)
+        if previous is not None:  # comparison document against the version just archived (issue 14)
+            record_comparison(change, result.warnings, folder, name, previous, data, now)
         wrote = True
     if not wrote:
         return None
