@@ -9,6 +9,7 @@ import io
 import posixpath
 import struct
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from .redline import (
     compare_paragraphs,
     deleted_copy,
     mark_inserted,
+    opcodes,
     properties_key,
     record_properties,
     set_mark,
@@ -41,6 +43,7 @@ _BLOCK_TAGS = (f"{W}p", f"{W}tbl")
 _STORIES = (f"{W}headerReference", f"{W}footerReference")
 PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 PKG_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
+_IDS = etree.XPath("//@w:id", namespaces={"w": W[1:-1]})
 RT_IMAGE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 
 
@@ -239,13 +242,8 @@ def _stories(package: Package) -> dict[tuple[str, int, str], str]:
 
 
 def _first_free_id(package: Package, parts: list[str]) -> int:
-    highest = 0
-    for part in parts:
-        for element in package.tree(part).iter():
-            value = element.get(f"{W}id")
-            if value is not None and value.lstrip("-").isdigit():
-                highest = max(highest, int(value))
-    return highest + 1
+    numbers = [int(v) for part in parts for v in _IDS(package.tree(part)) if v.lstrip("-").isdigit()]
+    return max([0, *numbers]) + 1
 
 
 def _adopter(old_doc: Package, old_part: str, new_doc: Package, new_part: str) -> Any:
@@ -398,9 +396,8 @@ def _align(old: list[Any], new: list[Any], resolve_old: Resolve, resolve_new: Re
     """Pairs in document order: (old, new) for a kept or changed block, (None, new) added, (old, None) removed."""
     old_keys = [_block_key(b) for b in old]
     new_keys = [_block_key(b) for b in new]
-    matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
     aligned: list[tuple[Any, Any]] = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes(old_keys, new_keys):
         if op == "equal":
             aligned.extend(zip(old[i1:i2], new[j1:j2], strict=True))
             continue
@@ -474,14 +471,13 @@ def _likeness(old: Any, new: Any, old_words: list[str], new_words: list[str]) ->
     if old.tag == f"{W}tbl":
         if _columns(old) != _columns(new):
             return 0.0
-        ratio = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False).ratio()
+        shared = sum((Counter(old_words) & Counter(new_words)).values())
+        ratio = 2 * shared / max(1, len(old_words) + len(new_words))
         return ratio if ratio >= PAIR_TABLE else 0.0
     if not old_words and not new_words:
         return 1.0 if properties_key(old) == properties_key(new) else 0.6
-    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
-    if matcher.real_quick_ratio() < PAIR_PARAGRAPH or matcher.quick_ratio() < PAIR_PARAGRAPH:
-        return 0.0
-    ratio = matcher.ratio()
+    shared = sum((Counter(old_words) & Counter(new_words)).values())  # words in common, in any order: cheap on long paragraphs
+    ratio = 2 * shared / (len(old_words) + len(new_words))
     return ratio if ratio >= PAIR_PARAGRAPH else 0.0
 
 
@@ -497,9 +493,8 @@ def _compare_table(old: Any, new: Any, marks: Marks, resolve_old: Resolve, resol
     new_rows = new.findall(f"{W}tr")
     old_keys = [_row_key(r) for r in old_rows]
     new_keys = [_row_key(r) for r in new_rows]
-    matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
     cursor: Any = None
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes(old_keys, new_keys):
         stretch = list(zip(old_rows[i1:i2], new_rows[j1:j2], strict=True)) if op == "equal" else _pair_rows(old_rows[i1:i2], new_rows[j1:j2])
         for old_row, new_row in stretch:
             if old_row is not None and new_row is not None:

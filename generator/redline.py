@@ -118,20 +118,36 @@ def diff(old: list[Atom], new: list[Atom]) -> list[Piece]:
             markers_before.setdefault(len(new_content), []).append(atom)
         else:
             new_content.append(atom)
-    matcher = difflib.SequenceMatcher(None, [a.key for a in old_content], [a.key for a in new_content], autojunk=False)
     pieces: list[Piece] = []
 
     def take_new(j: int, state: str) -> None:
         pieces.extend(("same", m) for m in markers_before.get(j, []))
         pieces.append((state, new_content[j]))
 
-    for op, i1, i2, j1, j2 in _readable(matcher.get_opcodes(), new_content):
+    for op, i1, i2, j1, j2 in _readable(opcodes([a.key for a in old_content], [a.key for a in new_content]), new_content):
         if op in ("delete", "replace"):
             pieces.extend(("del", old_content[i]) for i in range(i1, i2))
         for j in range(j1, j2):
             take_new(j, "same" if op == "equal" else "ins")
     pieces.extend(("same", m) for m in markers_before.get(len(new_content), []))
     return pieces
+
+
+def opcodes(old: Sequence[Any], new: Sequence[Any]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes, with the common start and end left out of the matching (the usual edit is small)."""
+    limit = min(len(old), len(new))
+    head = 0
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
+        tail += 1
+    middle = difflib.SequenceMatcher(None, old[head : len(old) - tail], new[head : len(new) - tail], autojunk=False).get_opcodes()
+    found: list[tuple[str, int, int, int, int]] = [("equal", 0, head, 0, head)] if head else []
+    found += [(op, i1 + head, i2 + head, j1 + head, j2 + head) for op, i1, i2, j1, j2 in middle if i1 != i2 or j1 != j2]
+    if tail:
+        found.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
+    return found
 
 
 def _readable(opcodes: Sequence[tuple[str, int, int, int, int]], new: list[Atom]) -> list[tuple[str, int, int, int, int]]:

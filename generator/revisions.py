@@ -9,6 +9,8 @@ W = f"{{{W_NS}}}"
 CHANGE_TAGS = (f"{W}ins", f"{W}del", f"{W}moveFrom", f"{W}moveTo", f"{W}pPrChange", f"{W}rPrChange", f"{W}tblPrChange", f"{W}trPrChange", f"{W}tcPrChange")
 _TEXT = {f"{W}t": None, f"{W}delText": None, f"{W}tab": "\t", f"{W}br": "\n", f"{W}cr": "\n", f"{W}noBreakHyphen": "\u2011"}
 _BLOCKS = (f"{W}p", f"{W}tbl")
+_PLAIN = frozenset({f"{W}t", f"{W}delText"})
+_TEXT_TAGS = (*_TEXT, f"{W}instrText", f"{W}delInstrText")
 
 Structure = list[Any]
 
@@ -107,13 +109,13 @@ def _join_next(paragraph: Any) -> None:
 def paragraph_text(paragraph: Any) -> str:
     """The text of a paragraph as a reader sees it: text, tabs, line breaks, field codes in braces."""
     parts: list[str] = []
-    for element in paragraph.iter(*_TEXT, f"{W}instrText", f"{W}delInstrText"):
+    for element in paragraph.iter(_TEXT_TAGS):
         tag = element.tag
-        if tag in _TEXT:
-            fixed = _TEXT[tag]
-            parts.append(element.text or "" if fixed is None else fixed)
-        elif tag in (f"{W}instrText", f"{W}delInstrText"):
-            parts.append("{" + (element.text or "") + "}")
+        if tag in _PLAIN:
+            parts.append(element.text or "")
+        else:
+            fixed = _TEXT.get(tag)
+            parts.append(fixed if fixed is not None else "{" + (element.text or "") + "}")
     return "".join(parts)
 
 
