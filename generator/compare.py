@@ -90,7 +90,18 @@ def compare_documents(old: bytes, new: bytes, *, when: dt.datetime, author: str 
             raise CompareError(Problem(new_name, label, "jämförelsen gick inte att göra: att godkänna alla ändringar gav inte den nya texten"))
         if structure(reject_all(copy.deepcopy(container))) != old_text:
             raise CompareError(Problem(new_name, label, "jämförelsen gick inte att göra: att avvisa alla ändringar gav inte den tidigare texten"))
+    _show_changes(new_doc)
     return Comparison(new_doc.save(), marks.inserted_words, marks.deleted_words)
+
+
+def _show_changes(package: Package) -> None:
+    """Drop a w:revisionView that hides changes: Word and LibreOffice (also when printing to PDF) then show them all."""
+    name = "word/settings.xml"
+    if name in package.members:
+        settings = package.tree(name)
+        for view in settings.findall(f"{W}revisionView"):
+            settings.remove(view)
+            package.changed.add(name)
 
 
 def compare_files(old: Path, new: Path, *, when: dt.datetime, author: str = AUTHOR) -> Comparison:
