@@ -43,12 +43,18 @@ def record_comparison(change: Change, warnings: list[Problem], folder: Path, nam
     try:
         comparison = compare_documents(previous, data, when=when, old_name=f"{folder / name} (tidigare version)", new_name=str(folder / name))
     except CompareError as e:
-        message = "; ".join(p.message for p in e.problems)
-        warnings.append(Problem(str(folder / name), e.problems[0].place if e.problems else "", f"inget jämförelsedokument: {message}", "varning"))
-        change.comparisons.append(ComparisonEntry(name, None, problem=message))
+        _no_comparison(change, warnings, folder / name, e.problems[0].place if e.problems else "", "; ".join(p.message for p in e.problems))
+        return
+    except Exception as e:  # a fault in the comparison must not stop the run: the agreement itself is written
+        _no_comparison(change, warnings, folder / name, "", f"internt fel i jämförelsen ({type(e).__name__}: {e})")
         return
     write_atomic(target, comparison.data)
     change.comparisons.append(ComparisonEntry(name, target, comparison.inserted_words, comparison.deleted_words))
+
+
+def _no_comparison(change: Change, warnings: list[Problem], document: Path, place: str, message: str) -> None:
+    warnings.append(Problem(str(document), place, f"inget jämförelsedokument: {message}", "varning"))
+    change.comparisons.append(ComparisonEntry(document.name, None, problem=message))
 
 
 def comparison_pdfs(changes: Iterable[Change]) -> tuple[list[Path], dict[str, list[Problem]]]:

@@ -352,3 +352,19 @@ def test_libreoffice_accepts_and_rejects_to_the_same_text(workspace: Path, tmp_p
         got, want = read(target.read_bytes()), read(wanted)
         assert got["body"] == want["body"], target.name
         assert got["headers"] == want["headers"], target.name  # footers differ only in page numbers LibreOffice recomputes
+
+
+def test_unreadable_earlier_version_still_writes_the_agreement_and_says_why(workspace: Path) -> None:
+    run(workspace, FIRST)
+    damaged = workspace / "utdata" / INTERNET / "avtal.docx"
+    damaged.write_bytes(b"inte ett Word-dokument")
+    raise_threshold(workspace)
+    result = run(workspace, SECOND)
+    assert result.ok and damaged.read_bytes()[:2] == b"PK"
+    assert not (workspace / "utdata" / INTERNET / "jamforelse" / "avtal-2026-11-20.docx").exists()
+    assert [str(w) for w in result.warnings if "jämförelsedokument" in w.message] == [
+        f"{damaged}: varning: inget jämförelsedokument: filen går inte att läsa som Word-dokument (File is not a zip file)"
+    ]
+    report = (workspace / "utdata" / "andringsrapport.md").read_text(encoding="utf-8")
+    assert "- avtal.docx: inget jämförelsedokument kunde göras (filen går inte att läsa som Word-dokument" in report
+    assert (workspace / "utdata" / INTERNET / "jamforelse" / "kostnadsfordelning-2026-11-20.docx").exists()
