@@ -112,7 +112,7 @@ def pdf_figures(docs: list[Path], work: Path) -> dict[str, float]:
 
 
 def long_agreement(extra_parties: int) -> dict[str, Any]:
-    """The Stockholm example with ``extra_parties`` more paying municipalities: about ten pages with 30."""
+    """The Stockholm example with ``extra_parties`` more paying municipalities: ten pages in LibreOffice with 10."""
     data = json.loads((EXAMPLES / "region-stockholm-vardovergangar.json").read_text(encoding="utf-8"))
     template = data["parter"][-1]
     for n in range(extra_parties):
@@ -136,7 +136,7 @@ def comparison_figures(work: Path, rounds: int) -> dict[str, Any]:
     """Time one comparison document for a ~10-page agreement after a realistic edit (a party, an amount, a sentence)."""
     thresholds = load_thresholds(THRESHOLDS)
     renderer = Renderer(make_environment())
-    old_data = long_agreement(30)
+    old_data = long_agreement(10)
     new_data = copy.deepcopy(old_data)
     new_data["parter"] = [p for p in new_data["parter"] if p["id"] != "kommun7"]
     for task in new_data["uppgifter"]:
