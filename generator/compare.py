@@ -373,25 +373,17 @@ def _key_of(properties: Any) -> bytes:
 
 
 def _mark_kind(paragraph: Any) -> str | None:
-    mark = paragraph.find(f"{W}pPr/{W}rPr")
-    if mark is None:
-        return None
-    for revision in mark:
-        if revision.tag in (f"{W}ins", f"{W}del"):
-            return str(revision.tag)
-    return None
+    """The tag of the paragraph mark's insertion or deletion, or None."""
+    return _revision_in(paragraph.find(f"{W}pPr/{W}rPr"))
 
 
 def _whole_table(table: Any) -> str | None:
-    kinds = {_row_kind(row) for row in table.findall(f"{W}tr")}
+    kinds = {_revision_in(row.find(f"{W}trPr")) for row in table.findall(f"{W}tr")}
     return kinds.pop() if len(kinds) == 1 else None
 
 
-def _row_kind(row: Any) -> str | None:
-    properties = row.find(f"{W}trPr")
-    if properties is None:
-        return None
-    for revision in properties:
+def _revision_in(properties: Any) -> str | None:
+    for revision in properties if properties is not None else []:
         if revision.tag in (f"{W}ins", f"{W}del"):
             return str(revision.tag)
     return None

@@ -122,14 +122,18 @@ def add_clause(workspace: Path) -> None:
     document.save(str(template))
 
 
+def party_lists(data: dict[str, Any]) -> list[list[str]]:
+    """Every list of party ids in an agreement that a party added or removed must be in or out of."""
+    return [task["mottagare"] for task in data["uppgifter"]] + [data["ekonomi"]["fordelning"]["betalande"]]
+
+
 def add_party(workspace: Path) -> None:
     def change(data: dict[str, Any]) -> None:
         party = json.loads(json.dumps(data["parter"][-1]))
         party.update(id="sollentuna", namn="Sollentuna kommun", organisationsnummer="212000-0191", invanare=75000, anvandare=150)
         data["parter"].append(party)
-        for task in data["uppgifter"]:
-            task["mottagare"].append("sollentuna")
-        data["ekonomi"]["fordelning"]["betalande"].append("sollentuna")
+        for ids in party_lists(data):
+            ids.append("sollentuna")
 
     edit_json(workspace / "indata" / "avtal" / f"{STOCKHOLM}.json", change)
 
@@ -137,9 +141,8 @@ def add_party(workspace: Path) -> None:
 def remove_party(workspace: Path) -> None:
     def change(data: dict[str, Any]) -> None:
         data["parter"] = [p for p in data["parter"] if p["id"] != "solna"]
-        for task in data["uppgifter"]:
-            task["mottagare"].remove("solna")
-        data["ekonomi"]["fordelning"]["betalande"].remove("solna")
+        for ids in party_lists(data):
+            ids.remove("solna")
 
     edit_json(workspace / "indata" / "avtal" / f"{STOCKHOLM}.json", change)
 
