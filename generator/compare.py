@@ -5,10 +5,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
-import io
-import posixpath
-import struct
-import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +12,9 @@ from typing import Any
 
 from lxml import etree
 
+from .docxpackage import Package, adopter, first_free_id, stories
 from .errors import CompareError, Problem
 from .redline import (
-    R_NS,
     Marks,
     Resolve,
     compare_paragraphs,
@@ -31,8 +27,6 @@ from .redline import (
     set_properties,
     take_mark,
 )
-from .render import Deflated, write_zip
-from .render import _deflate as deflate
 from .revisions import W, accept_all, has_changes, paragraph_text, reject_all, structure
 
 AUTHOR = "Avtalsgeneratorn"
@@ -40,11 +34,6 @@ PAIR_PARAGRAPH = 0.5  # two paragraphs this alike (share of words) are one parag
 PAIR_TABLE = 0.3
 MAX_PAIRING = 4000  # old × new blocks in one changed stretch beyond which blocks are not paired one by one
 _BLOCK_TAGS = (f"{W}p", f"{W}tbl")
-_STORIES = (f"{W}headerReference", f"{W}footerReference")
-PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
-PKG_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
-_IDS = etree.XPath("//@w:id", namespaces={"w": W[1:-1]})
-RT_IMAGE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 
 
 @dataclass(frozen=True)
@@ -78,9 +67,9 @@ def compare_documents(old: bytes, new: bytes, *, when: dt.datetime, author: str 
             if found:
                 raise CompareError(Problem(package.name, label, f"dokumentet har redan spårade ändringar (w:{found}); godkänn eller avvisa dem först"))
     expected = [(structure(_container(old_doc.tree(o))), structure(_container(new_doc.tree(n)))) for _, o, n in pairs]
-    marks = Marks(author=author, date=when.strftime("%Y-%m-%dT%H:%M:%SZ"), next_id=_first_free_id(new_doc, [n for _, _, n in pairs]))
+    marks = Marks(author=author, date=when.strftime("%Y-%m-%dT%H:%M:%SZ"), next_id=first_free_id(new_doc, [n for _, _, n in pairs]))
     for _, old_part, new_part in pairs:
-        marks.adopt = _adopter(old_doc, old_part, new_doc, new_part)
+        marks.adopt = adopter(old_doc, old_part, new_doc, new_part)
         resolve_old, resolve_new = old_doc.resolver(old_part), new_doc.resolver(new_part)
         _compare_container(_container(old_doc.tree(old_part)), _container(new_doc.tree(new_part)), marks, resolve_old, resolve_new)
         new_doc.changed.add(new_part)
@@ -90,18 +79,8 @@ def compare_documents(old: bytes, new: bytes, *, when: dt.datetime, author: str 
             raise CompareError(Problem(new_name, label, "jämförelsen gick inte att göra: att godkänna alla ändringar gav inte den nya texten"))
         if structure(reject_all(copy.deepcopy(container))) != old_text:
             raise CompareError(Problem(new_name, label, "jämförelsen gick inte att göra: att avvisa alla ändringar gav inte den tidigare texten"))
-    _show_changes(new_doc)
+    new_doc.show_changes()
     return Comparison(new_doc.save(), marks.inserted_words, marks.deleted_words)
-
-
-def _show_changes(package: Package) -> None:
-    """Drop a w:revisionView that hides changes: Word and LibreOffice (also when printing to PDF) then show them all."""
-    name = "word/settings.xml"
-    if name in package.members:
-        settings = package.tree(name)
-        for view in settings.findall(f"{W}revisionView"):
-            settings.remove(view)
-            package.changed.add(name)
 
 
 def compare_files(old: Path, new: Path, *, when: dt.datetime, author: str = AUTHOR) -> Comparison:
@@ -117,108 +96,6 @@ def compare_files(old: Path, new: Path, *, when: dt.datetime, author: str = AUTH
     return compare_documents(old.read_bytes(), new.read_bytes(), when=when, author=author, old_name=str(old), new_name=str(new))
 
 
-class Package:
-    """A .docx read straight from its zip: only the parts compared are parsed, the rest are copied as they are."""
-
-    def __init__(self, data: bytes, name: str) -> None:
-        self.name = name
-        self.data = data
-        self.changed: set[str] = set()
-        self._trees: dict[str, Any] = {}
-        try:
-            self.zip = zipfile.ZipFile(io.BytesIO(data))
-            self.members: dict[str, zipfile.ZipInfo] = {info.filename: info for info in self.zip.infolist()}
-            main = [t for _, (kind, t, external) in self.relations("").items() if kind.endswith("/officeDocument") and not external]
-            if not main or main[0] not in self.members:
-                raise KeyError("word/document.xml")
-            self.main = main[0]
-            self.tree(self.main)
-        except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as e:
-            raise CompareError(Problem(name, "", f"filen går inte att läsa som Word-dokument ({e})")) from e
-
-    def tree(self, part: str) -> Any:
-        if part not in self._trees:
-            self._trees[part] = etree.fromstring(self.zip.read(part))
-        return self._trees[part]
-
-    def _rels_name(self, part: str) -> str:
-        folder, _, leaf = part.rpartition("/")
-        return f"{folder}/_rels/{leaf}.rels" if folder else f"_rels/{leaf}.rels"
-
-    def _rels_tree(self, part: str) -> Any:
-        name = self._rels_name(part)
-        if name not in self._trees:
-            exists = part == "" or name in self.members
-            self._trees[name] = etree.fromstring(self.zip.read(name)) if exists else etree.Element(f"{{{PKG_RELS}}}Relationships")
-        return self._trees[name]
-
-    def relations(self, part: str) -> dict[str, tuple[str, str, bool]]:
-        """Relationship id → (type, target, external); internal targets as paths inside the package."""
-        folder = part.rpartition("/")[0]
-        found = {}
-        for rel in self._rels_tree(part):
-            external = rel.get("TargetMode") == "External"
-            target = rel.get("Target", "")
-            if not external:
-                target = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
-            found[rel.get("Id", "")] = (rel.get("Type", ""), target, external)
-        return found
-
-    def resolver(self, part: str) -> Resolve:
-        relations = self.relations(part)
-        return lambda rid: relations[rid][1] if rid in relations else rid
-
-    def add_relation(self, part: str, kind: str, target: str, external: bool) -> str:
-        tree = self._rels_tree(part)
-        taken = {rel.get("Id") for rel in tree}
-        number = len(taken) + 1
-        while f"rId{number}" in taken:
-            number += 1
-        rel = etree.SubElement(tree, f"{{{PKG_RELS}}}Relationship", Id=f"rId{number}", Type=kind)
-        if external:
-            rel.set("Target", target)
-            rel.set("TargetMode", "External")
-        else:
-            rel.set("Target", posixpath.relpath(target, part.rpartition("/")[0] or "."))
-        self.changed.add(self._rels_name(part))
-        return f"rId{number}"
-
-    def add_media(self, blob: bytes, extension: str) -> str:
-        number = 1
-        while f"word/media/jamforelse{number}.{extension}" in self.members or f"word/media/jamforelse{number}.{extension}" in self._trees:
-            number += 1
-        name = f"word/media/jamforelse{number}.{extension}"
-        self._trees[name] = blob
-        self.changed.add(name)
-        types = self.tree("[Content_Types].xml")
-        if not any(d.get("Extension", "").lower() == extension.lower() for d in types.iter(f"{{{PKG_TYPES}}}Default")):
-            etree.SubElement(types, f"{{{PKG_TYPES}}}Default", Extension=extension, ContentType=f"image/{'jpeg' if extension == 'jpg' else extension}")
-            self.changed.add("[Content_Types].xml")
-        return name
-
-    def save(self) -> bytes:
-        members = []
-        for name, info in self.members.items():
-            members.append(self._serialised(name) if name in self.changed else _raw_member(self.data, info))
-        members.extend(self._serialised(name) for name in sorted(self.changed - set(self.members)))
-        return write_zip(members)
-
-    def _serialised(self, name: str) -> Deflated:
-        value = self._trees[name]
-        data = value if isinstance(value, bytes) else etree.tostring(value, xml_declaration=True, encoding="UTF-8", standalone=True)
-        return deflate(name, data)
-
-
-def _raw_member(data: bytes, info: zipfile.ZipInfo) -> Deflated:
-    """A member copied without recompressing it (read back from its local header)."""
-    if info.compress_type != zipfile.ZIP_DEFLATED:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            return deflate(info.filename, package.read(info.filename))
-    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26 : info.header_offset + 30])
-    start = info.header_offset + 30 + name_length + extra_length
-    return Deflated(info.filename.encode("utf-8"), data[start : start + info.compress_size], info.CRC, info.file_size)
-
-
 def _container(root: Any) -> Any:
     body = root.find(f"{W}body")
     return body if body is not None else root
@@ -227,64 +104,15 @@ def _container(root: Any) -> Any:
 def _story_pairs(old_doc: Package, new_doc: Package) -> list[tuple[str, str, str]]:
     """(place, old part, new part): the body, then each header and footer matched by section and kind."""
     pairs = [("brödtext", old_doc.main, new_doc.main)]
-    old_stories = _stories(old_doc)
+    old_stories = stories(old_doc)
     seen: set[str] = set()
-    for key, part in _stories(new_doc).items():
+    for key, part in stories(new_doc).items():
         if key in old_stories and part not in seen:
             seen.add(part)
             kind, section, variant = key
             label = f"{'sidhuvud' if kind == 'header' else 'sidfot'} ({variant}), avsnitt {section}"
             pairs.append((label, old_stories[key], part))
     return pairs
-
-
-def _stories(package: Package) -> dict[tuple[str, int, str], str]:
-    found = {}
-    relations = package.relations(package.main)
-    sections = package.tree(package.main).iter(f"{W}sectPr")
-    for number, section in enumerate(sections, start=1):
-        for reference in section:
-            if reference.tag in _STORIES:
-                kind = "header" if reference.tag == f"{W}headerReference" else "footer"
-                target = relations.get(reference.get(f"{{{R_NS}}}id", ""))
-                if target and target[1] in package.members:
-                    found[(kind, number, reference.get(f"{W}type", "default"))] = target[1]
-    return found
-
-
-def _first_free_id(package: Package, parts: list[str]) -> int:
-    numbers = [int(v) for part in parts for v in _IDS(package.tree(part)) if v.lstrip("-").isdigit()]
-    return max([0, *numbers]) + 1
-
-
-def _adopter(old_doc: Package, old_part: str, new_doc: Package, new_part: str) -> Any:
-    """Remap the relationship ids in an element copied from the old part so they point to the same targets from the new one."""
-    mapped: dict[str, str] = {}
-    relations = old_doc.relations(old_part)
-
-    def adopt(element: Any) -> Any:
-        for node in element.iter():
-            for attribute, rid in list(node.attrib.items()):
-                if not attribute.startswith(f"{{{R_NS}}}"):
-                    continue
-                if rid not in mapped:
-                    mapped[rid] = _carry_over(relations, rid, old_doc, new_doc, new_part)
-                node.set(attribute, mapped[rid])
-        return element
-
-    return adopt
-
-
-def _carry_over(relations: dict[str, tuple[str, str, bool]], rid: str, old_doc: Package, new_doc: Package, new_part: str) -> str:
-    if rid not in relations:
-        raise CompareError(Problem(old_doc.name, "", f"den tidigare versionen hänvisar till en relation som saknas ({rid})"))
-    kind, target, external = relations[rid]
-    if external:
-        return new_doc.add_relation(new_part, kind, target, True)
-    if kind == RT_IMAGE:
-        extension = target.rpartition(".")[2] or "png"
-        return new_doc.add_relation(new_part, kind, new_doc.add_media(old_doc.zip.read(target), extension), False)
-    raise CompareError(Problem(old_doc.name, "", f"borttaget innehåll innehåller ett objekt som inte kan visas som borttaget ({kind.rpartition('/')[2]})"))
 
 
 # --- blocks: paragraphs and tables in a body, cell, header or footer ---------------------------------------
