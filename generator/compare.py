@@ -34,6 +34,7 @@ PAIR_PARAGRAPH = 0.5  # two paragraphs this alike (share of words) are one parag
 PAIR_TABLE = 0.3
 MAX_PAIRING = 4000  # old × new blocks in one changed stretch beyond which blocks are not paired one by one
 _BLOCK_TAGS = (f"{W}p", f"{W}tbl")
+_VARIANTS = {"default": "vanliga sidor", "first": "första sidan", "even": "jämna sidor"}
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def _story_pairs(old_doc: Package, new_doc: Package) -> list[tuple[str, str, str
         if key in old_stories and part not in seen:
             seen.add(part)
             kind, section, variant = key
-            label = f"{'sidhuvud' if kind == 'header' else 'sidfot'} ({variant}), avsnitt {section}"
+            label = f"{'sidhuvud' if kind == 'header' else 'sidfot'} ({_VARIANTS.get(variant, variant)}), avsnitt {section}"
             pairs.append((label, old_stories[key], part))
     return pairs
 
@@ -122,7 +123,7 @@ def _compare_container(old: Any, new: Any, marks: Marks, resolve_old: Resolve, r
     old_blocks = [c for c in old if c.tag in _BLOCK_TAGS]
     new_blocks = [c for c in new if c.tag in _BLOCK_TAGS]
     cursor: Any = None
-    for old_block, new_block in _align(old_blocks, new_blocks, resolve_old, resolve_new):
+    for old_block, new_block in _align(old_blocks, new_blocks):
         if old_block is not None and new_block is not None:
             if new_block.tag == f"{W}p":
                 compare_paragraphs(old_block, new_block, marks, resolve_old, resolve_new)
@@ -223,7 +224,7 @@ def _block_key(block: Any) -> tuple[str, str]:
     return ("tbl", "\n".join(" | ".join(_row_key(row)) for row in block.findall(f"{W}tr")))
 
 
-def _align(old: list[Any], new: list[Any], resolve_old: Resolve, resolve_new: Resolve) -> list[tuple[Any, Any]]:
+def _align(old: list[Any], new: list[Any]) -> list[tuple[Any, Any]]:
     """Pairs in document order: (old, new) for a kept or changed block, (None, new) added, (old, None) removed."""
     old_keys = [_block_key(b) for b in old]
     new_keys = [_block_key(b) for b in new]
