@@ -1,9 +1,10 @@
-"""Benchmark: plain docxtpl against the compiled pipeline, batch throughput, no-op regeneration, memory, PDF."""
+"""Benchmark: plain docxtpl against the compiled pipeline, batch throughput, no-op regeneration, memory, PDF, comparison."""
 
 from __future__ import annotations
 
 import argparse
 import copy
+import datetime as dt
 import io
 import json
 import platform
@@ -22,10 +23,12 @@ sys.path.insert(0, str(ROOT))
 
 from avtalsgenerator import pdf  # noqa: E402
 from avtalsgenerator.batch import default_workers  # noqa: E402
+from avtalsgenerator.compare import compare_documents  # noqa: E402
 from avtalsgenerator.paths import DEFAULT_MALLAR  # noqa: E402
 from avtalsgenerator.pipeline import generate  # noqa: E402
 from avtalsgenerator.prepare import prepare  # noqa: E402
 from avtalsgenerator.render import Renderer, make_environment, render_docx_plain  # noqa: E402
+from avtalsgenerator.report import document_text  # noqa: E402
 from avtalsgenerator.thresholds import load_thresholds  # noqa: E402
 
 EXAMPLES = ROOT / "indata" / "avtal"
@@ -108,11 +111,66 @@ def pdf_figures(docs: list[Path], work: Path) -> dict[str, float]:
     return {"ms_per_doc_pdf_batch": round(batch_ms, 1), "ms_per_doc_pdf_single": round(single_ms, 1), "pdf_docs": len(copies)}
 
 
+def long_agreement(extra_parties: int) -> dict[str, Any]:
+    """The Stockholm example with ``extra_parties`` more paying municipalities: ten pages in LibreOffice with 10."""
+    data = json.loads((EXAMPLES / "region-stockholm-vardovergangar.json").read_text(encoding="utf-8"))
+    template = data["parter"][-1]
+    for n in range(extra_parties):
+        party = copy.deepcopy(template)
+        party.update(id=f"kommun{n}", namn=f"Kommun nummer {n}", organisationsnummer=_org_number(500 + n), invanare=20000 + 997 * n, anvandare=40 + n)
+        data["parter"].append(party)
+        for task in data["uppgifter"]:
+            task["mottagare"].append(party["id"])
+        data["ekonomi"]["fordelning"]["betalande"].append(party["id"])
+    return data
+
+
+def _org_number(serial: int) -> str:
+    """A municipal organisation number 212000-NNNN with a correct Luhn check digit."""
+    digits = f"212000{serial:03d}"
+    total = sum(d if i % 2 else (2 * d if d < 5 else 2 * d - 9) for i, d in enumerate(int(c) for c in digits))
+    return f"{digits[:6]}-{digits[6:]}{(10 - total % 10) % 10}"
+
+
+def comparison_figures(work: Path, rounds: int) -> dict[str, Any]:
+    """Time one comparison document for a ~10-page agreement after a realistic edit (a party, an amount, a sentence)."""
+    thresholds = load_thresholds(THRESHOLDS)
+    renderer = Renderer(make_environment())
+    old_data = long_agreement(10)
+    new_data = copy.deepcopy(old_data)
+    new_data["parter"] = [p for p in new_data["parter"] if p["id"] != "kommun7"]
+    for task in new_data["uppgifter"]:
+        task["mottagare"].remove("kommun7")
+    new_data["ekonomi"]["fordelning"]["betalande"].remove("kommun7")
+    new_data["ekonomi"]["support"]["kostnad_ar"] = 3400000
+    new_data["avtal"]["syfte"] += " Parterna vill också samordna utbildningen av användarna."
+    versions = []
+    for name, data in (("gammal", old_data), ("ny", new_data)):
+        path = work / f"jamforelse-{name}.json"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        versions.append(renderer.render(MALLAR / "avtal.docx", prepare(path, thresholds).context))
+    old, new = versions
+    when = dt.datetime(2026, 11, 20, 10, 0)
+    compare_documents(old, new, when=when)  # warm
+    start = time.perf_counter()
+    for _ in range(rounds):
+        comparison = compare_documents(old, new, when=when)
+    ms = (time.perf_counter() - start) * 1000 / rounds
+    words = len(" ".join(document_text(new)).split())
+    return {
+        "ms_per_comparison": round(ms, 1),
+        "comparison_words": words,
+        "comparison_inserted_words": comparison.inserted_words,
+        "comparison_deleted_words": comparison.deleted_words,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--antal", type=int, default=1000, help="agreements in the batch")
     parser.add_argument("--prov", type=int, default=60, help="documents timed per single-core measurement")
     parser.add_argument("--pdf", type=int, default=12, help="documents in the PDF measurement (0: skip)")
+    parser.add_argument("--jamforelser", type=int, default=20, help="comparison documents timed (0: skip)")
     parser.add_argument("--utdata", type=Path, default=ROOT / "utdata")
     args = parser.parse_args()
 
@@ -166,6 +224,8 @@ def main() -> None:
         if args.pdf:
             docs = sorted(utdata.glob("*/avtal.docx"))[: args.pdf]
             figures.update(pdf_figures(docs, work))
+        if args.jamforelser:
+            figures.update(comparison_figures(work, args.jamforelser))
 
     args.utdata.mkdir(parents=True, exist_ok=True)
     (args.utdata / "bench.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -180,6 +240,7 @@ def main() -> None:
         "peak_rss_mb": "högsta minnesanvändning (MB)",
         "ms_per_doc_pdf_batch": "PDF, en LibreOffice för hela batchen (ms/dokument)",
         "ms_per_doc_pdf_single": "PDF, en soffice per dokument (ms/dokument)",
+        "ms_per_comparison": f"jämförelsedokument, avtal på {figures.get('comparison_words', 0)} ord (ms/jämförelse)",
     }
     for key, label in labels.items():
         if key in figures:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import fieldref, paths, pipeline, templatecheck, templatetools, templatetrial
+from . import comparisons, fieldref, paths, pipeline, templatecheck, templatetools, templatetrial
 from .boundary import Group, current, detail, info, report
 from .errors import AvtalError, Problem
 from .filters import kr
@@ -122,6 +122,18 @@ def paverkan(troskel: str, belopp: int | None, indata: Path, utdata: Path, trosk
     click.echo(f"{len(usable)} avtal använder {troskel}.")
     if len(usable) != len(found):
         sys.exit(1)
+
+
+@main.command()
+@click.argument("gammal", type=PATH)
+@click.argument("ny", type=PATH)
+@click.option("-o", "--ut", type=PATH, help="Filen som jämförelsen skrivs till (utan -o: NY-jamforelse.docx bredvid NY).")
+@click.option("--pdf", is_flag=True, help="Gör också en PDF av jämförelsen där ändringarna syns. Kräver LibreOffice.")
+def jamfor(gammal: Path, ny: Path, ut: Path | None, pdf: bool) -> None:
+    """Gör ett jämförelsedokument: NY med spårade ändringar mot GAMMAL, att stega igenom i Word."""
+    target, comparison = comparisons.compare_to_file(gammal, ny, ut, pdf=pdf)
+    click.echo(f"skrev {target}" + (f" och {target.with_suffix('.pdf')}" if pdf else ""))
+    click.echo(f"{comparison.inserted_words} ord tillagda, {comparison.deleted_words} ord borttagna.")
 
 
 @main.group()

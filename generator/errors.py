@@ -92,3 +92,7 @@ class MissingProgramError(PdfError):
     """Raised when an outside program the run needs (LibreOffice, poppler-utils) is not installed: exit code 3."""
 
     exit_code: ClassVar[int] = 3
+
+
+class CompareError(AvtalError):
+    """Raised when two versions of a document cannot be compared: unreadable, already tracked, or a failed self-check."""

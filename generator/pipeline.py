@@ -11,6 +11,7 @@ from pathlib import Path
 from . import __version__
 from . import pdf as pdf_output
 from .batch import Built, Settings, build_all
+from .comparisons import comparison_pdfs, record_comparison
 from .docprops import same_except_dates
 from .errors import AvtalError, LoadError, MissingProgramError, PdfError, Problem, ThresholdError
 from .filters import kr
@@ -173,6 +174,11 @@ def generate(
                     last_save = time.monotonic()
             if needs_pdf:
                 _make_pdfs(needs_pdf, pdf_texts, manifest, result)
+            if pdf:  # comparison documents (issue 14) get their PDF too
+                made, failures = comparison_pdfs(result.changes)
+                result.pdfs.extend(made)
+                for file, problems in failures.items():
+                    result.failed.setdefault(file, []).extend(problems)
         finally:
             if result.built:
                 manifest.save()
@@ -291,6 +297,8 @@ def _store(built: Built, old: Entry | None, templates: dict[str, str], utdata: P
             change.sentences[name] = sentence_changes(previous, data)
         write_atomic(target, data)
         result.written.append(target)
+        if previous is not None:  # comparison document against the version just archived (issue 14)
+            record_comparison(change, result.warnings, folder, name, previous, data, now)
         wrote = True
     if not wrote:
         return None

@@ -12,6 +12,7 @@ from typing import Any
 
 import docx
 
+from .comparisons import ComparisonEntry, report_lines
 from .filters import kr, pris
 from .write import write_atomic
 
@@ -31,6 +32,7 @@ class Change:
     amounts: list[tuple[str, str, str]] = field(default_factory=list)
     sentences: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     archived: list[Path] = field(default_factory=list)
+    comparisons: list[ComparisonEntry] = field(default_factory=list)
 
 
 def key_amounts(context: dict[str, Any]) -> dict[str, str]:
@@ -100,8 +102,8 @@ def sentence_changes(old: bytes, new: bytes) -> list[tuple[str, str]]:
     return changes
 
 
-def render_markdown(changes: list[Change], when: dt.datetime) -> str:
-    """The report as Markdown in Swedish."""
+def render_markdown(changes: list[Change], when: dt.datetime, base: Path | None = None) -> str:
+    """The report as Markdown in Swedish; links are relative to ``base``, the folder the report is written to."""
     lines = [f"# Ändringsrapport {when:%Y-%m-%d %H:%M}", ""]
     lines.append(f"{len(changes)} avtal gjordes om i den här körningen.")
     for change in changes:
@@ -119,6 +121,7 @@ def render_markdown(changes: list[Change], when: dt.datetime) -> str:
                     lines.append(f"- Tidigare: {old}")
                 if new:
                     lines.append(f"  Nu: {new}" if old else f"- Nytt: {new}")
+        lines += report_lines(change.comparisons, base)
         if change.archived:
             lines += ["", "Tidigare versioner sparade: " + ", ".join(f"`{p}`" for p in change.archived)]
     return "\n".join(lines) + "\n"
@@ -126,8 +129,7 @@ def render_markdown(changes: list[Change], when: dt.datetime) -> str:
 
 def write_report(utdata: Path, changes: list[Change], when: dt.datetime) -> Path:
     """Write the report under ``utdata/rapporter/`` and as ``utdata/andringsrapport.md``; the dated path."""
-    text = render_markdown(changes, when).encode("utf-8")
     path = utdata / REPORT_DIR / f"{when:%Y-%m-%d-%H%M%S}.md"
-    write_atomic(path, text)
-    write_atomic(utdata / LATEST, text)
+    write_atomic(path, render_markdown(changes, when, path.parent).encode("utf-8"))
+    write_atomic(utdata / LATEST, render_markdown(changes, when, utdata).encode("utf-8"))
     return path

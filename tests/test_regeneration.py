@@ -69,7 +69,7 @@ def test_threshold_change_regenerates_exactly_the_dependent_agreements(workspace
 
     assert [c.agreement_id for c in result.changes] == [DEPENDENT]
     after = snapshot(utdata)
-    changed = {p for p in after if before.get(p) != after[p] and "tidigare" not in p.parts}
+    changed = {p for p in after if before.get(p) != after[p] and "tidigare" not in p.parts and "jamforelse" not in p.parts}
     assert changed == {Path(DEPENDENT, "avtal.docx"), Path(DEPENDENT, "kostnadsfordelning.docx")}
     assert f"750{NB}000 kronor" in text(utdata / DEPENDENT / "avtal.docx")
     kept = sorted((utdata / DEPENDENT / "tidigare").rglob("*.docx"), key=lambda p: p.name)
@@ -80,7 +80,7 @@ def test_threshold_change_regenerates_exactly_the_dependent_agreements(workspace
     assert f"tröskelvärdet direktupphandlingsgrans har ändrats från 700{NB}000{NB}kr till 750{NB}000{NB}kr" in report
     assert f"| Tröskelvärde (direktupphandlingsgrans) | 700{NB}000{NB}kr | 750{NB}000{NB}kr |" in report
     assert f"700{NB}000 kronor" in report and f"750{NB}000 kronor" in report
-    assert result.report is not None and result.report.read_text(encoding="utf-8") == report
+    assert result.report is not None and result.report.read_text(encoding="utf-8").replace("](<../", "](<") == report  # its links start one folder up
 
 
 def test_template_change_regenerates_its_documents(workspace: Path) -> None:

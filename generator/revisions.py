@@ -1,0 +1,140 @@
+"""Tracked changes in WordprocessingML: accept or reject them all, and read a part's text structure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W = f"{{{W_NS}}}"
+CHANGE_TAGS = (f"{W}ins", f"{W}del", f"{W}moveFrom", f"{W}moveTo", f"{W}pPrChange", f"{W}rPrChange", f"{W}tblPrChange", f"{W}trPrChange", f"{W}tcPrChange")
+_TEXT = {f"{W}t": None, f"{W}delText": None, f"{W}tab": "\t", f"{W}br": "\n", f"{W}cr": "\n", f"{W}noBreakHyphen": "\u2011"}
+_BLOCKS = (f"{W}p", f"{W}tbl")
+_PLAIN = frozenset({f"{W}t", f"{W}delText"})
+_TEXT_TAGS = (*_TEXT, f"{W}instrText", f"{W}delInstrText")
+
+Structure = list[Any]
+
+
+def accept_all(root: Any) -> Any:
+    """Accept every insertion and deletion below ``root`` in place (Word's "Godkänn alla ändringar"); returns ``root``."""
+    return _resolve(root, keep="ins", drop="del")
+
+
+def reject_all(root: Any) -> Any:
+    """Reject every insertion and deletion below ``root`` in place (Word's "Avvisa alla ändringar"); returns ``root``."""
+    return _resolve(root, keep="del", drop="ins")
+
+
+def _resolve(root: Any, *, keep: str, drop: str) -> Any:
+    # Rows first: a row whose row mark is dropped goes whole, with everything in it.
+    for row in list(root.iter(f"{W}tr")):
+        marks = row.find(f"{W}trPr")
+        if marks is None:
+            continue
+        if marks.find(f"{W}{drop}") is not None:
+            row.getparent().remove(row)
+            continue
+        for mark in marks.findall(f"{W}{keep}"):
+            marks.remove(mark)
+    for table in list(root.iter(f"{W}tbl")):
+        if table.find(f"{W}tr") is None:
+            table.getparent().remove(table)
+    # Property changes: accepting keeps the current properties, rejecting restores the recorded ones.
+    for change in list(root.iter(f"{W}pPrChange", f"{W}rPrChange")):
+        properties = change.getparent()
+        if keep == "del":
+            recorded = change.find(f"{W}pPr") if change.tag == f"{W}pPrChange" else change.find(f"{W}rPr")
+            for child in list(properties):
+                if child.tag not in (f"{W}rPr", f"{W}sectPr"):
+                    properties.remove(child)
+            for position, child in enumerate(list(recorded if recorded is not None else [])):
+                properties.insert(position, child)
+        else:
+            properties.remove(change)
+    # Paragraph marks: a dropped mark joins the paragraph to the next one (the next one's properties stay).
+    for paragraph in list(root.iter(f"{W}p")):
+        mark = paragraph.find(f"{W}pPr/{W}rPr")
+        if mark is None:
+            continue
+        for kept in mark.findall(f"{W}{keep}"):
+            mark.remove(kept)
+        dropped = mark.find(f"{W}{drop}")
+        if dropped is not None:
+            mark.remove(dropped)
+            paragraph.set("joins-next", "1")
+    # Run-level revisions: dropped ones go with their content, kept ones are unwrapped.
+    for element in list(root.iter(f"{W}{drop}")):
+        element.getparent().remove(element)
+    for element in list(root.iter(f"{W}{keep}")):
+        _unwrap(element)
+    if keep == "del":
+        for text in root.iter(f"{W}delText"):
+            text.tag = f"{W}t"
+        for text in root.iter(f"{W}delInstrText"):
+            text.tag = f"{W}instrText"
+    for paragraph in list(root.iter(f"{W}p")):
+        if paragraph.attrib.pop("joins-next", None) is not None:
+            _join_next(paragraph)
+    return root
+
+
+def _unwrap(element: Any) -> None:
+    parent = element.getparent()
+    index = parent.index(element)
+    for offset, child in enumerate(list(element)):
+        parent.insert(index + offset, child)
+    parent.remove(element)
+
+
+def _join_next(paragraph: Any) -> None:
+    """Remove a paragraph mark: an empty paragraph goes; otherwise its content moves to the start of the next one."""
+    content = [c for c in paragraph if c.tag != f"{W}pPr"]
+    parent = paragraph.getparent()
+    if not paragraph_text(paragraph):
+        parent.remove(paragraph)
+        return
+    following = paragraph.getnext()
+    while following is not None and following.tag != f"{W}p" and following.tag not in _BLOCKS:
+        following = following.getnext()
+    if following is None or following.tag != f"{W}p":
+        return  # no paragraph to join: the mark stays, as in Word
+    properties = following.find(f"{W}pPr")
+    position = 0 if properties is None else 1
+    for child in content:
+        following.insert(position, child)
+        position += 1
+    parent.remove(paragraph)
+
+
+def paragraph_text(paragraph: Any) -> str:
+    """The text of a paragraph as a reader sees it: text, tabs, line breaks, field codes in braces."""
+    parts: list[str] = []
+    for element in paragraph.iter(_TEXT_TAGS):
+        tag = element.tag
+        if tag in _PLAIN:
+            parts.append(element.text or "")
+        else:
+            fixed = _TEXT.get(tag)
+            parts.append(fixed if fixed is not None else "{" + (element.text or "") + "}")
+    return "".join(parts)
+
+
+def structure(container: Any) -> Structure:
+    """The blocks of a body, cell, header or footer: paragraph texts, and tables as rows of cells of blocks."""
+    blocks: Structure = []
+    for child in container:
+        if child.tag == f"{W}p":
+            blocks.append(paragraph_text(child))
+        elif child.tag == f"{W}tbl":
+            blocks.append([[structure(cell) for cell in row.findall(f"{W}tc")] for row in child.findall(f"{W}tr")])
+        elif child.tag in (f"{W}sdt", f"{W}customXml"):
+            content = child.find(f"{W}sdtContent")
+            blocks.append(structure(content if content is not None else child))
+    return blocks
+
+
+def has_changes(root: Any) -> str | None:
+    """The local name of the first tracked change below ``root``, or None when it has none."""
+    for element in root.iter(*CHANGE_TAGS):
+        return str(element.tag).rsplit("}", 1)[-1]
+    return None
