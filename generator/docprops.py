@@ -52,7 +52,8 @@ def issued_core_xml(core: bytes, context: dict[str, Any], issued: dt.date, keep:
     _set(root, _CP, "revision", "1")
     for element in root.findall(f"{{{_CP}}}lastPrinted"):
         root.remove(element)
-    return etree.tostring(root, encoding="UTF-8", standalone=True)
+    data: bytes = etree.tostring(root, encoding="UTF-8", standalone=True)
+    return data
 
 
 def _set(root: Any, namespace: str, name: str, value: str) -> Any:

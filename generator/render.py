@@ -164,7 +164,7 @@ def _unescape_tags(xml: str) -> str:
     return _TAG_BODY.sub(lambda m: m.group(0).replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&"), xml)
 
 
-class Docx(DocxTemplate):
+class Docx(DocxTemplate):  # type: ignore[misc]  # docxtpl ships no type information
     """docxtpl's DocxTemplate with the tags' text unescaped as the author typed it (see _unescape_tags)."""
 
     def patch_xml(self, src_xml: str) -> str:
@@ -339,9 +339,11 @@ class CompiledTemplate:
             root = etree.fromstring(self.document_xml)
             old_body = root.find(f"{{{_W}}}body")
             root.replace(old_body, body)
-            return etree.tostring(root, encoding="UTF-8", standalone=True)
+            data: bytes = etree.tostring(root, encoding="UTF-8", standalone=True)
+            return data
         if partname.startswith("/word/header") or partname.startswith("/word/footer"):
-            return etree.tostring(etree.fromstring(xml.encode("utf-8")), encoding="UTF-8", standalone=True)
+            part: bytes = etree.tostring(etree.fromstring(xml.encode("utf-8")), encoding="UTF-8", standalone=True)
+            return part
         return xml.encode("utf-8")
 
 
