@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
+import traceback
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -17,6 +20,8 @@ from .thresholds import Thresholds
 
 # Below this many agreements a pool costs more to start than it saves.
 POOL_THRESHOLD = 8
+# How often a worker looks whether the run that started it still lives (seconds).
+PARENT_CHECK_INTERVAL = 0.5
 
 
 @dataclass
@@ -48,6 +53,18 @@ _worker: tuple[Settings, Renderer] | None = None
 def _init(settings: Settings) -> None:
     global _worker
     _worker = (settings, Renderer())
+    _follow_parent(os.getppid())
+
+
+def _follow_parent(parent: int) -> None:
+    """Exit this worker as soon as the process that started it is gone (killed run, closed terminal)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_INTERVAL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="avtal-parent-watch", daemon=True).start()
 
 
 def build(path: Path, settings: Settings, renderer: Renderer) -> Built:
@@ -57,6 +74,12 @@ def build(path: Path, settings: Settings, renderer: Renderer) -> Built:
         outputs = {name: renderer.render(settings.mallar / name, agreement.context, agreement.file) for name in agreement.documents}
     except AvtalError as e:
         return Built(str(path), problems=e.problems)
+    except RecursionError:
+        return Built(str(path), problems=[Problem(str(path), "", "avtalet kunde inte byggas: data eller mall är för djupt nästlad")])
+    except MemoryError:
+        return Built(str(path), problems=[Problem(str(path), "", "avtalet kunde inte byggas: det kräver mer minne än datorn har")])
+    except Exception as e:
+        return Built(str(path), problems=[unexpected(str(path), e)])
     return Built(
         file=agreement.file,
         agreement_id=agreement.agreement_id,
@@ -67,6 +90,13 @@ def build(path: Path, settings: Settings, renderer: Renderer) -> Built:
         party_names=[p["namn"] for p in agreement.context["parter"]],
         warnings=agreement.warnings,
     )
+
+
+def unexpected(file: str, error: BaseException) -> Problem:
+    """A Swedish problem for an error no stage expected, naming where in the generator it happened."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" ({Path(frames[-1].filename).name}, rad {frames[-1].lineno})" if frames else ""
+    return Problem(file, "", f"oväntat fel när avtalet byggdes: {type(error).__name__}: {str(error)[:200]}{where}; de andra avtalen påverkas inte")
 
 
 def _build_in_worker(path: Path) -> Built:
@@ -88,6 +118,11 @@ def build_all(paths: list[Path], settings: Settings, workers: int | None = None)
         for path in paths:
             yield build(path, settings, renderer)
         return
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    # Workers are started by a fork server (or spawned), never forked from this process: a forked worker
+    # would inherit the output folder's lock and keep holding it if this process were killed.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["avtalsgenerator.batch"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init, initargs=(settings,)) as pool:
         yield from pool.map(_build_in_worker, paths, chunksize=max(1, min(16, len(paths) // (workers * 4))))
