@@ -50,10 +50,10 @@ class Settings:
 _worker: tuple[Settings, Renderer] | None = None
 
 
-def _init(settings: Settings) -> None:
+def _init(settings: Settings, parent: int) -> None:
     global _worker
+    _follow_parent(parent)
     _worker = (settings, Renderer())
-    _follow_parent(os.getppid())
 
 
 def _follow_parent(parent: int) -> None:
@@ -118,11 +118,8 @@ def build_all(paths: list[Path], settings: Settings, workers: int | None = None)
         for path in paths:
             yield build(path, settings, renderer)
         return
-    # Workers are started by a fork server (or spawned), never forked from this process: a forked worker
-    # would inherit the output folder's lock and keep holding it if this process were killed.
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    if method == "forkserver":
-        context.set_forkserver_preload(["avtalsgenerator.batch"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init, initargs=(settings,)) as pool:
+    # Forked workers do not keep the output folder's lock (lock.py closes it in every forked child), and
+    # each exits as soon as this process is gone (_follow_parent), so a killed run leaves nothing behind.
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init, initargs=(settings, os.getpid())) as pool:
         yield from pool.map(_build_in_worker, paths, chunksize=max(1, min(16, len(paths) // (workers * 4))))

@@ -21,7 +21,8 @@ def cache_key(paths: list[Path], checker: str) -> str:
     """Key of a check: every template's path and content hash, and the fingerprint of the checking code."""
     h = hashlib.sha256(checker.encode("utf-8"))
     for path in paths:
-        h.update(f"\0{path}\0{disk_hash(path) or 'saknas'}".encode())
+        for file in sorted(path.glob("*.docx")) if path.is_dir() else [path]:
+            h.update(f"\0{file}\0{disk_hash(file) or 'saknas'}".encode())
     return h.hexdigest()
 
 

@@ -22,10 +22,33 @@ def _owner_line() -> str:
     return f"{os.getpid()} {socket.gethostname()}\n"
 
 
+# Descriptors of the locks this process holds, with the file they are open on: a forked child closes them.
+_held: dict[int, tuple[int, int]] = {}
+
+
 def _mark_owner(fd: int) -> None:
     """Write who holds the lock into the lock file (filelock calls this right after each acquisition)."""
     os.ftruncate(fd, 0)
     os.pwrite(fd, _owner_line().encode("utf-8"), 0)
+    info = os.fstat(fd)
+    _held[fd] = (info.st_dev, info.st_ino)
+
+
+def _drop_in_child() -> None:
+    """In a forked child (a pool worker): close the inherited lock descriptors, so only the run holds the lock.
+
+    A child that kept one would hold the lock after the run was killed, and every later run would stop.
+    """
+    for fd, identity in list(_held.items()):
+        with contextlib.suppress(OSError):
+            info = os.fstat(fd)
+            if (info.st_dev, info.st_ino) == identity:
+                os.close(fd)
+    _held.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_in_child)
 
 
 def _new_lock(path: Path) -> FileLock:
@@ -119,4 +142,5 @@ def locked(utdata: Path, wait: float = 0.0, notify: Callable[[Problem], None] | 
     try:
         yield
     finally:
+        _held.clear()
         lock.release()
