@@ -199,6 +199,10 @@ class _Run:
 
 
 def _open_run(utdata: Path, mallar: Path, troskelvarden: Path, force: bool, pdf: bool, now: dt.datetime, result: Result) -> _Run:
+    for name in (MANIFEST_NAME, JOURNAL_NAME, REPORT_DIR, LATEST, CACHE_DIR):
+        if (utdata / name).is_symlink():
+            message = "är en symbolisk länk; generatorn skriver aldrig genom länkar i utdata. Ta bort länken och kör igen"
+            raise WriteError(Problem(str(utdata / name), "", message))
     thresholds = load_thresholds(troskelvarden)
     templates = {name: h for name in TEMPLATE_FILES if (h := disk_hash(mallar / name))}
     manifest = Manifest.load(utdata)
