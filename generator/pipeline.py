@@ -15,7 +15,7 @@ from typing import Any
 
 from . import __version__
 from . import pdf as pdf_output
-from .batch import Built, Settings, build_all
+from .batch import Built, Settings, build_all, unexpected
 from .checkcache import CACHE_DIR, checked_templates
 from .errors import AvtalError, LoadError, PdfError, Problem, ThresholdError, WriteError
 from .filters import kr
@@ -255,7 +255,7 @@ def _refusal(built: Built, identity: str, claimed: dict[str, str], utdata: Path)
     if built.agreement_id.lower() in RESERVED_IDS:
         return Problem(built.file, "$.avtal.id", f"id \"{built.agreement_id}\" är reserverat för generatorns egna filer i utdata; välj ett annat id")
     folder = utdata / built.agreement_id
-    if folder.resolve().parent != utdata.resolve() and not folder.is_symlink():
+    if Path(os.path.abspath(folder)).parent != Path(os.path.abspath(utdata)):
         return Problem(built.file, "$.avtal.id", f"id \"{built.agreement_id}\" kan inte användas som mappnamn")
     link = link_inside(utdata, folder / ARCHIVE_DIR)
     if link is not None:
@@ -300,9 +300,12 @@ def _store_agreement(run: _Run, built: Built, identity: str) -> None:
             change.moved.extend(_retire(run, run.utdata / key, set(), f"avtalets id är nu \"{built.agreement_id}\""))
         _store(run, built, old, change, written)
         change.moved.extend(_retire(run, run.utdata / built.agreement_id, set(built.outputs), "behövs inte längre för avtalet"))
-    except OSError as e:
-        place = getattr(e, "filename", None) or run.utdata / built.agreement_id
-        result.failed[built.file] = [Problem(built.file, "", f"kunde inte skriva {place}: {os_reason(e)}; tidigare versioner finns kvar")]
+    except Exception as e:  # disk full, no permission, or a fault of ours: this agreement fails, the others go on
+        if isinstance(e, OSError):
+            place = getattr(e, "filename", None) or run.utdata / built.agreement_id
+            result.failed[built.file] = [Problem(built.file, "", f"kunde inte skriva {place}: {os_reason(e)}; tidigare versioner finns kvar")]
+        else:
+            result.failed[built.file] = [unexpected(built.file, e)]
         result.built.remove(built.file)
         for name, doc in entry.dokument.items():
             if name not in written:
