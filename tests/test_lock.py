@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import signal
 import subprocess
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
+from test_write import _batch
 
 from avtalsgenerator.errors import Problem, WriteError
 from avtalsgenerator.lock import LOCK_NAME, locked
@@ -48,14 +48,6 @@ def _sessions_processes(session: int) -> list[int]:
         except (OSError, IndexError):
             continue
     return found
-
-
-def _batch(folder: Path, count: int) -> None:
-    folder.mkdir(parents=True)
-    source = json.loads((EXAMPLES / "norrstrom-fjallviken-familjebehandling.json").read_text(encoding="utf-8"))
-    for n in range(count):
-        source["avtal"]["id"] = f"avtal-{n:03d}"
-        (folder / f"avtal-{n:03d}.json").write_text(json.dumps(source, ensure_ascii=False), encoding="utf-8")
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
