@@ -5,7 +5,7 @@ AVTAL := $(VENV)/bin/avtal
 STAMP := $(VENV)/.installerad
 PYTHON ?= python3
 
-.PHONY: avtal pdf test test-snabb lint bench clean redigera
+.PHONY: avtal pdf test test-snabb lint bench clean rensa-utdata redigera
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,5 +37,16 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench.py
 
+# Removes only what can be made again (caches, temporary files). Never the issued documents, their earlier
+# versions in tidigare/ or the change reports: those are records.
 clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis utdata/.mallkontroll utdata/bench.json
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+	if [ -d utdata ]; then find utdata -name '.avtal-tmp-*' -type f -delete; fi
+
+# Removes the whole output folder, records included: only when asked for explicitly with BEKRAFTA=ja.
+rensa-utdata:
+	@if [ "$(BEKRAFTA)" != ja ]; then \
+		echo "rensa-utdata tar bort alla utfärdade avtal, tidigare versioner och ändringsrapporter i utdata/." >&2; \
+		echo "Kör 'make rensa-utdata BEKRAFTA=ja' om det verkligen är meningen." >&2; exit 1; fi
 	rm -rf utdata

@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from avtalsgenerator import pdf  # noqa: E402
 from avtalsgenerator.batch import default_workers  # noqa: E402
+from avtalsgenerator.checkcache import CACHE_DIR  # noqa: E402
 from avtalsgenerator.compare import compare_documents  # noqa: E402
 from avtalsgenerator.paths import DEFAULT_MALLAR  # noqa: E402
 from avtalsgenerator.pipeline import generate  # noqa: E402
@@ -163,6 +164,20 @@ def comparison_figures(work: Path, rounds: int) -> dict[str, Any]:
         "comparison_inserted_words": comparison.inserted_words,
         "comparison_deleted_words": comparison.deleted_words,
     }
+def one_agreement_changed_ms(path: Path, utdata: Path) -> tuple[float, float]:
+    """The common case: one agreement edited and regenerated alone; with the template check cached, and without."""
+    timings = []
+    for cached in (True, False):
+        if not cached:
+            shutil.rmtree(utdata / CACHE_DIR, ignore_errors=True)
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["avtal"]["titel"] += " (ändrad)"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        start = time.perf_counter()
+        result = generate([path], utdata=utdata, mallar=MALLAR, troskelvarden=THRESHOLDS, workers=1)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert result.ok and result.written, "the changed agreement was not regenerated"
+    return timings[0], timings[1]
 
 
 def main() -> None:
@@ -204,6 +219,7 @@ def main() -> None:
         again = generate(paths, utdata=utdata, mallar=MALLAR, troskelvarden=THRESHOLDS, workers=workers)
         noop_s = time.perf_counter() - start
         assert not again.written, "no-op run wrote files"
+        one_ms, one_uncached_ms = one_agreement_changed_ms(paths[0], utdata)
         figures: dict[str, Any] = {
             "docs": documents,
             "agreements": len(paths),
@@ -216,6 +232,8 @@ def main() -> None:
             "batch_s": round(batch_s, 2),
             "workers": workers,
             "noop_regeneration_s": round(noop_s, 3),
+            "one_agreement_changed_ms": round(one_ms, 1),
+            "one_agreement_changed_uncached_check_ms": round(one_uncached_ms, 1),
             "peak_rss_mb": round(
                 max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1
             ),
@@ -237,6 +255,8 @@ def main() -> None:
         "ratio_to_zip_floor": "pipelinen jämfört med golvet (gånger golvet)",
         "docs_per_s_batch": f"batch på alla kärnor (dokument/s, {figures['docs']} dokument)",
         "noop_regeneration_s": f"ingenting ändrat, {len(paths)} avtal (s)",
+        "one_agreement_changed_ms": "ett avtal ändrat, ett avtal i körningen (ms)",
+        "one_agreement_changed_uncached_check_ms": "ett avtal ändrat, mallkontrollen utan cache (ms)",
         "peak_rss_mb": "högsta minnesanvändning (MB)",
         "ms_per_doc_pdf_batch": "PDF, en LibreOffice för hela batchen (ms/dokument)",
         "ms_per_doc_pdf_single": "PDF, en soffice per dokument (ms/dokument)",

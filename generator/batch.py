@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import threading
+import time
+import traceback
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -18,6 +21,8 @@ from .thresholds import Thresholds
 
 # Below this many agreements a pool costs more to start than it saves.
 POOL_THRESHOLD = 8
+# How often a worker looks whether the run that started it still lives (seconds).
+PARENT_CHECK_INTERVAL = 0.5
 
 
 @dataclass
@@ -48,9 +53,21 @@ class Settings:
 _worker: tuple[Settings, Renderer] | None = None
 
 
-def _init(settings: Settings) -> None:
+def _init(settings: Settings, parent: int) -> None:
     global _worker
+    _follow_parent(parent)
     _worker = (settings, Renderer())
+
+
+def _follow_parent(parent: int) -> None:
+    """Exit this worker as soon as the process that started it is gone (killed run, closed terminal)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_INTERVAL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="avtal-parent-watch", daemon=True).start()
 
 
 def build(path: Path, settings: Settings, renderer: Renderer) -> Built:
@@ -63,6 +80,12 @@ def build(path: Path, settings: Settings, renderer: Renderer) -> Built:
         }
     except AvtalError as e:
         return Built(str(path), problems=e.problems)
+    except RecursionError:
+        return Built(str(path), problems=[Problem(str(path), "", "avtalet kunde inte byggas: data eller mall är för djupt nästlad")])
+    except MemoryError:
+        return Built(str(path), problems=[Problem(str(path), "", "avtalet kunde inte byggas: det kräver mer minne än datorn har")])
+    except Exception as e:
+        return Built(str(path), problems=[unexpected(str(path), e)])
     return Built(
         file=agreement.file,
         agreement_id=agreement.agreement_id,
@@ -74,6 +97,13 @@ def build(path: Path, settings: Settings, renderer: Renderer) -> Built:
         party_names=[p["namn"] for p in agreement.context["parter"]],
         warnings=agreement.warnings,
     )
+
+
+def unexpected(file: str, error: BaseException) -> Problem:
+    """A Swedish problem for an error no stage expected, naming where in the generator it happened."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" ({Path(frames[-1].filename).name}, rad {frames[-1].lineno})" if frames else ""
+    return Problem(file, "", f"oväntat fel när avtalet byggdes: {type(error).__name__}: {str(error)[:200]}{where}; de andra avtalen påverkas inte")
 
 
 def _build_in_worker(path: Path) -> Built:
@@ -95,6 +125,8 @@ def build_all(paths: list[Path], settings: Settings, workers: int | None = None)
         for path in paths:
             yield build(path, settings, renderer)
         return
+    # Forked workers do not keep the output folder's lock (lock.py closes it in every forked child), and
+    # each exits as soon as this process is gone (_follow_parent), so a killed run leaves nothing behind.
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init, initargs=(settings,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init, initargs=(settings, os.getpid())) as pool:
         yield from pool.map(_build_in_worker, paths, chunksize=max(1, min(16, len(paths) // (workers * 4))))

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import pdf as pdf_output
 from .compare import Comparison, compare_documents, compare_files
@@ -29,6 +29,16 @@ class ComparisonEntry:
     inserted_words: int = 0
     deleted_words: int = 0
     problem: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as the manifest keeps it until it has been in a report."""
+        return {"dokument": self.document, "fil": str(self.path) if self.path else None, "tillagda": self.inserted_words,
+                "borttagna": self.deleted_words, "problem": self.problem}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> ComparisonEntry:
+        return cls(raw["dokument"], Path(raw["fil"]) if raw.get("fil") else None, int(raw.get("tillagda", 0)),
+                   int(raw.get("borttagna", 0)), str(raw.get("problem", "")))
 
 
 def comparison_path(folder: Path, name: str, when: dt.datetime) -> Path:

@@ -15,6 +15,8 @@ MAIN_TEMPLATES = {
     "tillaggsavtal": "tillaggsavtal.docx",
     "avsiktsforklaring": "avsiktsforklaring.docx",
 }
+# The documents an agreement can have in utdata/<id>/.
+OUTPUT_FILES = (MAIN_FILE, PUB_FILE, COST_FILE)
 # Every template file name that some agreement kind uses.
 TEMPLATE_FILES = tuple(dict.fromkeys([*MAIN_TEMPLATES.values(), PUB_FILE, COST_FILE]))
 DEFAULT_INDATA = Path("indata/avtal")

@@ -23,6 +23,7 @@ MAX_CHUNK = 200
 PDFA_FILTER = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
 PLAIN_FILTER = "pdf"
 PDFA_SINCE = (7, 4)  # first LibreOffice that reads filter options as JSON on the command line
+PDFA_MARKER = b"pdfaid:part"
 VERSION_TIMEOUT = 30.0
 TOOL_TIMEOUT = 60.0
 STOP_GRACE = 3.0
@@ -84,8 +85,9 @@ def convert(
     One LibreOffice process converts up to ``chunk`` files (at most 200) into a private temporary folder;
     it gets its own temporary user profile, ``timeout`` seconds, and one restart for the files it did not
     deliver. Every PDF is checked (pages, no ``{{``/``{%``, the texts ``must_contain`` lists for its .docx)
-    before it is written atomically beside its .docx. PDFs that pass are written even when others fail;
-    the PdfError raised at the end names every file that got no PDF and why.
+    before it is written atomically beside its .docx, and so is that it is PDF/A (never a plain PDF
+    in its place without a word). PDFs that pass are written even when others fail; the PdfError
+    raised at the end names every file that got no PDF and why.
     """
     if not 1 <= chunk <= MAX_CHUNK:
         raise ValueError(f"chunk must be between 1 and {MAX_CHUNK}, not {chunk}")
@@ -117,7 +119,7 @@ def convert(
             done = [(docx, made) for docx, made in zip(part, outputs, strict=True) if made is not None]
             # The checks run side by side: pdftotext takes a noticeable moment on a PDF/A.
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-                checks = list(pool.map(lambda job: check_pdf(job[1], wanted.get(_key(job[0]), [])), done))
+                checks = list(pool.map(lambda job: check_pdf(job[1], wanted.get(_key(job[0]), [])) + _pdfa_problems(job[1]), done))
             for (docx, made), issues in zip(done, checks, strict=True):
                 if issues:
                     failures.extend(Problem(str(docx), "", f"{issue}; PDF-filen sparades inte") for issue in issues)
@@ -165,6 +167,20 @@ def check_pdf(pdf: Path, must_contain: Sequence[str]) -> list[str]:
     return problems
 
 
+def is_pdfa(pdf: Path) -> bool:
+    """True when the PDF declares itself PDF/A in its metadata (LibreOffice writes ``pdfaid:part`` there)."""
+    try:
+        return PDFA_MARKER in pdf.read_bytes()
+    except OSError:
+        return False
+
+
+def _pdfa_problems(pdf: Path) -> list[str]:
+    if not pdf.is_file() or is_pdfa(pdf):
+        return []
+    return [f"PDF-filen blev inte PDF/A (arkivformatet); LibreOffice {PDFA_SINCE[0]}.{PDFA_SINCE[1]} eller senare behövs"]
+
+
 def office_version(soffice: str, timeout: float = VERSION_TIMEOUT) -> tuple[int, int] | None:
     """LibreOffice's (major, minor) version from ``soffice --version``, or None when it cannot be told."""
     with tempfile.TemporaryDirectory(prefix="avtal-lo-version-") as folder:
@@ -176,12 +192,16 @@ def office_version(soffice: str, timeout: float = VERSION_TIMEOUT) -> tuple[int,
 
 
 def _export_filter(soffice: str, timeout: float) -> str:
-    """PDF/A-2 filter options where this LibreOffice accepts them on the command line, else plain PDF."""
+    """PDF/A-2 filter options where this LibreOffice accepts them on the command line, else plain PDF.
+
+    When the version cannot be told (an office that starts slowly), PDF/A is still asked for: every PDF is
+    checked to be PDF/A afterwards, so a plain one is refused with a message, never kept silently.
+    """
     if soffice in _filters:
         return _filters[soffice]
     version = office_version(soffice, min(timeout, VERSION_TIMEOUT))
     if version is None:
-        return PLAIN_FILTER  # not remembered: the next batch asks again
+        return PDFA_FILTER  # not remembered: the next batch asks again
     _filters[soffice] = PDFA_FILTER if version >= PDFA_SINCE else PLAIN_FILTER
     return _filters[soffice]
 

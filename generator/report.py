@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import io
-import zipfile
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,29 @@ class Change:
     amounts: list[tuple[str, str, str]] = field(default_factory=list)
     sentences: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     archived: list[Path] = field(default_factory=list)
+    moved: list[Path] = field(default_factory=list)
+    earlier_run: bool = False
     comparisons: list[ComparisonEntry] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The change as the manifest keeps it until it has been in a report."""
+        return {
+            "id": self.agreement_id, "fil": self.file, "skal": self.reasons, "nytt": self.new,
+            "belopp": [list(row) for row in self.amounts],
+            "meningar": {name: [list(pair) for pair in pairs] for name, pairs in self.sentences.items()},
+            "sparade": [str(p) for p in self.archived], "flyttade": [str(p) for p in self.moved],
+            "jamforelser": [entry.to_json() for entry in self.comparisons],
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any], earlier_run: bool = False) -> Change:
+        return cls(
+            raw["id"], raw["fil"], list(raw["skal"]), bool(raw.get("nytt")),
+            [(a, b, c) for a, b, c in raw.get("belopp", [])],
+            {name: [(a, b) for a, b in pairs] for name, pairs in raw.get("meningar", {}).items()},
+            [Path(p) for p in raw.get("sparade", [])], [Path(p) for p in raw.get("flyttade", [])], earlier_run,
+            [ComparisonEntry.from_json(entry) for entry in raw.get("jamforelser", [])],
+        )
 
 
 def key_amounts(context: dict[str, Any]) -> dict[str, str]:
@@ -88,7 +110,7 @@ def sentence_changes(old: bytes, new: bytes) -> list[tuple[str, str]]:
     """Paragraphs that differ between two versions of a document: (old, new), empty string where one side has none."""
     try:
         before = document_text(old)
-    except (zipfile.BadZipFile, KeyError, ValueError):
+    except Exception:  # a damaged or foreign earlier file (bad zip, malformed XML): say so, never stop the run
         return [("(den tidigare versionen gick inte att läsa som Word-dokument)", "")]
     after = document_text(new)
     changes: list[tuple[str, str]] = []
@@ -108,6 +130,8 @@ def render_markdown(changes: list[Change], when: dt.datetime, base: Path | None 
     lines.append(f"{len(changes)} avtal gjordes om i den här körningen.")
     for change in changes:
         lines += ["", f"## {change.agreement_id}", "", f"Data: `{change.file}`", ""]
+        if change.earlier_run:
+            lines += ["Gjordes om i en tidigare körning som avbröts innan den hann skriva sin rapport.", ""]
         lines.append("Varför: " + "; ".join(change.reasons) + ".")
         if change.amounts:
             lines += ["", "| Belopp | Tidigare | Nu |", "|---|---:|---:|"]
@@ -124,12 +148,23 @@ def render_markdown(changes: list[Change], when: dt.datetime, base: Path | None 
         lines += report_lines(change.comparisons, base)
         if change.archived:
             lines += ["", "Tidigare versioner sparade: " + ", ".join(f"`{p}`" for p in change.archived)]
+        if change.moved:
+            lines += ["", "Behövs inte längre och flyttades till tidigare/: " + ", ".join(f"`{p}`" for p in change.moved)]
     return "\n".join(lines) + "\n"
 
 
 def write_report(utdata: Path, changes: list[Change], when: dt.datetime) -> Path:
-    """Write the report under ``utdata/rapporter/`` and as ``utdata/andringsrapport.md``; the dated path."""
-    path = utdata / REPORT_DIR / f"{when:%Y-%m-%d-%H%M%S}.md"
+    """Write the report under ``utdata/rapporter/`` and as ``utdata/andringsrapport.md``; the dated path.
+
+    The dated name is unique: a second report in the same second gets ``-2``, ``-3``… rather than replacing the first.
+    Links to comparison documents are relative to where each copy lies.
+    """
+    stem = f"{when:%Y-%m-%d-%H%M%S}"
+    path = utdata / REPORT_DIR / f"{stem}.md"
+    number = 1
+    while os.path.lexists(path):
+        number += 1
+        path = utdata / REPORT_DIR / f"{stem}-{number}.md"
     write_atomic(path, render_markdown(changes, when, path.parent).encode("utf-8"))
     write_atomic(utdata / LATEST, render_markdown(changes, when, utdata).encode("utf-8"))
     return path

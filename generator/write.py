@@ -1,7 +1,9 @@
-"""Write stage: atomic file writes (temporary file in the same folder, then rename)."""
+"""Write stage: atomic file writes (temporary file in the same folder, then rename), with the user's umask."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -9,12 +11,39 @@ from pathlib import Path
 TEMP_PREFIX = ".avtal-tmp-"
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system tells it (Linux), else set and restored."""
+    with contextlib.suppress(OSError, ValueError, StopIteration):
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+        return int(next(line for line in status.splitlines() if line.startswith("Umask:")).split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def fsync_directory(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (no-op where directories cannot be opened, as on Windows)."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a part."""
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a part.
+
+    The file gets the permissions a newly created file gets under the umask (``0666 & ~umask``), so
+    colleagues on a shared drive can read it; the folder is synced after the rename.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
+            if hasattr(os, "fchmod"):
+                os.fchmod(f.fileno(), 0o666 & ~current_umask())
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -22,6 +51,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    fsync_directory(path.parent)
 
 
 def remove_stale_temporaries(folder: Path) -> int:
@@ -29,6 +59,42 @@ def remove_stale_temporaries(folder: Path) -> int:
     removed = 0
     if folder.is_dir():
         for temp in folder.rglob(f"{TEMP_PREFIX}*"):
-            temp.unlink(missing_ok=True)
-            removed += 1
+            if temp.is_symlink() or temp.is_file():
+                temp.unlink(missing_ok=True)
+                removed += 1
     return removed
+
+
+_ERRNO_TEXT = {
+    errno.ENOSPC: "disken är full",
+    errno.EROFS: "mappen är skrivskyddad",
+    errno.EACCES: "behörighet saknas",
+    errno.EPERM: "behörighet saknas",
+    errno.ENOTDIR: "en del av sökvägen är inte en mapp",
+    errno.EISDIR: "det finns en mapp med det namnet",
+    errno.EEXIST: "det finns redan något med det namnet",
+    errno.ENAMETOOLONG: "namnet är för långt",
+}
+if hasattr(errno, "EDQUOT"):
+    _ERRNO_TEXT[errno.EDQUOT] = "diskkvoten är slut"
+
+
+def os_reason(error: OSError) -> str:
+    """A Swedish reason for an operating-system error, with the system's own words in brackets."""
+    own = error.strerror or type(error).__name__
+    text = _ERRNO_TEXT.get(error.errno or 0)
+    return f"{text} ({own})" if text else own
+
+
+def link_inside(root: Path, path: Path) -> Path | None:
+    """The first symbolic link on the way from ``root`` down to ``path`` (``path`` itself included), or None.
+
+    Nothing is ever written through such a link: it could lead out of the output folder.
+    """
+    relative = path.relative_to(root)
+    current = root
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return None

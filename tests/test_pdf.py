@@ -293,3 +293,33 @@ def test_ctrl_c_stops_the_office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert len(started) == 2
     assert not any(alive(pid) for pid in started)
     assert list(private_temp.iterdir()) == []
+
+
+def test_slow_office_still_gives_pdf_a(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    requires_office()
+    real = pdf.find_soffice()
+    # An office that takes longer than the version question may wait (a cold start on a busy machine).
+    slow = fake_office(tmp_path, f'[ "$1" = --version ] && {{ sleep 3; exec "{real}" "$@"; }}\nexec "{real}" "$@"')
+    monkeypatch.setattr(pdf, "find_soffice", lambda: slow)
+    monkeypatch.setattr(pdf, "VERSION_TIMEOUT", 0.5)
+    monkeypatch.setattr(pdf, "_filters", {})
+
+    (target,) = pdf.convert([make_docx(tmp_path / "avtal.docx", PARTIES[0])], timeout=180)
+
+    assert pdf.is_pdfa(target), "PDF/A must never be lost quietly"
+
+
+def test_plain_pdf_is_refused_with_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    requires_office()
+    real = pdf.find_soffice()
+    # An office that ignores the PDF/A options and makes a plain PDF.
+    plain = fake_office(tmp_path, f'[ "$1" = --version ] && exec "{real}" "$@"\n'
+                                  'args=""; for a in "$@"; do case "$a" in pdf:*) a=pdf;; esac; args="$args \'$a\'"; done\n'
+                                  f'eval exec "{real}" $args')
+    monkeypatch.setattr(pdf, "find_soffice", lambda: plain)
+    monkeypatch.setattr(pdf, "_filters", {})
+    source = make_docx(tmp_path / "avtal.docx", PARTIES[0])
+
+    with pytest.raises(PdfError, match=r"PDF-filen blev inte PDF/A \(arkivformatet\).*PDF-filen sparades inte"):
+        pdf.convert([source], timeout=180)
+    assert not source.with_suffix(".pdf").exists()

@@ -345,3 +345,128 @@ def test_large_agreement_renders(tmp_path: Path) -> None:
     assert result.ok, result.problems[:5]
     body = text(tmp_path / "utdata" / data["avtal"]["id"] / "avtal.docx")
     assert "Kommun nummer 298" in body
+
+
+# ------------------------------------------------------------------------------------------------
+# Reserved ids and links inside utdata (issue 16.10)
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def minimal_file(tmp_path: Path) -> Path:
+    """The smallest valid agreement as a file in tmp_path/indata."""
+    from conftest import MINIMAL
+
+    path = tmp_path / "indata" / "avtal.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(MINIMAL, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("reserved", ["rapporter", "tidigare"])
+def test_reserved_id_is_refused_by_check_and_generate(tmp_path: Path, minimal_file: Path, reserved: str) -> None:
+    from avtalsgenerator.pipeline import check
+
+    minimal_file.write_text(minimal_file.read_text(encoding="utf-8").replace('"minsta-avtalet"', json.dumps(reserved)), encoding="utf-8")
+    checked = check([minimal_file], troskelvarden=THRESHOLDS)
+    generated = generate([minimal_file], utdata=tmp_path / "utdata", mallar=TEMPLATES, troskelvarden=THRESHOLDS)
+    for result in (checked, generated):
+        messages = [str(p) for p in result.problems]
+        assert messages == [f"{minimal_file}: $.avtal.id: id \"{reserved}\" är reserverat för generatorns egna filer i utdata; välj ett annat id"]
+    assert not list((tmp_path / "utdata").rglob("*.docx"))
+
+
+def test_agreement_folder_that_is_a_link_out_of_utdata_is_refused(tmp_path: Path, minimal_file: Path) -> None:
+    outside = tmp_path / "annanstans"
+    outside.mkdir()
+    utdata = tmp_path / "utdata"
+    utdata.mkdir()
+    (utdata / "minsta-avtalet").symlink_to(outside)
+
+    result = generate([minimal_file], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS)
+
+    assert [str(p) for p in result.problems] == [
+        f"{minimal_file}: $.avtal.id: {utdata / 'minsta-avtalet'} är en symbolisk länk; avtal skrivs aldrig genom länkar i utdata. Ta bort länken och kör igen"
+    ]
+    assert list(outside.iterdir()) == []
+
+
+def test_document_that_is_a_link_is_moved_aside_and_its_target_untouched(tmp_path: Path, minimal_file: Path) -> None:
+    utdata = tmp_path / "utdata"
+    assert generate([minimal_file], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS).ok
+    outside = tmp_path / "viktig.docx"
+    outside.write_bytes(b"en annans fil")
+    target = utdata / "minsta-avtalet" / "avtal.docx"
+    target.unlink()
+    target.symlink_to(outside)
+
+    result = generate([minimal_file], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS)
+
+    assert result.ok, result.problems
+    assert outside.read_bytes() == b"en annans fil"
+    assert not target.is_symlink() and "Göteborgs kommun" in text(target)
+    assert any("var inte en vanlig fil" in w.message for w in result.warnings)
+
+
+def test_report_folder_that_is_a_link_stops_the_run_before_anything_is_written(tmp_path: Path, minimal_file: Path) -> None:
+    from avtalsgenerator.errors import WriteError
+
+    outside = tmp_path / "annanstans"
+    outside.mkdir()
+    utdata = tmp_path / "utdata"
+    utdata.mkdir()
+    (utdata / "rapporter").symlink_to(outside)
+    with pytest.raises(WriteError, match="rapporter: är en symbolisk länk; generatorn skriver aldrig genom länkar i utdata"):
+        generate([minimal_file], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS)
+    assert list(outside.iterdir()) == [] and not list(utdata.rglob("*.docx"))
+
+
+# ------------------------------------------------------------------------------------------------
+# PDFs: a signed one is kept, --tvinga redoes them (16.3, 16.9); LibreOffice replaced by a recorder
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def recorded_conversions(monkeypatch: pytest.MonkeyPatch) -> list[list[Path]]:
+    """pdf.convert replaced: writes a small PDF beside each .docx and records which were asked for."""
+    from avtalsgenerator import pdf
+
+    calls: list[list[Path]] = []
+
+    def convert(docx_files: list[Path], **options: Any) -> list[Path]:
+        calls.append(list(docx_files))
+        for path in docx_files:
+            path.with_suffix(".pdf").write_bytes(b"%PDF-1.7 gjord av generatorn " + path.read_bytes()[:16] + b"\n%%EOF\n")
+        return [p.with_suffix(".pdf") for p in docx_files]
+
+    monkeypatch.setattr(pdf, "available", lambda: True)
+    monkeypatch.setattr(pdf, "convert", convert)
+    return calls
+
+
+def test_signed_pdf_is_kept_before_a_new_one_is_made(tmp_path: Path, minimal_file: Path, recorded_conversions: list[list[Path]]) -> None:
+    utdata = tmp_path / "utdata"
+    assert generate([minimal_file], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, pdf=True).ok
+    signed = utdata / "minsta-avtalet" / "avtal.pdf"
+    signed.write_bytes(b"%PDF-1.7 undertecknad av bada parter\n%%EOF\n")
+
+    result = generate([minimal_file], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, pdf=True)
+
+    assert result.ok, result.problems
+    kept = list((utdata / "minsta-avtalet" / "tidigare").rglob("avtal.pdf"))
+    assert [p.read_bytes() for p in kept] == [b"%PDF-1.7 undertecknad av bada parter\n%%EOF\n"]
+    assert any(str(w).startswith(f"{signed}: varning: PDF-filen var inte den som generatorn gjorde") for w in result.warnings)
+    assert signed.read_bytes().startswith(b"%PDF-1.7 gjord av generatorn")
+
+
+def test_force_with_pdf_redoes_the_pdfs(tmp_path: Path, minimal_file: Path, recorded_conversions: list[list[Path]]) -> None:
+    utdata = tmp_path / "utdata"
+    generate([minimal_file], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, pdf=True)
+    generate([minimal_file], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, pdf=True)
+    assert len(recorded_conversions) == 1, "nothing changed: no new PDF"
+
+    result = generate([minimal_file], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, pdf=True, force=True)
+
+    assert recorded_conversions[-1] == [utdata / "minsta-avtalet" / "avtal.docx"]
+    assert result.pdfs == [utdata / "minsta-avtalet" / "avtal.pdf"]
+    assert not list((utdata / "minsta-avtalet").rglob("tidigare/*/avtal.pdf")), "the generator's own PDF is replaced, not kept"

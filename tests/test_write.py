@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
@@ -83,3 +86,109 @@ def test_killed_batch_leaves_only_whole_documents(tmp_path: Path) -> None:
     for key, entry in manifest.entries.items():
         for name, doc in entry.dokument.items():
             assert file_hash(utdata / key / name) == doc.hash
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_written_files_follow_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    previous = os.umask(umask)
+    try:
+        write_atomic(tmp_path / "avtal.docx", b"data")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "avtal.docx").stat().st_mode) == mode
+
+
+def test_generated_documents_are_readable_by_colleagues(tmp_path: Path, minimal_agreement: dict[str, Any]) -> None:
+    from avtalsgenerator.pipeline import generate
+
+    path = tmp_path / "avtal.json"
+    path.write_text(json.dumps(minimal_agreement), encoding="utf-8")
+    previous = os.umask(0o022)
+    try:
+        assert generate([path], utdata=tmp_path / "utdata", mallar=TEMPLATES, troskelvarden=THRESHOLDS).ok
+    finally:
+        os.umask(previous)
+    for written in [*(tmp_path / "utdata").rglob("*.docx"), tmp_path / "utdata" / "manifest.json", tmp_path / "utdata" / "andringsrapport.md"]:
+        assert stat.S_IMODE(written.stat().st_mode) == 0o644, written
+
+
+def test_folder_is_synced_after_the_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[tuple[bool, bool]] = []
+    real_fsync = os.fsync
+
+    def recording(fd: int) -> None:
+        synced.append((stat.S_ISDIR(os.fstat(fd).st_mode), (tmp_path / "avtal.docx").exists()))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    write_atomic(tmp_path / "avtal.docx", b"data")
+    assert synced == [(False, False), (True, True)], "the file, then its folder once the new name is in place"
+
+
+def test_disk_full_fails_that_agreement_with_the_path_and_keeps_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator import pipeline
+    from avtalsgenerator.pipeline import generate
+
+    indata, utdata = tmp_path / "indata", tmp_path / "utdata"
+    _batch(indata, 3)
+    real = pipeline.write_atomic
+
+    def full(path: Path, data: bytes) -> None:
+        if "avtal-001" in path.parts and path.name == "kostnadsfordelning.docx":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(path, data)
+
+    monkeypatch.setattr(pipeline, "write_atomic", full)
+    result = generate(indata=indata, utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1)
+
+    failed = str(indata / "avtal-001.json")
+    assert list(result.failed) == [failed]
+    message = str(result.failed[failed][0])
+    assert message.startswith(f"{failed}: kunde inte skriva {utdata / 'avtal-001' / 'kostnadsfordelning.docx'}: disken är full")
+    assert sorted(result.built) == [str(indata / "avtal-000.json"), str(indata / "avtal-002.json")]
+    assert (utdata / "avtal-002" / "kostnadsfordelning.docx").exists()
+    # The manifest says what is on disk: the next run makes only what is missing, and then all is current.
+    monkeypatch.undo()
+    again = generate(indata=indata, utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1)
+    assert again.ok and again.built == [failed]
+    assert [p.name for p in again.written] == ["kostnadsfordelning.docx"]
+    manifest = Manifest.load(utdata)
+    for key, entry in manifest.entries.items():
+        for name, doc in entry.dokument.items():
+            assert file_hash(utdata / key / name) == doc.hash
+
+
+def test_manifest_that_cannot_be_saved_is_a_swedish_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, minimal_agreement: dict[str, Any]) -> None:
+    from avtalsgenerator.errors import WriteError
+    from avtalsgenerator.pipeline import generate
+
+    path = tmp_path / "avtal.json"
+    path.write_text(json.dumps(minimal_agreement), encoding="utf-8")
+
+    def read_only(self: Manifest) -> None:
+        raise OSError(errno.EROFS, "Read-only file system", str(self.path))
+
+    monkeypatch.setattr(Manifest, "save", read_only)
+    with pytest.raises(WriteError, match="manifestet kan inte sparas: mappen är skrivskyddad"):
+        generate([path], utdata=tmp_path / "utdata", mallar=TEMPLATES, troskelvarden=THRESHOLDS)
+
+
+@pytest.mark.parametrize("content", ["[]", '{"avtal": []}', '{"avtal": {"x": {"fil": 3}}}', "{trasig"], ids=["lista", "avtal-lista", "fel-falt", "syntax"])
+def test_malformed_manifest_is_a_swedish_error(tmp_path: Path, content: str) -> None:
+    from avtalsgenerator.errors import WriteError
+    from avtalsgenerator.pipeline import generate
+
+    utdata = tmp_path / "utdata"
+    utdata.mkdir()
+    (utdata / "manifest.json").write_text(content, encoding="utf-8")
+    with pytest.raises(WriteError, match=r"manifestet kan inte läsas .*; ta bort filen så görs alla avtal om"):
+        generate(indata=EXAMPLES, utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS)
+    assert (utdata / "manifest.json").read_text(encoding="utf-8") == content
+
+
+def test_manifest_that_is_a_folder_is_a_swedish_error(tmp_path: Path) -> None:
+    from avtalsgenerator.errors import WriteError
+
+    (tmp_path / "manifest.json").mkdir()
+    with pytest.raises(WriteError, match="manifestet kan inte läsas"):
+        Manifest.load(tmp_path)

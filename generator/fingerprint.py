@@ -1,0 +1,90 @@
+"""Fingerprint of what every output depends on besides its own data: schemas, generator source, library versions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import schema
+
+LIBRARIES = ("docxtpl", "jinja2", "babel", "python-docx", "lxml")
+SOURCE_DIR = Path(__file__).resolve().parent
+
+
+def _digest(chunks: list[bytes]) -> str:
+    h = hashlib.sha256()
+    for chunk in chunks:
+        h.update(hashlib.sha256(chunk).digest())
+    return h.hexdigest()
+
+
+def _defaults(node: Any, path: str, found: list[tuple[str, Any]]) -> None:
+    if isinstance(node, dict):
+        for key in sorted(node):
+            if key == "default":
+                found.append((path, node[key]))
+            _defaults(node[key], f"{path}/{key}", found)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            _defaults(item, f"{path}/{index}", found)
+
+
+def schema_files() -> list[Path]:
+    return sorted(schema.SCHEMA_DIR.glob("*.json"))
+
+
+def source_files() -> list[Path]:
+    return sorted(SOURCE_DIR.glob("*.py"))
+
+
+@cache
+def library_versions() -> dict[str, str]:
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "saknas"
+    return versions
+
+
+@cache
+def _fingerprint(schemas: tuple[tuple[str, str], ...], sources: tuple[tuple[str, bytes], ...]) -> dict[str, Any]:
+    defaults: list[tuple[str, Any]] = []
+    for name, text in schemas:
+        _defaults(json.loads(text), name, defaults)
+    return {
+        "standardtexter": _digest([json.dumps(defaults, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")]),
+        "schema": _digest([f"{name}\0{text}".encode() for name, text in schemas]),
+        "generator": _digest([name.encode("utf-8") + b"\0" + data for name, data in sources]),
+    }
+
+
+def fingerprint() -> dict[str, Any]:
+    """What the documents depend on besides data, templates and thresholds, as recorded in the manifest."""
+    # The schemas as the generator reads them (load_schema), so the fingerprint is of what it really uses.
+    schemas = tuple((p.name, json.dumps(schema.load_schema(p), ensure_ascii=False, sort_keys=True)) for p in schema_files())
+    sources = tuple((p.name, p.read_bytes()) for p in source_files())
+    return {**_fingerprint(schemas, sources), "bibliotek": library_versions()}
+
+
+def changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Why documents made under ``old`` may differ from ones made now, in Swedish; empty when nothing changed."""
+    if not old:
+        return ["manifestet saknade uppgifter om vad dokumenten gjordes av (schema, generator, bibliotek)"]
+    reasons = []
+    if old.get("standardtexter") != new["standardtexter"]:
+        reasons.append("standardtexten i schemat har ändrats")
+    elif old.get("schema") != new["schema"]:
+        reasons.append("schemat har ändrats")
+    if old.get("generator") != new["generator"]:
+        reasons.append("generatorn har ändrats")
+    before = old.get("bibliotek", {})
+    for name, version in new["bibliotek"].items():
+        if before.get(name) != version:
+            reasons.append(f"{name} har uppdaterats {before.get(name, 'okänd version')} → {version}")
+    return reasons
