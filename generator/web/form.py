@@ -13,6 +13,7 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from ..filters import LOCALE
+from ..rules import SECTION_KINDS
 from ..schema import AGREEMENT_SCHEMA, load_schema
 
 MISSING: Any = object()
@@ -62,6 +63,8 @@ class Node:
     unit: str = ""
     pattern: str = ""
     reference: bool = False  # the value is a party id
+    required_for: frozenset[str] = frozenset()  # kinds (avtal.typ) whose if/then rule in the schema requires the field
+    used_by: frozenset[str] | None = None  # the only kinds that use the field; None: every kind
 
     @property
     def has_default(self) -> bool:
@@ -71,6 +74,23 @@ class Node:
     def optional_object(self) -> bool:
         """An object the user switches on or off: not required and without a default (its presence means something)."""
         return self.kind == "object" and not self.required and not self.has_default
+
+    @property
+    def kind_specific(self) -> bool:
+        """Whether the field is required or used differently depending on the agreement's kind."""
+        return bool(self.required_for) or self.used_by is not None
+
+    def required_in(self, kind: Any) -> bool:
+        """Whether the field is required in an agreement of ``kind`` (``avtal.typ``)."""
+        return self.required or kind in self.required_for
+
+    def used_in(self, kind: Any) -> bool:
+        """Whether an agreement of ``kind`` uses the field at all; a field it does not use is left out of the file."""
+        return self.used_by is None or kind in self.used_by
+
+    def optional_in(self, kind: Any) -> bool:
+        """An object the user switches on or off in an agreement of ``kind``."""
+        return self.kind == "object" and not self.required_in(kind) and not self.has_default
 
     def child(self, key: str) -> Node | None:
         return next((c for c in self.children if c.key == key), None)
@@ -141,11 +161,68 @@ def build(node: dict[str, Any], root: dict[str, Any], key: str = "", required: b
     return result
 
 
+def _condition_kinds(condition: Any) -> frozenset[str] | None:
+    """The kinds an ``if`` on ``avtal.typ`` (``const`` or ``enum``) matches; None for an ``if`` about anything else."""
+    typ = ((condition or {}).get("properties", {}).get("avtal", {}).get("properties", {}).get("typ")
+           if isinstance(condition, dict) else None)
+    if not isinstance(typ, dict):
+        return None
+    if "const" in typ:
+        return frozenset([typ["const"]])
+    if isinstance(typ.get("enum"), list):
+        return frozenset(typ["enum"])
+    return None
+
+
+def _requirements(schema: Any, kinds: frozenset[str], path: tuple[str, ...], found: dict[tuple[str, ...], set[str]]) -> None:
+    """Collect into ``found`` each field (a path of keys, ``[]`` for a list's rows) that ``schema`` requires for ``kinds``."""
+    if not isinstance(schema, dict):
+        return
+    for name in schema.get("required", []):
+        found.setdefault((*path, name), set()).update(kinds)
+    for name, sub in schema.get("properties", {}).items():
+        _requirements(sub, kinds, (*path, name), found)
+    _requirements(schema.get("items"), kinds, (*path, "[]"), found)
+
+
+def kind_requirements(root: dict[str, Any]) -> dict[tuple[str, ...], frozenset[str]]:
+    """What the schema's ``allOf`` rules (``if`` on ``avtal.typ``, ``then``/``else``) require per kind, by field path."""
+    every = frozenset(root.get("properties", {}).get("avtal", {}).get("properties", {}).get("typ", {}).get("enum", []))
+    found: dict[tuple[str, ...], set[str]] = {}
+    for entry in root.get("allOf", []):
+        kinds = _condition_kinds(entry.get("if")) if isinstance(entry, dict) else None
+        if kinds is None:
+            continue
+        _requirements(entry.get("then"), kinds, (), found)
+        _requirements(entry.get("else"), every - kinds, (), found)
+    return {path: frozenset(kinds) for path, kinds in found.items()}
+
+
+def _annotate(node: Node, path: tuple[str, ...], requirements: dict[tuple[str, ...], frozenset[str]]) -> None:
+    """Mark each node with the kinds that require it and the kinds that use it.
+
+    A top-level section uses the legal rules' own table of which kinds use it (``rules.SECTION_KINDS``: the
+    rules refuse it in other kinds). A section or group of fields that only the kind rules require, and
+    that is not required in general, belongs to the kinds that require it (``avtal.huvudavtal``).
+    """
+    node.required_for = requirements.get(path, frozenset())
+    if len(path) == 1 and path[0] in SECTION_KINDS:
+        node.used_by = frozenset(SECTION_KINDS[path[0]])
+    elif node.kind in ("object", "array") and node.required_for and not node.required:
+        node.used_by = node.required_for
+    for child in node.children:
+        _annotate(child, (*path, child.key), requirements)
+    if node.item is not None:
+        _annotate(node.item, (*path, "[]"), requirements)
+
+
 @cache
 def form(schema_path: Path = AGREEMENT_SCHEMA) -> Node:
     """The whole form: the root object, whose children are the agreement's sections in schema order."""
     root = load_schema(schema_path)
-    return build(root, root, required=True)
+    tree = build(root, root, required=True)
+    _annotate(tree, (), kind_requirements(root))
+    return tree
 
 
 def kinds(schema_path: Path = AGREEMENT_SCHEMA) -> list[tuple[str, str]]:
