@@ -16,8 +16,8 @@ from .. import pdf as pdf_output
 from .. import pipeline
 from ..errors import AvtalError, Problem
 from ..manifest import Manifest, file_hash
-from ..rules import KIND_NAMES
 from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA, TEMPLATE_FILES
+from ..rules import KIND_NAMES
 from . import form as form_schema
 from .store import SCHEMA_REF, ConflictError, Store
 
