@@ -121,7 +121,7 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
         kind = head.get("typ") if isinstance(head, dict) else None
         meta = {"fil": agreement, "version": version, "schema": data.get("$schema", SCHEMA_REF), "pdf": make_pdf, "typer": KIND_NAMES}
         return render_template("redigera.html", root=form_schema.form(), data=data, meta=meta, agreement=agreement,
-                               typ=kind if isinstance(kind, str) else "", kind_names=KIND_NAMES,
+                               typ=kind if isinstance(kind, str) and kind in dict(form_schema.kinds()) else "", kind_names=KIND_NAMES,
                                problems=_problems(store.check(data, agreement)))
 
     @app.get("/")

@@ -85,8 +85,11 @@ class Node:
         return self.required or kind in self.required_for
 
     def used_in(self, kind: Any) -> bool:
-        """Whether an agreement of ``kind`` uses the field at all; a field it does not use is left out of the file."""
-        return self.used_by is None or kind in self.used_by
+        """Whether an agreement of ``kind`` uses the field at all; a field it does not use is left out of the file.
+
+        Without a kind (none chosen yet, or one the schema does not know) every field is used: nothing is hidden.
+        """
+        return self.used_by is None or not kind or kind in self.used_by
 
     def optional_in(self, kind: Any) -> bool:
         """An object the user switches on or off in an agreement of ``kind``."""

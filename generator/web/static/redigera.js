@@ -397,7 +397,7 @@
         }
       }
       if (node.dataset.usedBy !== undefined) {
-        const used = node.dataset.usedBy.split(" ").includes(kind);
+        const used = kind === "" || node.dataset.usedBy.split(" ").includes(kind); // no kind chosen: nothing hidden
         node.hidden = !used;
         if (used) delete node.dataset.unused; else node.dataset.unused = "1";
         const section = node.parentElement;
