@@ -304,7 +304,7 @@ def test_changing_the_kind_keeps_what_was_typed_and_says_what_a_save_leaves_out(
     notice = page.locator("#unused")
     expect(notice).to_be_visible()
     expect(notice).to_contain_text("Avsnitten Uppgifter och Ekonomi används inte i ett tilläggsavtal")
-    shot(page, "redigera-typ.png")
+    shot(page, "redigera-typ.png", "#unused")
 
     kind.select_option("avtalssamverkan")
     expect(notice).to_be_hidden()

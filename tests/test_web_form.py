@@ -14,7 +14,7 @@ import pytest
 from conftest import EXAMPLES, MINIMAL, THRESHOLDS
 
 from avtalsgenerator.schema import AGREEMENT_SCHEMA, load_schema
-from avtalsgenerator.web.form import MISSING, Node, fits, form, in_schema_order, kinds, number_text
+from avtalsgenerator.web.form import KIND_RULE, MISSING, Node, fits, form, in_schema_order, kinds, number_text
 from avtalsgenerator.web.store import Store, to_json_text
 
 
@@ -149,6 +149,28 @@ def test_each_kinds_required_sections_come_from_the_schemas_if_then_rules() -> N
     assert role is not None and role.required_in("avtalssamverkan") and not role.required_in("tillaggsavtal")
     assert role.used_in("tillaggsavtal")  # optional there, not refused
     assert [k for k in ("avtal", "parter", "avtalstid", "bilagor") if not root.child(k).used_in("avsiktsforklaring")] == []  # type: ignore[union-attr]
+    period = root.child("avtalstid")
+    assert period is not None and agreement is not None
+    for node in (agreement.child("lagrum"), period.child("betalning_fran"), period.child("forlangning")):
+        assert node is not None and node.used_in("avtalssamverkan") and not node.used_in("tillaggsavtal"), node.key
+
+
+def test_the_form_hides_what_the_kind_rule_refuses_and_nothing_in_a_kind_the_rules_do_not_know(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import avtalsgenerator.rules as rules
+
+    original = next(r for r in rules.RULES if r.id == KIND_RULE)
+
+    def stricter(a: rules.Agreement) -> Iterator[tuple[str, str]]:
+        yield from original.check(a)
+        if a.kind == "avsiktsforklaring":
+            yield "$.bilagor", "används inte i en avsiktsförklaring"
+
+    monkeypatch.setattr(rules, "RULES", [rules.Rule(r.id, r.severity, stricter) if r is original else r for r in rules.RULES])
+    monkeypatch.setattr("avtalsgenerator.web.form.RULES", rules.RULES)
+    root = form(schema_copy(tmp_path, lambda schema: schema["properties"]["avtal"]["properties"]["typ"]["enum"].append("ramavtal")))
+    attachments, economy = root.child("bilagor"), root.child("ekonomi")
+    assert attachments is not None and not attachments.used_in("avsiktsforklaring") and attachments.used_in("tillaggsavtal")
+    assert economy is not None and economy.used_in("ramavtal") and not economy.used_in("tillaggsavtal")
 
 
 def test_a_kind_rule_added_to_the_schema_changes_the_form_without_code(tmp_path: Path) -> None:

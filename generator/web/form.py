@@ -13,10 +13,13 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from ..filters import LOCALE
-from ..rules import SECTION_KINDS
+from ..rules import RULES, Agreement
 from ..schema import AGREEMENT_SCHEMA, load_schema
 
 MISSING: Any = object()
+# The legal rule that refuses a section or field the agreement's kind does not use; the form asks it which those are.
+KIND_RULE = "avtalstyp.delar"
+_PROBE = "\u0000formulär"  # a value no field has by default, so the rule sees every field as given
 
 # Enum values are ASCII JSON keys; shown to the user in Swedish spelling. A value not listed is shown
 # with its underscores as spaces, so a value the schema gains later still appears, only less polished.
@@ -201,22 +204,39 @@ def kind_requirements(root: dict[str, Any]) -> dict[tuple[str, ...], frozenset[s
     return {path: frozenset(kinds) for path, kinds in found.items()}
 
 
-def _annotate(node: Node, path: tuple[str, ...], requirements: dict[tuple[str, ...], frozenset[str]]) -> None:
-    """Mark each node with the kinds that require it and the kinds that use it.
+def unused_fields(tree: Node, kinds: list[str]) -> dict[tuple[str, ...], frozenset[str]]:
+    """The kinds that do not use each field some kind does not use, as the legal rule ``avtalstyp.delar`` decides.
 
-    A top-level section uses the legal rules' own table of which kinds use it (``rules.SECTION_KINDS``: the
-    rules refuse it in other kinds). A section or group of fields that only the kind rules require, and
-    that is not required in general, belongs to the kinds that require it (``avtal.huvudavtal``).
+    The rule itself is asked: for each kind, an agreement that gives every section and every field of the
+    sections a value no default has shows which of them the rule refuses in that kind. So the form hides
+    exactly what ``avtal validera`` would refuse, and a field the rule learns to refuse is hidden without code here.
     """
+    check = next((r.check for r in RULES if r.id == KIND_RULE), None)
+    if check is None:
+        raise LookupError(f"the legal rule {KIND_RULE} is not registered; the form cannot tell which sections a kind uses")
+    found: dict[tuple[str, ...], set[str]] = {}
+    for kind in kinds:
+        data: dict[str, Any] = {node.key: {c.key: _PROBE for c in node.children} if node.kind == "object" else _PROBE for node in tree.children}
+        data["avtal"]["typ"] = kind
+        try:
+            places = [place for place, _ in check(Agreement(data, {}))]
+        except (LookupError, TypeError, AttributeError, ValueError):
+            continue  # a kind the rules do not know yet (only the schema has it): the form hides nothing in it
+        for place in places:
+            found.setdefault(tuple(place.removeprefix("$.").split(".")), set()).add(kind)
+    return {path: frozenset(unused) for path, unused in found.items()}
+
+
+def _annotate(node: Node, path: tuple[str, ...], requirements: dict[tuple[str, ...], frozenset[str]],
+              unused: dict[tuple[str, ...], frozenset[str]], every: frozenset[str]) -> None:
+    """Mark each node with the kinds the schema's rules make it required for and the kinds that use it."""
     node.required_for = requirements.get(path, frozenset())
-    if len(path) == 1 and path[0] in SECTION_KINDS:
-        node.used_by = frozenset(SECTION_KINDS[path[0]])
-    elif node.kind in ("object", "array") and node.required_for and not node.required:
-        node.used_by = node.required_for
+    if path in unused:
+        node.used_by = every - unused[path]
     for child in node.children:
-        _annotate(child, (*path, child.key), requirements)
+        _annotate(child, (*path, child.key), requirements, unused, every)
     if node.item is not None:
-        _annotate(node.item, (*path, "[]"), requirements)
+        _annotate(node.item, (*path, "[]"), requirements, unused, every)
 
 
 @cache
@@ -224,7 +244,10 @@ def form(schema_path: Path = AGREEMENT_SCHEMA) -> Node:
     """The whole form: the root object, whose children are the agreement's sections in schema order."""
     root = load_schema(schema_path)
     tree = build(root, root, required=True)
-    _annotate(tree, (), kind_requirements(root))
+    agreement = tree.child("avtal")
+    kind = agreement.child("typ") if agreement else None
+    every = [value for value, _ in kind.choices] if kind else []
+    _annotate(tree, (), kind_requirements(root), unused_fields(tree, every), frozenset(every))
     return tree
 
 
