@@ -284,7 +284,7 @@ def test_a_new_avsiktsforklaring_has_no_pub_or_cost_sections(server: tuple[str, 
         "avsnitt-avtal", "avsnitt-avsikt", "avsnitt-parter", "avsnitt-avtalstid", "avsnitt-bilagor", "avsnitt-underskrifter"]
 
 
-def test_changing_the_kind_keeps_what_was_typed_and_says_what_a_save_leaves_out(server: tuple[str, Path, Path], page: Any) -> None:
+def test_a_jurist_changes_the_kind_keeps_what_was_typed_and_is_told_what_a_save_leaves_out(server: tuple[str, Path, Path], page: Any) -> None:
     from playwright.sync_api import expect
 
     url, indata, _ = server
