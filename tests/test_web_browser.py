@@ -339,3 +339,24 @@ def test_a_jurist_changes_the_kind_keeps_what_was_typed_and_is_told_what_a_save_
     kind.select_option("avtalssamverkan")
     expect(field(page, "$.ekonomi.ersattning_ar")).to_have_value("")
     expect(field(page, "$.uppgifter[0].beskrivning")).to_have_value("")
+
+
+def test_a_file_with_a_section_its_kind_does_not_use_is_told_and_saved_without_it(server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, indata, _ = server
+    data = json.loads((EXAMPLES / "vgr-digitala-hjalpmedel-tillagg.json").read_text(encoding="utf-8"))
+    data["ekonomi"] = json.loads((EXAMPLES / "norrstrom-fjallviken-familjebehandling.json").read_text(encoding="utf-8"))["ekonomi"]
+    target = indata / "vgr-digitala-hjalpmedel-tillagg.json"
+    target.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    page.goto(f"{url}/avtal/vgr-digitala-hjalpmedel-tillagg")
+    page.wait_for_selector("body[data-ready='1']")
+    expect(page.locator("#unused")).to_contain_text("Avsnittet Ekonomi används inte i ett tilläggsavtal")
+    expect(section(page, "ekonomi")).to_be_hidden()
+    expect(page.locator("#counts")).not_to_have_class(re.compile(r"\bfel\b"))  # what a save writes has no error
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#save")
+    expect(page.locator("#status")).to_contain_text("Sparat")
+    saved = json.loads(target.read_text(encoding="utf-8"))
+    del data["ekonomi"]
+    assert saved == data
