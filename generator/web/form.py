@@ -205,7 +205,7 @@ def kind_requirements(root: dict[str, Any]) -> dict[tuple[str, ...], frozenset[s
 
 
 def unused_fields(tree: Node, kinds: list[str]) -> dict[tuple[str, ...], frozenset[str]]:
-    """The kinds that do not use each field some kind does not use, as the legal rule ``avtalstyp.delar`` decides.
+    """For each field that some kind does not use, the kinds that do not use it, as the legal rule ``avtalstyp.delar`` decides.
 
     The rule itself is asked: for each kind, an agreement that gives every section and every field of the
     sections a value no default has shows which of them the rule refuses in that kind. So the form hides
