@@ -12,8 +12,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 import pytest
-from conftest import EXAMPLES, MINIMAL, TEMPLATES, THRESHOLDS
+from conftest import EXAMPLES, MINIMAL, TEMPLATES, THRESHOLDS, read_example
 from docx import Document
 
 from avtalsgenerator.schema import AGREEMENT_SCHEMA, load_schema
@@ -108,6 +109,82 @@ def test_new_form_for_each_kind_has_the_kind_chosen_and_two_empty_parties(client
     parties = page.split('data-key="parter"', 1)[1].split("item-template", 1)[0]
     assert parties.count('class="item"') == 2
     assert "Inte sparat ännu" in page
+
+
+def sections(page: str) -> dict[str, Any]:
+    """The form's top-level sections by key, as lxml elements."""
+    tree = lxml.html.fromstring(page)
+    return {el.get("id").removeprefix("avsnitt-"): el for el in tree.xpath('//section[starts-with(@id, "avsnitt-")]')}
+
+
+def shown(element: Any) -> bool:
+    """Whether neither the element nor anything around it is hidden."""
+    return not any(e.get("hidden") is not None for e in element.iterancestors()) and element.get("hidden") is None
+
+
+def rows(section: Any) -> int:
+    return len(section.xpath('./div[@data-kind="array"]/div[@class="items"]/div[@class="item"]'))
+
+
+def test_new_avtalssamverkan_starts_with_its_required_sections_and_a_task_row(client) -> None:
+    found = sections(client.get("/nytt?typ=avtalssamverkan").get_data(as_text=True))
+    for key in ("uppgifter", "ekonomi", "personuppgifter"):
+        assert shown(found[key]) and found[key][0].get("data-required") == "1", key
+        assert "Obligatoriskt i en avtalssamverkan" in found[key].text_content()
+    assert rows(found["uppgifter"]) == 1
+    assert not found["ekonomi"].xpath('./div/label[@class="include"][not(@hidden)]')  # no switch: it is required
+    assert [k for k in ("andringar", "interim", "avsikt") if shown(found[k])] == []
+    role = found["parter"].xpath('.//div[@data-key="roll"]')[0]
+    assert role.get("data-required") == "1" and role.xpath('./label/span[@class="req"][not(@hidden)]')
+
+
+def test_new_tillaggsavtal_starts_with_andringar_and_huvudavtal_and_without_ekonomi(client) -> None:
+    found = sections(client.get("/nytt?typ=tillaggsavtal").get_data(as_text=True))
+    assert shown(found["andringar"]) and rows(found["andringar"]) == 1
+    main = found["avtal"].xpath('.//div[@data-key="huvudavtal"]')[0]
+    assert shown(main) and main.get("data-required") == "1" and main.get("data-include") == "1"
+    assert main.xpath('./label[@class="include"]')[0].get("hidden") is not None
+    assert [shown(f) for f in main.xpath('.//div[@data-key="titel" or @data-key="diarienummer" or @data-key="datum"]')] == [True] * 3
+    assert not shown(found["ekonomi"]) and found["ekonomi"][0].get("data-unused") == "1"
+    assert [k for k in ("uppgifter", "personuppgifter", "tvist", "force_majeure", "uppsagning") if shown(found[k])] == []
+    role = found["parter"].xpath('.//div[@data-key="roll"]')[0]
+    assert role.get("data-required") is None and role.xpath('./label/span[@class="req"]')[0].get("hidden") is not None
+
+
+def test_new_avsiktsforklaring_has_no_pub_or_cost_sections(client) -> None:
+    page = client.get("/nytt?typ=avsiktsforklaring").get_data(as_text=True)
+    found = sections(page)
+    assert not shown(found["personuppgifter"]) and not shown(found["ekonomi"])
+    assert shown(found["avsikt"]) and found["avsikt"][0].get("data-required") == "1"
+    assert len(found["avsikt"].xpath('.//div[@data-key="utredning"]/div[@class="items"]/div[@class="item"]')) == 1
+    toc = lxml.html.fromstring(page).xpath('//ol[@class="toc"]/li[not(@hidden)]/a/@data-section')
+    assert "ekonomi" not in toc and "personuppgifter" not in toc and "avsikt" in toc
+
+
+def test_an_opened_file_shows_the_sections_of_its_own_kind(client, folders) -> None:
+    shutil.copy(EXAMPLES / "vgr-digitala-hjalpmedel-tillagg.json", folders["indata"])
+    found = sections(client.get("/avtal/vgr-digitala-hjalpmedel-tillagg").get_data(as_text=True))
+    assert shown(found["andringar"]) and rows(found["andringar"]) == len(read_example("vgr-digitala-hjalpmedel-tillagg")["andringar"])
+    assert not shown(found["ekonomi"])
+
+
+def test_an_opened_file_keeps_a_section_its_kind_does_not_use_hidden_but_in_the_page(client, folders) -> None:
+    data = read_example("vgr-digitala-hjalpmedel-tillagg")
+    data["ekonomi"] = read_example(FAMILY)["ekonomi"]
+    (folders["indata"] / "tillagg-med-ekonomi.json").write_text(json.dumps(data), encoding="utf-8")
+    page = client.get("/avtal/tillagg-med-ekonomi").get_data(as_text=True)
+    found = sections(page)
+    assert not shown(found["ekonomi"]) and found["ekonomi"][0].get("data-unused") == "1"
+    assert 'value="1\u00a0250\u00a0000"' in lxml.html.tostring(found["ekonomi"], encoding="unicode")  # kept until a save leaves it out
+    problems = json.loads(page.split('id="initial-problems">', 1)[1].split("</script>", 1)[0])
+    assert "kommer inte med i ett tilläggsavtal" in {p["plats"]: p["meddelande"] for p in problems}["$.ekonomi"]
+
+
+@pytest.mark.parametrize("kind", ["", "hyresavtal", ["tillaggsavtal"]])
+def test_an_opened_file_without_a_known_kind_hides_no_section(client, folders, kind: Any) -> None:
+    (folders["indata"] / "minsta-avtalet.json").write_text(json.dumps(minimal(typ=kind)), encoding="utf-8")
+    found = sections(client.get("/avtal/minsta-avtalet").get_data(as_text=True))
+    assert [k for k, el in found.items() if not shown(el)] == []
 
 
 def test_list_names_a_file_whose_name_is_no_agreement_id(client, folders) -> None:

@@ -240,3 +240,123 @@ def test_opening_and_saving_an_example_changes_nothing_in_it(server: tuple[str, 
     page.click("#save")
     expect(page.locator("#status")).to_contain_text("Sparat")
     assert json.loads((indata / f"{example}.json").read_text(encoding="utf-8")) == json.loads(original.read_text(encoding="utf-8"))
+
+
+def section(page: Any, key: str) -> Any:
+    return page.locator(f"#avsnitt-{key}")
+
+
+def open_new(page: Any, url: str, kind: str) -> None:
+    """A new agreement of ``kind`` in the form, ready to type in."""
+    page.goto(f"{url}/nytt?typ={kind}")
+    page.wait_for_selector("body[data-ready='1']")
+
+
+def test_a_new_tillaggsavtal_starts_with_its_own_sections_and_saves_without_the_others(server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, indata, _ = server
+    open_new(page, url, "tillaggsavtal")
+    expect(field(page, "$.andringar[0].avser")).to_be_visible()
+    expect(field(page, "$.avtal.huvudavtal.titel")).to_be_visible()
+    for key in ("ekonomi", "uppgifter", "personuppgifter", "tvist"):
+        expect(section(page, key)).to_be_hidden()
+        expect(page.locator(f'.toc a[data-section="{key}"]')).to_be_hidden()
+    field(page, "$.avtal.id").fill("vgr-tillagg-test")
+    field(page, "$.andringar[0].avser").fill("punkt 5.2")
+    field(page, "$.avtal.huvudavtal.titel").fill("Avtal om digitala hjälpmedel")
+    page.click("#save")
+    expect(page.locator("#status")).to_contain_text("Sparat")
+    data = json.loads((indata / "vgr-tillagg-test.json").read_text(encoding="utf-8"))
+    assert data["andringar"] == [{"avser": "punkt 5.2"}] and data["avtal"]["huvudavtal"] == {"titel": "Avtal om digitala hjälpmedel"}
+    assert [k for k in ("ekonomi", "uppgifter", "personuppgifter", "extern_delegering", "tvist") if k in data] == []
+
+
+def test_a_new_avsiktsforklaring_has_no_pub_or_cost_sections(server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, _, _ = server
+    open_new(page, url, "avsiktsforklaring")
+    expect(field(page, "$.avsikt.utredning[0].vad")).to_be_visible()
+    expect(section(page, "personuppgifter")).to_be_hidden()
+    expect(section(page, "ekonomi")).to_be_hidden()
+    assert page.locator("#form .section:visible").evaluate_all("els => els.map(e => e.id)") == [
+        "avsnitt-avtal", "avsnitt-avsikt", "avsnitt-parter", "avsnitt-avtalstid", "avsnitt-bilagor", "avsnitt-underskrifter"]
+
+
+def test_a_jurist_changes_the_kind_keeps_what_was_typed_and_is_told_what_a_save_leaves_out(server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, indata, _ = server
+    open_new(page, url, "avtalssamverkan")
+    field(page, "$.avtal.id").fill("byter-typ")
+    field(page, "$.uppgifter[0].beskrivning").fill("Familjerådgivning")
+    field(page, "$.ekonomi.ersattning_ar").fill("120000")
+    expect(page.locator("#unused")).to_be_hidden()
+    kind = field(page, "$.avtal.typ")
+
+    kind.select_option("tillaggsavtal")
+    expect(section(page, "ekonomi")).to_be_hidden()
+    expect(section(page, "andringar")).to_be_visible()
+    expect(field(page, "$.andringar[0].avser")).to_be_visible()  # the row the kind needs is there at once
+    expect(field(page, "$.avtal.huvudavtal.titel")).to_be_visible()
+    expect(page.locator('[data-path="$.parter[0].roll"] > label .req')).to_be_hidden()
+    notice = page.locator("#unused")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("Avsnitten Uppgifter och Ekonomi används inte i ett tilläggsavtal")
+    shot(page, "redigera-typ.png", "#unused")
+
+    kind.select_option("avtalssamverkan")
+    expect(notice).to_be_hidden()
+    expect(field(page, "$.ekonomi.ersattning_ar")).to_have_value("120\u00a0000")
+    expect(field(page, "$.uppgifter[0].beskrivning")).to_have_value("Familjerådgivning")
+    expect(page.locator('[data-path="$.parter[0].roll"] > label .req')).to_be_visible()
+    expect(section(page, "andringar")).to_be_hidden()
+
+    kind.select_option("avsiktsforklaring")
+    expect(notice).to_contain_text("en avsiktsförklaring")
+    dialogs: list[str] = []
+
+    def answer(dialog: Any, accept: bool) -> None:
+        dialogs.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    page.click("#save")
+    expect(page.locator("#status")).to_have_text("Inte sparat")
+    assert "Uppgifter och Ekonomi" in dialogs[0] and not (indata / "byter-typ.json").exists()
+
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    page.click("#save")
+    expect(page.locator("#status")).to_contain_text("Sparat")
+    expect(page.locator("#status")).to_contain_text("utan Uppgifter och Ekonomi")
+    data = json.loads((indata / "byter-typ.json").read_text(encoding="utf-8"))
+    assert data["avtal"]["typ"] == "avsiktsforklaring" and "avsikt" in data
+    assert [k for k in ("uppgifter", "ekonomi", "personuppgifter", "andringar") if k in data] == []
+    expect(notice).to_be_hidden()
+
+    # What the save left out is gone from the form too: it shows what the file holds.
+    kind.select_option("avtalssamverkan")
+    expect(field(page, "$.ekonomi.ersattning_ar")).to_have_value("")
+    expect(field(page, "$.uppgifter[0].beskrivning")).to_have_value("")
+
+
+def test_a_file_with_a_section_its_kind_does_not_use_is_told_and_saved_without_it(server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, indata, _ = server
+    data = json.loads((EXAMPLES / "vgr-digitala-hjalpmedel-tillagg.json").read_text(encoding="utf-8"))
+    data["ekonomi"] = json.loads((EXAMPLES / "norrstrom-fjallviken-familjebehandling.json").read_text(encoding="utf-8"))["ekonomi"]
+    target = indata / "vgr-digitala-hjalpmedel-tillagg.json"
+    target.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    page.goto(f"{url}/avtal/vgr-digitala-hjalpmedel-tillagg")
+    page.wait_for_selector("body[data-ready='1']")
+    expect(page.locator("#unused")).to_contain_text("Avsnittet Ekonomi används inte i ett tilläggsavtal")
+    expect(section(page, "ekonomi")).to_be_hidden()
+    expect(page.locator("#counts")).not_to_have_class(re.compile(r"\bfel\b"))  # what a save writes has no error
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#save")
+    expect(page.locator("#status")).to_contain_text("Sparat")
+    saved = json.loads(target.read_text(encoding="utf-8"))
+    del data["ekonomi"]
+    assert saved == data

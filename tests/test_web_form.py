@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from conftest import MINIMAL
+import pytest
+from conftest import EXAMPLES, MINIMAL, THRESHOLDS
 
 from avtalsgenerator.schema import AGREEMENT_SCHEMA, load_schema
-from avtalsgenerator.web.form import MISSING, fits, form, in_schema_order, kinds, number_text
-from avtalsgenerator.web.store import to_json_text
+from avtalsgenerator.web.form import KIND_RULE, MISSING, Node, fits, form, in_schema_order, kinds, number_text
+from avtalsgenerator.web.store import Store, to_json_text
 
 
 def schema_copy(tmp_path: Path, change) -> Path:
@@ -102,3 +106,127 @@ def test_saved_text_has_keys_in_schema_order_unknown_last_and_ends_with_a_newlin
     assert list(ordered["parter"][0]) == list(MINIMAL["parter"][0])
     text = to_json_text(data)
     assert text.endswith("}\n") and "Göteborgs kommun" in text and '\n  "avtal": {\n    "id"' in text
+
+
+# ---- what each kind requires and uses -------------------------------------------------------------
+
+
+def kind_parts(node: Node, path: str = "$") -> Iterator[tuple[str, Node]]:
+    """Every node marked per kind, with its JSON path (``[0]`` for a list's rows)."""
+    if node.kind_specific:
+        yield path, node
+    for child in node.children:
+        yield from kind_parts(child, f"{path}.{child.key}" if path else child.key)
+    if node.item is not None:
+        yield from kind_parts(node.item, f"{path}[0]")
+
+
+def value_at(data: Any, path: str) -> Any:
+    for key in re.findall(r"\.(\w+)|\[(\d+)\]", path):
+        data = data[key[0]] if key[0] else data[int(key[1])]
+    return data
+
+
+def test_each_kinds_required_sections_come_from_the_schemas_if_then_rules() -> None:
+    schema = load_schema(AGREEMENT_SCHEMA)
+    root = form()
+    for entry in schema["allOf"]:
+        typ = entry["if"]["properties"]["avtal"]["properties"]["typ"]
+        chosen = set(typ["enum"]) if "enum" in typ else {typ["const"]}
+        for name in entry["then"].get("required", []):
+            node = root.child(name)
+            assert node is not None and chosen <= node.required_for, name
+    changes, economy = root.child("andringar"), root.child("ekonomi")
+    assert changes is not None and economy is not None
+    assert changes.required_in("tillaggsavtal") and not changes.used_in("avtalssamverkan")
+    assert economy.required_in("interimsavtal") and not economy.used_in("tillaggsavtal") and not economy.used_in("avsiktsforklaring")
+    agreement = root.child("avtal")
+    main = agreement.child("huvudavtal") if agreement else None
+    assert main is not None and main.required_in("tillaggsavtal") and not main.optional_in("tillaggsavtal")
+    assert main.optional_in("avtalssamverkan") and not main.used_in("avtalssamverkan")
+    parties = root.child("parter")
+    role = parties.item.child("roll") if parties and parties.item else None
+    assert role is not None and role.required_in("avtalssamverkan") and not role.required_in("tillaggsavtal")
+    assert role.used_in("tillaggsavtal")  # optional there, not refused
+    assert [k for k in ("avtal", "parter", "avtalstid", "bilagor") if not root.child(k).used_in("avsiktsforklaring")] == []  # type: ignore[union-attr]
+    period = root.child("avtalstid")
+    assert period is not None and agreement is not None
+    for node in (agreement.child("lagrum"), period.child("betalning_fran"), period.child("forlangning")):
+        assert node is not None and node.used_in("avtalssamverkan") and not node.used_in("tillaggsavtal"), node.key
+
+
+def test_the_form_hides_what_the_kind_rule_refuses_and_nothing_in_a_kind_the_rules_do_not_know(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import avtalsgenerator.rules as rules
+
+    original = next(r for r in rules.RULES if r.id == KIND_RULE)
+
+    def stricter(a: rules.Agreement) -> Iterator[tuple[str, str]]:
+        yield from original.check(a)
+        if a.kind == "avsiktsforklaring":
+            yield "$.bilagor", "används inte i en avsiktsförklaring"
+
+    monkeypatch.setattr(rules, "RULES", [rules.Rule(r.id, r.severity, stricter) if r is original else r for r in rules.RULES])
+    monkeypatch.setattr("avtalsgenerator.web.form.RULES", rules.RULES)
+    root = form(schema_copy(tmp_path, lambda schema: schema["properties"]["avtal"]["properties"]["typ"]["enum"].append("ramavtal")))
+    attachments, economy = root.child("bilagor"), root.child("ekonomi")
+    assert attachments is not None and not attachments.used_in("avsiktsforklaring") and attachments.used_in("tillaggsavtal")
+    assert economy is not None and economy.used_in("ramavtal") and not economy.used_in("tillaggsavtal")
+
+
+def test_a_kind_rule_added_to_the_schema_changes_the_form_without_code(tmp_path: Path) -> None:
+    def change(schema: dict) -> None:
+        schema["allOf"].append({"if": {"properties": {"avtal": {"properties": {"typ": {"const": "samverkansavtal"}}}}},
+                                "then": {"required": ["forsakring"], "properties": {"parter": {"items": {"required": ["adress"]}}}},
+                                "else": {"properties": {"avtal": {"required": ["bakgrund"]}}}})
+
+    root = form(schema_copy(tmp_path, change))
+    insurance, parties, agreement = root.child("forsakring"), root.child("parter"), root.child("avtal")
+    assert insurance is not None and insurance.required_in("samverkansavtal") and not insurance.required_in("avtalssamverkan")
+    address = parties.item.child("adress") if parties and parties.item else None
+    assert address is not None and address.required_in("samverkansavtal") and not address.optional_in("samverkansavtal")
+    assert address.optional_in("interimsavtal")
+    background = agreement.child("bakgrund") if agreement else None
+    assert background is not None and background.required_in("tillaggsavtal") and not background.required_in("samverkansavtal")
+
+
+@pytest.mark.parametrize("example", sorted(p.stem for p in EXAMPLES.glob("*.json")))
+def test_the_form_hides_nothing_an_example_of_its_kind_holds(example: str) -> None:
+    data = json.loads((EXAMPLES / f"{example}.json").read_text(encoding="utf-8"))
+    kind = data["avtal"]["typ"]
+    hidden = [path for path, node in kind_parts(form()) if not node.used_in(kind)]
+    for path in hidden:
+        with pytest.raises((KeyError, IndexError)):
+            value_at(data, path)
+
+
+def test_every_part_the_form_hides_for_a_kind_is_refused_by_the_rules_in_that_kind(tmp_path: Path) -> None:
+    examples = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(EXAMPLES.glob("*.json"))}
+    store = Store(tmp_path, THRESHOLDS)
+    tried = set()
+    for path, node in kind_parts(form()):
+        if node.used_by is None or "[" in path:
+            continue
+        samples = [value_at(d, path) for d in examples.values() if d["avtal"]["typ"] in node.used_by and _has(d, path)]
+        if not samples:
+            continue  # no example holds the part (forsakring, upphovsratt ...): the parts tried below stand for the rule
+        for other in examples.values():
+            if other["avtal"]["typ"] in node.used_by:
+                continue
+            data = copy.deepcopy(other)
+            *parents, last = path.removeprefix("$.").split(".")
+            target = data
+            for key in parents:
+                target = target[key]
+            target[last] = samples[0]
+            errors = {p.place for p in store.check(data, None) if p.severity == "fel"}
+            assert path in errors, f"{path} i {other['avtal']['typ']}: {errors}"
+            tried.add(path)
+    assert {"$.ekonomi", "$.personuppgifter", "$.uppgifter", "$.andringar", "$.avsikt", "$.interim", "$.avtal.huvudavtal"} <= tried
+
+
+def _has(data: Any, path: str) -> bool:
+    try:
+        value_at(data, path)
+    except (KeyError, IndexError):
+        return False
+    return True

@@ -17,6 +17,7 @@ from .. import pipeline
 from ..errors import AvtalError, Problem
 from ..manifest import Manifest, file_hash
 from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA, TEMPLATE_FILES
+from ..rules import KIND_NAMES
 from . import form as form_schema
 from .store import SCHEMA_REF, ConflictError, Store
 
@@ -116,8 +117,11 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
         return agreement
 
     def page(data: dict[str, Any], agreement: str | None, version: str | None) -> str:
-        meta = {"fil": agreement, "version": version, "schema": data.get("$schema", SCHEMA_REF), "pdf": make_pdf}
+        head = data.get("avtal")
+        kind = head.get("typ") if isinstance(head, dict) else None
+        meta = {"fil": agreement, "version": version, "schema": data.get("$schema", SCHEMA_REF), "pdf": make_pdf, "typer": KIND_NAMES}
         return render_template("redigera.html", root=form_schema.form(), data=data, meta=meta, agreement=agreement,
+                               typ=kind if isinstance(kind, str) and kind in dict(form_schema.kinds()) else "", kind_names=KIND_NAMES,
                                problems=_problems(store.check(data, agreement)))
 
     @app.get("/")

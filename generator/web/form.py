@@ -13,9 +13,13 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from ..filters import LOCALE
+from ..rules import RULES, Agreement
 from ..schema import AGREEMENT_SCHEMA, load_schema
 
 MISSING: Any = object()
+# The legal rule that refuses a section or field the agreement's kind does not use; the form asks it which those are.
+KIND_RULE = "avtalstyp.delar"
+_PROBE = "\u0000formulär"  # a value no field has by default, so the rule sees every field as given
 
 # Enum values are ASCII JSON keys; shown to the user in Swedish spelling. A value not listed is shown
 # with its underscores as spaces, so a value the schema gains later still appears, only less polished.
@@ -62,6 +66,8 @@ class Node:
     unit: str = ""
     pattern: str = ""
     reference: bool = False  # the value is a party id
+    required_for: frozenset[str] = frozenset()  # kinds (avtal.typ) whose if/then rule in the schema requires the field
+    used_by: frozenset[str] | None = None  # the only kinds that use the field; None: every kind
 
     @property
     def has_default(self) -> bool:
@@ -71,6 +77,26 @@ class Node:
     def optional_object(self) -> bool:
         """An object the user switches on or off: not required and without a default (its presence means something)."""
         return self.kind == "object" and not self.required and not self.has_default
+
+    @property
+    def kind_specific(self) -> bool:
+        """Whether the field is required or used differently depending on the agreement's kind."""
+        return bool(self.required_for) or self.used_by is not None
+
+    def required_in(self, kind: Any) -> bool:
+        """Whether the field is required in an agreement of ``kind`` (``avtal.typ``)."""
+        return self.required or kind in self.required_for
+
+    def used_in(self, kind: Any) -> bool:
+        """Whether an agreement of ``kind`` uses the field at all; a field it does not use is left out of the file.
+
+        Without a kind (none chosen yet, or one the schema does not know) every field is used: nothing is hidden.
+        """
+        return self.used_by is None or not kind or kind in self.used_by
+
+    def optional_in(self, kind: Any) -> bool:
+        """An object the user switches on or off in an agreement of ``kind``."""
+        return self.kind == "object" and not self.required_in(kind) and not self.has_default
 
     def child(self, key: str) -> Node | None:
         return next((c for c in self.children if c.key == key), None)
@@ -141,11 +167,88 @@ def build(node: dict[str, Any], root: dict[str, Any], key: str = "", required: b
     return result
 
 
+def _condition_kinds(condition: Any) -> frozenset[str] | None:
+    """The kinds an ``if`` on ``avtal.typ`` (``const`` or ``enum``) matches; None for an ``if`` about anything else."""
+    typ = ((condition or {}).get("properties", {}).get("avtal", {}).get("properties", {}).get("typ")
+           if isinstance(condition, dict) else None)
+    if not isinstance(typ, dict):
+        return None
+    if "const" in typ:
+        return frozenset([typ["const"]])
+    if isinstance(typ.get("enum"), list):
+        return frozenset(typ["enum"])
+    return None
+
+
+def _requirements(schema: Any, kinds: frozenset[str], path: tuple[str, ...], found: dict[tuple[str, ...], set[str]]) -> None:
+    """Collect into ``found`` each field (a path of keys, ``[]`` for a list's rows) that ``schema`` requires for ``kinds``."""
+    if not isinstance(schema, dict):
+        return
+    for name in schema.get("required", []):
+        found.setdefault((*path, name), set()).update(kinds)
+    for name, sub in schema.get("properties", {}).items():
+        _requirements(sub, kinds, (*path, name), found)
+    _requirements(schema.get("items"), kinds, (*path, "[]"), found)
+
+
+def kind_requirements(root: dict[str, Any]) -> dict[tuple[str, ...], frozenset[str]]:
+    """What the schema's ``allOf`` rules (``if`` on ``avtal.typ``, ``then``/``else``) require per kind, by field path."""
+    every = frozenset(root.get("properties", {}).get("avtal", {}).get("properties", {}).get("typ", {}).get("enum", []))
+    found: dict[tuple[str, ...], set[str]] = {}
+    for entry in root.get("allOf", []):
+        kinds = _condition_kinds(entry.get("if")) if isinstance(entry, dict) else None
+        if kinds is None:
+            continue
+        _requirements(entry.get("then"), kinds, (), found)
+        _requirements(entry.get("else"), every - kinds, (), found)
+    return {path: frozenset(kinds) for path, kinds in found.items()}
+
+
+def unused_fields(tree: Node, kinds: list[str]) -> dict[tuple[str, ...], frozenset[str]]:
+    """For each field that some kind does not use, the kinds that do not use it, as the legal rule ``avtalstyp.delar`` decides.
+
+    The rule itself is asked: for each kind, an agreement that gives every section and every field of the
+    sections a value no default has shows which of them the rule refuses in that kind. So the form hides
+    exactly what ``avtal validera`` would refuse, and a field the rule learns to refuse is hidden without code here.
+    """
+    check = next((r.check for r in RULES if r.id == KIND_RULE), None)
+    if check is None:
+        raise LookupError(f"the legal rule {KIND_RULE} is not registered; the form cannot tell which sections a kind uses")
+    found: dict[tuple[str, ...], set[str]] = {}
+    for kind in kinds:
+        data: dict[str, Any] = {node.key: {c.key: _PROBE for c in node.children} if node.kind == "object" else _PROBE for node in tree.children}
+        data["avtal"]["typ"] = kind
+        try:
+            places = [place for place, _ in check(Agreement(data, {}))]
+        except (LookupError, TypeError, AttributeError, ValueError):
+            continue  # a kind the rules do not know yet (only the schema has it): the form hides nothing in it
+        for place in places:
+            found.setdefault(tuple(place.removeprefix("$.").split(".")), set()).add(kind)
+    return {path: frozenset(unused) for path, unused in found.items()}
+
+
+def _annotate(node: Node, path: tuple[str, ...], requirements: dict[tuple[str, ...], frozenset[str]],
+              unused: dict[tuple[str, ...], frozenset[str]], every: frozenset[str]) -> None:
+    """Mark each node with the kinds the schema's rules make it required for and the kinds that use it."""
+    node.required_for = requirements.get(path, frozenset())
+    if path in unused:
+        node.used_by = every - unused[path]
+    for child in node.children:
+        _annotate(child, (*path, child.key), requirements, unused, every)
+    if node.item is not None:
+        _annotate(node.item, (*path, "[]"), requirements, unused, every)
+
+
 @cache
 def form(schema_path: Path = AGREEMENT_SCHEMA) -> Node:
     """The whole form: the root object, whose children are the agreement's sections in schema order."""
     root = load_schema(schema_path)
-    return build(root, root, required=True)
+    tree = build(root, root, required=True)
+    agreement = tree.child("avtal")
+    kind = agreement.child("typ") if agreement else None
+    every = [value for value, _ in kind.choices] if kind else []
+    _annotate(tree, (), kind_requirements(root), unused_fields(tree, every), frozenset(every))
+    return tree
 
 
 def kinds(schema_path: Path = AGREEMENT_SCHEMA) -> list[tuple[str, str]]:

@@ -78,6 +78,7 @@
   }
 
   function valueOf(node, inList) {
+    if (node.dataset.unused === "1") return undefined; // a part the agreement's kind does not use stays out of the file
     const kind = node.dataset.kind;
     if (kind === "object") {
       if (node.dataset.optional === "1" && node.dataset.include !== "1") return undefined;
@@ -160,7 +161,7 @@
         return;
       }
       if (p.allvar === "fel") errors++; else warnings++;
-      if (!target) { general.push(p); return; }
+      if (!target || target.closest("[data-unused]")) { general.push(p); return; }
       const box = target.querySelector(":scope > .msgs");
       const line = document.createElement("p");
       line.className = "msg " + p.allvar;
@@ -253,6 +254,11 @@
 
   async function save(overwrite) {
     assignPaths(root, "$");
+    const dropped = droppedParts();
+    if (dropped.length && !window.confirm(droppedText(dropped) + "\n\nSpara ändå?")) {
+      setStatus("Inte sparat", "dirty");
+      return false;
+    }
     showAll = true;
     root.querySelectorAll("[data-fresh]").forEach(function (n) { delete n.dataset.fresh; });
     let result;
@@ -282,7 +288,10 @@
     const errors = problems.filter(function (p) { return p.allvar === "fel"; }).length;
     const time = new Date().toLocaleTimeString("sv-SE", { hour: "2-digit", minute: "2-digit" });
     const renamed = result.json.renamed_from ? " (hette " + result.json.renamed_from + ".json)" : "";
-    setStatus("Sparat " + time + " i " + result.json.file.split("/").pop() + renamed + (errors ? " – " + errors + " fel kvar, rätta dem innan du genererar" : ""), errors ? "varning" : "ok");
+    const left = dropped.length ? " utan " + listText(dropped.map(titleOf)) : "";
+    dropped.forEach(clearPart); // the form shows what the file holds: what was left out of it is gone now
+    updateUnusedNotice();
+    setStatus("Sparat " + time + " i " + result.json.file.split("/").pop() + renamed + left + (errors ? " – " + errors + " fel kvar, rätta dem innan du genererar" : ""), errors ? "varning" : "ok");
     return true;
   }
 
@@ -332,6 +341,136 @@
       setStatus("Dokumenten kunde inte göras; se meddelandena", "fel");
     }
     panel.scrollIntoView({ block: "start" });
+  }
+
+  // ---- the agreement's kind: what it requires and what it does not use ----------------------------
+
+  // The server marks each field the kind rules of the schema make required (data-required-for) and each part
+  // only some kinds use (data-used-by); choosing another kind switches these here, keeping what was typed.
+
+  function kindInput() {
+    return root.querySelector('[data-path="$.avtal.typ"] > .control > .input');
+  }
+
+  function currentKind() {
+    const input = kindInput();
+    return input ? input.value : "";
+  }
+
+  function kindName(kind) {
+    return (meta.typer || {})[kind] || "den här avtalstypen";
+  }
+
+  function own(node, selector) {
+    return node.querySelector(":scope > " + selector);
+  }
+
+  // Applies the chosen kind to every marked node in scope; addRows: a list that becomes required gets its rows.
+  function applyKind(scope, addRows) {
+    const kind = currentKind();
+    const marked = Array.from(scope.querySelectorAll("[data-required-for], [data-used-by]"));
+    if (scope.matches && scope.matches("[data-required-for], [data-used-by]")) marked.unshift(scope);
+    marked.forEach(function (node) {
+      if (node.dataset.requiredFor !== undefined) {
+        const required = node.dataset.requiredAlways === "1" || node.dataset.requiredFor.split(" ").includes(kind);
+        const was = node.dataset.required === "1";
+        if (required) node.dataset.required = "1"; else delete node.dataset.required;
+        const star = own(node, "label.title > .req") || own(node, ".node-head .req");
+        if (star) star.hidden = !required;
+        const tag = own(node, ".node-head .kind-tag");
+        if (tag) {
+          tag.hidden = !required;
+          tag.querySelector(".kind-name").textContent = kindName(kind);
+        }
+        const box = own(node, "label.include");
+        if (box) {
+          const checkbox = box.querySelector(".include-box");
+          if (required) checkbox.checked = true; // once shown as required, the part stays in when the kind changes again
+          box.hidden = required;
+          node.dataset.optional = required ? "0" : "1";
+          node.dataset.include = checkbox.checked ? "1" : "0";
+          own(node, ".children").hidden = !checkbox.checked;
+        }
+        if (addRows && required && !was && node.dataset.kind === "array" && node.dataset.usingDefault !== "1") {
+          const wanted = Number(node.dataset.minItems || 0);
+          while (own(node, ".items").children.length < wanted) addItem(node, false);
+        }
+      }
+      if (node.dataset.usedBy !== undefined) {
+        const used = kind === "" || node.dataset.usedBy.split(" ").includes(kind); // no kind chosen: nothing hidden
+        node.hidden = !used;
+        if (used) delete node.dataset.unused; else node.dataset.unused = "1";
+        const section = node.parentElement;
+        if (section && section.matches("section.section")) {
+          section.hidden = !used;
+          const entry = document.querySelector('.toc a[data-section="' + CSS.escape(node.dataset.key) + '"]');
+          if (entry) entry.parentElement.hidden = !used;
+        }
+      }
+    });
+  }
+
+  function titleOf(node) {
+    return node.dataset.title || node.dataset.key;
+  }
+
+  function listText(words) {
+    return words.length < 2 ? words.join("") : words.slice(0, -1).join(", ") + " och " + words[words.length - 1];
+  }
+
+  // Whether the user has written anything in a part (a standard list taken over counts; empty rows do not).
+  function hasContent(node) {
+    const taken = '.node.arr[data-has-default="1"][data-using-default="0"]';
+    if (node.matches(taken) || node.querySelector(taken)) return true;
+    if (node.querySelector(".remove-unknown")) return true;
+    return Array.from(node.querySelectorAll(".input")).some(function (input) { return input.value.trim() !== ""; });
+  }
+
+  // Parts the chosen kind does not use but that hold something: a save leaves them out of the file.
+  function droppedParts() {
+    return Array.from(root.querySelectorAll('[data-unused="1"]')).filter(function (node) {
+      return !(node.parentElement && node.parentElement.closest('[data-unused="1"]')) && hasContent(node);
+    });
+  }
+
+  function droppedText(dropped) {
+    const titles = listText(dropped.map(titleOf));
+    const kind = currentKind();
+    return (dropped.length === 1 ? "Avsnittet " + titles + " används inte" : "Avsnitten " + titles + " används inte") +
+      " i " + kindName(kind) + " och kommer inte med i filen när du sparar." +
+      " Det du har skrivit där finns kvar i formuläret tills du sparar; välj en annan avtalstyp om du vill behålla det.";
+  }
+
+  function updateUnusedNotice() {
+    const dropped = droppedParts();
+    document.getElementById("unused").hidden = dropped.length === 0;
+    document.getElementById("unused-text").textContent = dropped.length ? droppedText(dropped) : "";
+  }
+
+  // Empties a part, as a new agreement has it: rows removed, standard lists and texts back, fields blank.
+  function clearPart(node) {
+    const lists = Array.from(node.querySelectorAll(".node.arr"));
+    if (node.matches(".node.arr")) lists.unshift(node);
+    lists.forEach(function (list) {
+      if (!node.contains(list)) return; // inside a row removed already
+      if (list.dataset.hasDefault === "1") useStandardList(list, false);
+      else own(list, ".items").replaceChildren();
+    });
+    node.querySelectorAll(".remove-unknown").forEach(function (button) { button.closest(".node").remove(); });
+    node.querySelectorAll(".input").forEach(function (input) {
+      input.value = "";
+      if (input.classList.contains("grow")) grow(input);
+    });
+    node.querySelectorAll(".node.leaf > .std").forEach(function (std) { std.hidden = false; });
+    node.querySelectorAll("[data-touched]").forEach(function (n) { delete n.dataset.touched; });
+    const switches = Array.from(node.querySelectorAll('.node.obj[data-optional]'));
+    if (node.matches('.node.obj[data-optional]')) switches.unshift(node);
+    switches.forEach(function (obj) {
+      if (obj.dataset.optional !== "1") return;
+      own(obj, "label.include").querySelector(".include-box").checked = false;
+      obj.dataset.include = "0";
+      own(obj, ".children").hidden = true;
+    });
   }
 
   // ---- lists, defaults, optional parts ----------------------------------------------------------
@@ -384,6 +523,7 @@
     const item = fragment.querySelector(".item");
     item.dataset.fresh = "1";
     arrayNode.querySelector(":scope > .items").appendChild(fragment);
+    applyKind(item, false);
     prepare(item);
     assignPaths(root, "$");
     if (focus) {
@@ -463,6 +603,12 @@
       node.dataset.include = box.checked ? "1" : "0";
       node.querySelector(":scope > .children").hidden = !box.checked;
     }
+    if (box === kindInput()) {
+      applyKind(root, true);
+      assignPaths(root, "$");
+      updateItemNames();
+    }
+    updateUnusedNotice();
     markDirty();
   });
 
@@ -514,6 +660,8 @@
 
   prepare(document);
   assignPaths(root, "$");
+  applyKind(root, false);
+  updateUnusedNotice();
   updateItemNames();
   updatePartyIds();
   showProblems(JSON.parse(document.getElementById("initial-problems").textContent));
