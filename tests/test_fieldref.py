@@ -19,6 +19,6 @@ def test_reference_lists_every_field_with_its_swedish_title() -> None:
     for path in catalogue:
         if "." in path or "[]" in path:
             assert f"| `{path}` |" in text
-    assert "| `avtal.huvudavtal` | text; kan saknas: testa med `is defined` | Huvudavtal." in text
+    assert "| `avtal.huvudavtal` | objekt; kan saknas: testa med `is defined` | Huvudavtal." in text
     assert "`personuppgiftsbitrade`" in text
     assert "Rendering context" not in text
