@@ -551,16 +551,20 @@ class _Checker:
             found.append(path)
         if not self.quiet:
             self.check_guarded(path, node)
+        elif parent := re.sub(r"(?:\.[^.\[\]]+|\[\])$", "", path):
+            # A test or default() may meet a missing field, but not a missing section it lies in:
+            # ``{% if ekonomi.modell == "x" %}`` fails for an agreement without ekonomi.
+            self.check_guarded(parent, node, missing_only=True)
 
-    def check_guarded(self, path: str, node: nodes.Node) -> None:
-        """Warn when ``path`` or a field it lies in may be missing or none and no enclosing test covers it."""
+    def check_guarded(self, path: str, node: nodes.Node, missing_only: bool = False) -> None:
+        """Warn when ``path`` or a field it lies in may be missing (or, unless ``missing_only``, none) and no enclosing test covers it."""
         steps = re.findall(r"[^.\[\]]+(?:\[\])?", path)
         prefix = ""
         for step in steps:
             prefix = f"{prefix}.{step}" if prefix else step
             for candidate in (prefix.removesuffix("[]"), prefix) if prefix.endswith("[]") else (prefix,):
                 info = self.catalogue.get(candidate)
-                if info is None or not (info.optional or info.nullable):
+                if info is None or not (info.optional or (info.nullable and not missing_only)):
                     continue
                 if any(g == candidate or g.startswith((f"{candidate}.", f"{candidate}[]")) for g in self.guards):
                     continue

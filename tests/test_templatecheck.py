@@ -420,8 +420,8 @@ def test_a_template_no_agreement_kind_uses_is_reported(tmp_path: Path) -> None:
     assert found[0] == Problem(str(mallar / "avtal-ny.docx"), "", "ingen avtalstyp använder den här mallen, så inga avtal görs med den; "
                                                               "ta bort den ur mappen eller be utvecklarna lägga till den för en avtalstyp", "varning")
     # Any kind may come to a template no kind uses yet: what only some kinds have is not taken for granted.
-    fields = {re.search(r'fältet "([^"]+)" kan saknas', p.message).group(1) for p in found[1:]}  # type: ignore[union-attr]
-    assert fields == {"parter[].roll", "ekonomi"}
+    fields = {field for p in found[1:] for field in re.findall(r'fältet "([^"]+)" kan saknas', p.message)}
+    assert fields == {"parter[].roll", "ekonomi", "personuppgifter"}
     assert all(p.severity == "varning" for p in found)
     assert not [p for p in check_templates([mallar]) if Path(p.file).name in TEMPLATE_FILES and p.severity == "fel"]
 
@@ -716,7 +716,7 @@ def test_a_field_every_kind_of_the_template_requires_needs_no_guard(tmp_path: Pa
     lines = ["{%p for p in parter %}", "{{ p.roll }}", "{%p endfor %}", "{{ ekonomi.redovisning }}"]
     assert check_templates([make_template(tmp_path / "avtal.docx", lines)]) == []
     found = check_templates([make_template(tmp_path / "tillaggsavtal.docx", lines)])
-    assert [re.search(r'fältet "([^"]+)"', p.message).group(1) for p in found] == ["parter[].roll", "ekonomi"]  # type: ignore[union-attr]
+    assert [field for p in found for field in re.findall(r'fältet "([^"]+)"', p.message)] == ["parter[].roll", "ekonomi"]
     (tmp_path / "x").mkdir()
     assert check_templates([make_template(tmp_path / "x" / "tillaggsavtal.docx", ["{{ avtal.huvudavtal.titel }}"])]) == []
     [problem] = check_templates([make_template(tmp_path / "x" / "avtal.docx", ["{{ avtal.huvudavtal.titel }}"])])
@@ -738,3 +738,11 @@ def test_a_block_for_one_kind_may_use_what_that_kind_requires(tmp_path: Path) ->
         ('"{{ interim.efterfoljare }}"', 'fältet "interim"'),
     ]
     assert int(found[1].place.split("stycke ")[1].split(",")[0]) == 15
+
+
+def test_a_test_on_a_field_of_a_section_the_kind_may_lack_is_a_warning(tmp_path: Path) -> None:
+    lines = ['{%p if ekonomi.modell == "sjalvkostnad" %}', "Självkostnad.", "{%p endif %}", "{{ avtal.bakgrund|default('') }}"]
+    assert check_templates([make_template(tmp_path / "avtal.docx", lines)]) == []
+    [problem] = check_templates([make_template(tmp_path / "tillaggsavtal.docx", lines)])
+    assert problem.place.endswith('vid texten "{%p if ekonomi.modell == "sjalvkostnad" %}"')
+    assert problem.message.startswith('fältet "ekonomi" kan saknas i avtalet men används här utan villkor')
