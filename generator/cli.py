@@ -147,7 +147,7 @@ def mallar() -> None:
 @INDATA
 @THRESHOLDS
 def kontrollera(mallfiler: tuple[Path, ...], detaljer: bool, indata: Path, troskelvarden: Path) -> None:
-    """Kontrollera MALLFILER (utan MALLFILER: alla i mallar/) och prova dem med ett minimalt avtal och exempelavtalen."""
+    """Kontrollera MALLFILER (utan MALLFILER: alla i mallar/) och prova dem med ett minimalt avtal av varje avtalstyp och exempelavtalen."""
     named = list(mallfiler) or [paths.DEFAULT_MALLAR]
     problems = templatecheck.check_templates(named, details=detaljer)
     if not any(p.severity == "fel" for p in problems):

