@@ -39,26 +39,23 @@ class SwedishContext(click.Context):
     formatter_class = SwedishFormatter
 
 
-class SwedishCommand(click.Command):
+class _SwedishHelp(click.Command):
+    """The help option's own text in Swedish, and Swedish headings through the context."""
+
+    context_class = SwedishContext
+
+    def get_help_option(self, ctx: click.Context) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Visa den här hjälpen och avsluta."
+        return option
+
+
+class SwedishCommand(_SwedishHelp):
     """A command whose help page is in Swedish, with ``-h`` as well as ``--help``."""
 
-    context_class = SwedishContext
 
-    def get_help_option(self, ctx: click.Context) -> Any:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = "Visa den här hjälpen och avsluta."
-        return option
-
-
-class SwedishGroup(click.Group):
+class SwedishGroup(_SwedishHelp, click.Group):
     """A group whose own and whose commands' help pages are in Swedish."""
 
-    context_class = SwedishContext
     command_class = SwedishCommand
-
-    def get_help_option(self, ctx: click.Context) -> Any:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = "Visa den här hjälpen och avsluta."
-        return option
