@@ -52,7 +52,7 @@ def make_batch(folder: Path, count: int) -> list[Path]:
             for key in ("invanare", "anvandare"):
                 if key in party:
                     party[key] = max(1, int(party[key] * factor))
-        if "kostnad_ar" in data["ekonomi"]:
+        if "kostnad_ar" in data.get("ekonomi", {}):
             data["ekonomi"]["kostnad_ar"] = int(data["ekonomi"]["kostnad_ar"] * factor)
         path = folder / f"avtal-{n:05d}.json"
         path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
