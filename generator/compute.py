@@ -34,7 +34,7 @@ HEADER_TITLE_MAX = 70
 
 
 def build_context(data: dict[str, Any], thresholds: Thresholds, file: str) -> dict[str, Any]:
-    """The full template context for schema-valid ``data`` with defaults applied (see docs/kontext.md)."""
+    """The full template context for schema-valid ``data`` with defaults applied (documented for authors in docs/falt.md)."""
     computer = _Computer(data, thresholds, file)
     berakning = computer.run()
     context = {key: data.get(key) for key in OPTIONAL_SECTIONS}
