@@ -11,7 +11,7 @@ import click
 from . import comparisons, fieldref, paths, pipeline, templatecheck, templatetools, templatetrial
 from .boundary import Group, current, detail, info, report
 from .errors import AvtalError, Problem
-from .filters import kr
+from .filters import kr, plural
 from .impact import impact
 from .thresholds import load_thresholds
 
@@ -154,7 +154,7 @@ def kontrollera(mallfiler: tuple[Path, ...], detaljer: bool, indata: Path, trosk
         problems += templatetrial.trial_render(templatecheck.template_files(named), indata, troskelvarden)
     _report(problems)
     errors = [p for p in problems if p.severity == "fel"]
-    warnings = templatecheck.plural(len(problems) - len(errors), "varning", "varningar")
+    warnings = plural(len(problems) - len(errors), "varning", "varningar")
     if errors:
         click.echo(f"{len(errors)} fel och {warnings} i mallarna.", err=True)
         sys.exit(1)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from . import pdf as pdf_output
 from .compare import Comparison, compare_documents, compare_files
 from .errors import CompareError, PdfError, Problem
+from .filters import plural
 from .write import write_atomic
 
 if TYPE_CHECKING:
@@ -94,14 +95,10 @@ def report_lines(entries: list[ComparisonEntry], base: Path | None) -> list[str]
             continue
         link = Path(os.path.relpath(entry.path, base)).as_posix() if base is not None else entry.path.as_posix()
         lines.append(
-            f"- [{entry.path.name}](<{link}>) för {entry.document}: {_count(entry.inserted_words, 'tillagt', 'tillagda')}, "
-            f"{_count(entry.deleted_words, 'borttaget', 'borttagna')}"
+            f"- [{entry.path.name}](<{link}>) för {entry.document}: {plural(entry.inserted_words, 'ord tillagt', 'ord tillagda')}, "
+            f"{plural(entry.deleted_words, 'ord borttaget', 'ord borttagna')}"
         )
     return lines
-
-
-def _count(number: int, one: str, many: str) -> str:
-    return f"{number} ord {one if number == 1 else many}"
 
 
 def compare_to_file(old: Path, new: Path, out: Path | None = None, *, when: dt.datetime | None = None, pdf: bool = False) -> tuple[Path, Comparison]:

@@ -169,9 +169,13 @@ FILTERS: dict[str, Callable[..., str]] = {
 }
 
 
-def _count(number: Any, singular: str, plural: str, name: str) -> str:
-    count = int(_decimal(number, name))
-    return f"{count} {singular if count == 1 else plural}"
+def plural(count: int, one: str, many: str) -> str:
+    """A count with its noun agreeing: ``1 varning``, ``2 varningar``, ``0 varningar``."""
+    return f"{count} {one if count == 1 else many}"
+
+
+def _count(number: Any, one: str, many: str, name: str) -> str:
+    return plural(int(_decimal(number, name)), one, many)
 
 
 def manader(value: Any) -> str:

@@ -30,6 +30,7 @@ from .docprops import CORE_PART, issued_core_xml
 from .errors import Problem, RenderError
 from .filters import FILTERS, FilterValueError
 from .templatepackage import MAX_TEMPLATE_BYTES, STRICT_PARSER, package_problems
+from .templatesyntax import short as _short
 from .templatesyntax import swedish_syntax
 
 # Bounds on one document: a template that loops or multiplies without end fails with a message instead of
@@ -466,10 +467,6 @@ def _swedish_undefined(text: str) -> str:
     if match:
         return f"variabeln \"{match.group(1)}\""
     return f"ett värde ({text})"
-
-
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def normalise_zip(data: bytes) -> bytes:

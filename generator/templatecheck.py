@@ -20,6 +20,7 @@ from lxml import etree
 from .blocks import scan
 from .compute import COST_FILE, PUB_FILE
 from .errors import Problem, TemplateError, did_you_mean
+from .filters import plural
 from .filters import swedish_list as join_names
 from .kindfields import KINDS, required_in, template_kinds
 from .paths import DEFAULT_MALLAR, TEMPLATE_FILES
@@ -1106,11 +1107,6 @@ def template_files(paths: list[Path]) -> list[Path]:
     return _template_files(paths)[0]
 
 
-def plural(count: int, one: str, many: str) -> str:
-    """``1 varning``, ``2 varningar``, ``0 varningar``."""
-    return f"{count} {one if count == 1 else many}"
-
-
 _SAFE_REPAIR = re.compile(r"; lagas automatiskt$")
 
 
@@ -1162,4 +1158,4 @@ def list_fields(template: Path | None = None, mallar: Path = DEFAULT_MALLAR) -> 
             for path, info in field_catalogue().items()]
 
 
-__all__ = ["Field", "Use", "check_templates", "ensure_templates_ok", "list_fields", "plural", "template_files"]
+__all__ = ["Field", "Use", "check_templates", "ensure_templates_ok", "list_fields", "template_files"]
