@@ -6,6 +6,8 @@ import datetime as dt
 import hashlib
 import html
 import io
+import json
+import marshal
 import re
 import signal
 import struct
@@ -15,8 +17,9 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import jinja2
@@ -25,10 +28,12 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
+from . import usercache
 from .blocks import Scan, scan
 from .docprops import CORE_PART, issued_core_xml
 from .errors import Problem, RenderError
 from .filters import FILTERS, FilterValueError
+from .fingerprint import fingerprint, library_versions
 from .templatepackage import MAX_TEMPLATE_BYTES, STRICT_PARSER, package_problems
 from .templatesyntax import short as _short
 from .templatesyntax import swedish_syntax
@@ -221,6 +226,124 @@ def _tagged_properties(core: bytes) -> frozenset[str]:
     return frozenset(found)
 
 
+@dataclass(frozen=True)
+class _Part:
+    """One templated part of a template: its Jinja source, the compiled code, and what it always holds (blocks.Scan)."""
+
+    name: str
+    source: str
+    code: CodeType
+    static_paragraphs: int
+    static_texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Everything a CompiledTemplate takes from its .docx; only plain values, so it can be kept in the usercache."""
+
+    fallback: bool
+    core: bytes | None
+    tagged: tuple[str, ...]
+    document_xml: bytes
+    compressed: tuple[tuple[str, tuple[bytes, bytes, int, int]], ...]
+    parts: tuple[_Part, ...]
+
+    def dump(self) -> bytes:
+        parts = tuple((p.name, p.source, p.code, p.static_paragraphs, p.static_texts) for p in self.parts)
+        return marshal.dumps((_PREPARED_FORMAT, self.fallback, self.core, self.tagged, self.document_xml, self.compressed, parts))
+
+    @classmethod
+    def load(cls, data: bytes) -> _Prepared | None:
+        try:
+            version, fallback, core, tagged, document_xml, compressed, parts = marshal.loads(data)
+            if version != _PREPARED_FORMAT:
+                return None
+            return cls(fallback, core, tagged, document_xml, compressed, tuple(_Part(*part) for part in parts))
+        except (ValueError, EOFError, TypeError):
+            return None
+
+
+_PREPARED_FORMAT = 1
+_MEMO: dict[str, _Prepared] = {}  # by usercache key: templates prepared in this process
+_MEMO_SIZE = 32  # a long-running form whose templates are edited keeps only the latest
+
+
+def _prepared(path: Path, source: bytes, env: SandboxedEnvironment) -> _Prepared:
+    """The prepared template for ``source`` under ``env``: from this process, the usercache, or made now.
+
+    The key covers the template's bytes, the environment's settings and filters, the generator's source
+    and the library versions, so a change to any of them prepares the template again. Only a template
+    that passed the package checks and compiled is ever stored.
+    """
+    name = usercache.key("compiled-template", source, _environment_key(env), json.dumps(fingerprint()["generator"]),
+                         json.dumps(library_versions(), sort_keys=True))
+    found = _MEMO.get(name)
+    if found is None:
+        data = usercache.read("templates", name)
+        found = _Prepared.load(data) if data is not None else None
+        if found is None:
+            found = _prepare(path, source, env)
+            usercache.write("templates", name, found.dump())
+        while len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[name] = found
+    return found
+
+
+def _environment_key(env: SandboxedEnvironment) -> str:
+    """What in an environment changes the code Jinja compiles: its class, syntax settings, and filters and tests."""
+    def marks(functions: dict[str, Any]) -> list[tuple[str, str]]:
+        return sorted((name, str(getattr(f, "jinja_pass_arg", ""))) for name, f in functions.items())
+
+    autoescape = env.autoescape if isinstance(env.autoescape, bool) else getattr(env.autoescape, "__qualname__", "?")
+    return repr((
+        type(env).__module__, type(env).__qualname__, env.block_start_string, env.block_end_string, env.variable_start_string,
+        env.variable_end_string, env.comment_start_string, env.comment_end_string, env.line_statement_prefix,
+        env.line_comment_prefix, env.trim_blocks, env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline,
+        env.optimized, autoescape, getattr(env.undefined, "__qualname__", "?"), sorted(env.extensions),
+        sorted(getattr(env, "intercepted_binops", ())), sorted(getattr(env, "intercepted_unops", ())),
+        marks(env.filters), marks(env.tests),
+    ))
+
+
+def _prepare(path: Path, source: bytes, env: SandboxedEnvironment) -> _Prepared:
+    """Open the template with python-docx and docxtpl, patch and scan each templated part and compile it with Jinja."""
+    _refuse_unsafe(path)
+    doc = Docx(io.BytesIO(source))
+    doc.init_docx()
+    package = zipfile.ZipFile(io.BytesIO(source))
+    members = {info.filename: package.read(info.filename) for info in package.infolist()}
+    compressed = tuple((name, astuple(_deflate(name, data))) for name, data in members.items())
+    core = members.get(CORE_PART)
+    parts: list[_Part] = []
+
+    def add(partname: str, xml: str) -> None:
+        jinja_source = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
+        found = scan(xml)
+        try:
+            code = env.compile(jinja_source)
+        except Exception as e:
+            raise _render_error(path, partname, e, jinja_source, "") from e
+        parts.append(_Part(partname, jinja_source, code, found.static_paragraphs, tuple(found.static_texts)))
+
+    add("/word/document.xml", doc.patch_xml(doc.get_xml()))
+    for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
+        for _, part in doc.get_headers_footers(uri):
+            add(str(part.partname), doc.patch_xml(doc.get_part_xml(part)))
+    for part in doc.docx.part.package.parts:
+        if part.content_type == _FOOTNOTES:
+            blob = part.blob.decode("utf-8") if isinstance(part.blob, bytes) else part.blob
+            add(str(part.partname), doc.patch_xml(blob))
+    return _Prepared(
+        fallback=any("{" in (getattr(doc.core_properties, name) or "") for name in _CORE_PROPERTIES),
+        core=core,
+        tagged=tuple(sorted(_tagged_properties(core))) if core is not None else (),
+        document_xml=members["word/document.xml"],
+        compressed=compressed,
+        parts=tuple(parts),
+    )
+
+
 class CompiledTemplate:
     """A template prepared once: docxtpl's patched XML compiled by Jinja, the parts that never change kept as bytes.
 
@@ -232,43 +355,24 @@ class CompiledTemplate:
 
     def __init__(self, path: Path, env: SandboxedEnvironment) -> None:
         self.path = path
-        _refuse_unsafe(path)
         self.source = path.read_bytes()
         self.digest = hashlib.sha256(self.source).hexdigest()
         self.env = env
-        doc = Docx(io.BytesIO(self.source))
-        doc.init_docx()
-        self._helper = doc
-        self.parts: dict[str, jinja2.Template] = {}
-        self.sources: dict[str, str] = {}
-        self.scans: dict[str, Scan] = {}
-        self.document_xml = b""
-        package = zipfile.ZipFile(io.BytesIO(self.source))
-        self.members = [(info.filename, package.read(info.filename)) for info in package.infolist()]
-        # Parts that never change are compressed once, here, and copied into every document as they are.
-        self.compressed = [(name, _deflate(name, data)) for name, data in self.members]
-        self.fallback = any("{" in (getattr(doc.core_properties, name) or "") for name in _CORE_PROPERTIES)
-        members = dict(self.members)
-        self.core = members.get(CORE_PART)
-        self.tagged = _tagged_properties(self.core) if self.core is not None else frozenset()
-        body = doc.patch_xml(doc.get_xml())
-        self._compile("/word/document.xml", body)
-        self.document_xml = members["word/document.xml"]
-        for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
-            for _, part in doc.get_headers_footers(uri):
-                self._compile(str(part.partname), doc.patch_xml(doc.get_part_xml(part)))
-        for part in doc.docx.part.package.parts:
-            if part.content_type == _FOOTNOTES:
-                blob = part.blob.decode("utf-8") if isinstance(part.blob, bytes) else part.blob
-                self._compile(str(part.partname), doc.patch_xml(blob))
-
-    def _compile(self, partname: str, xml: str) -> None:
-        source = self.sources[partname] = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
-        self.scans[partname] = scan(xml)
-        try:
-            self.parts[partname] = self.env.from_string(source)
-        except Exception as e:
-            raise _render_error(self.path, partname, e, source, "") from e
+        self._helper = Docx(io.BytesIO(self.source))  # for docxtpl's XML helpers in _finish; never opened
+        prepared = _prepared(path, self.source, env)
+        self.fallback = prepared.fallback
+        self.core = prepared.core
+        self.tagged = frozenset(prepared.tagged)
+        self.document_xml = prepared.document_xml
+        # Parts that never change are compressed once, in _prepare, and copied into every document as they are.
+        self.compressed = [(name, Deflated(*member)) for name, member in prepared.compressed]
+        self.sources = {part.name: part.source for part in prepared.parts}
+        self.scans = {part.name: Scan(static_paragraphs=part.static_paragraphs, static_texts=list(part.static_texts))
+                      for part in prepared.parts}
+        globals_ = env.make_globals(None)
+        self.parts: dict[str, jinja2.Template] = {
+            part.name: env.template_class.from_code(env, part.code, globals_, None) for part in prepared.parts
+        }
 
     def render(self, context: dict[str, Any], data_file: str = "", issued: dt.date | None = None) -> bytes:
         """The finished .docx for ``context`` as normalised bytes; RenderError naming template, part, place and agreement.

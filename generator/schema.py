@@ -6,13 +6,14 @@ import copy
 import json
 import re
 from functools import cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker, validators
 
+from . import usercache
 from .errors import Problem, ValidationError, did_you_mean
 
 SCHEMA_DIR = Path(str(resources.files("avtalsgenerator.schemas")))
@@ -39,10 +40,13 @@ _TYPE_NAMES = {
 
 @cache
 def load_schema(path: Path) -> dict[str, Any]:
-    """Read a schema file once per process."""
-    with path.open(encoding="utf-8") as f:
-        schema: dict[str, Any] = json.load(f)
-    Draft202012Validator.check_schema(schema)
+    """Read a schema file once per process, checked against JSON Schema 2020-12 once per content (usercache)."""
+    text = path.read_bytes()
+    schema: dict[str, Any] = json.loads(text)
+    checked = usercache.key("schema-check", text, metadata.version("jsonschema"))
+    if usercache.read("schema-checks", checked) is None:
+        Draft202012Validator.check_schema(schema)
+        usercache.write("schema-checks", checked, b"ok")
     return schema
 
 

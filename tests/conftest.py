@@ -7,6 +7,7 @@ import inspect
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "indata" / "avtal"
 THRESHOLDS = ROOT / "indata" / "troskelvarden.json"
 TEMPLATES = ROOT / "mallar"
+
+# The per-user cache (compiled templates, checked schemas) of this test session, never the user's own: set
+# before any test imports the package, and inherited by the CLI processes the tests start.
+_SESSION_CACHE = tempfile.mkdtemp(prefix="avtal-testcache-")
+os.environ["AVTAL_CACHE"] = _SESSION_CACHE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 
 # A test is slow when it runs an outside program or generates many cases; `make test-snabb` leaves these out.

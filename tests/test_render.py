@@ -290,3 +290,81 @@ def test_regenerating_on_another_day_keeps_unchanged_documents_as_issued(tmp_pat
     assert result.written == [] and result.archived == []
     assert {p: p.read_bytes() for p in utdata.rglob("*.docx")} == before
     assert docx.Document(str(next(iter(before)))).core_properties.created == dt.datetime(2026, 5, 6, tzinfo=dt.UTC)
+
+
+# --------------------------------------------------------------------------------------------------
+# Compiled templates kept in the per-user cache (issue 13 point 7)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_process_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty per-user cache and no templates prepared in this process yet: as a new `avtal` process sees it."""
+    from avtalsgenerator import render, usercache
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(usercache.ENV_VAR, str(folder))
+    monkeypatch.setattr(render, "_MEMO", {})
+    return folder
+
+
+def test_a_new_process_renders_from_the_cached_template(tmp_path: Path, fresh_process_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator import render
+
+    template = one_paragraph_template(tmp_path / "mall.docx", "Inledning", "Titel: {{ avtal.titel }}")
+    first = Renderer().render(template, {"avtal": {"titel": "Avtal A"}})
+    assert len(list((fresh_process_cache / "templates").iterdir())) == 1
+    monkeypatch.setattr(render, "_MEMO", {})  # the next process
+
+    def no_preparing(*args: Any) -> Any:
+        raise AssertionError("the template was prepared again")
+
+    monkeypatch.setattr(render, "_prepare", no_preparing)
+    assert Renderer().render(template, {"avtal": {"titel": "Avtal A"}}) == first
+    # A template error still names its place when the code comes from the cache.
+    with pytest.raises(RenderError, match=r'brödtext, stycke 2 "Titel: \{\{ avtal\.titel \}\}": mallen använder fältet "titel"'):
+        Renderer().render(template, {"avtal": {}})
+
+
+def test_changed_template_or_environment_is_prepared_again(tmp_path: Path, fresh_process_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator import render
+
+    prepared: list[Path] = []
+    real = render._prepare
+
+    def counting(path: Path, *args: Any) -> Any:
+        prepared.append(path)
+        return real(path, *args)
+
+    monkeypatch.setattr(render, "_prepare", counting)
+    template = one_paragraph_template(tmp_path / "mall.docx", "Första: {{ avtal.titel }}")
+    Renderer().render(template, {"avtal": {"titel": "A"}})
+    one_paragraph_template(template, "Andra: {{ avtal.titel }}")
+    changed = docx.Document(io.BytesIO(Renderer().render(template, {"avtal": {"titel": "A"}})))
+    assert changed.paragraphs[0].text == "Andra: A"
+    env = make_environment()
+    env.filters["extra"] = lambda value: value
+    Renderer(env).render(template, {"avtal": {"titel": "A"}})
+    assert len(prepared) == 3
+    assert len(list((fresh_process_cache / "templates").iterdir())) == 3
+
+
+def test_damaged_cached_template_is_prepared_again(tmp_path: Path, fresh_process_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator import render
+
+    template = one_paragraph_template(tmp_path / "mall.docx", "Titel: {{ avtal.titel }}")
+    first = Renderer().render(template, {"avtal": {"titel": "A"}})
+    [entry] = (fresh_process_cache / "templates").iterdir()
+    entry.write_bytes(entry.read_bytes()[:100])
+    monkeypatch.setattr(render, "_MEMO", {})
+    assert Renderer().render(template, {"avtal": {"titel": "A"}}) == first
+    assert entry.stat().st_size > 100, "the damaged entry was replaced"
+
+
+def test_unsafe_template_is_refused_every_time_and_never_cached(tmp_path: Path, fresh_process_cache: Path) -> None:
+    template = one_paragraph_template(tmp_path / "mall.docx", "{{ avtal.titel }}")
+    rewrite_part(template, "word/document.xml", lambda xml: xml.replace("<w:document", "<!DOCTYPE w:document []><w:document", 1))
+    for _ in range(2):
+        with pytest.raises(RenderError, match="DOCTYPE"):
+            Renderer().render(template, {"avtal": {"titel": "A"}})
+    assert not (fresh_process_cache / "templates").exists()

@@ -161,3 +161,26 @@ def test_dates_outside_what_an_agreement_can_mean(minimal_agreement: dict[str, A
     minimal_agreement["avtalstid"]["slut"] = "2200-12-31"
     minimal_agreement["parter"][0]["beslut"]["datum"] = "1900-01-01"
     validate(minimal_agreement, "x.json")
+
+
+def test_schema_is_checked_against_the_meta_schema_once_per_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jsonschema
+
+    from avtalsgenerator import schema, usercache
+
+    monkeypatch.setenv(usercache.ENV_VAR, str(tmp_path / "cache"))
+    path = tmp_path / "egen.schema.json"
+    path.write_text('{"type": "object"}', encoding="utf-8")
+    checks: list[object] = []
+    real = jsonschema.Draft202012Validator.check_schema
+    monkeypatch.setattr(jsonschema.Draft202012Validator, "check_schema", lambda s: (checks.append(s), real(s)))
+    for _ in range(2):
+        schema.load_schema.cache_clear()  # a new process
+        assert schema.load_schema(path) == {"type": "object"}
+    assert len(checks) == 1
+    path.write_text('{"type": 5}', encoding="utf-8")  # an edit that breaks the schema is checked, every time
+    for _ in range(2):
+        schema.load_schema.cache_clear()
+        with pytest.raises(jsonschema.SchemaError):
+            schema.load_schema(path)
+    schema.load_schema.cache_clear()
