@@ -7,7 +7,7 @@ import hashlib
 import json
 import os
 import stat
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,9 @@ from .write import write_atomic
 MANIFEST_NAME = "manifest.json"
 # One line per agreement written since the manifest was last saved: a run killed part-way loses nothing.
 JOURNAL_NAME = ".manifest-journal.jsonl"
-FORMAT = 1
+# Format 2: one agreement per line, input paths recorded normalised. Format 1 (indented, paths as given) is read too.
+FORMAT = 2
+COMPACT_AFTER = 256  # journal lines after which close() writes manifest.json whole again
 
 
 def sha256(data: bytes) -> str:
@@ -71,10 +73,20 @@ class Entry:
         docs = {name: Document(**doc) for name, doc in raw.get("dokument", {}).items()}
         return cls(**{**raw, "dokument": docs})
 
+    def to_json(self) -> dict[str, Any]:
+        """The entry as JSON data; shallow (unlike dataclasses.asdict), which keeps saving a large manifest fast."""
+        return {**vars(self), "dokument": {name: vars(doc) for name, doc in self.dokument.items()}}
+
 
 @dataclass
 class Manifest:
-    """Every agreement's entry by id; read from and written to ``utdata/manifest.json``.
+    """Every agreement's entry by id: ``utdata/manifest.json`` plus the journal of what was written since.
+
+    A run appends one journal line per agreement it writes, so regenerating one agreement costs the
+    same with ten agreements in the folder as with a thousand. ``close()`` folds the journal into
+    manifest.json when it has grown long (``COMPACT_AFTER`` lines), when there was no manifest yet,
+    when its format is older, or when a line was cut off by a killed run. ``load()`` reads both, so
+    everything that reads the manifest sees every agreement written.
 
     ``unreported`` holds the changes written but not yet in a change report (a run stopped before
     its report leaves them for the next run's report).
@@ -83,6 +95,9 @@ class Manifest:
     path: Path
     entries: dict[str, Entry] = field(default_factory=dict)
     unreported: list[dict[str, Any]] = field(default_factory=list)
+    format: int = FORMAT
+    journal_lines: int = 0
+    damaged: bool = False  # the journal has a line cut off by a killed run
 
     @property
     def journal(self) -> Path:
@@ -96,6 +111,7 @@ class Manifest:
             try:
                 raw = json.loads(path.read_text(encoding="utf-8"))
                 manifest.entries = {key: Entry.from_json(value) for key, value in raw["avtal"].items()}
+                manifest.format = int(raw.get("format", 1))
                 manifest.unreported = list(raw.get("ej_rapporterade", []))
             except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
                 reason = e.strerror if isinstance(e, OSError) else e
@@ -104,16 +120,23 @@ class Manifest:
         return manifest
 
     def _replay(self) -> None:
-        """Apply what an interrupted run recorded in the journal after the manifest was last saved."""
+        """Apply what runs recorded in the journal after the manifest was last written whole."""
         try:
-            lines = self.journal.read_text(encoding="utf-8").splitlines()
+            text = self.journal.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return
-        for line in lines:
+        if text and not text.endswith("\n"):
+            self.damaged = True  # a killed run cut its last line: never append after it
+        for line in text.splitlines():
+            self.journal_lines += 1
             try:
                 record = json.loads(line)
+                if record.get("rapporterat"):
+                    self.unreported = []
+                    continue
                 entry = Entry.from_json(record["avtal"])
             except (ValueError, KeyError, TypeError, AttributeError):
+                self.damaged = True
                 continue  # the last line of a killed run may be cut off
             for key in record.get("bort", []):
                 self.entries.pop(key, None)
@@ -131,16 +154,49 @@ class Manifest:
         self.entries[key] = entry
         if change:
             self.unreported.append(change)
-        line = json.dumps({"id": key, "avtal": asdict(entry), "andring": change, "bort": removed}, ensure_ascii=False)
+        self._append({"id": key, "avtal": entry.to_json(), "andring": change, "bort": removed})
+
+    def update(self, key: str) -> None:
+        """Journal the entry for ``key`` again after it was changed in place (the hash of a new PDF)."""
+        self._append({"id": key, "avtal": self.entries[key].to_json(), "andring": None, "bort": []})
+
+    def mark_reported(self) -> None:
+        """Every unreported change is now in a change report."""
+        self.unreported = []
+        self._append({"rapporterat": True})
+
+    def _append(self, record: dict[str, Any]) -> None:
+        if self.damaged:
+            self.save()  # start a fresh journal rather than append after a cut-off line
         fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
         with os.fdopen(fd, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
+            f.write(_dumps(record) + "\n")
             f.flush()
+        self.journal_lines += 1
+
+    def close(self) -> None:
+        """End of a run: fold the journal into manifest.json when it is due (see the class docstring)."""
+        exists = os.path.lexists(self.path)
+        if self.damaged or self.journal_lines >= COMPACT_AFTER or (exists and self.format < FORMAT) or (self.journal_lines and not exists):
+            self.save()
 
     def save(self) -> None:
-        body: dict[str, Any] = {"format": FORMAT, "avtal": {key: asdict(self.entries[key]) for key in sorted(self.entries)}}
+        """Write the whole manifest atomically, one agreement per line, and drop the journal it now contains.
+
+        Each line is encoded without indentation, which lets json use its C encoder (several times faster
+        than indented output), and a diff still shows which agreements changed.
+        """
+        lines = [f"{_dumps(key)}: {_dumps(self.entries[key].to_json())}" for key in sorted(self.entries)]
+        text = f'{{"format": {FORMAT}, "avtal": {{\n' + ",\n".join(lines) + "\n}"
         if self.unreported:
-            body["ej_rapporterade"] = self.unreported
-        write_atomic(self.path, (json.dumps(body, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+            text += f', "ej_rapporterade": {_dumps(self.unreported)}'
+        write_atomic(self.path, (text + "}\n").encode("utf-8"))
+        self.format = FORMAT
+        self.damaged = False
+        self.journal_lines = 0
         with contextlib.suppress(FileNotFoundError):
             self.journal.unlink()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

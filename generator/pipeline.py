@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,9 +33,9 @@ from .thresholds import Thresholds, load_thresholds
 from .write import fsync_directory, link_inside, os_reason, remove_stale_temporaries, write_atomic
 
 ARCHIVE_DIR = "tidigare"
-MANIFEST_SAVE_INTERVAL = 2.0
+RUNNING = ".pagaende-korning"  # exists while a run writes into utdata; one that was killed leaves it behind
 # Names in utdata the generator uses itself: no agreement may take one as its folder.
-RESERVED_IDS = frozenset(name.lower() for name in (REPORT_DIR, ARCHIVE_DIR, CACHE_DIR, MANIFEST_NAME, JOURNAL_NAME, LATEST, LOCK_NAME, "bench.json"))
+RESERVED_IDS = frozenset(name.lower() for name in (REPORT_DIR, ARCHIVE_DIR, CACHE_DIR, MANIFEST_NAME, JOURNAL_NAME, LATEST, LOCK_NAME, RUNNING, "bench.json"))
 
 
 @dataclass
@@ -81,21 +82,24 @@ def prepare_all(files: list[Path], thresholds: Thresholds, result: Result) -> li
         except AvtalError as e:
             result.failed[str(path)] = e.problems
             continue
-        if agreement.agreement_id in seen:
-            result.failed[agreement.file] = [
-                Problem(agreement.file, "$.avtal.id", f"id \"{agreement.agreement_id}\" används redan av {seen[agreement.agreement_id]}")
-            ]
-            continue
-        if agreement.agreement_id.lower() in RESERVED_IDS:
-            result.failed[agreement.file] = [
-                Problem(agreement.file, "$.avtal.id", f"id \"{agreement.agreement_id}\" är reserverat för generatorns egna filer i utdata; välj ett annat id")
-            ]
+        refusal = id_problem(agreement.file, agreement.agreement_id, seen.get(agreement.agreement_id))
+        if refusal:
+            result.failed[agreement.file] = [refusal]
             continue
         seen[agreement.agreement_id] = agreement.file
         result.warnings.extend(agreement.warnings)
         prepared.append(agreement)
     result.agreements.extend(prepared)
     return prepared
+
+
+def id_problem(file: str, agreement_id: str, owner: str | None) -> Problem | None:
+    """Why ``file`` may not use ``agreement_id``: another file (``owner``) has it, or the generator's own files do."""
+    if owner:
+        return Problem(file, "$.avtal.id", f"id \"{agreement_id}\" används redan av {owner}")
+    if agreement_id.lower() in RESERVED_IDS:
+        return Problem(file, "$.avtal.id", f"id \"{agreement_id}\" är reserverat för generatorns egna filer i utdata; välj ett annat id")
+    return None
 
 
 def check(files: list[Path] | None = None, *, indata: Path = DEFAULT_INDATA, troskelvarden: Path = DEFAULT_TROSKELVARDEN) -> Result:
@@ -131,7 +135,7 @@ def generate(
     result = Result()
     if pdf and not pdf_output.available():
         raise MissingProgramError(Problem("", "", f"PDF kräver LibreOffice och poppler-utils, som inte är installerade. {pdf_output.INSTALL_HINT}"))
-    with locked(utdata, notify=result.warnings.append):
+    with locked(utdata, notify=result.warnings.append), _running(utdata):
         run = _open_run(utdata, mallar, troskelvarden, force, pdf, now, result)
         sources = input_paths(agreement_files(files, indata))
         todo = _select(run, sources, progress)
@@ -139,8 +143,7 @@ def generate(
             checker = json.dumps(run.depends, sort_keys=True)
             result.warnings.extend(checked_templates([mallar / name for name in TEMPLATE_FILES], utdata, checker))
         pending = {sources[p] for p in todo}
-        claimed = {key: entry.fil for key, entry in run.manifest.entries.items() if entry.fil not in pending and Path(entry.fil).exists()}
-        last_save = time.monotonic()
+        claimed: dict[str, str] = {}  # ids taken in this run, by the normalised input path
         try:
             for built in _build_each(todo, Settings(mallar, thresholds=run.thresholds, issued=now.date()), workers, result):
                 if progress:
@@ -149,17 +152,14 @@ def generate(
                     result.failed[built.file] = built.problems
                     continue
                 identity = sources.get(Path(built.file), built.file)
-                refusal = _refusal(built, identity, claimed, utdata)
+                refusal = _refusal(built, identity, _owner(run, claimed, pending, built.agreement_id), utdata)
                 if refusal:
                     result.failed[built.file] = [refusal]
                     continue
                 claimed[built.agreement_id] = identity
                 result.warnings.extend(built.warnings)
                 result.built.append(built.file)
-                _store_agreement(run, built, identity)
-                if time.monotonic() - last_save > MANIFEST_SAVE_INTERVAL:
-                    _save(run.manifest)  # a run stopped part-way still leaves a manifest close to what is on disk
-                    last_save = time.monotonic()
+                _store_agreement(run, built, identity)  # journals the agreement: a run stopped part-way loses nothing
             if run.needs_pdf:
                 _make_pdfs(run)
             if pdf:  # comparison documents (issue 14) get their PDF too
@@ -167,10 +167,9 @@ def generate(
                 result.pdfs.extend(made)
                 for file, problems in failures.items():
                     result.failed.setdefault(file, []).extend(problems)
+            _report(run)
         finally:
-            if result.built or run.manifest.unreported or os.path.lexists(run.manifest.journal):
-                _save(run.manifest)
-        _report(run)
+            _close(run.manifest)
     return result
 
 
@@ -206,23 +205,42 @@ class _Run:
 
 
 def _open_run(utdata: Path, mallar: Path, troskelvarden: Path, force: bool, pdf: bool, now: dt.datetime, result: Result) -> _Run:
-    for name in (MANIFEST_NAME, JOURNAL_NAME, REPORT_DIR, LATEST, CACHE_DIR):
-        if (utdata / name).is_symlink():
-            message = "är en symbolisk länk; generatorn skriver aldrig genom länkar i utdata. Ta bort länken och kör igen"
-            raise WriteError(Problem(str(utdata / name), "", message))
     thresholds = load_thresholds(troskelvarden)
     templates = {name: h for name in TEMPLATE_FILES if (h := disk_hash(mallar / name))}
     manifest = Manifest.load(utdata)
     _normalise_manifest(manifest)
-    try:
-        remove_stale_temporaries(utdata)
-    except OSError as e:
-        raise WriteError(Problem(str(utdata), "", f"mappen kan inte städas från en avbruten körning: {os_reason(e)}")) from e
     return _Run(utdata, mallar, thresholds, templates, manifest, fingerprint(), force, pdf, now, result)
 
 
+@contextmanager
+def _running(utdata: Path) -> Iterator[None]:
+    """Mark ``utdata`` as being written for the block; after a run that was killed, first remove its temporary files.
+
+    Only a killed run leaves the marker (and temporary files: write_atomic removes its own on any error),
+    so a normal run does not walk the whole folder, which holds every agreement and its earlier versions.
+    """
+    for name in (MANIFEST_NAME, JOURNAL_NAME, REPORT_DIR, LATEST, CACHE_DIR, RUNNING):
+        if (utdata / name).is_symlink():
+            message = "är en symbolisk länk; generatorn skriver aldrig genom länkar i utdata. Ta bort länken och kör igen"
+            raise WriteError(Problem(str(utdata / name), "", message))
+    marker = utdata / RUNNING
+    try:
+        if os.path.lexists(marker) or not os.path.lexists(utdata / MANIFEST_NAME):
+            remove_stale_temporaries(utdata)
+        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666))
+    except OSError as e:
+        raise WriteError(Problem(str(utdata), "", f"mappen kan inte förberedas för körningen: {os_reason(e)}")) from e
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            marker.unlink()
+
+
 def _normalise_manifest(manifest: Manifest) -> None:
-    """Older manifests recorded input paths as given; record them normalised like the inputs."""
+    """Format 1 manifests recorded input paths as given; record them normalised like the inputs (later formats are)."""
+    if manifest.format >= 2:
+        return
     for entry in manifest.entries.values():
         entry.fil = str(Path(os.path.abspath(entry.fil)).resolve())
 
@@ -254,13 +272,21 @@ def _build_each(todo: list[Path], settings: Settings, workers: int | None, resul
             result.failed[str(path)] = [Problem(str(path), "", "avtalet byggdes inte: en arbetsprocess avslutades oväntat (slut på minne?); kör igen")]
 
 
-def _refusal(built: Built, identity: str, claimed: dict[str, str], utdata: Path) -> Problem | None:
+def _owner(run: _Run, claimed: dict[str, str], pending: set[str], agreement_id: str) -> str | None:
+    """The input that has ``agreement_id``: one built earlier in this run, or an existing file not rebuilt now."""
+    if agreement_id in claimed:
+        return claimed[agreement_id]
+    entry = run.manifest.entries.get(agreement_id)
+    if entry is not None and entry.fil not in pending and Path(entry.fil).exists():
+        return entry.fil
+    return None
+
+
+def _refusal(built: Built, identity: str, owner: str | None, utdata: Path) -> Problem | None:
     """Why a built agreement may not be written under its id, or None."""
-    owner = claimed.get(built.agreement_id)
-    if owner and owner != identity:
-        return Problem(built.file, "$.avtal.id", f"id \"{built.agreement_id}\" används redan av {owner}")
-    if built.agreement_id.lower() in RESERVED_IDS:
-        return Problem(built.file, "$.avtal.id", f"id \"{built.agreement_id}\" är reserverat för generatorns egna filer i utdata; välj ett annat id")
+    refusal = id_problem(built.file, built.agreement_id, owner if owner != identity else None)
+    if refusal:
+        return refusal
     folder = utdata / built.agreement_id
     if Path(os.path.abspath(folder)).parent != Path(os.path.abspath(utdata)):
         return Problem(built.file, "$.avtal.id", f"id \"{built.agreement_id}\" kan inte användas som mappnamn")
@@ -272,9 +298,10 @@ def _refusal(built: Built, identity: str, claimed: dict[str, str], utdata: Path)
     return None
 
 
-def _save(manifest: Manifest) -> None:
+def _close(manifest: Manifest) -> None:
+    """Fold the journal into manifest.json when it is due (Manifest.close)."""
     try:
-        manifest.save()
+        manifest.close()
     except OSError as e:
         raise WriteError(Problem(str(manifest.path), "", f"manifestet kan inte sparas: {os_reason(e)}; det som skrevs finns i {manifest.journal.name}")) from e
 
@@ -288,8 +315,10 @@ def _report(run: _Run) -> None:
         run.result.report = write_report(run.utdata, changes, run.now)
     except OSError as e:
         raise WriteError(Problem(str(run.utdata / REPORT_DIR), "", f"ändringsrapporten kan inte skrivas: {os_reason(e)}")) from e
-    run.manifest.unreported = []
-    _save(run.manifest)
+    try:
+        run.manifest.mark_reported()
+    except OSError as e:
+        raise WriteError(Problem(str(run.manifest.journal), "", f"att ändringarna är rapporterade kan inte antecknas: {os_reason(e)}")) from e
 
 
 def _store_agreement(run: _Run, built: Built, identity: str) -> None:
@@ -379,6 +408,12 @@ def _make_pdfs(run: _Run) -> None:
             continue
         entry.dokument[name].pdf_hash = disk_hash(docx_path.with_suffix(".pdf"))
         result.pdfs.append(docx_path.with_suffix(".pdf"))
+    for agreement_id in dict.fromkeys(agreement_id for agreement_id, _ in needs.values()):
+        try:
+            manifest.update(agreement_id)
+        except OSError as e:
+            result.failed.setdefault(manifest.entries[agreement_id].fil, []).append(
+                Problem(str(manifest.journal), "", f"PDF-filernas kontrollsummor kunde inte antecknas: {os_reason(e)}"))
     for problem in failures:
         if problem.file not in {str(p) for p in needs}:
             result.failed.setdefault(problem.file or "PDF", []).append(problem)

@@ -265,7 +265,10 @@ def test_interrupted_run_journal_survives_a_kill(minimal_workspace: Path) -> Non
 
     assert result.up_to_date == [str(minimal_workspace / "indata" / "avtal.json")], "the journal says the documents are current"
     assert result.report is not None and "avtalsdata har ändrats" in result.report.read_text(encoding="utf-8")
-    assert not (utdata / ".manifest-journal.jsonl").exists()
+    # The old manifest was written whole again, with the journal's agreement in it, and the change is reported once.
+    saved = json.loads((utdata / "manifest.json").read_text(encoding="utf-8"))
+    assert saved["format"] == 2 and list(saved["avtal"]) == ["minsta-avtalet"]
+    assert run_minimal(minimal_workspace).report is None
 
 
 def test_two_reports_in_the_same_second_are_both_kept(minimal_workspace: Path, minimal_agreement: dict[str, Any]) -> None:

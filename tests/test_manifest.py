@@ -1,0 +1,118 @@
+"""Tests for the manifest: a journal line per written agreement, folded into manifest.json when due, never lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import TEMPLATES, THRESHOLDS
+
+from avtalsgenerator import manifest as manifest_module
+from avtalsgenerator.manifest import JOURNAL_NAME, MANIFEST_NAME, Manifest
+from avtalsgenerator.pipeline import RUNNING, generate
+from avtalsgenerator.write import TEMP_PREFIX
+
+
+@pytest.fixture
+def three_agreements(tmp_path: Path, minimal_agreement: dict[str, Any]) -> list[Path]:
+    """Three small agreements in tmp_path/indata, generated once into tmp_path/utdata."""
+    folder = tmp_path / "indata"
+    folder.mkdir()
+    paths = []
+    for number in range(3):
+        data = json.loads(json.dumps(minimal_agreement))
+        data["avtal"]["id"] = f"avtal-{number}"
+        path = folder / f"avtal-{number}.json"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        paths.append(path)
+    assert run(tmp_path).ok
+    return paths
+
+
+def run(workspace: Path, files: list[Path] | None = None) -> Any:
+    return generate(files, indata=workspace / "indata", utdata=workspace / "utdata", mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1)
+
+
+def edit_title(path: Path, title: str) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["avtal"]["titel"] = title
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_first_run_writes_the_whole_manifest(tmp_path: Path, three_agreements: list[Path]) -> None:
+    utdata = tmp_path / "utdata"
+    saved = json.loads((utdata / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert saved["format"] == manifest_module.FORMAT and sorted(saved["avtal"]) == ["avtal-0", "avtal-1", "avtal-2"]
+    assert not (utdata / JOURNAL_NAME).exists()
+    assert len((utdata / MANIFEST_NAME).read_text(encoding="utf-8").splitlines()) == 5, "one line per agreement"
+
+
+def test_one_changed_agreement_is_journalled_not_the_whole_manifest_rewritten(tmp_path: Path, three_agreements: list[Path]) -> None:
+    utdata = tmp_path / "utdata"
+    before = (utdata / MANIFEST_NAME).read_bytes()
+    edit_title(three_agreements[1], "Avtal om samverkan kring familjerådgivning, ändrat")
+    result = run(tmp_path, [three_agreements[1]])
+    assert result.ok and result.report is not None
+    assert (utdata / MANIFEST_NAME).read_bytes() == before
+    lines = [json.loads(line) for line in (utdata / JOURNAL_NAME).read_text(encoding="utf-8").splitlines()]
+    assert [line.get("id") for line in lines] == ["avtal-1", None] and lines[1] == {"rapporterat": True}
+    loaded = Manifest.load(utdata)
+    assert loaded.entries["avtal-1"].data_hash == manifest_module.file_hash(three_agreements[1])
+    assert loaded.unreported == []
+    # Everything reads the manifest through load(): the next run sees the change as done and reports nothing.
+    again = run(tmp_path)
+    assert again.ok and not again.written and again.report is None
+
+
+def test_long_journal_is_folded_into_the_manifest(tmp_path: Path, three_agreements: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    utdata = tmp_path / "utdata"
+    monkeypatch.setattr(manifest_module, "COMPACT_AFTER", 3)
+    for number in range(2):
+        edit_title(three_agreements[0], f"Avtal om samverkan, version {number}")
+        assert run(tmp_path, [three_agreements[0]]).ok
+    assert not (utdata / JOURNAL_NAME).exists()
+    saved = json.loads((utdata / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert saved["avtal"]["avtal-0"]["data_hash"] == manifest_module.file_hash(three_agreements[0])
+    assert "ej_rapporterade" not in saved
+
+
+def test_line_cut_off_by_a_kill_is_never_appended_to(tmp_path: Path, three_agreements: list[Path]) -> None:
+    utdata = tmp_path / "utdata"
+    edit_title(three_agreements[2], "Avtal om samverkan, ändrat")
+    assert run(tmp_path, [three_agreements[2]]).ok
+    journal = utdata / JOURNAL_NAME
+    with journal.open("a", encoding="utf-8") as f:
+        f.write('{"id": "avtal-0", "avtal": {"fil": ')  # what a run killed in the middle of a line leaves
+    edit_title(three_agreements[0], "Avtal om samverkan, ändrat igen")
+    result = run(tmp_path, [three_agreements[0]])
+    assert result.ok
+    for line in journal.read_text(encoding="utf-8").splitlines() if journal.exists() else []:
+        json.loads(line)
+    loaded = Manifest.load(utdata)
+    assert loaded.entries["avtal-2"].data_hash == manifest_module.file_hash(three_agreements[2]), "the whole line before it is kept"
+    assert loaded.entries["avtal-0"].data_hash == manifest_module.file_hash(three_agreements[0])
+
+
+def test_temporary_files_of_a_killed_run_are_removed(tmp_path: Path, three_agreements: list[Path]) -> None:
+    utdata = tmp_path / "utdata"
+    (utdata / RUNNING).touch()  # a killed run leaves its marker, and perhaps half-written temporary files
+    left = utdata / "avtal-1" / f"{TEMP_PREFIX}abc"
+    left.write_bytes(b"half")
+    assert run(tmp_path).ok
+    assert not left.exists()
+    assert not (utdata / RUNNING).exists()
+
+
+def test_run_that_fails_still_clears_its_marker(tmp_path: Path, three_agreements: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator import pipeline
+
+    def broken(*args: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "_store_agreement", broken)
+    edit_title(three_agreements[0], "Avtal om samverkan, ändrat")
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path, [three_agreements[0]])
+    assert not (tmp_path / "utdata" / RUNNING).exists()
