@@ -15,8 +15,6 @@ KINDS = tuple(MAIN_TEMPLATES)
 # Annexes made only from a section of the agreement (the PUB annex from personuppgifter, the cost annex from
 # ekonomi.fordelning): only the kinds that may have that section get them.
 ANNEX_SECTIONS = {PUB_FILE: "personuppgifter", COST_FILE: "ekonomi"}
-# Fields a kind requires through a legal rule rather than the schema (rule interim.slutdatum: the long-stop date).
-RULE_REQUIRED: dict[str, tuple[str, ...]] = {"interimsavtal": ("avtalstid.slut",)}
 
 
 def _condition_kinds(condition: dict[str, Any]) -> tuple[str, ...] | None:
@@ -43,7 +41,7 @@ def _required(node: dict[str, Any], prefix: str) -> set[str]:
 @lru_cache(maxsize=1)
 def kind_requirements() -> dict[str, frozenset[str]]:
     """For each agreement kind, the fields it requires beyond those every agreement has."""
-    found: dict[str, set[str]] = {kind: set(RULE_REQUIRED.get(kind, ())) for kind in KINDS}
+    found: dict[str, set[str]] = {kind: set() for kind in KINDS}
     for rule in load_schema(AGREEMENT_SCHEMA).get("allOf", []):
         kinds = _condition_kinds(rule.get("if", {}))
         if kinds is None or not isinstance(rule.get("then"), dict):

@@ -784,17 +784,6 @@ def empty_lists(a: Agreement) -> Iterator[Finding]:
             yield path, f"listan är tom eller har en tom rad; avsnittet ska ange {what}: fyll i den, eller ta bort fältet så gäller standardlydelsen"
 
 
-@rule("interim.slutdatum")
-def interim_long_stop(a: Agreement) -> Iterator[Finding]:
-    """An interimsavtal ends at an event, and at the latest on a stated last day."""
-    if a.kind == "interimsavtal" and "slut" not in a.data["avtalstid"]:
-        yield (
-            "$.avtalstid.slut",
-            "saknas; ett interimsavtal är tillfälligt och ska ha ett sista datum som gäller om den nya samverkansformen "
-            "dröjer ($.interim.upphor_nar anger händelsen som avslutar det tidigare): ange det sista datumet",
-        )
-
-
 @rule("interim.upphorande")
 def interim_ending(a: Agreement) -> Iterator[Finding]:
     """What the interim document says at its end comes from ``interim``: notice only when early ending is allowed."""

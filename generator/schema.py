@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 from functools import cache
@@ -114,7 +115,7 @@ def schema_problems(data: Any, file: str, schema_path: Path = AGREEMENT_SCHEMA) 
     errors = sorted(_validator(schema_path).iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
     problems: list[Problem] = []
     for error in errors:
-        problems.extend(_describe(error, file))
+        problems.extend(_own_message(_describe(error, file), error.schema))
     # jsonschema reports "required" once per missing key, each naming the whole list: keep each problem once.
     return list(dict.fromkeys(problems))
 
@@ -191,6 +192,16 @@ def _describe(error: jsonschema.ValidationError, file: str) -> list[Problem]:
     if kind == "propertyNames":
         return [Problem(file, path, f"namnet {_json_short(instance)} har fel form")]
     return [Problem(file, path, f"ogiltigt värde ({error.message})")]
+
+
+def _own_message(problems: list[Problem], node: Any) -> list[Problem]:
+    """The problems with the message of the schema node's ``errorMessage`` (a Swedish text, as in ajv-errors), if it has one.
+
+    A node that says why its fields are required (``avtalstid.slut`` in an interimsavtal) gives the user that reason in
+    place of a bare "obligatoriskt fält saknas"; editors that read the schema (VS Code) show the same text.
+    """
+    message = node.get("errorMessage") if isinstance(node, dict) else None
+    return [dataclasses.replace(p, message=message) for p in problems] if isinstance(message, str) else problems
 
 
 def _pattern_hint(error: jsonschema.ValidationError) -> str:

@@ -10,7 +10,7 @@ from conftest import THRESHOLDS
 
 from avtalsgenerator.compute import COST_FILE, FULL_KINDS, PUB_FILE
 from avtalsgenerator.errors import AvtalError
-from avtalsgenerator.kindfields import KINDS, RULE_REQUIRED, kind_requirements, required_in, template_kinds
+from avtalsgenerator.kindfields import KINDS, kind_requirements, required_in, template_kinds
 from avtalsgenerator.paths import MAIN_TEMPLATES, TEMPLATE_FILES
 from avtalsgenerator.prepare import prepare
 from avtalsgenerator.templatetrial import minimal_agreement
@@ -42,10 +42,6 @@ def test_an_agreement_without_a_field_its_kind_requires_is_refused(tmp_path: Pat
     assert any(steps[-1] in f"{p.place} {p.message}" for p in raised.value.problems), raised.value.problems
 
 
-def test_rule_required_fields_are_kinds_of_their_own() -> None:
-    assert set(RULE_REQUIRED) <= set(KINDS)
-
-
 def test_every_template_is_used_by_some_kind_and_the_annexes_only_by_kinds_with_their_section() -> None:
     for name in TEMPLATE_FILES:
         assert template_kinds(name), name
@@ -55,3 +51,13 @@ def test_every_template_is_used_by_some_kind_and_the_annexes_only_by_kinds_with_
     assert required_in(template_kinds("avtal.docx")) >= {"uppgifter", "ekonomi", "personuppgifter", "parter[].roll"}
     assert "interim" not in required_in(template_kinds("avtal.docx"))
     assert required_in([]) == frozenset()
+
+
+def test_the_interim_last_day_is_required_where_the_schema_is_read_for_it() -> None:
+    from avtalsgenerator.web.form import form
+
+    assert "avtalstid.slut" in required_in(["interimsavtal"])  # the template check's guards
+    assert "avtalstid.slut" not in required_in(template_kinds("avtal.docx"))
+    slut = form().child("avtalstid").child("slut")  # the form's red star
+    assert slut.required_in("interimsavtal")
+    assert not any(slut.required_in(kind) for kind in KINDS if kind != "interimsavtal")

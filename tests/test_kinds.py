@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import re
 import shutil
 from collections.abc import Callable
@@ -12,17 +13,20 @@ from typing import Any
 
 import docx
 import pytest
+from click.testing import CliRunner
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS, read_example
 from docx.oxml.ns import qn
 from test_golden import docx_text
 
 from avtalsgenerator import pipeline
 from avtalsgenerator.batch import Built, Settings, build
+from avtalsgenerator.cli import main
 from avtalsgenerator.filters import ar, manader, tidsperiod
 from avtalsgenerator.paths import MAIN_FILE, MAIN_TEMPLATES, TEMPLATE_FILES
 from avtalsgenerator.prepare import prepare
 from avtalsgenerator.render import Renderer
 from avtalsgenerator.schema import schema_problems
+from avtalsgenerator.templatetrial import minimal_agreement
 from avtalsgenerator.thresholds import load_thresholds
 
 Data = dict[str, Any]
@@ -223,11 +227,40 @@ def test_interim_may_be_ended_early_only_when_the_data_says_so(interim: Data, ge
     assert "kan inte sägas upp i förtid" not in body
 
 
+# What the user reads when an interimsavtal has no last day: one error, from the schema, that says why.
+NO_LAST_DAY = ("$.avtalstid.slut: obligatoriskt fält i ett interimsavtal saknas: ett interimsavtal är tillfälligt och ska ha "
+               "ett sista datum som gäller om den nya samverkansformen dröjer ($.interim.upphor_nar anger händelsen som "
+               "avslutar det tidigare); ange det sista datumet (ÅÅÅÅ-MM-DD)")
+
+
 def test_interim_needs_a_last_day(interim: Data, problems: Callable[[Data], list[str]]) -> None:
     del interim["avtalstid"]["slut"]
-    interim["ekonomi"]["berakningsperiod_manader"] = 6
-    found = problems(interim)
-    assert any(p.startswith("$.avtalstid.slut: saknas; ett interimsavtal är tillfälligt") for p in found), found
+    assert problems(interim) == [NO_LAST_DAY]
+
+
+def test_interim_without_a_last_day_is_refused_by_validera_and_generera(interim: Data, tmp_path: Path) -> None:
+    del interim["avtalstid"]["slut"]
+    bad = tmp_path / "interim-utan-slut.json"
+    bad.write_text(json.dumps(interim, ensure_ascii=False), encoding="utf-8")
+    runner = CliRunner()
+    checked = runner.invoke(main, ["validera", str(bad), "--troskelvarden", str(THRESHOLDS)])
+    assert checked.exit_code == 1, checked.output
+    assert [line for line in checked.stderr.splitlines() if line.startswith(str(bad))] == [f"{bad}: {NO_LAST_DAY}"]
+    utdata = tmp_path / "utdata"
+    generated = runner.invoke(main, ["generera", str(bad), "--utdata", str(utdata), "--mallar", str(TEMPLATES),
+                                     "--troskelvarden", str(THRESHOLDS)])
+    assert generated.exit_code == 1, generated.output
+    assert [line for line in generated.stderr.splitlines() if line.startswith(str(bad))] == [f"{bad}: {NO_LAST_DAY}"]
+    assert "Traceback" not in checked.output + generated.output
+    # No document, manifest or report: only the run's lock and the template check's cache (hidden) may be there.
+    assert [p.name for p in utdata.iterdir() if not p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("kind", [kind for kind in MAIN_TEMPLATES if kind != "interimsavtal"])
+def test_other_kinds_need_no_last_day(kind: str, write_agreement: Callable[..., Path]) -> None:
+    data = json.loads(minimal_agreement(kind).read_text(encoding="utf-8"))
+    data["avtalstid"].pop("slut", None)
+    assert prepare(write_agreement(data), load_thresholds(THRESHOLDS)).agreement_id == data["avtal"]["id"]
 
 
 def test_interim_of_five_months_with_an_uneven_end_gets_a_period_it_can_express(interim: Data, problems: Callable[[Data], list[str]],

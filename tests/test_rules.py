@@ -161,7 +161,6 @@ def test_rule_ids_and_severities() -> None:
         "personuppgifter.parter": "fel",
         "avtalstyp.delar": "fel",
         "avtalstyp.tomma_listor": "fel",
-        "interim.slutdatum": "fel",
         "interim.upphorande": "fel",
         "tillagg.andringar": "fel",
         "tillagg.datum": "fel",

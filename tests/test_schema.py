@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,14 @@ from conftest import ROOT, example_paths
 
 from avtalsgenerator.errors import ValidationError
 from avtalsgenerator.schema import AGREEMENT_SCHEMA, apply_defaults, load_schema, schema_fields, validate
+from avtalsgenerator.templatetrial import minimal_agreement as minimal_agreement_of
+
+
+def refused(data: dict[str, Any], file: str = "x.json") -> list[str]:
+    """What the user reads when ``data`` is refused by the schema, one line per problem."""
+    with pytest.raises(ValidationError) as caught:
+        validate(data, file)
+    return [str(p) for p in caught.value.problems]
 
 
 def test_minimal_agreement_is_valid(minimal_agreement: dict[str, Any]) -> None:
@@ -134,9 +143,7 @@ def test_every_number_date_and_list_is_bounded(schema_file: str) -> None:
 def test_two_missing_fields_are_two_problems(minimal_agreement: dict[str, Any]) -> None:
     del minimal_agreement["avtal"]["titel"]
     del minimal_agreement["avtal"]["syfte"]
-    with pytest.raises(ValidationError) as caught:
-        validate(minimal_agreement, "x.json")
-    assert [str(p) for p in caught.value.problems] == [
+    assert refused(minimal_agreement) == [
         "x.json: $.avtal.titel: obligatoriskt fält saknas",
         "x.json: $.avtal.syfte: obligatoriskt fält saknas",
     ]
@@ -184,3 +191,62 @@ def test_schema_is_checked_against_the_meta_schema_once_per_content(tmp_path: Pa
         with pytest.raises(jsonschema.SchemaError):
             schema.load_schema(path)
     schema.load_schema.cache_clear()
+
+
+def _minimal_of_kind(kind: str) -> dict[str, Any]:
+    return json.loads(minimal_agreement_of(kind).read_text(encoding="utf-8"))
+
+
+def test_interim_without_a_last_day_is_refused_by_the_schema_with_the_reason() -> None:
+    data = _minimal_of_kind("interimsavtal")
+    del data["avtalstid"]["slut"]
+    assert refused(data, "interim.json") == [
+        "interim.json: $.avtalstid.slut: obligatoriskt fält i ett interimsavtal saknas: ett interimsavtal är tillfälligt "
+        "och ska ha ett sista datum som gäller om den nya samverkansformen dröjer ($.interim.upphor_nar anger händelsen "
+        "som avslutar det tidigare); ange det sista datumet (ÅÅÅÅ-MM-DD)"
+    ]
+
+
+@pytest.mark.parametrize("kind", ["avtalssamverkan", "samverkansavtal", "tillaggsavtal", "avsiktsforklaring"])
+def test_other_kinds_without_a_last_day_are_valid(kind: str) -> None:
+    data = _minimal_of_kind(kind)
+    data["avtal"]["typ"] = kind
+    data["avtalstid"].pop("slut", None)
+    validate(data, "x.json")
+
+
+def test_a_required_field_without_its_own_message_is_only_missing() -> None:
+    data = _minimal_of_kind("interimsavtal")
+    del data["interim"]
+    del data["avtalstid"]["start"]
+    assert refused(data) == [
+        "x.json: $.interim: obligatoriskt fält saknas",
+        "x.json: $.avtalstid.start: obligatoriskt fält saknas",
+    ]
+
+
+def _schemas(node: Any) -> Iterator[dict[str, Any]]:
+    """Every schema node: the root, properties, items, $defs and the allOf/if/then/else branches."""
+    if not isinstance(node, dict):
+        return
+    yield node
+    for key in ("properties", "$defs"):
+        for sub in node.get(key, {}).values():
+            yield from _schemas(sub)
+    for key in ("items", "additionalProperties", "if", "then", "else", "not"):
+        yield from _schemas(node.get(key))
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in node.get(key, []):
+            yield from _schemas(sub)
+
+
+@pytest.mark.parametrize("schema_file", ["avtal.schema.json", "troskelvarden.schema.json", "berakning.schema.json"])
+def test_every_error_message_is_text_on_a_node_that_only_requires(schema_file: str) -> None:
+    """``errorMessage`` replaces every message of its node (as in ajv-errors and VS Code): only beside ``required``."""
+    schema = json.loads((ROOT / "schema" / schema_file).read_text(encoding="utf-8"))
+    found = [node for node in _schemas(schema) if "errorMessage" in node]
+    for node in found:
+        assert isinstance(node["errorMessage"], str) and node["errorMessage"].strip(), node
+        assert set(node) - {"errorMessage", "description"} == {"required"}, node
+    if schema_file == "avtal.schema.json":
+        assert found  # the interimsavtal's last day
