@@ -251,6 +251,7 @@ def test_open_refuses_a_file_that_is_not_json_and_says_where(client, folders) ->
 def test_pages_carry_a_content_security_policy_and_load_nothing_from_elsewhere(client) -> None:
     response = client.get(f"/avtal/{FAMILY}")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Referrer-Policy"] == "same-origin"  # a plain form post then carries the form's own Origin
     page = response.get_data(as_text=True)
     assert "http://" not in page.replace("http://127.0.0.1", "") and "https://" not in page.replace("https://json-schema.org", "")
     for asset in ("/static/redigera.js", "/static/redigera.css", "/static/favicon.svg"):
@@ -467,7 +468,7 @@ def test_delete_asks_first_and_says_where_the_file_goes_and_that_documents_stay(
     text = " ".join(page.text_content().split())
     assert "Ta bort avtalet?" in text and "Avtal om avtalssamverkan om strukturerad familjebehandling" in text
     assert f"Filen raderas inte: den flyttas till {folders['indata']}/.borttagna/ med dagens datum först i namnet" in text
-    assert "Inga dokument har genererats av avtalet" in text
+    assert f"Dokument som redan har genererats av avtalet i {folders['utdata']}/ tas inte bort; de finns kvar som handlingar" in text
     form = page.xpath("//form[@method='post']")[0]
     assert form.get("action") == f"/avtal/{FAMILY}/ta-bort"
     assert form.xpath(".//input[@name='version']/@value") == [saved_version(client, FAMILY)]
@@ -484,7 +485,7 @@ def test_delete_moves_the_file_into_borttagna_under_todays_date_and_the_list_no_
     notice = " ".join(lxml.html.fromstring(response.get_data(as_text=True)).xpath('//div[@id="removed"]')[0].text_content().split())
     assert f"Avtalet {FAMILY} är borttaget. Filen flyttades till {moved}" in notice
     assert f"flytta tillbaka den till {folders['indata']}/ om du ångrar dig" in notice
-    assert "Dokument som redan har genererats i utdata/ tas aldrig bort härifrån" in notice
+    assert f"Dokument som redan har genererats av avtalet i {folders['utdata']}/ finns kvar som handlingar" in notice
     page = client.get("/").get_data(as_text=True)
     assert "strukturerad familjebehandling" not in page and "Inga avtal ännu." in page
     assert client.get(f"/avtal/{FAMILY}").status_code == 404
@@ -595,8 +596,9 @@ def test_delete_of_a_file_that_is_not_json_works_from_the_list(client, folders) 
 
 
 def test_delete_from_another_origin_is_refused(client, folders) -> None:
-    response = remove(client, FAMILY, saved_version(client, FAMILY), headers={"Origin": "http://angripare.example"})
-    assert response.status_code == 403
+    for origin in ("http://angripare.example", "null"):  # "null": a sandboxed frame, or a page that sends no referrer
+        response = remove(client, FAMILY, saved_version(client, FAMILY), headers={"Origin": origin})
+        assert response.status_code == 403
     assert (folders["indata"] / f"{FAMILY}.json").exists() and trashed(folders) == []
     assert client.get(f"/avtal/{FAMILY}/ta-bort", headers={"Host": "angripare.example"}).status_code == 403
 

@@ -87,7 +87,9 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
     def headers(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # Never a referrer to another site. Not "no-referrer": with it a browser sends "Origin: null" with a
+        # plain form post (the delete confirmation), which only_from_this_computer must refuse.
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -129,7 +131,7 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
 
     def listing(removed: Removed | None = None, generated: Path | None = None) -> str:
         return render_template("lista.html", agreements=store.summaries(), kinds=form_schema.kinds(), indata=str(indata),
-                               choice_label=form_schema.choice_label, removed=removed, generated=generated)
+                               choice_label=form_schema.choice_label, removed=removed, generated=generated, utdata=str(utdata))
 
     @app.get("/")
     def index() -> str:
@@ -192,7 +194,7 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
             pass  # a file that is not JSON can be deleted too: it is named by its file name
         changed = version != current
         return render_template("ta-bort.html", agreement=agreement, title=title, file=str(path), version=version, changed=changed,
-                               trash=str(trash.trash_folder(indata)), generated=generated_folder(path)), 409 if changed else 200
+                               trash=str(trash.trash_folder(indata)), generated=generated_folder(path), utdata=str(utdata)), 409 if changed else 200
 
     @app.post("/avtal/<agreement>/ta-bort")
     def remove(agreement: str) -> Any:
