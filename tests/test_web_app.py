@@ -586,6 +586,16 @@ def test_delete_never_moves_a_file_through_a_borttagna_folder_that_is_a_link(cli
     assert (folders["indata"] / f"{FAMILY}.json").exists() and list(elsewhere.iterdir()) == []
 
 
+def test_delete_refuses_when_borttagna_is_a_file_and_keeps_both(client, folders) -> None:
+    blocker = folders["indata"] / ".borttagna"
+    blocker.write_text("inte en mapp", encoding="utf-8")
+    response = remove(client, FAMILY, saved_version(client, FAMILY))
+    assert response.status_code == 422
+    assert f"{blocker}: finns redan och är ingen mapp; flytta undan den och försök igen" in page_text(response)
+    assert "Avtalet togs inte bort; filen ligger kvar." in page_text(response)
+    assert (folders["indata"] / f"{FAMILY}.json").exists() and blocker.read_text(encoding="utf-8") == "inte en mapp"
+
+
 def test_delete_of_a_file_that_is_not_json_works_from_the_list(client, folders) -> None:
     broken = folders["indata"] / "trasig.json"
     broken.write_text('{"avtal": ', encoding="utf-8")
