@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import hashlib
 import io
 import json
+import os
 import shutil
 import socket
 import threading
@@ -248,6 +251,7 @@ def test_open_refuses_a_file_that_is_not_json_and_says_where(client, folders) ->
 def test_pages_carry_a_content_security_policy_and_load_nothing_from_elsewhere(client) -> None:
     response = client.get(f"/avtal/{FAMILY}")
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Referrer-Policy"] == "same-origin"  # a plain form post then carries the form's own Origin
     page = response.get_data(as_text=True)
     assert "http://" not in page.replace("http://127.0.0.1", "") and "https://" not in page.replace("https://json-schema.org", "")
     for asset in ("/static/redigera.js", "/static/redigera.css", "/static/favicon.svg"):
@@ -422,6 +426,295 @@ def test_documents_outside_the_generated_set_are_not_served(client, folders) -> 
     assert client.get(f"/utdata/{FAMILY}/avtal.docx").status_code == 404
     assert client.get("/utdata/..%2F/manifest.json", follow_redirects=True).status_code in (400, 404)
     assert client.get("/utdata/%2E%2E/manifest.json").status_code in (400, 404)
+
+
+# ---- deleting -----------------------------------------------------------------------------------
+
+
+def confirm_page(client, agreement: str, version: str | None = None) -> Any:
+    return client.get(f"/avtal/{agreement}/ta-bort" + (f"?version={version}" if version else ""))
+
+
+def remove(client, agreement: str, version: str | None, **kwargs: Any) -> Any:
+    return client.post(f"/avtal/{agreement}/ta-bort", data={} if version is None else {"version": version}, **kwargs)
+
+
+def page_text(response: Any) -> str:
+    """The page's text as the user reads it: markup gone, white space collapsed."""
+    return " ".join(lxml.html.fromstring(response.get_data(as_text=True)).text_content().split())
+
+
+def trashed(folders: dict[str, Path]) -> list[str]:
+    folder = folders["indata"] / ".borttagna"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_the_edit_page_and_the_list_link_to_the_confirmation_with_the_version_they_saw(client, folders) -> None:
+    version = saved_version(client, FAMILY)
+    edit = lxml.html.fromstring(client.get(f"/avtal/{FAMILY}").get_data(as_text=True))
+    assert edit.xpath('//a[@id="remove"]/@href') == [f"/avtal/{FAMILY}/ta-bort?version={version}"]
+    listed = lxml.html.fromstring(client.get("/").get_data(as_text=True))
+    assert listed.xpath('//a[@class="button small remove-link"]/@href') == [f"/avtal/{FAMILY}/ta-bort?version={version}"]
+    new = lxml.html.fromstring(client.get("/nytt?typ=avtalssamverkan").get_data(as_text=True))
+    assert new.xpath('//a[@id="remove"]')[0].get("hidden") is not None  # nothing on disk to delete yet
+
+
+def test_delete_asks_first_and_says_where_the_file_goes_and_that_documents_stay(client, folders) -> None:
+    target = folders["indata"] / f"{FAMILY}.json"
+    before = target.read_bytes()
+    response = confirm_page(client, FAMILY, saved_version(client, FAMILY))
+    assert response.status_code == 200
+    page = lxml.html.fromstring(response.get_data(as_text=True))
+    text = " ".join(page.text_content().split())
+    assert "Ta bort avtalet?" in text and "Avtal om avtalssamverkan om strukturerad familjebehandling" in text
+    assert f"Filen raderas inte: den flyttas till {folders['indata']}/.borttagna/ med dagens datum först i namnet" in text
+    assert f"Dokument som redan har genererats av avtalet i {folders['utdata']}/ tas inte bort; de finns kvar som handlingar" in text
+    form = page.xpath("//form[@method='post']")[0]
+    assert form.get("action") == f"/avtal/{FAMILY}/ta-bort"
+    assert form.xpath(".//input[@name='version']/@value") == [saved_version(client, FAMILY)]
+    assert target.read_bytes() == before and trashed(folders) == []  # asking changes nothing
+
+
+def test_delete_moves_the_file_into_borttagna_under_todays_date_and_the_list_no_longer_shows_it(client, folders) -> None:
+    target = folders["indata"] / f"{FAMILY}.json"
+    before = target.read_bytes()
+    response = remove(client, FAMILY, saved_version(client, FAMILY))
+    assert response.status_code == 200
+    moved = folders["indata"] / ".borttagna" / f"{dt.date.today().isoformat()}-{FAMILY}.json"
+    assert not target.exists() and moved.read_bytes() == before
+    notice = " ".join(lxml.html.fromstring(response.get_data(as_text=True)).xpath('//div[@id="removed"]')[0].text_content().split())
+    assert f"Avtalet {FAMILY} är borttaget. Filen flyttades till {moved}" in notice
+    assert f"flytta tillbaka den till {folders['indata']}/ om du ångrar dig" in notice
+    assert f"Dokument som redan har genererats av avtalet i {folders['utdata']}/ finns kvar som handlingar" in notice
+    page = client.get("/").get_data(as_text=True)
+    assert "strukturerad familjebehandling" not in page and "Inga avtal ännu." in page
+    assert client.get(f"/avtal/{FAMILY}").status_code == 404
+
+
+def test_delete_of_a_generated_agreement_keeps_its_documents_and_says_so(client, folders) -> None:
+    post(client, "/api/spara", {"data": minimal(), "fil": None, "version": None})
+    generated = post(client, "/api/generera", {"fil": "minsta-avtalet", "version": saved_version(client, "minsta-avtalet")})
+    assert generated.status_code == 200, generated.get_json()
+    document = folders["utdata"] / "minsta-avtalet" / "avtal.docx"
+    issued = document.read_bytes()
+    confirm = " ".join(lxml.html.fromstring(confirm_page(client, "minsta-avtalet").get_data(as_text=True)).text_content().split())
+    assert f"De dokument som redan har genererats i {folders['utdata']}/minsta-avtalet/ tas inte bort; de finns kvar som handlingar" in confirm
+    response = remove(client, "minsta-avtalet", saved_version(client, "minsta-avtalet"))
+    assert response.status_code == 200
+    assert f"De dokument som redan har genererats i {folders['utdata']}/minsta-avtalet/ finns kvar som handlingar" in page_text(response)
+    assert document.read_bytes() == issued
+
+
+def test_a_second_delete_of_the_same_name_on_the_same_day_gets_its_own_name(client, folders) -> None:
+    target = folders["indata"] / f"{FAMILY}.json"
+    first = target.read_bytes()
+    assert remove(client, FAMILY, saved_version(client, FAMILY)).status_code == 200
+    target.write_text(first.decode("utf-8").replace("SN 2024/0117", "SN 2024/0118"), encoding="utf-8")
+    second = target.read_bytes()
+    assert remove(client, FAMILY, saved_version(client, FAMILY)).status_code == 200
+    day = dt.date.today().isoformat()
+    assert trashed(folders) == [f"{day}-{FAMILY}-2.json", f"{day}-{FAMILY}.json"]
+    assert (folders["indata"] / ".borttagna" / f"{day}-{FAMILY}.json").read_bytes() == first
+    assert (folders["indata"] / ".borttagna" / f"{day}-{FAMILY}-2.json").read_bytes() == second
+
+
+def test_delete_refuses_a_file_changed_on_disk_since_the_page_was_loaded(client, folders) -> None:
+    target = folders["indata"] / f"{FAMILY}.json"
+    version = saved_version(client, FAMILY)
+    target.write_text(target.read_text(encoding="utf-8").replace("SN 2024/0117", "SN 2024/9999"), encoding="utf-8")
+    changed = target.read_bytes()
+    page = confirm_page(client, FAMILY, version)
+    assert page.status_code == 409
+    tree = lxml.html.fromstring(page.get_data(as_text=True))
+    assert "har ändrats på disken sedan du öppnade sidan" in tree.text_content() and not tree.xpath("//form[@method='post']")
+    response = remove(client, FAMILY, version)
+    assert response.status_code == 409
+    text = " ".join(lxml.html.fromstring(response.get_data(as_text=True)).text_content().split())
+    assert "Avtalet togs inte bort: filen har ändrats på disken sedan du öppnade sidan" in text
+    assert f"{target}: filen har ändrats på disken sedan du öppnade den; den togs inte bort" in text
+    assert target.read_bytes() == changed and trashed(folders) == []
+    assert remove(client, FAMILY, None).status_code == 409 and target.exists()  # no version: not the page's file
+
+
+def test_delete_of_a_file_already_gone_is_refused_in_swedish(client, folders) -> None:
+    version = saved_version(client, FAMILY)
+    (folders["indata"] / f"{FAMILY}.json").unlink()
+    response = remove(client, FAMILY, version)
+    assert response.status_code == 404 and f"Det finns inget avtal {FAMILY}" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("unsafe", ["..%2F..%2Fetc%2Fpasswd", "Versaler", "a" * 200, "%2E%2E"])
+def test_delete_refuses_an_unsafe_id_as_saving_does(client, folders, unsafe: str) -> None:
+    before = sorted(str(p) for p in folders["indata"].parent.parent.rglob("*"))
+    response = remove(client, unsafe, "0" * 64)
+    assert response.status_code in (400, 404)
+    if response.status_code == 400:
+        assert "Ogiltigt avtals-id" in response.get_data(as_text=True)
+    assert confirm_page(client, unsafe).status_code in (400, 404)
+    assert sorted(str(p) for p in folders["indata"].parent.parent.rglob("*")) == before
+
+
+def test_delete_refuses_a_link_that_leads_out_of_the_folder(client, folders, tmp_path: Path) -> None:
+    outside = tmp_path / "utanfor.json"
+    outside.write_text(json.dumps(minimal(id="utanfor")), encoding="utf-8")
+    link = folders["indata"] / "utanfor.json"
+    link.symlink_to(outside)
+    for response in (confirm_page(client, "utanfor"), remove(client, "utanfor", file_hash_of(outside))):
+        assert response.status_code == 422
+        assert "filen ligger inte i mappen med avtalsdata" in response.get_data(as_text=True)
+    assert link.is_symlink() and outside.exists() and trashed(folders) == []
+    assert "filen ligger inte i mappen med avtalsdata" in client.get("/").get_data(as_text=True)  # listed, never read
+
+
+def test_delete_never_follows_or_moves_a_link_inside_the_folder(client, folders) -> None:
+    link = folders["indata"] / "lank.json"
+    link.symlink_to(f"{FAMILY}.json")
+    version = file_hash_of(folders["indata"] / f"{FAMILY}.json")
+    for response in (confirm_page(client, "lank", version), remove(client, "lank", version)):
+        assert response.status_code == 422
+        assert f"{link}: är en symbolisk länk; formuläret tar aldrig bort något genom en länk" in response.get_data(as_text=True)
+    assert link.is_symlink() and (folders["indata"] / f"{FAMILY}.json").exists() and trashed(folders) == []
+
+
+def test_delete_never_moves_a_file_through_a_borttagna_folder_that_is_a_link(client, folders, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "nagon-annanstans"
+    elsewhere.mkdir()
+    (folders["indata"] / ".borttagna").symlink_to(elsewhere)
+    response = remove(client, FAMILY, saved_version(client, FAMILY))
+    assert response.status_code == 422
+    assert f"{folders['indata']}/.borttagna: är en symbolisk länk; borttagna avtal flyttas aldrig genom länkar" in response.get_data(as_text=True)
+    assert (folders["indata"] / f"{FAMILY}.json").exists() and list(elsewhere.iterdir()) == []
+
+
+def test_delete_refuses_when_borttagna_is_a_file_and_keeps_both(client, folders) -> None:
+    blocker = folders["indata"] / ".borttagna"
+    blocker.write_text("inte en mapp", encoding="utf-8")
+    response = remove(client, FAMILY, saved_version(client, FAMILY))
+    assert response.status_code == 422
+    assert f"{blocker}: finns redan och är ingen mapp; flytta undan den och försök igen" in page_text(response)
+    assert "Avtalet togs inte bort; filen ligger kvar." in page_text(response)
+    assert (folders["indata"] / f"{FAMILY}.json").exists() and blocker.read_text(encoding="utf-8") == "inte en mapp"
+
+
+def test_delete_of_a_file_that_is_not_json_works_from_the_list(client, folders) -> None:
+    broken = folders["indata"] / "trasig.json"
+    broken.write_text('{"avtal": ', encoding="utf-8")
+    href = lxml.html.fromstring(client.get("/").get_data(as_text=True)).xpath('//a[@aria-label="Ta bort trasig"]/@href')[0]
+    assert "trasig.json" in client.get(href).get_data(as_text=True)
+    assert remove(client, "trasig", file_hash_of(broken)).status_code == 200
+    assert not broken.exists() and trashed(folders) == [f"{dt.date.today().isoformat()}-trasig.json"]
+
+
+def test_delete_from_another_origin_is_refused(client, folders) -> None:
+    for origin in ("http://angripare.example", "null"):  # "null": a sandboxed frame, or a page that sends no referrer
+        response = remove(client, FAMILY, saved_version(client, FAMILY), headers={"Origin": origin})
+        assert response.status_code == 403
+    assert (folders["indata"] / f"{FAMILY}.json").exists() and trashed(folders) == []
+    assert client.get(f"/avtal/{FAMILY}/ta-bort", headers={"Host": "angripare.example"}).status_code == 403
+
+
+def test_delete_is_a_post_only(client, folders) -> None:
+    assert client.put(f"/avtal/{FAMILY}/ta-bort", data={"version": saved_version(client, FAMILY)}).status_code == 405
+    assert (folders["indata"] / f"{FAMILY}.json").exists()
+
+
+def test_generate_and_validate_never_read_the_deleted_files(client, folders) -> None:
+    from click.testing import CliRunner
+
+    from avtalsgenerator.cli import main
+    from avtalsgenerator.pipeline import agreement_files
+
+    post(client, "/api/spara", {"data": minimal(), "fil": None, "version": None})
+    assert remove(client, FAMILY, saved_version(client, FAMILY)).status_code == 200
+    (folders["indata"] / ".borttagna" / "trasig.json").write_text("{inte json", encoding="utf-8")  # would fail any run that read it
+    assert agreement_files(None, folders["indata"]) == [folders["indata"] / "minsta-avtalet.json"]
+    options = ["--indata", str(folders["indata"]), "--troskelvarden", str(THRESHOLDS)]
+    checked = CliRunner().invoke(main, ["validera", *options])
+    assert checked.exit_code == 0, checked.output
+    assert ".borttagna" not in checked.output and FAMILY not in checked.output
+    made = CliRunner().invoke(main, ["generera", *options, "--utdata", str(folders["utdata"]), "--mallar", str(TEMPLATES)])
+    assert made.exit_code == 0, made.output
+    assert (folders["utdata"] / "minsta-avtalet" / "avtal.docx").exists() and not (folders["utdata"] / FAMILY).exists()
+
+
+def file_hash_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ---- the list's check cache ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def prepare_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every agreement prepare() checks from now on (the form checks a copy, so its title is recorded)."""
+    from avtalsgenerator.web import store
+
+    calls: list[str] = []
+    real = store.prepare
+
+    def counting(path: Path, *args: Any, **kwargs: Any) -> Any:
+        calls.append(str(json.loads(path.read_text(encoding="utf-8")).get("avtal", {}).get("id")))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(store, "prepare", counting)
+    return calls
+
+
+def badges(client) -> dict[str, str]:
+    """Each listed file's check column as the list shows it, by file name."""
+    tree = lxml.html.fromstring(client.get("/").get_data(as_text=True))
+    return {Path(row.xpath("./td[4]")[0].text_content()).name: " ".join(row.xpath("./td[5]")[0].text_content().split())
+            for row in tree.xpath('//table[@class="list"]/tbody/tr')}
+
+
+def test_the_list_does_not_check_an_unchanged_file_again(client, folders, prepare_calls: list[str]) -> None:
+    (folders["indata"] / "minsta-avtalet.json").write_text(json.dumps(minimal()), encoding="utf-8")
+    first = badges(client)
+    assert sorted(prepare_calls) == ["minsta-avtalet", FAMILY]
+    assert badges(client) == first
+    assert badges(client) == first
+    assert sorted(prepare_calls) == ["minsta-avtalet", FAMILY]
+
+
+def test_the_list_checks_an_edited_file_again_even_with_the_same_size_and_time(client, folders, prepare_calls: list[str]) -> None:
+    target = folders["indata"] / "minsta-avtalet.json"
+    target.write_text(json.dumps(minimal()), encoding="utf-8")
+    assert badges(client)["minsta-avtalet.json"] == "utan fel"
+    prepare_calls.clear()
+    data = minimal()
+    data["parter"][1]["organisationsnummer"] = "212000-1356"  # wrong check digit, same length
+    stamp = target.stat()
+    target.write_text(json.dumps(data), encoding="utf-8")
+    os.utime(target, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert target.stat().st_size == stamp.st_size and target.stat().st_mtime_ns == stamp.st_mtime_ns
+    assert badges(client)["minsta-avtalet.json"] == "1 fel"
+    assert prepare_calls == ["minsta-avtalet"]
+    target.write_text(json.dumps(minimal(titel="Ny titel")), encoding="utf-8")
+    assert badges(client)["minsta-avtalet.json"] == "utan fel" and prepare_calls == ["minsta-avtalet"] * 2
+
+
+def test_editing_the_thresholds_file_checks_every_file_again(folders, tmp_path: Path, prepare_calls: list[str]) -> None:
+    thresholds = tmp_path / "troskelvarden.json"
+    shutil.copy(THRESHOLDS, thresholds)
+    (folders["indata"] / "minsta-avtalet.json").write_text(json.dumps(minimal()), encoding="utf-8")
+    client = create_app(folders["indata"], folders["utdata"], TEMPLATES, thresholds, pdf=False).test_client()
+    badges(client)
+    badges(client)
+    assert sorted(prepare_calls) == ["minsta-avtalet", FAMILY]
+    thresholds.write_text(thresholds.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    badges(client)
+    assert sorted(prepare_calls) == ["minsta-avtalet", "minsta-avtalet", FAMILY, FAMILY]
+    thresholds.write_text("{", encoding="utf-8")  # broken: every file says so at once, none is shown from the cache
+    assert set(badges(client).values()) == {"1 fel"}
+
+
+def test_an_id_clash_shows_in_the_list_although_the_first_file_is_not_checked_again(client, folders, prepare_calls: list[str]) -> None:
+    assert badges(client) == {f"{FAMILY}.json": "utan fel"}
+    (folders["indata"] / "kopia.json").write_text((folders["indata"] / f"{FAMILY}.json").read_text(encoding="utf-8"), encoding="utf-8")
+    assert badges(client) == {f"{FAMILY}.json": "1 fel", "kopia.json": "1 fel"}
+    assert sorted(prepare_calls) == [FAMILY, FAMILY]  # the copy once; the first file only on the first listing
+    (folders["indata"] / "kopia.json").unlink()
+    assert badges(client) == {f"{FAMILY}.json": "utan fel"} and len(prepare_calls) == 2
 
 
 # ---- what the application refuses ---------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import io
 import json
 import os
@@ -18,12 +20,15 @@ from conftest import EXAMPLES, TEMPLATES, THRESHOLDS, requires_program
 from docx import Document
 
 from avtalsgenerator import pdf as pdf_output
+from avtalsgenerator import pipeline
+from avtalsgenerator.paths import DEFAULT_INDATA, DEFAULT_UTDATA
 from avtalsgenerator.web.app import create_app
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--lang=sv-SE"]
 # Set to a folder (docs) to keep screenshots of the form as the test sees it.
-SCREENSHOTS = os.environ.get("AVTAL_SKARMBILDER")
+# Resolved now: a test may change the working folder (project_server).
+SCREENSHOTS = str(Path(os.environ["AVTAL_SKARMBILDER"]).resolve()) if os.environ.get("AVTAL_SKARMBILDER") else None
 
 
 def _sync_playwright() -> Any:
@@ -36,23 +41,36 @@ def _sync_playwright() -> Any:
     return sync_playwright
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
-    """The form on a free port of 127.0.0.1, with an empty agreement folder below tmp_path."""
+@contextlib.contextmanager
+def serving(indata: Path, utdata: Path) -> Iterator[str]:
+    """The form for ``indata`` on a free port of 127.0.0.1; its address."""
     from werkzeug.serving import make_server
 
-    indata = tmp_path / "indata" / "avtal"
     indata.mkdir(parents=True)
-    utdata = tmp_path / "utdata"
     app = create_app(indata, utdata, TEMPLATES, THRESHOLDS)
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.port}", indata, utdata
+        yield f"http://127.0.0.1:{httpd.port}"
     finally:
         httpd.shutdown()
         thread.join(10)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+    """The form on a free port of 127.0.0.1, with an empty agreement folder below tmp_path."""
+    with serving(tmp_path / "indata" / "avtal", tmp_path / "utdata") as url:
+        yield url, tmp_path / "indata" / "avtal", tmp_path / "utdata"
+
+
+@pytest.fixture
+def project_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path, Path]]:
+    """As ``server``, started in a project folder (tmp_path) with its own default paths, as `make redigera` is."""
+    monkeypatch.chdir(tmp_path)
+    with serving(DEFAULT_INDATA, DEFAULT_UTDATA) as url:
+        yield url, DEFAULT_INDATA, DEFAULT_UTDATA
 
 
 @pytest.fixture
@@ -265,8 +283,10 @@ def test_a_new_tillaggsavtal_starts_with_its_own_sections_and_saves_without_the_
     field(page, "$.avtal.id").fill("vgr-tillagg-test")
     field(page, "$.andringar[0].avser").fill("punkt 5.2")
     field(page, "$.avtal.huvudavtal.titel").fill("Avtal om digitala hjälpmedel")
+    expect(page.locator("#remove")).to_be_hidden()  # nothing on disk to delete before the first save
     page.click("#save")
     expect(page.locator("#status")).to_contain_text("Sparat")
+    expect(page.locator("#remove")).to_have_attribute("href", re.compile(r"^/avtal/vgr-tillagg-test/ta-bort\?version=[0-9a-f]{64}$"))
     data = json.loads((indata / "vgr-tillagg-test.json").read_text(encoding="utf-8"))
     assert data["andringar"] == [{"avser": "punkt 5.2"}] and data["avtal"]["huvudavtal"] == {"titel": "Avtal om digitala hjälpmedel"}
     assert [k for k in ("ekonomi", "uppgifter", "personuppgifter", "extern_delegering", "tvist") if k in data] == []
@@ -360,3 +380,64 @@ def test_a_file_with_a_section_its_kind_does_not_use_is_told_and_saved_without_i
     saved = json.loads(target.read_text(encoding="utf-8"))
     del data["ekonomi"]
     assert saved == data
+
+
+def test_a_jurist_deletes_an_agreement_after_confirming_and_finds_it_in_borttagna(project_server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, indata, utdata = project_server
+    example = "norrstrom-fjallviken-familjebehandling"
+    shutil.copy(EXAMPLES / f"{example}.json", indata)
+    shutil.copy(EXAMPLES / "vgr-digitala-hjalpmedel-tillagg.json", indata)
+    original = (indata / f"{example}.json").read_bytes()
+    made = pipeline.generate([indata / f"{example}.json"], utdata=utdata, indata=indata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, pdf=False)
+    assert made.ok, made.problems
+    issued = (utdata / example / "avtal.docx").read_bytes()
+    page.goto(url + "/")
+    page.click(f'a[href="/avtal/{example}"]')
+    page.wait_for_selector("body[data-ready='1']")
+
+    # Unsaved changes: the form asks before it leaves for the confirmation; staying keeps what was typed.
+    field(page, "$.avtal.diarienummer").fill("SN 2024/0999")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("#remove")
+    expect(page.locator("#status")).to_have_text("Osparade ändringar")
+    expect(field(page, "$.avtal.diarienummer")).to_have_value("SN 2024/0999")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#remove")
+    expect(page.locator("h1")).to_have_text("Ta bort avtalet?")
+    expect(page.locator("#confirm")).to_contain_text("Avtal om avtalssamverkan om strukturerad familjebehandling")
+    expect(page.locator("#confirm")).to_contain_text("Filen raderas inte: den flyttas till indata/avtal/.borttagna/")
+    expect(page.locator("#confirm")).to_contain_text(f"De dokument som redan har genererats i utdata/{example}/ tas inte bort")
+    shot(page, "redigera-ta-bort.png")
+    page.click("#cancel-remove")  # changing one's mind leads back to the form, with the file where it was
+    page.wait_for_selector("body[data-ready='1']")
+    assert (indata / f"{example}.json").read_bytes() == original
+
+    page.click("#remove")
+    page.click("#confirm-remove")
+    notice = page.locator("#removed")
+    moved = indata / ".borttagna" / f"{dt.date.today().isoformat()}-{example}.json"
+    expect(notice).to_contain_text(f"Avtalet {example} är borttaget. Filen flyttades till {moved}")
+    expect(notice).to_contain_text(f"De dokument som redan har genererats i utdata/{example}/ finns kvar som handlingar")
+    assert moved.read_bytes() == original and not (indata / f"{example}.json").exists()
+    assert (utdata / example / "avtal.docx").read_bytes() == issued
+    page.goto(url + "/")
+    rows = page.locator("table.list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("Tilläggsavtal om digitala hjälpmedel")
+    expect(page.locator(f'a[href="/avtal/{example}"]')).to_have_count(0)
+
+
+def test_a_delete_from_the_list_is_refused_when_the_file_changed_after_the_list_was_shown(server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, indata, _ = server
+    target = indata / "vgr-digitala-hjalpmedel-tillagg.json"
+    shutil.copy(EXAMPLES / target.name, indata)
+    page.goto(url + "/")
+    target.write_text(target.read_text(encoding="utf-8").replace("om digitala", "om ändrade digitala"), encoding="utf-8")
+    page.click("a.remove-link")
+    expect(page.locator("#changed")).to_contain_text("Filen har ändrats på disken sedan du öppnade sidan")
+    expect(page.locator("#confirm-remove")).to_have_count(0)
+    assert target.exists() and not (indata / ".borttagna").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 from collections.abc import Callable
 from dataclasses import asdict
@@ -15,11 +16,13 @@ from werkzeug.exceptions import HTTPException
 from .. import pdf as pdf_output
 from .. import pipeline
 from ..errors import AvtalError, Problem
+from ..load import load_json
 from ..manifest import Manifest, file_hash
 from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA, TEMPLATE_FILES
 from ..rules import KIND_NAMES
 from . import form as form_schema
-from .store import SCHEMA_REF, ConflictError, Store
+from . import trash
+from .store import SCHEMA_REF, ConflictError, Removed, Store
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
@@ -84,7 +87,9 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
     def headers(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # Never a referrer to another site. Not "no-referrer": with it a browser sends "Origin: null" with a
+        # plain form post (the delete confirmation), which only_from_this_computer must refuse.
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -124,10 +129,13 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
                                typ=kind if isinstance(kind, str) and kind in dict(form_schema.kinds()) else "", kind_names=KIND_NAMES,
                                problems=_problems(store.check(data, agreement)))
 
+    def listing(removed: Removed | None = None, generated: Path | None = None) -> str:
+        return render_template("lista.html", agreements=store.summaries(), kinds=form_schema.kinds(), indata=str(indata),
+                               choice_label=form_schema.choice_label, removed=removed, generated=generated, utdata=str(utdata))
+
     @app.get("/")
     def index() -> str:
-        return render_template("lista.html", agreements=store.summaries(), kinds=form_schema.kinds(), indata=str(indata),
-                               choice_label=form_schema.choice_label)
+        return listing()
 
     @app.get("/nytt")
     def new() -> str:
@@ -148,6 +156,59 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
             return render_template("fel.html", code=422, message="Filen kan inte öppnas i formuläret. Rätta den i en textredigerare först:",
                                    problems=e.problems), 422  # type: ignore[return-value]
         return page(data, agreement, version)
+
+    def generated_folder(path: Path) -> Path | None:
+        """Where the documents made from the file ``path`` are, if any: by the manifest, else by the file's name."""
+        try:
+            entries = Manifest.load(utdata).entries
+        except AvtalError:
+            entries = {}
+        folders = [utdata / key for key, entry in entries.items() if entry.fil == str(path)] + [utdata / path.stem]
+        return next((folder for folder in folders if folder.is_dir() and not folder.is_symlink()), None)
+
+    def existing_file(agreement: str) -> Path:
+        """The file of ``agreement`` as the save route finds it: 400 for an unsafe id, 404 when there is none."""
+        require_safe_id(agreement)
+        try:
+            path = store.path(agreement)
+        except AvtalError as e:
+            abort(422, "; ".join(str(p) for p in e.problems))
+        if not os.path.lexists(path):
+            abort(404, f"Det finns inget avtal {agreement} i {indata}.")
+        return path
+
+    @app.get("/avtal/<agreement>/ta-bort")
+    def confirm_remove(agreement: str) -> tuple[str, int]:
+        path = existing_file(agreement)
+        problem = trash.refusal(indata, path)
+        if problem is not None:
+            return render_template("fel.html", code=422, message="Avtalet kan inte tas bort från formuläret.", problems=[problem]), 422
+        current = file_hash(path)
+        version = request.args.get("version") or current  # a link typed by hand: the page is this one, loaded now
+        title = ""
+        try:
+            data = load_json(path)
+            head = data.get("avtal") if isinstance(data, dict) else None
+            title = str(head.get("titel") or "") if isinstance(head, dict) else ""
+        except AvtalError:
+            pass  # a file that is not JSON can be deleted too: it is named by its file name
+        changed = version != current
+        return render_template("ta-bort.html", agreement=agreement, title=title, file=str(path), version=version, changed=changed,
+                               trash=str(trash.trash_folder(indata)), generated=generated_folder(path), utdata=str(utdata)), 409 if changed else 200
+
+    @app.post("/avtal/<agreement>/ta-bort")
+    def remove(agreement: str) -> Any:
+        path = existing_file(agreement)
+        generated = generated_folder(path)
+        try:
+            removed = store.remove(agreement, request.form.get("version"))
+        except ConflictError as e:
+            return render_template("fel.html", code=409, message="Avtalet togs inte bort: filen har ändrats på disken sedan du öppnade sidan. "
+                                   "Öppna avtalet igen och se efter vad som har ändrats innan du tar bort det.",
+                                   problems=e.problems, again=agreement), 409
+        except AvtalError as e:
+            return render_template("fel.html", code=422, message="Avtalet togs inte bort; filen ligger kvar.", problems=e.problems), 422
+        return listing(removed, generated)
 
     @app.post("/api/kontrollera")
     def check() -> Any:

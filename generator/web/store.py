@@ -1,9 +1,12 @@
-"""Agreement files for the form: list, open, check in memory, and save atomically without overwriting changes on disk."""
+"""Agreement files for the form: list, open, check in memory, save atomically without overwriting changes on disk, and delete."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
+import os
+import stat
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -11,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AvtalError, LoadError, Problem, ValidationError, WriteError
-from ..load import load_json
-from ..manifest import file_hash, sha256
+from ..load import MAX_INPUT_BYTES, load_json
+from ..manifest import disk_hash, file_hash, sha256
 from ..prepare import prepare
 from ..thresholds import load_thresholds
 from ..write import write_atomic
 from .form import form, id_pattern, in_schema_order
+from .trash import move_to_trash
 
 # What a new file's "$schema" says, as in the examples: editors that know JSON Schema can then check the file too.
 SCHEMA_REF = "../../schema/avtal.schema.json"
@@ -38,6 +42,7 @@ class Summary:
     errors: int = 0
     warnings: int = 0
     unreadable: str = ""
+    version: str = ""  # the hash of the file's bytes when it was listed, for a delete started from the list
 
 
 @dataclass
@@ -49,6 +54,38 @@ class Saved:
     version: str
     problems: list[Problem] = field(default_factory=list)
     renamed_from: str | None = None
+
+
+@dataclass
+class Removed:
+    """What a delete did: which file was moved where."""
+
+    id: str
+    file: str
+    moved_to: str
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What the list shows of one file, apart from a clash of ids with another file (that depends on the others)."""
+
+    title: str = ""
+    kind: str = ""
+    date: str = ""
+    agreement_id: Any = None
+    problems: tuple[Problem, ...] = ()
+    unreadable: str = ""
+
+
+def _content_key(path: Path) -> tuple[int, int, str] | None:
+    """(size, mtime_ns, sha256 of the bytes) of a regular file ``load_json`` would read, or None (not cached)."""
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_INPUT_BYTES:
+            return None
+        return info.st_size, info.st_mtime_ns, file_hash(path)
+    except OSError:
+        return None
 
 
 def to_json_text(data: Any) -> str:
@@ -67,6 +104,9 @@ class Store:
         self.indata = indata
         self.troskelvarden = troskelvarden
         self._lock = threading.Lock()
+        # Each listed file's check, by path: valid while the key (path, size, mtime_ns, sha256 of the bytes and
+        # of the threshold file) is the same. One entry per file, so the cache never outgrows the folder.
+        self._checked: dict[str, tuple[tuple[Any, ...], _Checked]] = {}
 
     def is_safe(self, agreement: Any) -> bool:
         """True when ``agreement`` fits the schema's id pattern, so ``<id>.json`` stays inside the folder."""
@@ -88,26 +128,60 @@ class Store:
         return sorted(p.stem for p in self.indata.glob("*.json") if self.is_safe(p.stem))
 
     def summaries(self) -> list[Summary]:
-        """Every agreement file with its title, kind, date and how many errors and warnings it has."""
+        """Every agreement file with its title, kind, date and how many errors and warnings it has.
+
+        A file whose bytes and threshold values are as at the last listing is not checked again; whether its
+        id is taken by another file is worked out anew each time, from what every file holds now.
+        """
         found = [Summary(p.stem, str(p), unreadable="filnamnet är inget giltigt avtals-id (små bokstäver a–z, siffror och bindestreck); byt namn på filen")
                  for p in sorted(self.indata.glob("*.json")) if not self.is_safe(p.stem)] if self.indata.is_dir() else []
+        thresholds = self._thresholds_key()
+        checked: dict[str, tuple[Path, str, _Checked]] = {}
         for agreement in self.ids():
-            path = self.path(agreement)
-            summary = Summary(agreement, str(path))
             try:
-                data = load_json(path)
-            except AvtalError as e:
-                summary.unreadable = "; ".join(f"{p.place}: {p.message}" if p.place else p.message for p in e.problems)
-                found.append(summary)
+                path = self.path(agreement)
+            except LoadError as e:  # a link that leads out of the folder: named, never read
+                found.append(Summary(agreement, str(self.indata / f"{agreement}.json"), unreadable=e.problems[0].message))
                 continue
-            head = data.get("avtal") if isinstance(data, dict) else None
-            if isinstance(head, dict):
-                summary.title, summary.kind, summary.date = (str(head.get(k, "")) for k in ("titel", "typ", "datum"))
-            problems = self.check(data, agreement)
-            summary.errors = sum(p.severity == "fel" for p in problems)
-            summary.warnings = len(problems) - summary.errors
+            checked[agreement] = (path, *self._checked_file(path, thresholds))
+        ids = {agreement: entry.agreement_id for agreement, (_, _, entry) in checked.items() if not entry.unreadable}
+        for agreement, (path, version, entry) in checked.items():
+            summary = Summary(agreement, str(path), entry.title, entry.kind, entry.date, unreadable=entry.unreadable, version=version)
+            if not entry.unreadable:
+                problems = self._with_id_check(entry.agreement_id, agreement, str(path), list(entry.problems), ids)
+                summary.errors = sum(p.severity == "fel" for p in problems)
+                summary.warnings = len(problems) - summary.errors
             found.append(summary)
+        listed = {str(path) for path, _, _ in checked.values()}
+        self._checked = {key: value for key, value in self._checked.items() if key in listed}  # files gone or renamed
         return found
+
+    def _thresholds_key(self) -> str:
+        key = _content_key(self.troskelvarden)
+        return key[2] if key else "ingen vanlig fil"
+
+    def _checked_file(self, path: Path, thresholds: str) -> tuple[str, _Checked]:
+        """The file's version (hash) and its check, from the cache when neither it nor the threshold file changed."""
+        content = _content_key(path)
+        if content is None:  # not a regular file that can be read: load_json says why, every time
+            return "", self._check_file(path)
+        key = (str(path), *content, thresholds)
+        cached = self._checked.get(str(path))
+        if cached is not None and cached[0] == key:
+            return content[2], cached[1]
+        entry = self._check_file(path)
+        if _content_key(path) == content:  # not changed while it was checked: the result belongs to the key
+            self._checked[str(path)] = (key, entry)
+        return content[2], entry
+
+    def _check_file(self, path: Path) -> _Checked:
+        try:
+            data = load_json(path)
+        except AvtalError as e:
+            return _Checked(unreadable="; ".join(f"{p.place}: {p.message}" if p.place else p.message for p in e.problems))
+        head = data.get("avtal") if isinstance(data, dict) else None
+        title, kind, date = (str(head.get(k, "")) for k in ("titel", "typ", "datum")) if isinstance(head, dict) else ("", "", "")
+        return _Checked(title, kind, date, agreement_id(data), tuple(self._prepared(data, str(path))))
 
     def open(self, agreement: str) -> tuple[Any, str]:
         """The data of an agreement file and its version (the hash of its bytes, to notice changes on disk)."""
@@ -124,6 +198,10 @@ class Store:
         save would write), and an id another file already uses is reported as ``avtal validera`` does.
         """
         name = str(self.indata / f"{agreement or agreement_id(data) or 'nytt-avtal'}.json")
+        return self._with_id_check(agreement_id(data), agreement, name, self._prepared(data, name))
+
+    def _prepared(self, data: Any, name: str) -> list[Problem]:
+        """What ``prepare`` reports for the text a save of ``data`` would write, as if it were the file ``name``."""
         with tempfile.TemporaryDirectory(prefix="avtal-redigera-") as folder:
             temp = Path(folder) / "avtal.json"
             temp.write_text(to_json_text(data), encoding="utf-8")
@@ -131,24 +209,32 @@ class Store:
                 problems = prepare(temp, load_thresholds(self.troskelvarden)).warnings
             except AvtalError as e:
                 problems = e.problems
-        problems = [dataclasses.replace(p, file=name) if p.file == str(temp) else p for p in problems]
-        return list(dict.fromkeys(self._id_taken(data, agreement, name) + problems))  # each problem once
+        return [dataclasses.replace(p, file=name) if p.file == str(temp) else p for p in problems]
 
-    def _id_taken(self, data: Any, agreement: str | None, name: str) -> list[Problem]:
-        wanted = agreement_id(data)
+    def _with_id_check(self, wanted: Any, agreement: str | None, name: str, problems: list[Problem],
+                       ids: dict[str, Any] | None = None) -> list[Problem]:
+        """``problems`` after the problem of an id another file already uses, each problem once.
+
+        ``ids`` maps each readable file's name (without .json) to the id in it; None: read the files now.
+        """
+        return list(dict.fromkeys(self._id_taken(wanted, agreement, name, ids) + problems))
+
+    def _id_taken(self, wanted: Any, agreement: str | None, name: str, ids: dict[str, Any] | None) -> list[Problem]:
         if not isinstance(wanted, str):
             return []
         for other in self.ids():
-            if other == agreement:
-                continue
-            if other == wanted:
-                return [Problem(name, "$.avtal.id", f"id \"{wanted}\" används redan av {self.path(other)}")]
-            try:
-                if agreement_id(load_json(self.path(other))) == wanted:
-                    return [Problem(name, "$.avtal.id", f"id \"{wanted}\" används redan av {self.path(other)}")]
-            except AvtalError:
-                continue
+            if other != agreement and (other == wanted or self._id_in(other, ids) == wanted):
+                return [Problem(name, "$.avtal.id", f"id \"{wanted}\" används redan av {self.indata / f'{other}.json'}")]
         return []
+
+    def _id_in(self, other: str, ids: dict[str, Any] | None) -> Any:
+        """The id in file ``other``: from ``ids`` when given, else read now; None when the file cannot be read."""
+        if ids is not None:
+            return ids.get(other)
+        try:
+            return agreement_id(load_json(self.path(other)))
+        except AvtalError:  # unreadable, or a link out of the folder
+            return None
 
     def save(self, data: Any, agreement: str | None, version: str | None, overwrite: bool = False) -> Saved:
         """Write ``data`` to ``<avtal.id>.json`` atomically.
@@ -179,3 +265,21 @@ class Store:
             if agreement is not None and agreement != wanted:
                 self.path(agreement).unlink(missing_ok=True)
         return Saved(wanted, str(target), sha256(text), self.check(data, wanted), agreement if agreement != wanted else None)
+
+    def remove(self, agreement: str, version: str | None, day: dt.date | None = None) -> Removed:
+        """Move ``<agreement>.json`` into ``.borttagna/`` (never unlinked), if it is still as it was when opened.
+
+        ``version`` is the hash of the file's bytes when the page was loaded. A file changed or removed on
+        disk since then is refused with ConflictError, as a save is; a link or anything but a regular file
+        with WriteError (``trash.move_to_trash``).
+        """
+        path = self.path(agreement)
+        with self._lock:
+            if not os.path.lexists(path):
+                raise ConflictError(Problem(str(path), "", "filen har tagits bort från disken sedan du öppnade den"))
+            current = disk_hash(path)  # None for a link or a special file: move_to_trash refuses it and says why
+            if current is not None and current != version:
+                raise ConflictError(Problem(str(path), "", "filen har ändrats på disken sedan du öppnade den; den togs inte bort"))
+            moved = move_to_trash(self.indata, path, day or dt.date.today())
+            self._checked.pop(str(path), None)
+        return Removed(agreement, str(path), str(moved))

@@ -282,6 +282,7 @@
     meta.fil = result.json.id;
     meta.version = result.json.version;
     dirty = false;
+    updateRemoveLink();
     history.replaceState(null, "", "/avtal/" + encodeURIComponent(result.json.id));
     const problems = result.json.problem || [];
     showProblems(problems);
@@ -293,6 +294,13 @@
     updateUnusedNotice();
     setStatus("Sparat " + time + " i " + result.json.file.split("/").pop() + renamed + left + (errors ? " – " + errors + " fel kvar, rätta dem innan du genererar" : ""), errors ? "varning" : "ok");
     return true;
+  }
+
+  // "Ta bort" leads to the server's confirmation page for the file as this page last saw it (its version).
+  function updateRemoveLink() {
+    const link = document.getElementById("remove");
+    link.hidden = !meta.fil;
+    if (meta.fil) link.href = "/avtal/" + encodeURIComponent(meta.fil) + "/ta-bort?version=" + encodeURIComponent(meta.version);
   }
 
   async function generate() {
@@ -647,6 +655,10 @@
     else dirty = false;
   });
 
+  document.getElementById("remove").addEventListener("click", function (event) {
+    if (dirty && !window.confirm("Du har osparade ändringar. Gå vidare till borttagningen utan att spara dem?")) event.preventDefault();
+    else dirty = false;
+  });
   document.getElementById("save").addEventListener("click", function () { save(false); });
   document.getElementById("generate").addEventListener("click", generate);
   document.getElementById("overwrite").addEventListener("click", function () { save(true); });
