@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import difflib
 from collections import Counter
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ PAIR_PARAGRAPH = 0.5  # two paragraphs this alike (share of words) are one parag
 PAIR_TABLE = 0.3
 MAX_PAIRING = 4000  # old × new blocks in one changed stretch beyond which blocks are not paired one by one
 _BLOCK_TAGS = (f"{W}p", f"{W}tbl")
+_TEXTS: ContextVar[dict[Any, str] | None] = ContextVar("paragraph_texts", default=None)
 _VARIANTS = {"default": "vanliga sidor", "first": "första sidan", "even": "jämna sidor"}
 
 
@@ -67,13 +69,17 @@ def compare_documents(old: bytes, new: bytes, *, when: dt.datetime, author: str 
             found = has_changes(package.tree(part))
             if found:
                 raise CompareError(Problem(package.name, label, f"dokumentet har redan spårade ändringar (w:{found}); godkänn eller avvisa dem först"))
-    expected = [(structure(_container(old_doc.tree(o))), structure(_container(new_doc.tree(n)))) for _, o, n in pairs]
     marks = Marks(author=author, date=when.strftime("%Y-%m-%dT%H:%M:%SZ"), next_id=first_free_id(new_doc, [n for _, _, n in pairs]))
-    for _, old_part, new_part in pairs:
-        marks.adopt = adopter(old_doc, old_part, new_doc, new_part)
-        resolve_old, resolve_new = old_doc.resolver(old_part), new_doc.resolver(new_part)
-        _compare_container(_container(old_doc.tree(old_part)), _container(new_doc.tree(new_part)), marks, resolve_old, resolve_new)
-        new_doc.changed.add(new_part)
+    token = _TEXTS.set({})  # paragraph texts found before marking, for aligning blocks and rows (see _text)
+    try:
+        expected = [(structure(_container(old_doc.tree(o)), _text), structure(_container(new_doc.tree(n)), _text)) for _, o, n in pairs]
+        for _, old_part, new_part in pairs:
+            marks.adopt = adopter(old_doc, old_part, new_doc, new_part)
+            resolve_old, resolve_new = old_doc.resolver(old_part), new_doc.resolver(new_part)
+            _compare_container(_container(old_doc.tree(old_part)), _container(new_doc.tree(new_part)), marks, resolve_old, resolve_new)
+            new_doc.changed.add(new_part)
+    finally:
+        _TEXTS.reset(token)
     for (label, _, new_part), (old_text, new_text) in zip(pairs, expected, strict=True):
         container = _container(new_doc.tree(new_part))
         if structure(accept_all(copy.deepcopy(container))) != new_text:
@@ -218,9 +224,24 @@ def _revision_in(properties: Any) -> str | None:
     return None
 
 
+def _text(paragraph: Any) -> str:
+    """``paragraph_text``, remembered for this comparison: alignment asks again for the texts found before marking.
+
+    Only the keys that align blocks and rows use it, and a container is aligned before any of its blocks
+    is marked, so a remembered text is never that of a paragraph already changed by marking.
+    """
+    texts = _TEXTS.get()
+    if texts is None:
+        return paragraph_text(paragraph)
+    found = texts.get(paragraph)
+    if found is None:
+        found = texts[paragraph] = paragraph_text(paragraph)
+    return found
+
+
 def _block_key(block: Any) -> tuple[str, str]:
     if block.tag == f"{W}p":
-        return ("p", paragraph_text(block))
+        return ("p", _text(block))
     return ("tbl", "\n".join(" | ".join(_row_key(row)) for row in block.findall(f"{W}tr")))
 
 
@@ -349,7 +370,7 @@ def _compare_table(old: Any, new: Any, marks: Marks, resolve_old: Resolve, resol
 
 
 def _row_key(row: Any) -> tuple[str, ...]:
-    return tuple(" ".join(paragraph_text(p) for p in cell.iter(f"{W}p")) for cell in row.findall(f"{W}tc"))
+    return tuple(" ".join(_text(p) for p in cell.iter(f"{W}p")) for cell in row.findall(f"{W}tc"))
 
 
 def _pair_rows(old: list[Any], new: list[Any]) -> list[tuple[Any, Any]]:

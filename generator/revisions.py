@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -119,17 +120,17 @@ def paragraph_text(paragraph: Any) -> str:
     return "".join(parts)
 
 
-def structure(container: Any) -> Structure:
+def structure(container: Any, text: Callable[[Any], str] = paragraph_text) -> Structure:
     """The blocks of a body, cell, header or footer: paragraph texts, and tables as rows of cells of blocks."""
     blocks: Structure = []
     for child in container:
         if child.tag == f"{W}p":
-            blocks.append(paragraph_text(child))
+            blocks.append(text(child))
         elif child.tag == f"{W}tbl":
-            blocks.append([[structure(cell) for cell in row.findall(f"{W}tc")] for row in child.findall(f"{W}tr")])
+            blocks.append([[structure(cell, text) for cell in row.findall(f"{W}tc")] for row in child.findall(f"{W}tr")])
         elif child.tag in (f"{W}sdt", f"{W}customXml"):
             content = child.find(f"{W}sdtContent")
-            blocks.append(structure(content if content is not None else child))
+            blocks.append(structure(content if content is not None else child, text))
     return blocks
 
 
