@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from avtalsgenerator import pdf  # noqa: E402
+from avtalsgenerator import pdf, pipeline  # noqa: E402
 from avtalsgenerator.batch import default_workers  # noqa: E402
 from avtalsgenerator.checkcache import CACHE_DIR  # noqa: E402
 from avtalsgenerator.compare import compare_documents  # noqa: E402
@@ -180,12 +180,32 @@ def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
     with the caches warm, and with the per-user cache and the template check cache empty.
     """
     work: dict[str, float] = {}
-    for path in paths[: len(EXAMPLE_NAMES)]:
-        _edit(path)
-        start = time.perf_counter()
-        result = generate([path], utdata=utdata, mallar=MALLAR, troskelvarden=THRESHOLDS, workers=1)
-        work[EXAMPLE_NAMES[len(work)]] = round((time.perf_counter() - start) * 1000, 1)
-        assert result.ok and result.written, "the changed agreement was not regenerated"
+    reporting: dict[str, float] = {}
+    spent = [0.0]  # time inside the comparison documents and the report's sentence diff
+
+    def timed(function: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[0] += time.perf_counter() - start
+        return wrapper
+
+    originals = pipeline.record_comparison, pipeline.sentence_changes
+    pipeline.record_comparison, pipeline.sentence_changes = timed(originals[0]), timed(originals[1])
+    try:
+        for path in paths[: len(EXAMPLE_NAMES)]:
+            _edit(path)
+            spent[0] = 0.0
+            start = time.perf_counter()
+            result = generate([path], utdata=utdata, mallar=MALLAR, troskelvarden=THRESHOLDS, workers=1)
+            name = EXAMPLE_NAMES[len(work)]
+            work[name] = round((time.perf_counter() - start) * 1000, 1)
+            reporting[name] = round(spent[0] * 1000, 1)
+            assert result.ok and result.written, "the changed agreement was not regenerated"
+    finally:
+        pipeline.record_comparison, pipeline.sentence_changes = originals
     command = [str(Path(sys.executable).with_name("avtal")), "generera", "--tyst", "--utdata", str(utdata),
                "--mallar", str(MALLAR), "--troskelvarden", str(THRESHOLDS)]
     cli: dict[str, float] = {}
@@ -201,7 +221,11 @@ def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
     subprocess.run([sys.executable, "-c", "import avtalsgenerator.cli"], check=True)
     imports = round((time.perf_counter() - start) * 1000, 1)
     ordered = sorted(work.values())
+    rest = sorted(work[name] - reporting[name] for name in work)
     return {
+        "one_agreement_changed_without_comparisons_ms": round(rest[len(rest) // 2], 1),
+        "one_agreement_changed_without_comparisons_max_ms": round(rest[-1], 1),
+        "one_agreement_changed_comparisons_by_example_ms": reporting,
         "one_agreement_changed_ms": ordered[len(ordered) // 2],
         "one_agreement_changed_min_ms": ordered[0],
         "one_agreement_changed_max_ms": ordered[-1],
@@ -289,6 +313,8 @@ def main() -> None:
         "one_agreement_changed_ms": "ett avtal ändrat, generate() för det, median av sex (ms)",
         "one_agreement_changed_min_ms": "  det minsta av de sex exemplen (ms)",
         "one_agreement_changed_max_ms": "  det största av de sex exemplen (ms)",
+        "one_agreement_changed_without_comparisons_ms": "  utan jämförelsedokument och meningsdiff, median (ms)",
+        "one_agreement_changed_without_comparisons_max_ms": "  utan jämförelsedokument och meningsdiff, störst (ms)",
         "cli_one_agreement_changed_ms": "ett avtal ändrat, avtal generera FIL i ny process (ms)",
         "cli_one_agreement_changed_cold_ms": "  samma med tomma cacher (ms)",
         "cli_start_and_imports_ms": "  därav Python-start och import (ms)",

@@ -67,9 +67,33 @@ def _fingerprint(schemas: tuple[tuple[str, str], ...], sources: tuple[tuple[str,
 def fingerprint() -> dict[str, Any]:
     """What the documents depend on besides data, templates and thresholds, as recorded in the manifest."""
     # The schemas as the generator reads them (load_schema), so the fingerprint is of what it really uses.
-    schemas = tuple((p.name, json.dumps(schema.load_schema(p), ensure_ascii=False, sort_keys=True)) for p in schema_files())
-    sources = tuple((p.name, p.read_bytes()) for p in source_files())
+    schemas = tuple((p.name, _schema_text(schema.load_schema(p))) for p in schema_files())
+    sources = tuple((p.name, _source(p)) for p in source_files())
     return {**_fingerprint(schemas, sources), "bibliotek": library_versions()}
+
+
+_TEXTS: dict[int, tuple[dict[str, Any], str]] = {}  # by id of a loaded schema, which it keeps alive
+_SOURCES: dict[Path, tuple[tuple[int, int], bytes]] = {}  # by path, with the (mtime, size) it was read at
+
+
+def _schema_text(loaded: dict[str, Any]) -> str:
+    """The loaded schema as canonical JSON; load_schema gives the same object each time, so this is done once."""
+    known = _TEXTS.get(id(loaded))
+    if known is None or known[0] is not loaded:
+        if len(_TEXTS) > 16:  # only when load_schema gives new objects (a test changing the schema)
+            _TEXTS.clear()
+        known = _TEXTS[id(loaded)] = (loaded, json.dumps(loaded, ensure_ascii=False, sort_keys=True))
+    return known[1]
+
+
+def _source(path: Path) -> bytes:
+    """A generator source file, read again only when its modification time or size changed."""
+    info = path.stat()
+    stamp = (info.st_mtime_ns, info.st_size)
+    known = _SOURCES.get(path)
+    if known is None or known[0] != stamp:
+        known = _SOURCES[path] = (stamp, path.read_bytes())
+    return known[1]
 
 
 def changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
