@@ -133,6 +133,8 @@ def _compare_container(old: Any, new: Any, marks: Marks, resolve_old: Resolve, r
         if old_block is not None and new_block is not None:
             if new_block.tag == f"{W}p":
                 compare_paragraphs(old_block, new_block, marks, resolve_old, resolve_new)
+            elif _same(old_block, new_block):
+                pass  # an unchanged table: nothing to mark in any of its cells
             elif _columns(old_block) == _columns(new_block):
                 _compare_table(old_block, new_block, marks, resolve_old, resolve_new)
             else:  # other columns: the old table removed, the new one added
@@ -351,8 +353,9 @@ def _compare_table(old: Any, new: Any, marks: Marks, resolve_old: Resolve, resol
         stretch = list(zip(old_rows[i1:i2], new_rows[j1:j2], strict=True)) if op == "equal" else _pair_rows(old_rows[i1:i2], new_rows[j1:j2])
         for old_row, new_row in stretch:
             if old_row is not None and new_row is not None:
-                for old_cell, new_cell in zip(old_row.findall(f"{W}tc"), new_row.findall(f"{W}tc"), strict=True):
-                    _compare_container(old_cell, new_cell, marks, resolve_old, resolve_new)
+                if not _same(old_row, new_row):
+                    for old_cell, new_cell in zip(old_row.findall(f"{W}tc"), new_row.findall(f"{W}tc"), strict=True):
+                        _compare_container(old_cell, new_cell, marks, resolve_old, resolve_new)
                 cursor = new_row
             elif new_row is not None:
                 _mark_row(new_row, "ins", marks, resolve_new)
@@ -367,6 +370,11 @@ def _compare_table(old: Any, new: Any, marks: Marks, resolve_old: Resolve, resol
                 else:
                     new.append(removed)
                 cursor = removed
+
+
+def _same(old: Any, new: Any) -> bool:
+    """True when a table or row is the same XML in both documents (as compare_paragraphs decides for a paragraph)."""
+    return bool(etree.tostring(old) == etree.tostring(new))
 
 
 def _row_key(row: Any) -> tuple[str, ...]:

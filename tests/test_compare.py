@@ -201,6 +201,23 @@ def test_table_row_removed_is_a_deleted_row(workspace: Path) -> None:
     assert all(t.tag == f"{W}delText" for r in rows for t in r.iter(f"{W}t", f"{W}delText"))
 
 
+def rename_party(workspace: Path) -> None:
+    def change(data: dict[str, Any]) -> None:
+        next(p for p in data["parter"] if p["id"] == "solna")["namn"] = "Solna kommun"
+
+    edit_json(workspace / "indata" / "avtal" / f"{STOCKHOLM}.json", change)
+
+
+def test_renamed_party_marks_only_its_own_rows(workspace: Path) -> None:
+    documents = regenerate(workspace, rename_party)
+    for old, new, comparison in documents.values():
+        assert_accept_gives_new_and_reject_gives_old(old, new, comparison)
+    _, _, comparison = documents[workspace / "utdata" / STOCKHOLM / "kostnadsfordelning.docx"]
+    marked = [r for r in xml(comparison).iter(f"{W}tr") if r.find(f".//{W}ins") is not None or r.find(f".//{W}del") is not None]
+    assert marked, "the renamed party's row is marked"
+    assert all("Solna" in "".join(r.itertext()) for r in marked), "rows of the other parties are left as they were"
+
+
 def test_title_change_is_tracked_in_the_header_too(workspace: Path) -> None:
     def retitle(workspace: Path) -> None:  # within the part of the title the running header holds (berakning.kort_titel)
         edit_json(workspace / "indata" / "avtal" / f"{INTERNET}.json",
