@@ -175,7 +175,7 @@ def _edit(path: Path) -> None:
 def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
     """The common case: one agreement edited and regenerated alone, in a folder of all the others.
 
-    Each of the six examples is timed (they differ: 1 to 3 documents, 2 to 15 parties), in this
+    Each of the six examples is timed, the middle of three edits (they differ: 1 to 3 documents, 2 to 15 parties), in this
     process (the work of generate()) and as a user runs it: ``avtal generera FIL`` in a new process,
     with the caches warm, and with the per-user cache and the template check cache empty.
     """
@@ -195,15 +195,17 @@ def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
     originals = pipeline.record_comparison, pipeline.sentence_changes
     pipeline.record_comparison, pipeline.sentence_changes = timed(originals[0]), timed(originals[1])
     try:
-        for path in paths[: len(EXAMPLE_NAMES)]:
-            _edit(path)
-            spent[0] = 0.0
-            start = time.perf_counter()
-            result = generate([path], utdata=utdata, mallar=MALLAR, troskelvarden=THRESHOLDS, workers=1)
-            name = EXAMPLE_NAMES[len(work)]
-            work[name] = round((time.perf_counter() - start) * 1000, 1)
-            reporting[name] = round(spent[0] * 1000, 1)
-            assert result.ok and result.written, "the changed agreement was not regenerated"
+        for name, path in zip(EXAMPLE_NAMES, paths, strict=False):
+            trials = []  # (total, comparisons) of each edit; the middle one of three is kept, against noise
+            for _ in range(3):
+                _edit(path)
+                spent[0] = 0.0
+                start = time.perf_counter()
+                result = generate([path], utdata=utdata, mallar=MALLAR, troskelvarden=THRESHOLDS, workers=1)
+                trials.append(((time.perf_counter() - start) * 1000, spent[0] * 1000))
+                assert result.ok and result.written, "the changed agreement was not regenerated"
+            total, comparisons = sorted(trials)[1]
+            work[name], reporting[name] = round(total, 1), round(comparisons, 1)
     finally:
         pipeline.record_comparison, pipeline.sentence_changes = originals
     command = [str(Path(sys.executable).with_name("avtal")), "generera", "--tyst", "--utdata", str(utdata),
