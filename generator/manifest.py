@@ -179,6 +179,9 @@ class Manifest:
         exists = os.path.lexists(self.path)
         if self.damaged or self.journal_lines >= COMPACT_AFTER or (exists and self.format < FORMAT) or (self.journal_lines and not exists):
             self.save()
+        elif self.journal_lines:
+            with contextlib.suppress(FileNotFoundError):
+                _fsync(self.journal)  # the run's lines survive a power cut, as a saved manifest would
 
     def save(self) -> None:
         """Write the whole manifest atomically, one agreement per line, and drop the journal it now contains.
@@ -200,3 +203,11 @@ class Manifest:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
