@@ -115,7 +115,7 @@ class Manifest:
                 manifest.unreported = list(raw.get("ej_rapporterade", []))
             except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
                 reason = e.strerror if isinstance(e, OSError) else e
-                raise WriteError(Problem(str(path), "", f"manifestet kan inte läsas ({reason}); ta bort filen så görs alla avtal om")) from e
+                raise WriteError(Problem(str(path), "", f"manifestet kan inte läsas ({reason}); ta bort filen och {JOURNAL_NAME} så görs alla avtal om")) from e
         manifest._replay()
         return manifest
 

@@ -181,7 +181,7 @@ def test_malformed_manifest_is_a_swedish_error(tmp_path: Path, content: str) -> 
     utdata = tmp_path / "utdata"
     utdata.mkdir()
     (utdata / "manifest.json").write_text(content, encoding="utf-8")
-    with pytest.raises(WriteError, match=r"manifestet kan inte läsas .*; ta bort filen så görs alla avtal om"):
+    with pytest.raises(WriteError, match=r"manifestet kan inte läsas .*; ta bort filen och \.manifest-journal\.jsonl så görs alla avtal om"):
         generate(indata=EXAMPLES, utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS)
     assert (utdata / "manifest.json").read_text(encoding="utf-8") == content
 
