@@ -234,14 +234,22 @@ def _shared_task(task: dict[str, Any]) -> bool:
     return any(name in law for name in SHARED_TASK_LAWS)
 
 
+def _competence(party: dict[str, Any]) -> set[str]:
+    """Whose tasks a party may take on: a kommun's, a region's, or both (a kommun with a region's tasks, as Region Gotland)."""
+    kind = str(party.get("typ"))
+    if kind == "kommun" and party.get("regionala_uppgifter") is True:
+        return {"kommun", "region"}
+    return {kind} & {"kommun", "region"}
+
+
 def _mixed_tasks(a: Agreement) -> Iterator[tuple[int, dict[str, Any], list[int]]]:
-    """Tasks whose performer and recipients are both kommuner and regioner: index, task and the parties' indexes."""
+    """Tasks whose performer and recipients share no kind of competence: index, task and the parties' indexes."""
     if a.data["avtal"]["typ"] not in SAME_KIND_KINDS:
         return
     for n, task in enumerate(a.data.get("uppgifter", [])):
         indexes = [i for i in (a.index_of(x) for x in [task["utforare"], *task["mottagare"]]) if i is not None]
-        kinds = {a.parties[i].get("typ") for i in indexes} & {"kommun", "region"}
-        if len(kinds) > 1:
+        competences = [c for c in (_competence(a.parties[i]) for i in indexes) if c]
+        if competences and not set.intersection(*competences):
             yield n, task, indexes
 
 
@@ -253,13 +261,17 @@ def same_kind(a: Agreement) -> Iterator[Finding]:
             continue
         regions = [a.parties[i]["namn"] for i in indexes if a.parties[i].get("typ") == "region"]
         municipalities = [a.parties[i]["namn"] for i in indexes if a.parties[i].get("typ") == "kommun"]
+        gotland = [i for i in indexes if a.parties[i].get("typ") == "kommun" and "gotland" in str(a.parties[i].get("namn", "")).casefold()
+                   and a.parties[i].get("regionala_uppgifter") is not True]
+        hint = "".join(f"; {a.parties[i]['namn']} har också en regions uppgifter: ange $.parter[{i}].regionala_uppgifter: true"
+                       for i in gotland)
         yield (
             f"$.uppgifter[{n}]",
             f"uppgiften utförs mellan {len(regions)} {'region' if len(regions) == 1 else 'regioner'} och "
             f"{len(municipalities)} {'kommun' if len(municipalities) == 1 else 'kommuner'}; i {KIND_NAMES[a.data['avtal']['typ']]} "
             "måste uppgiften ligga inom varje parts kompetens enligt lag (9 kap. 37 § kommunallagen); ange lagrummet i "
             f"$.uppgifter[{n}].lagrum, eller $.uppgifter[{n}].delad_kompetens: true om uppgiften är både kommunernas och "
-            "regionernas, annars gör separata avtal eller välj en annan avtalstyp i $.avtal.typ",
+            f"regionernas, annars gör separata avtal eller välj en annan avtalstyp i $.avtal.typ{hint}",
         )
 
 
@@ -275,6 +287,18 @@ def same_kind_shared(a: Agreement) -> Iterator[Finding]:
             f"parterna är både kommuner och regioner; det går eftersom {which} för både kommuner och regioner, till exempel "
             "hjälpmedel enligt hälso- och sjukvårdslagen; bekräfta att varje uppgift i avtalet ligger inom varje parts kompetens",
         )
+
+
+@rule("parter.regionala_uppgifter")
+def regional_tasks(a: Agreement) -> Iterator[Finding]:
+    """Only a kommun can also have a region's tasks (Region Gotland); a region or a federation marked so is a mistake."""
+    for i, party in enumerate(a.parties):
+        if party.get("regionala_uppgifter") is True and party.get("typ") != "kommun":
+            yield (
+                f"$.parter[{i}].regionala_uppgifter",
+                f"bara en kommun kan också ha en regions uppgifter (som Region Gotland), och {party.get('namn')} har typen "
+                f"{party.get('typ')}; ta bort fältet, eller ändra typen till kommun om parten är en kommun",
+            )
 
 
 @rule("parter.kommunalforbund", "varning")

@@ -132,6 +132,7 @@ def test_rule_ids_and_severities() -> None:
         "parter.typ": "fel",
         "parter.samma_slag": "fel",
         "parter.samma_slag_delad": "varning",
+        "parter.regionala_uppgifter": "fel",
         "parter.kommunalforbund": "varning",
         "parter.roller": "fel",
         "parter.dubbletter": "fel",
@@ -226,6 +227,43 @@ def test_kommun_and_region_may_mix_in_another_agreement_type(data: Data, finding
     data["avtal"]["typ"] = "samverkansavtal"
     data["parter"][2].update(typ="region", organisationsnummer="232100-0016", namn="Region Östanby")
     assert findings(data) == []
+
+
+def _region(number: int, name: str) -> dict[str, Any]:
+    digits = f"232100{number:03d}"
+    return {"typ": "region", "organisationsnummer": f"232100-{number:03d}{rules.luhn_check_digit(digits)}", "namn": name}
+
+
+def test_region_gotland_with_regions_is_tried_as_a_region(data: Data, findings: Callable[..., list[Problem]]) -> None:
+    """Region Gotland is legally a kommun with a region's tasks: with regions only, no mixed-kinds error."""
+    data["parter"][0].update(namn="Region Gotland", organisationsnummer="212000-0803", regionala_uppgifter=True)
+    data["parter"][1].update(_region(1, "Region Fjällviken"))
+    data["parter"][2].update(_region(2, "Region Östanby"))
+    assert errors(findings(data)) == []
+
+
+def test_region_gotland_without_the_field_is_told_how_to_mark_it(data: Data, findings: Callable[..., list[Problem]]) -> None:
+    data["parter"][0].update(namn="Region Gotland", organisationsnummer="212000-0803")
+    data["parter"][1].update(_region(1, "Region Fjällviken"))
+    data["parter"][2].update(_region(2, "Region Östanby"))
+    message = one(findings(data), "$.uppgifter[0]")
+    assert "uppgiften utförs mellan 2 regioner och 1 kommun" in message
+    assert message.endswith("; Region Gotland har också en regions uppgifter: ange $.parter[0].regionala_uppgifter: true")
+
+
+def test_region_gotland_with_a_kommun_and_a_region_still_mixes(data: Data, findings: Callable[..., list[Problem]]) -> None:
+    data["parter"][0].update(namn="Region Gotland", organisationsnummer="212000-0803", regionala_uppgifter=True)
+    data["parter"][2].update(_region(2, "Region Östanby"))
+    message = one(findings(data), "$.uppgifter[0]")
+    assert "uppgiften utförs mellan 1 region och 2 kommuner" in message and "regionala_uppgifter" not in message
+
+
+def test_only_a_kommun_can_have_a_regions_tasks(data: Data, findings: Callable[..., list[Problem]]) -> None:
+    data["parter"][2].update(_region(2, "Region Östanby") | {"regionala_uppgifter": True})
+    data["parter"][1].update(_region(1, "Region Fjällviken"))
+    data["parter"][0].update(namn="Region Gotland", organisationsnummer="212000-0803", regionala_uppgifter=True)
+    message = one(findings(data), "$.parter[2].regionala_uppgifter")
+    assert message.startswith("bara en kommun kan också ha en regions uppgifter (som Region Gotland), och Region Östanby har typen region")
 
 
 def test_kommunalforbund_is_a_warning_to_confirm_its_mandate(data: Data, findings: Callable[..., list[Problem]]) -> None:
