@@ -268,14 +268,14 @@ _MEMO: dict[str, _Prepared] = {}  # by usercache key: templates prepared in this
 _MEMO_SIZE = 32  # a long-running form whose templates are edited keeps only the latest
 
 
-def _prepared(path: Path, source: bytes, env: SandboxedEnvironment) -> _Prepared:
-    """The prepared template for ``source`` under ``env``: from this process, the usercache, or made now.
+def _prepared(path: Path, source: bytes, digest: str, env: SandboxedEnvironment) -> _Prepared:
+    """The prepared template for ``source`` (whose sha256 is ``digest``) under ``env``: from this process, the usercache, or made now.
 
-    The key covers the template's bytes, the environment's settings and filters, the generator's source
+    The key covers the template's bytes (by their digest), the environment's settings and filters, the generator's source
     and the library versions, so a change to any of them prepares the template again. Only a template
     that passed the package checks and compiled is ever stored.
     """
-    name = usercache.key("compiled-template", source, _environment_key(env), json.dumps(fingerprint()["generator"]),
+    name = usercache.key("compiled-template", digest, _environment_key(env), json.dumps(fingerprint()["generator"]),
                          json.dumps(library_versions(), sort_keys=True))
     found = _MEMO.get(name)
     if found is None:
@@ -353,13 +353,14 @@ class CompiledTemplate:
     that stands outside all blocks of the template still there.
     """
 
-    def __init__(self, path: Path, env: SandboxedEnvironment) -> None:
+    def __init__(self, path: Path, env: SandboxedEnvironment, source: bytes | None = None) -> None:
+        """``source``: the template's bytes when the caller has read them already (Renderer), else read here."""
         self.path = path
-        self.source = path.read_bytes()
+        self.source = path.read_bytes() if source is None else source
         self.digest = hashlib.sha256(self.source).hexdigest()
         self.env = env
         self._helper = Docx(io.BytesIO(self.source))  # for docxtpl's XML helpers in _finish; never opened
-        prepared = _prepared(path, self.source, env)
+        prepared = _prepared(path, self.source, self.digest, env)
         self.fallback = prepared.fallback
         self.core = prepared.core
         self.tagged = frozenset(prepared.tagged)
@@ -481,10 +482,10 @@ class Renderer:
     def template(self, path: Path) -> CompiledTemplate:
         if not path.is_file() or path.stat().st_size > MAX_TEMPLATE_BYTES:
             _refuse_unsafe(path)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        source = path.read_bytes()
         cached = self._cache.get(path)
-        if cached is None or cached.digest != digest:
-            cached = self._cache[path] = CompiledTemplate(path, self.env)
+        if cached is None or cached.digest != hashlib.sha256(source).hexdigest():
+            cached = self._cache[path] = CompiledTemplate(path, self.env, source)
         return cached
 
     def render(self, path: Path, context: dict[str, Any], data_file: str = "", issued: dt.date | None = None) -> bytes:
