@@ -40,11 +40,16 @@ _TYPE_NAMES = {
 
 
 @cache
+def _jsonschema_version() -> str:
+    return metadata.version("jsonschema")
+
+
+@cache
 def load_schema(path: Path) -> dict[str, Any]:
     """Read a schema file once per process, checked against JSON Schema 2020-12 once per content (usercache)."""
     text = path.read_bytes()
     schema: dict[str, Any] = json.loads(text)
-    checked = usercache.key("schema-check", text, metadata.version("jsonschema"))
+    checked = usercache.key("schema-check", text, _jsonschema_version())
     if usercache.read("schema-checks", checked) is None:
         Draft202012Validator.check_schema(schema)
         usercache.write("schema-checks", checked, b"ok")
