@@ -6,7 +6,9 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import stat
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,15 @@ MANIFEST_NAME = "manifest.json"
 JOURNAL_NAME = ".manifest-journal.jsonl"
 # Format 2: one agreement per line, input paths recorded normalised. Format 1 (indented, paths as given) is read too.
 FORMAT = 2
-COMPACT_AFTER = 256  # journal lines after which close() writes manifest.json whole again
+COMPACT_AFTER = 64  # journal lines after which close() writes manifest.json whole again (replaying them costs more)
+# The lines save() writes: the head, one agreement per line (its key, then its entry, which begins with "fil"), the end.
+_HEAD = f'{{"format": {FORMAT}, "avtal": {{\n'.encode()
+_STRING = rb'"(?:[^"\\\n]|\\.)*"'
+_LINE = re.compile(rb'(' + _STRING + rb'): (\{"fil": (' + _STRING + rb'), .*\}),?')
+_KEY = re.compile(_STRING)
+_END = re.compile(rb'\}(?:, "ej_rapporterade": (\[.*\]))?\}\n?')
+# Input files looked up one by one (a search of the manifest's text each) before all lines are indexed at once.
+SEARCHES_BEFORE_INDEX = 16
 
 
 def sha256(data: bytes) -> str:
@@ -78,6 +88,134 @@ class Entry:
         return {**vars(self), "dokument": {name: vars(doc) for name, doc in self.dokument.items()}}
 
 
+class Entries(MutableMapping[str, Entry]):
+    """The entries by id. Those read from manifest.json stay the text of their line until one is used.
+
+    The common run regenerates one agreement in a folder of many: it finds that input's line by searching
+    the text and parses just that line, so its cost does not grow with the number of agreements. Asking
+    for every entry, or for many inputs, indexes all lines once (the key and "fil" each line begins with).
+    Entries set, and ids removed, in this run or by the journal lie over the text.
+    """
+
+    def __init__(self, source: Path, text: bytes = b"", parsed: dict[str, Entry] | None = None) -> None:
+        self._source = source
+        self._text = text  # save()'s layout, checked by Manifest._take_lines
+        self._parsed: dict[str, Entry] = parsed if parsed is not None else {}
+        self._gone: set[str] = set()  # ids removed since the text was read
+        self._lines: dict[str, tuple[str, bytes]] | None = None if text else {}  # id -> (fil, entry's JSON), once indexed
+        self._searches = 0
+
+    def __getitem__(self, key: str) -> Entry:
+        found = self._parsed.get(key)
+        if found is not None:
+            return found
+        line = None if key in self._gone else self._line(key)
+        if line is None:
+            raise KeyError(key)
+        try:
+            entry = Entry.from_json(json.loads(line))
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise WriteError(unreadable(self._source, e, key)) from e
+        self._parsed[key] = entry
+        return entry
+
+    def __setitem__(self, key: str, entry: Entry) -> None:
+        self._gone.discard(key)
+        self._parsed[key] = entry
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self:
+            raise KeyError(key)
+        self._parsed.pop(key, None)
+        self._gone.add(key)
+
+    def __iter__(self) -> Iterator[str]:
+        recorded = [key for key in self._index() if key not in self._gone and key not in self._parsed]
+        yield from recorded
+        yield from list(self._parsed)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str) or key in self._gone:
+            return False
+        return key in self._parsed or self._line(key) is not None
+
+    def files(self) -> Iterator[tuple[str, str]]:
+        """(id, input file) of every entry, parsing none."""
+        for key, (fil, _) in self._index().items():
+            if key not in self._gone and key not in self._parsed:
+                yield key, fil
+        for key, entry in self._parsed.items():
+            yield key, entry.fil
+
+    def ids_of(self, fil: str) -> list[str]:
+        """Every id recorded for input file ``fil``."""
+        self._searches += 1
+        if self._lines is None and self._searches <= SEARCHES_BEFORE_INDEX:
+            recorded = self._search_file(fil)
+        else:
+            recorded = [key for key, (recorded_fil, _) in self._index().items() if recorded_fil == fil]
+        found = [key for key in recorded if key not in self._gone and key not in self._parsed]
+        return found + [key for key, entry in self._parsed.items() if entry.fil == fil]
+
+    def json_text(self, key: str) -> str:
+        """The entry as one line of JSON: as read when it was never used, else encoded again."""
+        if key in self._parsed:
+            return _dumps(self._parsed[key].to_json())
+        line = self._line(key)
+        if line is None:
+            raise KeyError(key)
+        try:
+            return line.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise WriteError(unreadable(self._source, e, key)) from e
+
+    def _index(self) -> dict[str, tuple[str, bytes]]:
+        if self._lines is None:
+            lines: dict[str, tuple[str, bytes]] = {}
+            for number, line in enumerate(self._text[len(_HEAD):].split(b"\n")[:-1], start=2):
+                match = self._checked(_LINE.fullmatch(line), number)
+                lines[json.loads(match[1])] = (json.loads(match[3]), match[2])
+            self._lines = lines
+        return self._lines
+
+    def _line(self, key: str) -> bytes | None:
+        """The JSON of ``key``'s entry in the text, or None."""
+        if self._lines is not None:
+            found = self._lines.get(key)
+            return found[1] if found else None
+        start = self._text.find(b"\n" + _dumps(key).encode() + b": {")
+        if start < 0:
+            return None
+        match = _LINE.fullmatch(self._text, start + 1, self._text.index(b"\n", start + 1))
+        return self._checked(match, self._text.count(b"\n", 0, start) + 2)[2]
+
+    def _checked(self, match: re.Match[bytes] | None, line: int) -> re.Match[bytes]:
+        if match is None:
+            raise WriteError(unreadable(self._source, ValueError(f"rad {line} är inte en rad som generatorn skriver")))
+        return match
+
+    def _search_file(self, fil: str) -> list[str]:
+        """The ids of the lines whose entry begins with ``fil``, found by searching the text."""
+        needle = b': {"fil": ' + _dumps(fil).encode() + b", "
+        keys: list[str] = []
+        at = self._text.find(needle)
+        while at >= 0:
+            start = self._text.rfind(b"\n", 0, at) + 1
+            if _KEY.fullmatch(self._text, start, at):
+                keys.append(json.loads(self._text[start:at]))
+            at = self._text.find(needle, at + 1)
+        return keys
+
+
+def unreadable(path: Path, error: Exception, key: str | None = None) -> Problem:
+    reason = error.strerror if isinstance(error, OSError) else error
+    place = f"$.avtal[\"{key}\"]" if key is not None else ""
+    return Problem(str(path), place, f"manifestet kan inte läsas ({reason}); ta bort filen och {JOURNAL_NAME} så görs alla avtal om")
+
+
 @dataclass
 class Manifest:
     """Every agreement's entry by id: ``utdata/manifest.json`` plus the journal of what was written since.
@@ -93,11 +231,14 @@ class Manifest:
     """
 
     path: Path
-    entries: dict[str, Entry] = field(default_factory=dict)
+    entries: Entries = field(init=False)
     unreported: list[dict[str, Any]] = field(default_factory=list)
     format: int = FORMAT
     journal_lines: int = 0
     damaged: bool = False  # the journal has a line cut off by a killed run
+
+    def __post_init__(self) -> None:
+        self.entries = Entries(self.path)
 
     @property
     def journal(self) -> Path:
@@ -109,15 +250,32 @@ class Manifest:
         manifest = cls(path)
         if os.path.lexists(path):
             try:
-                raw = json.loads(path.read_text(encoding="utf-8"))
-                manifest.entries = {key: Entry.from_json(value) for key, value in raw["avtal"].items()}
-                manifest.format = int(raw.get("format", 1))
-                manifest.unreported = list(raw.get("ej_rapporterade", []))
+                text = path.read_bytes()
+                if not manifest._take_lines(text):
+                    raw = json.loads(text)
+                    manifest.entries = Entries(path, parsed={key: Entry.from_json(value) for key, value in raw["avtal"].items()})
+                    manifest.format = int(raw.get("format", 1))
+                    manifest.unreported = list(raw.get("ej_rapporterade", []))
             except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-                reason = e.strerror if isinstance(e, OSError) else e
-                raise WriteError(Problem(str(path), "", f"manifestet kan inte läsas ({reason}); ta bort filen och {JOURNAL_NAME} så görs alla avtal om")) from e
+                raise WriteError(unreadable(path, e)) from e
         manifest._replay()
         return manifest
+
+    def _take_lines(self, text: bytes) -> bool:
+        """Take a manifest in save()'s layout, its head and end checked, without parsing its agreements' lines; False if not in it.
+
+        Each line is checked and parsed when it is used (Entries); a line that is not as save() writes it
+        is then an error naming the manifest, never an agreement taken to be missing.
+        """
+        if not text.startswith(_HEAD) or not text.endswith(b"\n"):
+            return False
+        last = text.rfind(b"\n", 0, len(text) - 1) + 1
+        end = _END.fullmatch(text, last)
+        if end is None or last <= len(_HEAD) or text[len(_HEAD):len(_HEAD) + 1] != b'"':
+            return False
+        self.entries = Entries(self.path, text[:last])
+        self.unreported = list(json.loads(end[1])) if end[1] else []
+        return True
 
     def _replay(self) -> None:
         """Apply what runs recorded in the journal after the manifest was last written whole."""
@@ -144,8 +302,14 @@ class Manifest:
             if record.get("andring"):
                 self.unreported.append(record["andring"])
 
-    def by_file(self) -> dict[str, tuple[str, Entry]]:
-        return {entry.fil: (key, entry) for key, entry in self.entries.items()}
+    def id_of(self, fil: str) -> str | None:
+        """The id of input file ``fil``'s agreement (the last recorded, should two ids name one file), or None."""
+        found = self.entries.ids_of(fil)
+        return found[-1] if found else None
+
+    def ids_of(self, fil: str) -> list[str]:
+        """Every id recorded for input file ``fil``."""
+        return self.entries.ids_of(fil)
 
     def record(self, key: str, entry: Entry, change: dict[str, Any] | None, removed: list[str]) -> None:
         """Set the entry for ``key`` (dropping ``removed``) and append it to the journal at once."""
@@ -189,8 +353,8 @@ class Manifest:
         Each line is encoded without indentation, which lets json use its C encoder (several times faster
         than indented output), and a diff still shows which agreements changed.
         """
-        lines = [f"{_dumps(key)}: {_dumps(self.entries[key].to_json())}" for key in sorted(self.entries)]
-        text = f'{{"format": {FORMAT}, "avtal": {{\n' + ",\n".join(lines) + "\n}"
+        lines = [f"{_dumps(key)}: {self.entries.json_text(key)}" for key in sorted(self.entries)]
+        text = _HEAD.decode() + ",\n".join(lines) + "\n}"
         if self.unreported:
             text += f', "ej_rapporterade": {_dumps(self.unreported)}'
         write_atomic(self.path, (text + "}\n").encode("utf-8"))

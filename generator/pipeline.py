@@ -247,11 +247,10 @@ def _normalise_manifest(manifest: Manifest) -> None:
 
 def _select(run: _Run, sources: dict[Path, str], progress: Callable[[int], None] | None) -> list[Path]:
     """The inputs to build: all with ``force``, else those whose documents are not current."""
-    known = run.manifest.by_file()
     todo: list[Path] = []
     for path, identity in sources.items():
-        key, entry = known.get(identity, (None, None))
-        if key and entry and not run.force and _up_to_date(run, entry, path, run.utdata / key):
+        key = run.manifest.id_of(identity)
+        if key and not run.force and _up_to_date(run, run.manifest.entries[key], path, run.utdata / key):
             run.result.up_to_date.append(str(path))
             if progress:
                 progress(1)
@@ -325,7 +324,7 @@ def _store_agreement(run: _Run, built: Built, identity: str) -> None:
     """Write one agreement's documents and record them; an OSError fails just this agreement, with the path."""
     manifest, result = run.manifest, run.result
     old = manifest.entries.get(built.agreement_id)
-    removed = [k for k, v in manifest.entries.items() if v.fil == identity and k != built.agreement_id]
+    removed = [k for k in manifest.ids_of(identity) if k != built.agreement_id]
     entry = _entry(run, built, identity)
     change = Change(built.agreement_id, built.file, _reasons(run, built, old), new=old is None)
     for key in removed:

@@ -10,6 +10,7 @@ import pytest
 from conftest import TEMPLATES, THRESHOLDS
 
 from avtalsgenerator import manifest as manifest_module
+from avtalsgenerator.errors import WriteError
 from avtalsgenerator.manifest import JOURNAL_NAME, MANIFEST_NAME, Manifest
 from avtalsgenerator.pipeline import RUNNING, generate
 from avtalsgenerator.write import TEMP_PREFIX
@@ -116,3 +117,70 @@ def test_run_that_fails_still_clears_its_marker(tmp_path: Path, three_agreements
     with pytest.raises(KeyboardInterrupt):
         run(tmp_path, [three_agreements[0]])
     assert not (tmp_path / "utdata" / RUNNING).exists()
+
+
+def test_saved_manifest_reads_back_as_written_and_saves_unchanged(tmp_path: Path, three_agreements: list[Path]) -> None:
+    utdata = tmp_path / "utdata"
+    text = (utdata / MANIFEST_NAME).read_bytes()
+    loaded = Manifest.load(utdata)
+    whole = json.loads(text)["avtal"]
+    assert sorted(loaded.entries) == sorted(whole) and len(loaded.entries) == 3
+    assert {key: loaded.entries[key].to_json() for key in loaded.entries} == whole
+    assert loaded.id_of(str(three_agreements[1])) == "avtal-1"
+    loaded.save()
+    assert (utdata / MANIFEST_NAME).read_bytes() == text
+
+
+def test_one_input_is_found_without_reading_the_other_lines(tmp_path: Path, three_agreements: list[Path]) -> None:
+    utdata = tmp_path / "utdata"
+    path = utdata / MANIFEST_NAME
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[3] = lines[3].replace('"data_hash": "', '"data_hash": trasig "')  # avtal-2's line, damaged by hand
+    path.write_text("\n".join(lines), encoding="utf-8")
+    edit_title(three_agreements[0], "Avtal om samverkan, ändrat")
+    assert run(tmp_path, [three_agreements[0]]).ok, "regenerating avtal-0 uses only its own line"
+    edit_title(three_agreements[2], "Avtal om samverkan, också ändrat")
+    with pytest.raises(WriteError, match=r'manifestet kan inte läsas .*; ta bort filen'):
+        run(tmp_path, [three_agreements[2]])
+    with pytest.raises(WriteError) as raised:
+        Manifest.load(utdata).entries["avtal-2"]
+    assert raised.value.problems[0].file == str(path) and raised.value.problems[0].place == '$.avtal["avtal-2"]'
+
+
+def test_line_not_as_the_generator_writes_it_is_an_error_not_a_missing_agreement(tmp_path: Path, three_agreements: list[Path]) -> None:
+    utdata = tmp_path / "utdata"
+    path = utdata / MANIFEST_NAME
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[2] = lines[2].replace('{"fil": ', '{\n"fil": ', 1)  # avtal-1's entry broken over two lines by hand
+    path.write_text("\n".join(lines), encoding="utf-8")
+    edit_title(three_agreements[1], "Avtal om samverkan, ändrat")
+    with pytest.raises(WriteError, match=r"manifestet kan inte läsas \(rad 3 är inte en rad som generatorn skriver\)"):
+        run(tmp_path, [three_agreements[1]])
+
+
+def test_manifest_in_another_layout_is_read_whole(tmp_path: Path, three_agreements: list[Path]) -> None:
+    utdata = tmp_path / "utdata"
+    path = utdata / MANIFEST_NAME
+    path.write_text(json.dumps(json.loads(path.read_text(encoding="utf-8")), indent=2, ensure_ascii=False), encoding="utf-8")
+    assert run(tmp_path).up_to_date == [str(p) for p in three_agreements], "an indented manifest still says what is done"
+
+
+def test_ids_removed_by_the_journal_are_gone_although_the_manifest_text_has_them(tmp_path: Path, three_agreements: list[Path]) -> None:
+    data = json.loads(three_agreements[1].read_text(encoding="utf-8"))
+    data["avtal"]["id"] = "avtal-1-nytt"
+    three_agreements[1].write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert run(tmp_path, [three_agreements[1]]).ok
+    loaded = Manifest.load(tmp_path / "utdata")
+    assert "avtal-1" not in loaded.entries and "avtal-1" not in list(loaded.entries)
+    assert loaded.ids_of(str(three_agreements[1])) == ["avtal-1-nytt"]
+    with pytest.raises(KeyError):
+        loaded.entries["avtal-1"]
+
+
+def test_many_inputs_are_looked_up_alike_by_search_and_by_index(tmp_path: Path, three_agreements: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    searched = Manifest.load(tmp_path / "utdata")
+    found = [searched.id_of(str(path)) for path in three_agreements]
+    monkeypatch.setattr(manifest_module, "SEARCHES_BEFORE_INDEX", 0)
+    indexed = Manifest.load(tmp_path / "utdata")
+    assert [indexed.id_of(str(path)) for path in three_agreements] == found == ["avtal-0", "avtal-1", "avtal-2"]
+    assert indexed.id_of(str(tmp_path / "okand.json")) is None and searched.id_of(str(tmp_path / "okand.json")) is None

@@ -160,10 +160,10 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
     def generated_folder(path: Path) -> Path | None:
         """Where the documents made from the file ``path`` are, if any: by the manifest, else by the file's name."""
         try:
-            entries = Manifest.load(utdata).entries
+            keys = Manifest.load(utdata).ids_of(str(path))
         except AvtalError:
-            entries = {}
-        folders = [utdata / key for key, entry in entries.items() if entry.fil == str(path)] + [utdata / path.stem]
+            keys = []
+        folders = [utdata / key for key in keys] + [utdata / path.stem]
         return next((folder for folder in folders if folder.is_dir() and not folder.is_symlink()), None)
 
     def existing_file(agreement: str) -> Path:
