@@ -48,19 +48,20 @@ def comparison_path(folder: Path, name: str, when: dt.datetime) -> Path:
     return target if not target.exists() else target.with_name(f"{Path(name).stem}-{when:%Y-%m-%d-%H%M%S}.docx")
 
 
-def record_comparison(change: Change, warnings: list[Problem], folder: Path, name: str, previous: bytes, data: bytes, when: dt.datetime) -> None:
-    """Write the comparison of ``previous`` and ``data`` and note it in ``change``; a failure becomes a warning, nothing is written."""
+def record_comparison(change: Change, warnings: list[Problem], folder: Path, name: str, previous: bytes, data: bytes, when: dt.datetime) -> Comparison | None:
+    """Write the comparison of ``previous`` and ``data``, note it in ``change`` and return it; a failure is a warning, nothing written, None."""
     target = comparison_path(folder, name, when)
     try:
         comparison = compare_documents(previous, data, when=when, old_name=f"{folder / name} (tidigare version)", new_name=str(folder / name))
     except CompareError as e:
         _no_comparison(change, warnings, folder / name, e.problems[0].place if e.problems else "", "; ".join(p.message for p in e.problems))
-        return
+        return None
     except Exception as e:  # a fault in the comparison must not stop the run: the agreement itself is written
         _no_comparison(change, warnings, folder / name, "", f"internt fel i jämförelsen ({type(e).__name__}: {e})")
-        return
+        return None
     write_atomic(target, comparison.data)
     change.comparisons.append(ComparisonEntry(name, target, comparison.inserted_words, comparison.deleted_words))
+    return comparison
 
 
 def _no_comparison(change: Change, warnings: list[Problem], document: Path, place: str, message: str) -> None:

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import stat
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -30,7 +31,7 @@ from .paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAUL
 from .prepare import Prepared, prepare
 from .report import LATEST, REPORT_DIR, Change, amount_changes, sentence_changes, write_report
 from .thresholds import Thresholds, load_thresholds
-from .write import fsync_directory, link_inside, os_reason, remove_stale_temporaries, write_atomic
+from .write import fsync_directory, keep_as, link_inside, move_into, os_reason, remove_stale_temporaries, write_atomic
 
 ARCHIVE_DIR = "tidigare"
 RUNNING = ".pagaende-korning"  # exists while a run writes into utdata; one that was killed leaves it behind
@@ -483,6 +484,16 @@ def _reasons(run: _Run, built: Built, old: Entry | None) -> list[str]:
     return reasons or ["ett dokument saknades eller hade ändrats på disk"]
 
 
+def _regular_bytes(path: Path) -> bytes | None:
+    """The content of ``path`` when it is a regular file (a link is not followed); None when missing or anything else."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
 def _keep_aside(run: _Run, path: Path, stamp: str) -> Path:
     """Move ``path`` (file, link, folder or FIFO: never opened) into its folder's ``tidigare/``; where it went."""
     folder = path.parent
@@ -530,7 +541,7 @@ def _store(run: _Run, built: Built, old: Entry | None, change: Change, written: 
             run.result.archived.append(kept)
             change.archived.append(kept)
             run.result.warnings.append(Problem(str(target), "", f"var inte en vanlig fil (mapp, länk eller specialfil); flyttades till {kept}", "varning"))
-        previous = target.read_bytes() if disk_hash(target) is not None else None
+        previous = _regular_bytes(target)
         if previous is not None and previous != data and same_except_dates(previous, data):
             built.outputs[name] = data = previous  # the same content made on another day: keep the document as issued
         if previous == data:
@@ -540,21 +551,20 @@ def _store(run: _Run, built: Built, old: Entry | None, change: Change, written: 
             digest = sha256(previous)
             stamp = old.genererad if old else run.now.date().isoformat()
             archive = folder / ARCHIVE_DIR / f"{stamp}-{digest[:8]}" / name
-            write_atomic(archive, previous)
+            keep_as(target, archive, previous)
             old_pdf = target.with_suffix(".pdf")
             if disk_hash(old_pdf) is not None:
-                write_atomic(archive.with_suffix(".pdf"), old_pdf.read_bytes())
-                old_pdf.unlink()
+                move_into(old_pdf, archive.with_suffix(".pdf"))
             elif os.path.lexists(old_pdf):
                 _keep_aside(run, old_pdf, stamp)
             run.result.archived.append(archive)
             change.archived.append(archive)
-            change.sentences[name] = sentence_changes(previous, data)
             if recorded is not None and recorded.hash and recorded.hash != digest:
                 message = f"hade ändrats på disk sedan generatorn skrev den (för hand?); den ändrade versionen sparades i {archive}"
                 run.result.warnings.append(Problem(str(target), "", message, "varning"))
         write_atomic(target, data)
         run.result.written.append(target)
         written.add(name)
-        if previous is not None:  # comparison document against the version just archived (issue 14)
-            record_comparison(change, run.result.warnings, folder, name, previous, data, run.now)
+        if previous is not None:  # comparison document against the version just archived (issue 14), and the changed sentences
+            comparison = record_comparison(change, run.result.warnings, folder, name, previous, data, run.now)
+            change.sentences[name] = sentence_changes(previous, data, comparison.bodies if comparison else None)

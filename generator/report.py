@@ -12,6 +12,7 @@ from typing import Any
 from .comparisons import ComparisonEntry, report_lines
 from .docxpackage import Package
 from .filters import kr, pris
+from .revisions import Structure, structure
 from .write import write_atomic
 
 REPORT_DIR = "rapporter"
@@ -83,34 +84,50 @@ def amount_changes(old: dict[str, str], new: dict[str, str]) -> list[tuple[str, 
 
 
 def document_text(data: bytes) -> list[str]:
-    """The paragraphs of a .docx, table cells included, in reading order."""
+    """The paragraphs of a .docx body, table rows as cells joined by " | ", in reading order."""
     package = Package(data, "")  # straight from the zip: opening it with python-docx costs several times more
-    lines: list[str] = []
     body = package.tree(package.main).find(f"{_W}body")
-    for block in body.iterchildren() if body is not None else ():
-        tag = block.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            text = _text(block)
-            if text.strip():
-                lines.append(text.strip())
-        elif tag == "tbl":
-            for row in block.iter(f"{_W}tr"):
-                cells = [_text(cell).strip() for cell in row.iter(f"{_W}tc")]
-                lines.append(" | ".join(cells))
+    return reading_lines(structure(body)) if body is not None else []
+
+
+def reading_lines(blocks: Structure) -> list[str]:
+    """The lines of a text structure (revisions.structure) as the report shows them: no empty paragraphs, a line per table row."""
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, str):
+            text = _spaced(block)
+            if text:
+                lines.append(text)
+        elif isinstance(block, tuple):  # a content control: its blocks, in place
+            lines += reading_lines(list(block))
+        else:
+            for row in block:
+                lines.append(" | ".join(_spaced(_flat(cell)) for cell in row))
+                lines += [line for cell in row for inner in cell if isinstance(inner, list) for line in reading_lines([inner])]
     return lines
 
 
-def _text(element: Any) -> str:
-    return "".join(t.text or "" for t in element.iter(f"{_W}t"))
+def _flat(blocks: Any) -> str:
+    return "".join(block if isinstance(block, str) else _flat(block) for block in blocks)
 
 
-def sentence_changes(old: bytes, new: bytes) -> list[tuple[str, str]]:
-    """Paragraphs that differ between two versions of a document: (old, new), empty string where one side has none."""
-    try:
-        before = document_text(old)
-    except Exception:  # a damaged or foreign earlier file (bad zip, malformed XML): say so, never stop the run
-        return [("(den tidigare versionen gick inte att läsa som Word-dokument)", "")]
-    after = document_text(new)
+def _spaced(text: str) -> str:
+    return text.replace("\t", " ").replace("\n", " ").strip()
+
+
+def sentence_changes(old: bytes, new: bytes, bodies: tuple[Structure, Structure] | None = None) -> list[tuple[str, str]]:
+    """Paragraphs that differ between two versions of a document: (old, new), empty string where one side has none.
+
+    ``bodies`` are the text structures of both bodies when the comparison document has read them already.
+    """
+    if bodies is not None:
+        before, after = reading_lines(bodies[0]), reading_lines(bodies[1])
+    else:
+        try:
+            before = document_text(old)
+        except Exception:  # a damaged or foreign earlier file (bad zip, malformed XML): say so, never stop the run
+            return [("(den tidigare versionen gick inte att läsa som Word-dokument)", "")]
+        after = document_text(new)
     changes: list[tuple[str, str]] = []
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():

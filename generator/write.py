@@ -54,6 +54,29 @@ def write_atomic(path: Path, data: bytes) -> None:
     fsync_directory(path.parent)
 
 
+def keep_as(source: Path, target: Path, data: bytes) -> None:
+    """Keep ``source``, whose content is ``data``, also as ``target``: a hard link, or a copy where links cannot be made.
+
+    A link writes no data (the source is about to be replaced by a rename, which leaves the linked
+    file as it was); shared drives without links, and a target that exists already, get write_atomic.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        write_atomic(target, data)
+        return
+    fsync_directory(target.parent)
+
+
+def move_into(source: Path, target: Path) -> None:
+    """Move ``source`` to ``target`` (in the same file system) by a rename, both folders synced."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(source, target)
+    fsync_directory(target.parent)
+    fsync_directory(source.parent)
+
+
 def remove_stale_temporaries(folder: Path) -> int:
     """Delete temporary files an interrupted run left below ``folder``; the number removed."""
     removed = 0

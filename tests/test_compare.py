@@ -459,3 +459,43 @@ def test_random_edits_accept_to_the_new_and_reject_to_the_old(generated_document
         comparison = compare_documents(first, second, when=SECOND).data
         assert read(apply(comparison, accept_all)) == read(second)
         assert read(apply(comparison, reject_all)) == read(first)
+
+
+def test_comparison_that_would_not_reject_to_the_old_text_is_refused(generated_documents: list[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator import compare
+
+    monkeypatch.setattr(compare, "compare_paragraphs", lambda *args: None)  # a fault that leaves changed paragraphs unmarked
+    old = generated_documents[0]
+    new = _edited(old, 3)
+    with pytest.raises(CompareError, match="jämförelsen gick inte att göra: att avvisa alla ändringar gav inte den tidigare texten"):
+        compare_documents(old, new, when=SECOND, new_name="ny.docx")
+
+
+def test_comparison_that_would_not_accept_to_the_new_text_is_refused(generated_documents: list[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator import compare
+
+    real = compare.compare_paragraphs
+
+    def losing_a_word(old: Any, new: Any, *args: Any) -> None:
+        real(old, new, *args)
+        for text in new.iter(f"{W}t"):
+            if text.text and text.text.strip():
+                text.text = text.text.replace(text.text.split()[0], "", 1)  # a fault that drops a word from the new text
+                return
+
+    monkeypatch.setattr(compare, "compare_paragraphs", losing_a_word)
+    old = generated_documents[0]
+    with pytest.raises(CompareError, match="jämförelsen gick inte att göra: att godkänna alla ändringar gav inte den nya texten") as raised:
+        compare_documents(old, _edited(old, 3), when=SECOND, new_name="ny.docx")
+    assert raised.value.problems[0].file == "ny.docx" and raised.value.problems[0].place == "brödtext"
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_report_sentences_from_the_comparison_are_those_read_from_the_files(generated_documents: list[bytes], seed: int) -> None:
+    from avtalsgenerator.report import sentence_changes
+
+    old = generated_documents[seed % len(generated_documents)]
+    new = _edited(old, seed)
+    from_files = sentence_changes(old, new)
+    assert from_files, "the edit changes some sentence"
+    assert sentence_changes(old, new, compare_documents(old, new, when=SECOND).bodies) == from_files

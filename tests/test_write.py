@@ -18,7 +18,7 @@ import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 
 from avtalsgenerator.manifest import Manifest, file_hash
-from avtalsgenerator.write import TEMP_PREFIX, remove_stale_temporaries, write_atomic
+from avtalsgenerator.write import TEMP_PREFIX, keep_as, remove_stale_temporaries, write_atomic
 
 
 def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
@@ -41,6 +41,30 @@ def test_failed_write_leaves_no_temporary(tmp_path: Path, monkeypatch: pytest.Mo
         write_atomic(target, b"new")
     assert target.read_bytes() == b"old"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_earlier_version_is_kept_by_a_link_and_stays_as_it_was(tmp_path: Path) -> None:
+    issued = tmp_path / "avtal.docx"
+    issued.write_bytes(b"utfardad version")
+    archive = tmp_path / "tidigare" / "2026-11-01-abcd1234" / "avtal.docx"
+    keep_as(issued, archive, b"utfardad version")
+    assert os.stat(archive).st_ino == os.stat(issued).st_ino, "no bytes copied where the file system has links"
+    write_atomic(issued, b"ny version")
+    assert archive.read_bytes() == b"utfardad version" and issued.read_bytes() == b"ny version"
+
+
+@pytest.mark.parametrize("refusal", [errno.EPERM, errno.EXDEV, errno.EEXIST], ids=["inga-lankar", "annan-enhet", "finns-redan"])
+def test_earlier_version_is_copied_where_no_link_can_be_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusal: int) -> None:
+    def no_links(*args: Any, **kwargs: Any) -> None:
+        raise OSError(refusal, os.strerror(refusal))
+
+    monkeypatch.setattr(os, "link", no_links)
+    issued = tmp_path / "avtal.docx"
+    issued.write_bytes(b"utfardad version")
+    archive = tmp_path / "tidigare" / "2026-11-01-abcd1234" / "avtal.docx"
+    keep_as(issued, archive, b"utfardad version")
+    write_atomic(issued, b"ny version")
+    assert archive.read_bytes() == b"utfardad version"
 
 
 def test_stale_temporaries_are_removed(tmp_path: Path) -> None:
