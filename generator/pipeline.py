@@ -31,7 +31,7 @@ from .paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAUL
 from .prepare import Prepared, prepare
 from .report import LATEST, REPORT_DIR, Change, amount_changes, sentence_changes, write_report
 from .thresholds import Thresholds, load_thresholds
-from .write import fsync_directory, keep_as, link_inside, move_into, os_reason, remove_stale_temporaries, write_atomic
+from .write import fsync_directory, keep_as, link_inside, move_into, os_reason, remove_stale_temporaries, synced_once, write_atomic
 
 ARCHIVE_DIR = "tidigare"
 RUNNING = ".pagaende-korning"  # exists while a run writes into utdata; one that was killed leaves it behind
@@ -332,12 +332,13 @@ def _store_agreement(run: _Run, built: Built, identity: str) -> None:
         change.reasons.append(f"id har ändrats från \"{key}\"")
     written: set[str] = set()
     try:
-        for key in removed:
-            change.moved.extend(_retire(run, run.utdata / key, set(), f"avtalets id är nu \"{built.agreement_id}\""))
-        _store(run, built, old, change, written)
-        for name, doc in entry.dokument.items():  # _store keeps the issued bytes of a document that differs only in its dates
-            doc.hash = sha256(built.outputs[name])
-        change.moved.extend(_retire(run, run.utdata / built.agreement_id, set(built.outputs), "behövs inte längre för avtalet"))
+        with synced_once():  # every folder written is synced before the manifest records the agreement
+            for key in removed:
+                change.moved.extend(_retire(run, run.utdata / key, set(), f"avtalets id är nu \"{built.agreement_id}\""))
+            _store(run, built, old, change, written)
+            for name, doc in entry.dokument.items():  # _store keeps the issued bytes of a document that differs only in its dates
+                doc.hash = sha256(built.outputs[name])
+            change.moved.extend(_retire(run, run.utdata / built.agreement_id, set(built.outputs), "behövs inte längre för avtalet"))
     except Exception as e:  # disk full, no permission, or a fault of ours: this agreement fails, the others go on
         if isinstance(e, OSError):
             place = getattr(e, "filename", None) or run.utdata / built.agreement_id

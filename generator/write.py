@@ -6,9 +6,12 @@ import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 TEMP_PREFIX = ".avtal-tmp-"
+_DEFERRED: ContextVar[set[Path] | None] = ContextVar("folders_to_sync", default=None)
 
 
 def current_umask() -> int:
@@ -22,14 +25,36 @@ def current_umask() -> int:
 
 
 def fsync_directory(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (no-op where directories cannot be opened, as on Windows)."""
+    """Make a rename in ``folder`` durable (no-op where directories cannot be opened, as on Windows); see synced_once."""
     if not hasattr(os, "O_DIRECTORY"):
+        return
+    pending = _DEFERRED.get()
+    if pending is not None:
+        pending.add(folder)
         return
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def synced_once() -> Iterator[None]:
+    """Within the block, each folder written to is synced once, when the block ends, not after every file.
+
+    For the files of one agreement, written into a few folders: the files themselves are synced as
+    they are written, and all is durable when the block ends, before the manifest records them.
+    """
+    pending: set[Path] = set()
+    token = _DEFERRED.set(pending)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+        for folder in sorted(pending):
+            with contextlib.suppress(FileNotFoundError):
+                fsync_directory(folder)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -149,6 +149,44 @@ def test_folder_is_synced_after_the_rename(tmp_path: Path, monkeypatch: pytest.M
     assert synced == [(False, False), (True, True)], "the file, then its folder once the new name is in place"
 
 
+def test_each_folder_of_an_agreement_is_synced_once_before_the_manifest_records_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator.pipeline import generate
+
+    data = json.loads((EXAMPLES / "norrstrom-fjallviken-familjebehandling.json").read_text(encoding="utf-8"))  # three documents
+    path = tmp_path / "avtal.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    utdata = tmp_path / "utdata"
+    assert generate([path], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1).ok
+    data["avtal"]["titel"] += ", ändrad"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    events: list[tuple[str, str]] = []
+    real_fsync = os.fsync
+
+    def recording(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            folder = next(p for p in [utdata, *utdata.rglob("*")] if p.is_dir() and os.path.samestat(p.stat(), os.fstat(fd)))
+            events.append(("mapp", str(folder.relative_to(utdata))))
+        else:
+            events.append(("fil", ""))
+        real_fsync(fd)
+
+    real_record = Manifest.record
+
+    def recorded(self: Manifest, *args: Any) -> None:
+        events.append(("manifest", ""))
+        real_record(self, *args)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    monkeypatch.setattr(Manifest, "record", recorded)
+    assert generate([path], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1).ok
+    agreement = data["avtal"]["id"]
+    before_journal = events[: events.index(("manifest", ""))]
+    written = [name for kind, name in before_journal if kind == "mapp" and name.startswith(agreement)]
+    assert len(written) == len(set(written)), f"a folder synced twice for one agreement: {written}"
+    assert {agreement, f"{agreement}/jamforelse"} <= set(written), "the documents are durable before the journal records them"
+    assert any(name.startswith(f"{agreement}/tidigare/") for name in written)
+
+
 def test_disk_full_fails_that_agreement_with_the_path_and_keeps_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from avtalsgenerator import pipeline
     from avtalsgenerator.pipeline import generate
