@@ -268,14 +268,15 @@ _MEMO: dict[str, _Prepared] = {}  # by usercache key: templates prepared in this
 _MEMO_SIZE = 32  # a long-running form whose templates are edited keeps only the latest
 
 
-def _prepared(path: Path, source: bytes, digest: str, env: SandboxedEnvironment) -> _Prepared:
+def _prepared(path: Path, source: bytes, digest: str, env: SandboxedEnvironment, generator: str | None = None) -> _Prepared:
     """The prepared template for ``source`` (whose sha256 is ``digest``) under ``env``: from this process, the usercache, or made now.
 
     The key covers the template's bytes (by their digest), the environment's settings and filters, the generator's source
     and the library versions, so a change to any of them prepares the template again. Only a template
     that passed the package checks and compiled is ever stored.
     """
-    name = usercache.key("compiled-template", digest, _environment_key(env), json.dumps(fingerprint()["generator"]),
+    generator = generator if generator is not None else fingerprint()["generator"]
+    name = usercache.key("compiled-template", digest, _environment_key(env), json.dumps(generator),
                          json.dumps(library_versions(), sort_keys=True))
     found = _MEMO.get(name)
     if found is None:
@@ -353,14 +354,15 @@ class CompiledTemplate:
     that stands outside all blocks of the template still there.
     """
 
-    def __init__(self, path: Path, env: SandboxedEnvironment, source: bytes | None = None) -> None:
-        """``source``: the template's bytes when the caller has read them already (Renderer), else read here."""
+    def __init__(self, path: Path, env: SandboxedEnvironment, source: bytes | None = None, generator: str | None = None) -> None:
+        """``source``: the template's bytes when the caller has read them already (Renderer), else read here;
+        ``generator``: the fingerprint of the generator's source, when the caller has it."""
         self.path = path
         self.source = path.read_bytes() if source is None else source
         self.digest = hashlib.sha256(self.source).hexdigest()
         self.env = env
         self._helper = Docx(io.BytesIO(self.source))  # for docxtpl's XML helpers in _finish; never opened
-        prepared = _prepared(path, self.source, self.digest, env)
+        prepared = _prepared(path, self.source, self.digest, env, generator)
         self.fallback = prepared.fallback
         self.core = prepared.core
         self.tagged = frozenset(prepared.tagged)
@@ -478,6 +480,7 @@ class Renderer:
     def __init__(self, env: SandboxedEnvironment | None = None) -> None:
         self.env = env or make_environment()
         self._cache: dict[Path, CompiledTemplate] = {}
+        self._generator = fingerprint()["generator"]  # the source cannot change while this renderer is used
 
     def template(self, path: Path) -> CompiledTemplate:
         if not path.is_file() or path.stat().st_size > MAX_TEMPLATE_BYTES:
@@ -485,7 +488,7 @@ class Renderer:
         source = path.read_bytes()
         cached = self._cache.get(path)
         if cached is None or cached.digest != hashlib.sha256(source).hexdigest():
-            cached = self._cache[path] = CompiledTemplate(path, self.env, source)
+            cached = self._cache[path] = CompiledTemplate(path, self.env, source, self._generator)
         return cached
 
     def render(self, path: Path, context: dict[str, Any], data_file: str = "", issued: dt.date | None = None) -> bytes:
