@@ -28,8 +28,8 @@ _STRING = rb'"(?:[^"\\\n]|\\.)*"'
 _LINE = re.compile(rb'(' + _STRING + rb'): (\{"fil": (' + _STRING + rb'), .*\}),?')
 _KEY = re.compile(_STRING)
 _END = re.compile(rb'\}(?:, "ej_rapporterade": (\[.*\]))?\}\n?')
-# Input files looked up one by one (a search of the manifest's text each) before all lines are indexed at once.
-SEARCHES_BEFORE_INDEX = 16
+# Input files looked up one by one (a search of the manifest's text each) before the whole text is parsed at once.
+SEARCHES_BEFORE_WHOLE = 4
 
 
 def sha256(data: bytes) -> str:
@@ -89,81 +89,88 @@ class Entry:
 
 
 class Entries(MutableMapping[str, Entry]):
-    """The entries by id. Those read from manifest.json stay the text of their line until one is used.
+    """The entries by id. Those in manifest.json are parsed only when needed.
 
     The common run regenerates one agreement in a folder of many: it finds that input's line by searching
     the text and parses just that line, so its cost does not grow with the number of agreements. Asking
-    for every entry, or for many inputs, indexes all lines once (the key and "fil" each line begins with).
-    Entries set, and ids removed, in this run or by the journal lie over the text.
+    for every entry, or for many inputs, parses the whole text once. Entries set (by the journal or this
+    run) and ids removed lie over the text.
     """
 
     def __init__(self, source: Path, text: bytes = b"", parsed: dict[str, Entry] | None = None) -> None:
         self._source = source
-        self._text = text  # save()'s layout, checked by Manifest._take_lines
-        self._parsed: dict[str, Entry] = parsed if parsed is not None else {}
+        self._text = text  # save()'s layout without its end, checked by Manifest._take_lines
+        self._set: dict[str, Entry] = parsed if parsed is not None else {}  # given whole: read in full, journalled or recorded
+        self._read: dict[str, Entry] = {}  # entries of the text parsed on use (perhaps changed in place since)
         self._gone: set[str] = set()  # ids removed since the text was read
-        self._lines: dict[str, tuple[str, bytes]] | None = None if text else {}  # id -> (fil, entry's JSON), once indexed
+        self._all: dict[str, dict[str, Any]] | None = None if text else {}  # every entry of the text, once parsed whole
+        self._by_file: dict[str, list[str]] = {}  # fil -> ids in the text, once parsed whole
         self._searches = 0
 
     def __getitem__(self, key: str) -> Entry:
-        found = self._parsed.get(key)
+        found = self._set.get(key) or self._read.get(key)
         if found is not None:
             return found
-        line = None if key in self._gone else self._line(key)
-        if line is None:
+        raw = None if key in self._gone else self._raw(key)
+        if raw is None:
             raise KeyError(key)
         try:
-            entry = Entry.from_json(json.loads(line))
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            entry = Entry.from_json(raw)
+        except (KeyError, TypeError, AttributeError) as e:
             raise WriteError(unreadable(self._source, e, key)) from e
-        self._parsed[key] = entry
+        self._read[key] = entry
         return entry
 
     def __setitem__(self, key: str, entry: Entry) -> None:
         self._gone.discard(key)
-        self._parsed[key] = entry
+        self._read.pop(key, None)
+        self._set[key] = entry
 
     def __delitem__(self, key: str) -> None:
         if key not in self:
             raise KeyError(key)
-        self._parsed.pop(key, None)
+        self._set.pop(key, None)
+        self._read.pop(key, None)
         self._gone.add(key)
 
     def __iter__(self) -> Iterator[str]:
-        recorded = [key for key in self._index() if key not in self._gone and key not in self._parsed]
-        yield from recorded
-        yield from list(self._parsed)
+        for key, _ in self.files():
+            yield key
 
     def __len__(self) -> int:
-        return sum(1 for _ in self)
+        return sum(1 for _ in self.files())
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str) or key in self._gone:
             return False
-        return key in self._parsed or self._line(key) is not None
+        return key in self._set or key in self._read or self._raw(key) is not None
 
     def files(self) -> Iterator[tuple[str, str]]:
-        """(id, input file) of every entry, parsing none."""
-        for key, (fil, _) in self._index().items():
-            if key not in self._gone and key not in self._parsed:
-                yield key, fil
-        for key, entry in self._parsed.items():
-            yield key, entry.fil
+        """(id, input file) of every entry."""
+        overlaid = [(key, entry.fil) for key, entry in self._set.items()]
+        for key, raw in list(self._whole().items()):
+            if key not in self._gone and key not in self._set:
+                yield key, raw["fil"]
+        yield from overlaid
 
     def ids_of(self, fil: str) -> list[str]:
         """Every id recorded for input file ``fil``."""
         self._searches += 1
-        if self._lines is None and self._searches <= SEARCHES_BEFORE_INDEX:
+        if self._all is None and self._searches <= SEARCHES_BEFORE_WHOLE:
             recorded = self._search_file(fil)
         else:
-            recorded = [key for key, (recorded_fil, _) in self._index().items() if recorded_fil == fil]
-        found = [key for key in recorded if key not in self._gone and key not in self._parsed]
-        return found + [key for key, entry in self._parsed.items() if entry.fil == fil]
+            self._whole()
+            recorded = self._by_file.get(fil, [])
+        found = [key for key in recorded if key not in self._gone and key not in self._set]
+        return found + [key for key, entry in self._set.items() if entry.fil == fil]
 
     def json_text(self, key: str) -> str:
-        """The entry as one line of JSON: as read when it was never used, else encoded again."""
-        if key in self._parsed:
-            return _dumps(self._parsed[key].to_json())
+        """The entry as one line of JSON, encoded again when it was parsed (it may have changed), else as read."""
+        entry = self._set.get(key) or self._read.get(key)
+        if entry is not None:
+            return _dumps(entry.to_json())
+        if self._all is not None:
+            return _dumps(self._all[key])
         line = self._line(key)
         if line is None:
             raise KeyError(key)
@@ -172,30 +179,41 @@ class Entries(MutableMapping[str, Entry]):
         except UnicodeDecodeError as e:
             raise WriteError(unreadable(self._source, e, key)) from e
 
-    def _index(self) -> dict[str, tuple[str, bytes]]:
-        if self._lines is None:
-            lines: dict[str, tuple[str, bytes]] = {}
-            for number, line in enumerate(self._text[len(_HEAD):].split(b"\n")[:-1], start=2):
-                match = self._checked(_LINE.fullmatch(line), number)
-                lines[json.loads(match[1])] = (json.loads(match[3]), match[2])
-            self._lines = lines
-        return self._lines
+    def _whole(self) -> dict[str, dict[str, Any]]:
+        """Every entry of the text, parsed in one go (json's C parser: faster than line by line for many)."""
+        if self._all is None:
+            try:
+                whole = json.loads(self._text + b"}}")["avtal"]
+                by_file: dict[str, list[str]] = {}
+                for key, raw in whole.items():
+                    by_file.setdefault(raw["fil"], []).append(key)
+            except (ValueError, KeyError, TypeError, AttributeError) as e:
+                raise WriteError(unreadable(self._source, e)) from e
+            self._all, self._by_file = whole, by_file
+        return self._all
+
+    def _raw(self, key: str) -> dict[str, Any] | None:
+        if self._all is not None:
+            return self._all.get(key)
+        line = self._line(key)
+        if line is None:
+            return None
+        try:
+            raw: dict[str, Any] = json.loads(line)
+        except ValueError as e:
+            raise WriteError(unreadable(self._source, e, key)) from e
+        return raw
 
     def _line(self, key: str) -> bytes | None:
-        """The JSON of ``key``'s entry in the text, or None."""
-        if self._lines is not None:
-            found = self._lines.get(key)
-            return found[1] if found else None
+        """The JSON of ``key``'s entry, found by searching the text, or None."""
         start = self._text.find(b"\n" + _dumps(key).encode() + b": {")
         if start < 0:
             return None
         match = _LINE.fullmatch(self._text, start + 1, self._text.index(b"\n", start + 1))
-        return self._checked(match, self._text.count(b"\n", 0, start) + 2)[2]
-
-    def _checked(self, match: re.Match[bytes] | None, line: int) -> re.Match[bytes]:
         if match is None:
+            line = self._text.count(b"\n", 0, start) + 2
             raise WriteError(unreadable(self._source, ValueError(f"rad {line} är inte en rad som generatorn skriver")))
-        return match
+        return match[2]
 
     def _search_file(self, fil: str) -> list[str]:
         """The ids of the lines whose entry begins with ``fil``, found by searching the text."""

@@ -180,7 +180,7 @@ def test_ids_removed_by_the_journal_are_gone_although_the_manifest_text_has_them
 def test_many_inputs_are_looked_up_alike_by_search_and_by_index(tmp_path: Path, three_agreements: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
     searched = Manifest.load(tmp_path / "utdata")
     found = [searched.id_of(str(path)) for path in three_agreements]
-    monkeypatch.setattr(manifest_module, "SEARCHES_BEFORE_INDEX", 0)
+    monkeypatch.setattr(manifest_module, "SEARCHES_BEFORE_WHOLE", 0)
     indexed = Manifest.load(tmp_path / "utdata")
     assert [indexed.id_of(str(path)) for path in three_agreements] == found == ["avtal-0", "avtal-1", "avtal-2"]
     assert indexed.id_of(str(tmp_path / "okand.json")) is None and searched.id_of(str(tmp_path / "okand.json")) is None
