@@ -7,7 +7,7 @@ import datetime as dt
 import difflib
 from collections import Counter
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ class Comparison:
     data: bytes
     inserted_words: int
     deleted_words: int
-    bodies: tuple[Structure, Structure] = ([], [])  # the text structure of the old and the new body, as compared
+    bodies: tuple[Structure, Structure] = field(default_factory=lambda: ([], []))  # the old and the new body's text structure, as compared
 
     @property
     def changed(self) -> bool:

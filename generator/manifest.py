@@ -92,8 +92,8 @@ class Entries(MutableMapping[str, Entry]):
     """The entries by id. Those in manifest.json are parsed only when needed.
 
     The common run regenerates one agreement in a folder of many: it finds that input's line by searching
-    the text and parses just that line, so its cost does not grow with the number of agreements. Asking
-    for every entry, or for many inputs, parses the whole text once. Entries set (by the journal or this
+    the text and parses just that line, so a thousand agreements cost a read and a search of the file,
+    not a parse of every entry. Asking for every entry, or for many inputs, parses the whole text once. Entries set (by the journal or this
     run) and ids removed lie over the text.
     """
 
