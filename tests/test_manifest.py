@@ -184,3 +184,15 @@ def test_many_inputs_are_looked_up_alike_by_search_and_by_index(tmp_path: Path, 
     indexed = Manifest.load(tmp_path / "utdata")
     assert [indexed.id_of(str(path)) for path in three_agreements] == found == ["avtal-0", "avtal-1", "avtal-2"]
     assert indexed.id_of(str(tmp_path / "okand.json")) is None and searched.id_of(str(tmp_path / "okand.json")) is None
+
+
+def test_entry_changed_in_place_is_saved_as_changed(tmp_path: Path, three_agreements: list[Path]) -> None:
+    utdata = tmp_path / "utdata"
+    loaded = Manifest.load(utdata)
+    entry = loaded.entries["avtal-1"]  # read from its line in manifest.json, then changed as a new PDF changes it
+    document = next(iter(entry.dokument.values()))
+    document.pdf_hash = "ny-pdf"
+    loaded.save()
+    again = Manifest.load(utdata)
+    assert next(iter(again.entries["avtal-1"].dokument.values())).pdf_hash == "ny-pdf"
+    assert again.entries["avtal-0"].to_json() == json.loads((utdata / MANIFEST_NAME).read_text(encoding="utf-8"))["avtal"]["avtal-0"]
