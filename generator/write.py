@@ -48,13 +48,20 @@ def synced_once() -> Iterator[None]:
     """
     pending: set[Path] = set()
     token = _DEFERRED.set(pending)
+    finished = False
     try:
         yield
+        finished = True
     finally:
         _DEFERRED.reset(token)
         for folder in sorted(pending):
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 fsync_directory(folder)
+            except FileNotFoundError:
+                pass  # removed again within the block
+            except OSError:
+                if finished:
+                    raise  # a failed sync fails what was written; after an error in the block, that error is the one to see
 
 
 def write_atomic(path: Path, data: bytes) -> None:

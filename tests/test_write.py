@@ -187,6 +187,36 @@ def test_each_folder_of_an_agreement_is_synced_once_before_the_manifest_records_
     assert any(name.startswith(f"{agreement}/tidigare/") for name in written)
 
 
+def test_folder_that_cannot_be_synced_fails_that_agreement_with_the_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator.pipeline import generate
+
+    indata, utdata = tmp_path / "indata", tmp_path / "utdata"
+    _batch(indata, 2)
+    assert generate(indata=indata, utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1).ok
+    for path in sorted(indata.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["avtal"]["titel"] += ", ändrad"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    failing = utdata / "avtal-001"
+    real_fsync = os.fsync
+
+    def broken_disk(fd: int) -> None:
+        if os.path.samestat(os.fstat(fd), failing.stat()):
+            raise OSError(errno.EIO, "Input/output error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", broken_disk)
+    result = generate(indata=indata, utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1)
+    failed = str(indata / "avtal-001.json")
+    assert list(result.failed) == [failed]
+    assert str(result.failed[failed][0]).startswith(f"{failed}: kunde inte skriva {failing}: "), result.failed[failed][0]
+    assert str(indata / "avtal-000.json") in result.built, "the other agreement is written"
+    monkeypatch.undo()
+    for key, entry in Manifest.load(utdata).entries.items():  # the manifest says what is on disk
+        for name, doc in entry.dokument.items():
+            assert file_hash(utdata / key / name) == doc.hash
+
+
 def test_disk_full_fails_that_agreement_with_the_path_and_keeps_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from avtalsgenerator import pipeline
     from avtalsgenerator.pipeline import generate
