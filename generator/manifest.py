@@ -40,18 +40,28 @@ def file_hash(path: Path) -> str:
     return sha256(path.read_bytes())
 
 
+def is_regular_file(path: Path) -> bool:
+    """True when ``path`` is a regular file itself (a link to one is not)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def regular_bytes(path: Path) -> bytes | None:
+    """The content of ``path`` when it is a regular file (not followed if a link); None when missing, unreadable or anything else."""
+    if not is_regular_file(path):
+        return None
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
 def disk_hash(path: Path) -> str | None:
     """Hash of ``path`` when it is a regular file (not followed if a link); None when missing or anything else."""
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return None
-    if not stat.S_ISREG(info.st_mode):
-        return None
-    try:
-        return file_hash(path)
-    except OSError:
-        return None
+    data = regular_bytes(path)
+    return sha256(data) if data is not None else None
 
 
 @dataclass

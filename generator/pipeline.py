@@ -6,7 +6,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import stat
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -26,7 +25,7 @@ from .filters import kr
 from .fingerprint import changes as fingerprint_changes
 from .fingerprint import fingerprint
 from .lock import LOCK_NAME, locked
-from .manifest import JOURNAL_NAME, MANIFEST_NAME, Document, Entry, Manifest, disk_hash, sha256
+from .manifest import JOURNAL_NAME, MANIFEST_NAME, Document, Entry, Manifest, disk_hash, is_regular_file, regular_bytes, sha256
 from .paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA, MAIN_FILE, OUTPUT_FILES, TEMPLATE_FILES
 from .prepare import Prepared, prepare
 from .report import LATEST, REPORT_DIR, Change, amount_changes, sentence_changes, write_report
@@ -179,11 +178,16 @@ def input_paths(files: list[Path]) -> dict[Path, str]:
     found: dict[Path, str] = {}
     seen: set[str] = set()
     for path in files:
-        identity = str(Path(os.path.abspath(path)).resolve())
+        identity = normalised(path)
         if identity not in seen:
             seen.add(identity)
             found[path] = identity
     return found
+
+
+def normalised(path: Path | str) -> str:
+    """The identity of an input file: its absolute path with links resolved, as the manifest records it."""
+    return str(Path(os.path.abspath(path)).resolve())
 
 
 @dataclass
@@ -243,7 +247,7 @@ def _normalise_manifest(manifest: Manifest) -> None:
     if manifest.format >= 2:
         return
     for entry in manifest.entries.values():
-        entry.fil = str(Path(os.path.abspath(entry.fil)).resolve())
+        entry.fil = normalised(entry.fil)
 
 
 def _select(run: _Run, sources: dict[Path, str], progress: Callable[[int], None] | None) -> list[Path]:
@@ -485,16 +489,6 @@ def _reasons(run: _Run, built: Built, old: Entry | None) -> list[str]:
     return reasons or ["ett dokument saknades eller hade ändrats på disk"]
 
 
-def _regular_bytes(path: Path) -> bytes | None:
-    """The content of ``path`` when it is a regular file (a link is not followed); None when missing or anything else."""
-    try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            return None
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
 def _keep_aside(run: _Run, path: Path, stamp: str) -> Path:
     """Move ``path`` (file, link, folder or FIFO: never opened) into its folder's ``tidigare/``; where it went."""
     folder = path.parent
@@ -537,12 +531,12 @@ def _store(run: _Run, built: Built, old: Entry | None, change: Change, written: 
     for name, data in built.outputs.items():
         target = folder / name
         recorded = old.dokument.get(name) if old else None
-        if os.path.lexists(target) and disk_hash(target) is None:
+        previous = regular_bytes(target)
+        if previous is None and os.path.lexists(target):
             kept = _keep_aside(run, target, run.now.date().isoformat())
             run.result.archived.append(kept)
             change.archived.append(kept)
             run.result.warnings.append(Problem(str(target), "", f"var inte en vanlig fil (mapp, länk eller specialfil); flyttades till {kept}", "varning"))
-        previous = _regular_bytes(target)
         if previous is not None and previous != data and same_except_dates(previous, data):
             built.outputs[name] = data = previous  # the same content made on another day: keep the document as issued
         if previous == data:
@@ -554,7 +548,7 @@ def _store(run: _Run, built: Built, old: Entry | None, change: Change, written: 
             archive = folder / ARCHIVE_DIR / f"{stamp}-{digest[:8]}" / name
             keep_as(target, archive, previous)
             old_pdf = target.with_suffix(".pdf")
-            if disk_hash(old_pdf) is not None:
+            if is_regular_file(old_pdf):
                 move_into(old_pdf, archive.with_suffix(".pdf"))
             elif os.path.lexists(old_pdf):
                 _keep_aside(run, old_pdf, stamp)
