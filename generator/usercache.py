@@ -7,8 +7,9 @@ import hashlib
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
+
+from .write import write_atomic
 
 # Set to a folder to move the cache (tests point it into their temporary folder); "av" turns the cache off.
 ENV_VAR = "AVTAL_CACHE"
@@ -81,14 +82,7 @@ def write(kind: str, name: str, payload: bytes) -> None:
     target = base / kind
     with contextlib.suppress(OSError):
         target.mkdir(mode=0o700, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(hashlib.sha256(payload).digest() + payload)
-            os.replace(temp, target / name)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomic(target / name, hashlib.sha256(payload).digest() + payload)  # its temporary file's name starts with "."
         entries = sorted((p for p in target.iterdir() if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[KEEP:]:
             old.unlink(missing_ok=True)
