@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
-from test_write import _batch
+from test_write import _batch, _generate_command, _start_in_own_session
 
 from avtalsgenerator.errors import Problem, WriteError
 from avtalsgenerator.lock import LOCK_NAME, locked
@@ -55,11 +55,7 @@ def _sessions_processes(session: int) -> list[int]:
 def test_killed_run_leaves_no_worker_and_no_lock(tmp_path: Path, sig: signal.Signals) -> None:
     indata, utdata = tmp_path / "indata", tmp_path / "utdata"
     _batch(indata, 60)
-    command = [
-        sys.executable, "-m", "avtalsgenerator.cli", "generera", "--tyst",
-        "--indata", str(indata), "--utdata", str(utdata), "--mallar", str(TEMPLATES), "--troskelvarden", str(THRESHOLDS),
-    ]
-    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = _start_in_own_session(_generate_command(indata, utdata))
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(_sessions_processes(process.pid)) < 3:

@@ -82,14 +82,24 @@ def _batch(folder: Path, count: int) -> None:
         (folder / f"avtal-{n:03d}.json").write_text(json.dumps(source, ensure_ascii=False), encoding="utf-8")
 
 
-def test_killed_batch_leaves_only_whole_documents(tmp_path: Path) -> None:
-    indata, utdata = tmp_path / "indata", tmp_path / "utdata"
-    _batch(indata, 150)
-    command = [
+def _generate_command(indata: Path, utdata: Path) -> list[str]:
+    """``avtal generera`` for ``indata`` into ``utdata`` with the project's templates and thresholds, as a user runs it."""
+    return [
         sys.executable, "-m", "avtalsgenerator.cli", "generera", "--tyst",
         "--indata", str(indata), "--utdata", str(utdata), "--mallar", str(TEMPLATES), "--troskelvarden", str(THRESHOLDS),
     ]
-    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _start_in_own_session(command: list[str]) -> subprocess.Popen[bytes]:
+    """Start ``command`` as a session of its own (its workers with it), output discarded: for a test to kill part-way."""
+    return subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_killed_batch_leaves_only_whole_documents(tmp_path: Path) -> None:
+    indata, utdata = tmp_path / "indata", tmp_path / "utdata"
+    _batch(indata, 150)
+    command = _generate_command(indata, utdata)
+    process = _start_in_own_session(command)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(utdata.rglob("*.docx"))) < 20:
         time.sleep(0.05)
