@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .compute import COST_FILE, PUB_FILE
-
 MAIN_FILE = "avtal.docx"
+PUB_FILE = "pub-bilaga.docx"
+COST_FILE = "kostnadsfordelning.docx"
 # The template of the main document (always written as avtal.docx) for each agreement kind.
 MAIN_TEMPLATES = {
     "avtalssamverkan": MAIN_FILE,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from conftest import TEMPLATES, THRESHOLDS
 
-from avtalsgenerator import batch
-from avtalsgenerator.pipeline import generate
+from avtalsgenerator.output import batch
+from avtalsgenerator.output.pipeline import generate
 
 
 def _agreements(folder: Path, data: dict[str, Any], count: int) -> list[Path]:

@@ -11,9 +11,9 @@ import docx
 import pytest
 from conftest import TEMPLATES, THRESHOLDS
 
-from avtalsgenerator import checkcache
 from avtalsgenerator.errors import TemplateError
-from avtalsgenerator.pipeline import generate
+from avtalsgenerator.output import checkcache
+from avtalsgenerator.output.pipeline import generate
 
 
 @pytest.fixture

@@ -205,7 +205,7 @@ def test_mallar_falt_kontext_prova() -> None:
 def test_bug_gives_exit_70_short_swedish_message_and_log_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile
 
-    from avtalsgenerator import pipeline
+    from avtalsgenerator.output import pipeline
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("division by zero")
@@ -228,7 +228,7 @@ def test_bug_gives_exit_70_short_swedish_message_and_log_file(tmp_path: Path, mo
 def test_new_command_gets_the_boundary_for_free(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile
 
-    from avtalsgenerator.cli import mallar
+    from avtalsgenerator.cli.commands import mallar
     from avtalsgenerator.errors import RuleError
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
@@ -255,7 +255,7 @@ def test_every_command_is_behind_the_boundary() -> None:
     """A command added with click.command() and add_command() would give tracebacks: it must be a boundary.Command."""
     import click
 
-    from avtalsgenerator.boundary import Command, Group
+    from avtalsgenerator.cli.boundary import Command, Group
 
     def walk(group: click.Group, prefix: str) -> list[str]:
         found = []
@@ -272,7 +272,7 @@ def test_every_command_is_behind_the_boundary() -> None:
 
 
 def test_pdf_without_libreoffice_is_exit_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator import pdf
+    from avtalsgenerator.output import pdf
 
     monkeypatch.setattr(pdf, "available", lambda: False)
     result = invoke("generera", "--pdf", "--indata", str(EXAMPLES), *paths(tmp_path))

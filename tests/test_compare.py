@@ -22,15 +22,15 @@ from docx.table import Table
 from lxml import etree
 from test_regeneration import run
 
+from avtalsgenerator.agreement.prepare import prepare
+from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.cli import main
-from avtalsgenerator.compare import AUTHOR, compare_documents
-from avtalsgenerator.comparisons import comparison_path
+from avtalsgenerator.compare.comparisons import comparison_path
+from avtalsgenerator.compare.document import AUTHOR, compare_documents
+from avtalsgenerator.compare.revisions import W, accept_all, reject_all
 from avtalsgenerator.errors import CompareError
+from avtalsgenerator.output.pipeline import generate
 from avtalsgenerator.paths import MAIN_FILE
-from avtalsgenerator.pipeline import generate
-from avtalsgenerator.prepare import prepare
-from avtalsgenerator.revisions import W, accept_all, reject_all
-from avtalsgenerator.thresholds import load_thresholds
 
 NB = "\u00a0"
 FIRST = dt.datetime(2026, 11, 1, 9, 0)
@@ -462,7 +462,7 @@ def test_random_edits_accept_to_the_new_and_reject_to_the_old(generated_document
 
 
 def test_comparison_that_would_not_reject_to_the_old_text_is_refused(generated_documents: list[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator import compare
+    from avtalsgenerator.compare import document as compare
 
     monkeypatch.setattr(compare, "compare_paragraphs", lambda *args: None)  # a fault that leaves changed paragraphs unmarked
     old = generated_documents[0]
@@ -472,7 +472,7 @@ def test_comparison_that_would_not_reject_to_the_old_text_is_refused(generated_d
 
 
 def test_comparison_that_would_not_accept_to_the_new_text_is_refused(generated_documents: list[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator import compare
+    from avtalsgenerator.compare import document as compare
 
     real = compare.compare_paragraphs
 
@@ -492,7 +492,7 @@ def test_comparison_that_would_not_accept_to_the_new_text_is_refused(generated_d
 
 @pytest.mark.parametrize("seed", range(8))
 def test_report_sentences_from_the_comparison_are_those_read_from_the_files(generated_documents: list[bytes], seed: int) -> None:
-    from avtalsgenerator.report import sentence_changes
+    from avtalsgenerator.output.report import sentence_changes
 
     old = generated_documents[seed % len(generated_documents)]
     new = _edited(old, seed)

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from conftest import THRESHOLDS
 
-from avtalsgenerator.compute import add_months, build_context, earliest_end, join_names, whole_years
+from avtalsgenerator.agreement.compute import add_months, build_context, earliest_end, join_names, whole_years
+from avtalsgenerator.agreement.schema import apply_defaults, validate
+from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import ComputeError
-from avtalsgenerator.schema import apply_defaults, validate
-from avtalsgenerator.thresholds import load_thresholds
 
 
 def _context(data: dict[str, Any]) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conftest import ROOT
 
-from avtalsgenerator.fieldref import REFERENCE_FILE, field_reference_markdown
-from avtalsgenerator.templatefields import field_catalogue
+from avtalsgenerator.templates.fieldref import REFERENCE_FILE, field_reference_markdown
+from avtalsgenerator.templates.fields import field_catalogue
 
 
 def test_committed_field_reference_is_current() -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from avtalsgenerator import filters
+from avtalsgenerator.agreement import filters
 
 NB = "\u00a0"
 

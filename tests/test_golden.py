@@ -23,9 +23,9 @@ from conftest import TEMPLATES, THRESHOLDS, example_paths
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from avtalsgenerator.batch import Built, Settings, build
-from avtalsgenerator.render import Renderer
-from avtalsgenerator.thresholds import load_thresholds
+from avtalsgenerator.agreement.thresholds import load_thresholds
+from avtalsgenerator.output.batch import Built, Settings, build
+from avtalsgenerator.templates.render import Renderer
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from conftest import THRESHOLDS
 
-from avtalsgenerator.compute import COST_FILE, FULL_KINDS, PUB_FILE
+from avtalsgenerator.agreement.compute import FULL_KINDS
+from avtalsgenerator.agreement.prepare import prepare
+from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import AvtalError
-from avtalsgenerator.kindfields import KINDS, kind_requirements, required_in, template_kinds
-from avtalsgenerator.paths import MAIN_TEMPLATES, TEMPLATE_FILES
-from avtalsgenerator.prepare import prepare
-from avtalsgenerator.templatetrial import minimal_agreement
-from avtalsgenerator.thresholds import load_thresholds
+from avtalsgenerator.paths import COST_FILE, MAIN_TEMPLATES, PUB_FILE, TEMPLATE_FILES
+from avtalsgenerator.templates.kindfields import KINDS, kind_requirements, required_in, template_kinds
+from avtalsgenerator.templates.trial import minimal_agreement
 
 
 def test_each_kind_requires_what_the_schema_says_for_it() -> None:

@@ -18,16 +18,16 @@ from conftest import EXAMPLES, TEMPLATES, THRESHOLDS, read_example
 from docx.oxml.ns import qn
 from test_golden import docx_text
 
-from avtalsgenerator import pipeline
-from avtalsgenerator.batch import Built, Settings, build
+from avtalsgenerator.agreement.filters import ar, manader, tidsperiod
+from avtalsgenerator.agreement.prepare import prepare
+from avtalsgenerator.agreement.schema import schema_problems
+from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.cli import main
-from avtalsgenerator.filters import ar, manader, tidsperiod
+from avtalsgenerator.output import pipeline
+from avtalsgenerator.output.batch import Built, Settings, build
 from avtalsgenerator.paths import MAIN_FILE, MAIN_TEMPLATES, TEMPLATE_FILES
-from avtalsgenerator.prepare import prepare
-from avtalsgenerator.render import Renderer
-from avtalsgenerator.schema import schema_problems
-from avtalsgenerator.templatetrial import minimal_agreement
-from avtalsgenerator.thresholds import load_thresholds
+from avtalsgenerator.templates.render import Renderer
+from avtalsgenerator.templates.trial import minimal_agreement
 
 Data = dict[str, Any]
 INTENT = "norrbotten-hjalpmedel-avsiktsforklaring"

@@ -12,13 +12,13 @@ import docx
 import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 
+from avtalsgenerator.agreement.prepare import Prepared, prepare
+from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import AvtalError
 from avtalsgenerator.paths import TEMPLATE_FILES
-from avtalsgenerator.prepare import Prepared, prepare
-from avtalsgenerator.render import Renderer
-from avtalsgenerator.templatecheck import check_templates
-from avtalsgenerator.templatetrial import trial_agreements
-from avtalsgenerator.thresholds import load_thresholds
+from avtalsgenerator.templates.check import check_templates
+from avtalsgenerator.templates.render import Renderer
+from avtalsgenerator.templates.trial import trial_agreements
 
 GUIDE = TEMPLATES / "LASMIG.md"
 _FENCE = re.compile(r"^```([\w-]*)\n(.*?)^```$", re.DOTALL | re.MULTILINE)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from avtalsgenerator.agreement.load import load_agreement, load_json
 from avtalsgenerator.errors import LoadError, ValidationError
-from avtalsgenerator.load import load_agreement, load_json
 
 
 def test_syntax_error_names_line_and_column(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_decimals_are_exact(tmp_path: Path) -> None:
 
 
 def test_oversized_file_is_refused_without_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import avtalsgenerator.load as load
+    import avtalsgenerator.agreement.load as load
 
     monkeypatch.setattr(load, "MAX_INPUT_BYTES", 10)
     path = tmp_path / "stor.json"

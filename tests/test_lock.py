@@ -17,8 +17,8 @@ from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 from test_write import _batch, _generate_command, _start_in_own_session
 
 from avtalsgenerator.errors import Problem, WriteError
-from avtalsgenerator.lock import LOCK_NAME, locked
-from avtalsgenerator.pipeline import generate
+from avtalsgenerator.output.lock import LOCK_NAME, locked
+from avtalsgenerator.output.pipeline import generate
 
 
 def test_second_run_stops_with_a_message(tmp_path: Path) -> None:
@@ -82,7 +82,7 @@ def test_lock_held_by_what_a_dead_run_left_is_taken_over(tmp_path: Path) -> None
     script = (
         "import subprocess, sys, time\n"
         "from pathlib import Path\n"
-        "from avtalsgenerator import lock\n"
+        "from avtalsgenerator.output import lock\n"
         f"with lock.locked(Path({str(utdata)!r})):\n"
         "    fd = next(iter(lock._held))\n"
         "    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'], pass_fds=[fd])\n"

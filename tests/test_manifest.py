@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from conftest import TEMPLATES, THRESHOLDS
 
-from avtalsgenerator import manifest as manifest_module
 from avtalsgenerator.errors import WriteError
-from avtalsgenerator.manifest import JOURNAL_NAME, MANIFEST_NAME, Manifest
-from avtalsgenerator.pipeline import RUNNING, generate
-from avtalsgenerator.write import TEMP_PREFIX
+from avtalsgenerator.output import manifest as manifest_module
+from avtalsgenerator.output.manifest import JOURNAL_NAME, MANIFEST_NAME, Manifest
+from avtalsgenerator.output.pipeline import RUNNING, generate
+from avtalsgenerator.output.write import TEMP_PREFIX
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def test_temporary_files_of_a_killed_run_are_removed(tmp_path: Path, three_agree
 
 
 def test_run_that_fails_still_clears_its_marker(tmp_path: Path, three_agreements: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator import pipeline
+    from avtalsgenerator.output import pipeline
 
     def broken(*args: Any) -> None:
         raise KeyboardInterrupt

@@ -18,8 +18,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
-from avtalsgenerator import pdf
 from avtalsgenerator.errors import PdfError
+from avtalsgenerator.output import pdf
 
 PARTIES = [
     ("Stockholms kommun", "Göteborgs kommun"),

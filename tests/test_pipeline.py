@@ -11,7 +11,7 @@ import docx
 import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS, example_paths
 
-from avtalsgenerator.pipeline import Result, generate
+from avtalsgenerator.output.pipeline import Result, generate
 
 NB = "\u00a0"
 ALWAYS = [
@@ -225,8 +225,8 @@ def test_pdf_for_every_document_and_only_when_changed(tmp_path: Path) -> None:
 
 
 def test_pdf_without_libreoffice_fails_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator import pdf
     from avtalsgenerator.errors import PdfError
+    from avtalsgenerator.output import pdf
 
     monkeypatch.setattr(pdf, "find_soffice", lambda: None)
     with pytest.raises(PdfError, match="sudo apt-get install libreoffice-writer-nogui"):
@@ -281,7 +281,7 @@ def schema_strategy(node: dict[str, Any], root: dict[str, Any]) -> Any:
 def test_any_schema_valid_agreement_renders_or_is_refused_with_a_path(tmp_path_factory: pytest.TempPathFactory) -> None:
     from hypothesis import HealthCheck, given, settings
 
-    from avtalsgenerator.schema import AGREEMENT_SCHEMA, load_schema
+    from avtalsgenerator.agreement.schema import AGREEMENT_SCHEMA, load_schema
 
     schema = load_schema(AGREEMENT_SCHEMA)
 
@@ -327,7 +327,7 @@ def test_arbitrary_text_is_rendered_literally_or_refused(tmp_path_factory: pytes
 def test_large_agreement_renders(tmp_path: Path) -> None:
     from conftest import MINIMAL
 
-    from avtalsgenerator.rules import luhn_check_digit
+    from avtalsgenerator.legal.rules import luhn_check_digit
 
     data = json.loads(json.dumps(MINIMAL))
     template = data["parter"][1]
@@ -365,7 +365,7 @@ def minimal_file(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("reserved", ["rapporter", "tidigare"])
 def test_reserved_id_is_refused_by_check_and_generate(tmp_path: Path, minimal_file: Path, reserved: str) -> None:
-    from avtalsgenerator.pipeline import check
+    from avtalsgenerator.output.pipeline import check
 
     minimal_file.write_text(minimal_file.read_text(encoding="utf-8").replace('"minsta-avtalet"', json.dumps(reserved)), encoding="utf-8")
     checked = check([minimal_file], troskelvarden=THRESHOLDS)
@@ -429,7 +429,7 @@ def test_report_folder_that_is_a_link_stops_the_run_before_anything_is_written(t
 @pytest.fixture
 def recorded_conversions(monkeypatch: pytest.MonkeyPatch) -> list[list[Path]]:
     """pdf.convert replaced: writes a small PDF beside each .docx and records which were asked for."""
-    from avtalsgenerator import pdf
+    from avtalsgenerator.output import pdf
 
     calls: list[list[Path]] = []
 

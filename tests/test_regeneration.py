@@ -15,14 +15,14 @@ import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 from test_pipeline import text
 
-from avtalsgenerator import fingerprint as fingerprint_module
-from avtalsgenerator import pipeline
-from avtalsgenerator import schema as schema_module
-from avtalsgenerator.impact import impact
-from avtalsgenerator.lock import LOCK_NAME
-from avtalsgenerator.manifest import Manifest
-from avtalsgenerator.pipeline import Result, agreement_files, generate
-from avtalsgenerator.thresholds import load_thresholds
+from avtalsgenerator.agreement import schema as schema_module
+from avtalsgenerator.agreement.thresholds import load_thresholds
+from avtalsgenerator.output import fingerprint as fingerprint_module
+from avtalsgenerator.output import pipeline
+from avtalsgenerator.output.impact import impact
+from avtalsgenerator.output.lock import LOCK_NAME
+from avtalsgenerator.output.manifest import Manifest
+from avtalsgenerator.output.pipeline import Result, agreement_files, generate
 
 NB = "\u00a0"
 DEPENDENT = "region-internetbehandling"

@@ -13,11 +13,11 @@ import pytest
 from conftest import TEMPLATES, THRESHOLDS, example_paths
 from lxml import etree
 
+from avtalsgenerator.agreement.prepare import prepare
+from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import RenderError
 from avtalsgenerator.paths import MAIN_FILE
-from avtalsgenerator.prepare import prepare
-from avtalsgenerator.render import Renderer, make_environment, render_docx_plain
-from avtalsgenerator.thresholds import load_thresholds
+from avtalsgenerator.templates.render import Renderer, make_environment, render_docx_plain
 
 
 def main_template_example() -> Path:
@@ -162,7 +162,7 @@ def test_runaway_expression_fails_for_that_agreement_with_a_message(tmp_path: Pa
 
 
 def test_output_size_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator import render
+    from avtalsgenerator.templates import render
 
     monkeypatch.setattr(render, "MAX_OUTPUT_CHARS", 100_000)
     template = one_paragraph_template(tmp_path / "mall.docx", "{% for a in 'x' * 100000 %}{{ a }}{% endfor %}")
@@ -171,7 +171,7 @@ def test_output_size_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_rendering_time_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator import render
+    from avtalsgenerator.templates import render
 
     monkeypatch.setattr(render, "MAX_RENDER_SECONDS", 0.3)
     template = one_paragraph_template(tmp_path / "mall.docx", "{% for a in 'x' * 100000 %}{% for b in 'x' * 100000 %}{% endfor %}{% endfor %}")
@@ -241,7 +241,7 @@ def test_ampersand_in_a_default_text_is_printed_once(tmp_path: Path) -> None:
 def test_generated_agreements_carry_the_generation_date(tmp_path: Path) -> None:
     import datetime as dt
 
-    from avtalsgenerator.pipeline import generate
+    from avtalsgenerator.output.pipeline import generate
 
     example = example_paths()[0]
     generate([example], utdata=tmp_path / "utdata", mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1,
@@ -279,7 +279,7 @@ def test_date_filter_on_a_missing_date_says_the_field_is_missing(tmp_path: Path)
 def test_regenerating_on_another_day_keeps_unchanged_documents_as_issued(tmp_path: Path) -> None:
     import datetime as dt
 
-    from avtalsgenerator.pipeline import generate
+    from avtalsgenerator.output.pipeline import generate
 
     example = example_paths()[0]
     utdata = tmp_path / "utdata"
@@ -300,7 +300,8 @@ def test_regenerating_on_another_day_keeps_unchanged_documents_as_issued(tmp_pat
 @pytest.fixture
 def fresh_process_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty per-user cache and no templates prepared in this process yet: as a new `avtal` process sees it."""
-    from avtalsgenerator import render, usercache
+    from avtalsgenerator.output import usercache
+    from avtalsgenerator.templates import render
 
     folder = tmp_path / "cache"
     monkeypatch.setenv(usercache.ENV_VAR, str(folder))
@@ -309,7 +310,7 @@ def fresh_process_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
 
 
 def test_a_new_process_renders_from_the_cached_template(tmp_path: Path, fresh_process_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator import render
+    from avtalsgenerator.templates import render
 
     template = one_paragraph_template(tmp_path / "mall.docx", "Inledning", "Titel: {{ avtal.titel }}")
     first = Renderer().render(template, {"avtal": {"titel": "Avtal A"}})
@@ -327,7 +328,7 @@ def test_a_new_process_renders_from_the_cached_template(tmp_path: Path, fresh_pr
 
 
 def test_changed_template_or_environment_is_prepared_again(tmp_path: Path, fresh_process_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator import render
+    from avtalsgenerator.templates import render
 
     prepared: list[Path] = []
     real = render._prepare
@@ -350,7 +351,7 @@ def test_changed_template_or_environment_is_prepared_again(tmp_path: Path, fresh
 
 
 def test_damaged_cached_template_is_prepared_again(tmp_path: Path, fresh_process_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator import render
+    from avtalsgenerator.templates import render
 
     template = one_paragraph_template(tmp_path / "mall.docx", "Titel: {{ avtal.titel }}")
     first = Renderer().render(template, {"avtal": {"titel": "A"}})

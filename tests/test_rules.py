@@ -13,12 +13,12 @@ from conftest import THRESHOLDS, example_paths
 from hypothesis import given
 from hypothesis import strategies as st
 
-from avtalsgenerator import rules
-from avtalsgenerator.compute import build_context
+from avtalsgenerator.agreement.compute import build_context
+from avtalsgenerator.agreement.load import load_json
+from avtalsgenerator.agreement.schema import apply_defaults, validate
+from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import Problem
-from avtalsgenerator.load import load_json
-from avtalsgenerator.schema import apply_defaults, validate
-from avtalsgenerator.thresholds import load_thresholds
+from avtalsgenerator.legal import rules
 
 FILE = "indata/avtal/test.json"
 Data = dict[str, Any]
@@ -583,7 +583,7 @@ def test_processor_is_not_a_controller(data: Data, findings: Callable[..., list[
     ],
 )
 def test_pipeline_stops_on_a_rule_error(data: Data, write_agreement: Callable[..., Path], change: Callable[[Data], None], place: str) -> None:
-    from avtalsgenerator import pipeline
+    from avtalsgenerator.output import pipeline
 
     change(data)
     path = write_agreement(data)
@@ -607,7 +607,7 @@ def test_pipeline_stops_on_a_rule_error(data: Data, write_agreement: Callable[..
     ],
 )
 def test_an_unknown_party_is_reported_once(data: Data, write_agreement: Callable[..., Path], change: Callable[[Data], None], place: str) -> None:
-    from avtalsgenerator import pipeline
+    from avtalsgenerator.output import pipeline
 
     change(data)
     path = write_agreement(data)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from conftest import ROOT, example_paths
 
+from avtalsgenerator.agreement.schema import AGREEMENT_SCHEMA, apply_defaults, load_schema, schema_fields, validate
 from avtalsgenerator.errors import ValidationError
-from avtalsgenerator.schema import AGREEMENT_SCHEMA, apply_defaults, load_schema, schema_fields, validate
-from avtalsgenerator.templatetrial import minimal_agreement as minimal_agreement_of
+from avtalsgenerator.templates.trial import minimal_agreement as minimal_agreement_of
 
 
 def refused(data: dict[str, Any], file: str = "x.json") -> list[str]:
@@ -173,7 +173,8 @@ def test_dates_outside_what_an_agreement_can_mean(minimal_agreement: dict[str, A
 def test_schema_is_checked_against_the_meta_schema_once_per_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import jsonschema
 
-    from avtalsgenerator import schema, usercache
+    from avtalsgenerator.agreement import schema
+    from avtalsgenerator.output import usercache
 
     monkeypatch.setenv(usercache.ENV_VAR, str(tmp_path / "cache"))
     path = tmp_path / "egen.schema.json"

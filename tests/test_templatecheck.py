@@ -19,14 +19,14 @@ from docx.oxml.ns import nsdecls
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from avtalsgenerator.compute import build_context
+from avtalsgenerator.agreement.compute import build_context
+from avtalsgenerator.agreement.schema import apply_defaults, validate
+from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import Problem, TemplateError
 from avtalsgenerator.paths import TEMPLATE_FILES
-from avtalsgenerator.render import make_environment, render_docx
-from avtalsgenerator.schema import apply_defaults, validate
-from avtalsgenerator.templatecheck import check_templates, ensure_templates_ok, list_fields
-from avtalsgenerator.templatetools import preview
-from avtalsgenerator.thresholds import load_thresholds
+from avtalsgenerator.templates.check import check_templates, ensure_templates_ok, list_fields
+from avtalsgenerator.templates.render import make_environment, render_docx
+from avtalsgenerator.templates.tools import preview
 
 # --------------------------------------------------------------------------------------------------
 # Building templates the way Word stores them

@@ -11,10 +11,10 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from test_templatecheck import context_for
 
-from avtalsgenerator.compute import build_context
-from avtalsgenerator.schema import AGREEMENT_SCHEMA, apply_defaults, validate
-from avtalsgenerator.templatefields import BERAKNING_SCHEMA
-from avtalsgenerator.thresholds import load_thresholds
+from avtalsgenerator.agreement.compute import build_context
+from avtalsgenerator.agreement.schema import AGREEMENT_SCHEMA, apply_defaults, validate
+from avtalsgenerator.agreement.thresholds import load_thresholds
+from avtalsgenerator.templates.fields import BERAKNING_SCHEMA
 
 # --------------------------------------------------------------------------------------------------
 # The schema of the computed values

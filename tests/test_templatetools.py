@@ -12,7 +12,7 @@ from docx import Document
 from test_templatecheck import make_template
 from test_templatefields import berakning_validator
 
-from avtalsgenerator.templatetools import context_json, preview
+from avtalsgenerator.templates.tools import context_json, preview
 
 
 def test_context_json_is_the_rendering_context(write_agreement: Callable[..., Path], minimal_agreement: dict[str, Any]) -> None:

@@ -10,13 +10,13 @@ import docx
 import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 
-from avtalsgenerator.kindfields import KINDS, kind_requirements, template_kinds
+from avtalsgenerator.agreement.prepare import prepare
+from avtalsgenerator.agreement.schema import AGREEMENT_SCHEMA, load_schema, schema_fields
+from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.paths import MAIN_FILE, MAIN_TEMPLATES, TEMPLATE_FILES
-from avtalsgenerator.prepare import prepare
-from avtalsgenerator.schema import AGREEMENT_SCHEMA, load_schema, schema_fields
-from avtalsgenerator.templatecheck import check_templates
-from avtalsgenerator.templatetrial import minimal_agreement, minimal_agreements, trial_agreements, trial_render
-from avtalsgenerator.thresholds import load_thresholds
+from avtalsgenerator.templates.check import check_templates
+from avtalsgenerator.templates.kindfields import KINDS, kind_requirements, template_kinds
+from avtalsgenerator.templates.trial import minimal_agreement, minimal_agreements, trial_agreements, trial_render
 
 
 def shipped() -> list[Path]:

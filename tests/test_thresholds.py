@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import THRESHOLDS
 
+from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import ThresholdError
-from avtalsgenerator.thresholds import load_thresholds
 
 
 def test_value_follows_the_date() -> None:

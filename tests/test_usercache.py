@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from avtalsgenerator import usercache
+from avtalsgenerator.output import usercache
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 from conftest import EXAMPLES, MINIMAL, TEMPLATES, THRESHOLDS, read_example
 from docx import Document
 
-from avtalsgenerator.schema import AGREEMENT_SCHEMA, load_schema
+from avtalsgenerator.agreement.schema import AGREEMENT_SCHEMA, load_schema
 from avtalsgenerator.web.app import MAX_BODY_BYTES, create_app
 
 FAMILY = "norrstrom-fjallviken-familjebehandling"
@@ -622,7 +622,7 @@ def test_generate_and_validate_never_read_the_deleted_files(client, folders) -> 
     from click.testing import CliRunner
 
     from avtalsgenerator.cli import main
-    from avtalsgenerator.pipeline import agreement_files
+    from avtalsgenerator.output.pipeline import agreement_files
 
     post(client, "/api/spara", {"data": minimal(), "fil": None, "version": None})
     assert remove(client, FAMILY, saved_version(client, FAMILY)).status_code == 200

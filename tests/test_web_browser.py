@@ -19,8 +19,8 @@ import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS, requires_program
 from docx import Document
 
-from avtalsgenerator import pdf as pdf_output
-from avtalsgenerator import pipeline
+from avtalsgenerator.output import pdf as pdf_output
+from avtalsgenerator.output import pipeline
 from avtalsgenerator.paths import DEFAULT_INDATA, DEFAULT_UTDATA
 from avtalsgenerator.web.app import create_app
 

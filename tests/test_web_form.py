@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, MINIMAL, THRESHOLDS
 
-from avtalsgenerator.schema import AGREEMENT_SCHEMA, load_schema
+from avtalsgenerator.agreement.schema import AGREEMENT_SCHEMA, load_schema
 from avtalsgenerator.web.form import KIND_RULE, MISSING, Node, fits, form, in_schema_order, kinds, number_text
 from avtalsgenerator.web.store import Store, to_json_text
 
@@ -156,7 +156,7 @@ def test_each_kinds_required_sections_come_from_the_schemas_if_then_rules() -> N
 
 
 def test_the_form_hides_what_the_kind_rule_refuses_and_nothing_in_a_kind_the_rules_do_not_know(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import avtalsgenerator.rules as rules
+    import avtalsgenerator.legal.rules as rules
 
     original = next(r for r in rules.RULES if r.id == KIND_RULE)
 

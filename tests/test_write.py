@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 
-from avtalsgenerator.manifest import Manifest, file_hash
-from avtalsgenerator.write import TEMP_PREFIX, keep_as, remove_stale_temporaries, write_atomic
+from avtalsgenerator.output.manifest import Manifest, file_hash
+from avtalsgenerator.output.write import TEMP_PREFIX, keep_as, remove_stale_temporaries, write_atomic
 
 
 def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def _batch(folder: Path, count: int) -> None:
 def _generate_command(indata: Path, utdata: Path) -> list[str]:
     """``avtal generera`` for ``indata`` into ``utdata`` with the project's templates and thresholds, as a user runs it."""
     return [
-        sys.executable, "-m", "avtalsgenerator.cli", "generera", "--tyst",
+        sys.executable, "-m", "avtalsgenerator", "generera", "--tyst",
         "--indata", str(indata), "--utdata", str(utdata), "--mallar", str(TEMPLATES), "--troskelvarden", str(THRESHOLDS),
     ]
 
@@ -133,7 +133,7 @@ def test_written_files_follow_the_umask(tmp_path: Path, umask: int, mode: int) -
 
 
 def test_generated_documents_are_readable_by_colleagues(tmp_path: Path, minimal_agreement: dict[str, Any]) -> None:
-    from avtalsgenerator.pipeline import generate
+    from avtalsgenerator.output.pipeline import generate
 
     path = tmp_path / "avtal.json"
     path.write_text(json.dumps(minimal_agreement), encoding="utf-8")
@@ -160,7 +160,7 @@ def test_folder_is_synced_after_the_rename(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_each_folder_of_an_agreement_is_synced_once_before_the_manifest_records_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator.pipeline import generate
+    from avtalsgenerator.output.pipeline import generate
 
     data = json.loads((EXAMPLES / "norrstrom-fjallviken-familjebehandling.json").read_text(encoding="utf-8"))  # three documents
     path = tmp_path / "avtal.json"
@@ -198,7 +198,7 @@ def test_each_folder_of_an_agreement_is_synced_once_before_the_manifest_records_
 
 
 def test_folder_that_cannot_be_synced_fails_that_agreement_with_the_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator.pipeline import generate
+    from avtalsgenerator.output.pipeline import generate
 
     indata, utdata = tmp_path / "indata", tmp_path / "utdata"
     _batch(indata, 2)
@@ -228,8 +228,8 @@ def test_folder_that_cannot_be_synced_fails_that_agreement_with_the_path(tmp_pat
 
 
 def test_disk_full_fails_that_agreement_with_the_path_and_keeps_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator import pipeline
-    from avtalsgenerator.pipeline import generate
+    from avtalsgenerator.output import pipeline
+    from avtalsgenerator.output.pipeline import generate
 
     indata, utdata = tmp_path / "indata", tmp_path / "utdata"
     _batch(indata, 3)
@@ -262,7 +262,7 @@ def test_disk_full_fails_that_agreement_with_the_path_and_keeps_the_rest(tmp_pat
 
 def test_manifest_that_cannot_be_saved_is_a_swedish_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, minimal_agreement: dict[str, Any]) -> None:
     from avtalsgenerator.errors import WriteError
-    from avtalsgenerator.pipeline import generate
+    from avtalsgenerator.output.pipeline import generate
 
     path = tmp_path / "avtal.json"
     path.write_text(json.dumps(minimal_agreement), encoding="utf-8")
@@ -278,7 +278,7 @@ def test_manifest_that_cannot_be_saved_is_a_swedish_error(tmp_path: Path, monkey
 @pytest.mark.parametrize("content", ["[]", '{"avtal": []}', '{"avtal": {"x": {"fil": 3}}}', "{trasig"], ids=["lista", "avtal-lista", "fel-falt", "syntax"])
 def test_malformed_manifest_is_a_swedish_error(tmp_path: Path, content: str) -> None:
     from avtalsgenerator.errors import WriteError
-    from avtalsgenerator.pipeline import generate
+    from avtalsgenerator.output.pipeline import generate
 
     utdata = tmp_path / "utdata"
     utdata.mkdir()

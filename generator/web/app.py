@@ -13,13 +13,13 @@ from typing import Any
 from flask import Flask, Response, abort, jsonify, render_template, request, send_file, url_for
 from werkzeug.exceptions import HTTPException
 
-from .. import pdf as pdf_output
-from .. import pipeline
+from ..agreement.load import load_json
 from ..errors import AvtalError, Problem
-from ..load import load_json
-from ..manifest import Manifest, file_hash
+from ..legal.rules import KIND_NAMES
+from ..output import pdf as pdf_output
+from ..output import pipeline
+from ..output.manifest import Manifest, file_hash
 from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA, TEMPLATE_FILES
-from ..rules import KIND_NAMES
 from . import form as form_schema
 from . import trash
 from .store import SCHEMA_REF, ConflictError, Removed, Store

@@ -12,9 +12,9 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from ..filters import LOCALE
-from ..rules import RULES, Agreement
-from ..schema import AGREEMENT_SCHEMA, load_schema
+from ..agreement.filters import LOCALE
+from ..agreement.schema import AGREEMENT_SCHEMA, load_schema
+from ..legal.rules import RULES, Agreement
 
 MISSING: Any = object()
 # The legal rule that refuses a section or field the agreement's kind does not use; the form asks it which those are.

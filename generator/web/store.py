@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..agreement.load import MAX_INPUT_BYTES, load_json
+from ..agreement.prepare import prepare
+from ..agreement.thresholds import load_thresholds
 from ..errors import AvtalError, LoadError, Problem, ValidationError, WriteError
-from ..load import MAX_INPUT_BYTES, load_json
-from ..manifest import disk_hash, file_hash, sha256
-from ..prepare import prepare
-from ..thresholds import load_thresholds
-from ..write import write_atomic
+from ..output.manifest import disk_hash, file_hash, sha256
+from ..output.write import write_atomic
 from .form import form, id_pattern, in_schema_order
 from .trash import move_to_trash
 

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from ..errors import Problem, WriteError
-from ..write import fsync_directory, link_inside, os_reason
+from ..output.write import fsync_directory, link_inside, os_reason
 
 # A folder whose name starts with a dot inside indata/avtal/: `avtal generera` reads only ``indata/avtal/*.json``.
 TRASH_DIR = ".borttagna"

@@ -1,0 +1,1 @@
+"""One agreement's data: reading, schema checks and defaults, thresholds, computed figures, Swedish formatting."""

@@ -1,0 +1,444 @@
+"""Compute stage: the rendering context, with shares, amounts, periods and dates worked out from the data."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Any
+
+from ..errors import ComputeError, Problem, ThresholdError
+from ..paths import COST_FILE, PUB_FILE
+from .thresholds import Thresholds, ThresholdValue
+
+ORE = Decimal("0.01")
+RATE_PRECISION = Decimal("0.0001")
+
+HEADINGS = {
+    "avtalssamverkan": "Avtal om avtalssamverkan",
+    "samverkansavtal": "Samverkansavtal",
+    "interimsavtal": "Interimsavtal",
+    "tillaggsavtal": "Tilläggsavtal",
+    "avsiktsforklaring": "Avsiktsförklaring",
+}
+UNITS = {"invanare": "invånare", "anvandare": "användare", "andel": "procent", "lika": "lika delar"}
+OPTIONAL_SECTIONS = ("forsakring", "upphovsratt", "personal")
+# Kinds whose document is a full cooperation agreement with tasks, money and personal data.
+FULL_KINDS = ("avtalssamverkan", "samverkansavtal", "interimsavtal")
+# From this many commissioning parties a task for all of them says "samtliga uppdragsgivare" instead of every name.
+ALL_COMMISSIONING_FROM = 3
+ALL_COMMISSIONING = "samtliga uppdragsgivare"
+# The running header holds the title on one line beside the diarienummer: longer titles are shortened.
+HEADER_TITLE_MAX = 70
+
+
+def build_context(data: dict[str, Any], thresholds: Thresholds, file: str) -> dict[str, Any]:
+    """The full template context for schema-valid ``data`` with defaults applied (documented for authors in docs/falt.md)."""
+    computer = _Computer(data, thresholds, file)
+    berakning = computer.run()
+    context = {key: data.get(key) for key in OPTIONAL_SECTIONS}
+    context.update({key: value for key, value in data.items() if key != "$schema"})
+    context["berakning"] = berakning
+    return context
+
+
+def party_references(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every party id the agreement refers to outside ``parter``, with its JSON path."""
+    refs: list[tuple[str, str]] = []
+    for n, task in enumerate(data.get("uppgifter", [])):
+        refs.append((f"$.uppgifter[{n}].utforare", task["utforare"]))
+        refs.extend((f"$.uppgifter[{n}].mottagare[{m}]", r) for m, r in enumerate(task["mottagare"]))
+    fordelning = (data.get("ekonomi") or {}).get("fordelning") or {}
+    refs.extend((f"$.ekonomi.fordelning.betalande[{n}]", r) for n, r in enumerate(fordelning.get("betalande", [])))
+    delegering = data.get("extern_delegering") or {}
+    if delegering.get("forekommer") and "mottagare_part" in delegering:
+        refs.append(("$.extern_delegering.mottagare_part", delegering["mottagare_part"]))
+    pu = data.get("personuppgifter") or {}
+    refs.extend((f"$.personuppgifter.ansvarig[{n}]", r) for n, r in enumerate(pu.get("ansvarig", [])))
+    if "bitrade" in pu:
+        refs.append(("$.personuppgifter.bitrade", pu["bitrade"]))
+    return refs
+
+
+def unknown_parties(data: dict[str, Any], file: str) -> list[Problem]:
+    """One problem for each reference to a party id that is not in ``parter`` (the only place this is decided)."""
+    known = [p["id"] for p in data["parter"]]
+    return [
+        Problem(file, place, f"det finns ingen part med id \"{party_id}\"; ange ett av: {', '.join(known)}")
+        for place, party_id in party_references(data)
+        if party_id not in known
+    ]
+
+
+def payer_ids(data: dict[str, Any]) -> list[str]:
+    """The parties that share the cost: ``ekonomi.fordelning.betalande``, else every commissioning party."""
+    fordelning = (data.get("ekonomi") or {}).get("fordelning") or {}
+    return list(fordelning.get("betalande") or [p["id"] for p in data["parter"] if p.get("roll") == "uppdragsgivare"])
+
+
+def controller_ids(data: dict[str, Any]) -> list[str]:
+    """The controllers: ``personuppgifter.ansvarig``, else every commissioning party."""
+    pu = data.get("personuppgifter") or {}
+    return list(pu.get("ansvarig") or [p["id"] for p in data["parter"] if p.get("roll") == "uppdragsgivare"])
+
+
+def processor_id(data: dict[str, Any]) -> str | None:
+    """The processor: ``personuppgifter.bitrade``, else the first performing party, or None when there is none."""
+    pu = data.get("personuppgifter") or {}
+    if "bitrade" in pu:
+        return str(pu["bitrade"])
+    return next((p["id"] for p in data["parter"] if p.get("roll") == "uppdragstagare"), None)
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """A text split into Word paragraphs: one per non-empty line."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def short_title(title: str, limit: int = HEADER_TITLE_MAX) -> str:
+    """The title cut at a word boundary so that it fits the running header, with an ellipsis when cut."""
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    cut = title[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:–-")
+    return cut + "…"
+
+
+def threshold_day(data: dict[str, Any]) -> dt.date:
+    """The day whose threshold value applies: the cap's own date, else the agreement date."""
+    tak = (data.get("ekonomi") or {}).get("tak") or {}
+    return dt.date.fromisoformat(tak.get("datum", data["avtal"]["datum"]))
+
+
+def join_names(names: list[str]) -> str:
+    """Swedish list: ``A``, ``A och B``, ``A, B och C``."""
+    names = [str(n) for n in names]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " och " + names[-1]
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved ``months`` calendar months forward, the day clamped to the month's length."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def earliest_end(start: dt.date, notice_months: int, at_year_end: bool, end: dt.date | None) -> dt.date:
+    """The first day the agreement can have ended if notice is given on its first day."""
+    last_day = add_months(start, notice_months) - dt.timedelta(days=1)
+    if at_year_end:
+        last_day = dt.date(last_day.year, 12, 31)
+    return min(last_day, end) if end else last_day
+
+
+def whole_months(start: dt.date, end: dt.date) -> int | None:
+    """Number of whole calendar months from ``start`` to ``end`` inclusive, or None when it is not a whole number."""
+    after = end + dt.timedelta(days=1)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    if months <= 0 or add_months(start, months) != after:
+        return None
+    return months
+
+
+def whole_years(start: dt.date, end: dt.date) -> int | None:
+    """Number of whole years from ``start`` to ``end`` inclusive, or None when it is not a whole number."""
+    months = whole_months(start, end)
+    if months is None or months % 12:
+        return None
+    return months // 12
+
+
+class _Computer:
+    """Works out ``berakning`` for one agreement, collecting every problem before failing."""
+
+    def __init__(self, data: dict[str, Any], thresholds: Thresholds, file: str) -> None:
+        self.data = data
+        self.ekonomi: dict[str, Any] = data.get("ekonomi") or {}
+        self.thresholds = thresholds
+        self.file = file
+        self.problems: list[Problem] = unknown_parties(data, file)
+        self.parties = {p["id"]: p for p in data["parter"]}
+
+    def fail(self, place: str, message: str) -> None:
+        self.problems.append(Problem(self.file, place, message))
+
+    def with_role(self, role: str) -> list[dict[str, Any]]:
+        return [p for p in self.data["parter"] if p.get("roll") == role]
+
+    def run(self) -> dict[str, Any]:
+        data = self.data
+        period = self.tid()
+        troskel = self.troskel()
+        fordelning = self.fordelning(period["manader_berakning"], troskel)
+        support = self.support()
+        pub = self.pub()
+        andringar, new_annexes = self.andringar()
+        bilagor, numbers = self.bilagor(pub is not None, fordelning is not None, new_annexes)
+        for change in andringar:
+            change["bilaga_nummer"] = next((b["nummer"] for b in bilagor if change["bilaga"] and b["titel"] == change["bilaga"]), None)
+        ersattning_ar = self.ekonomi.get("ersattning_ar")
+        months = period["manader_berakning"]
+        if self.problems:
+            raise ComputeError(self.problems)
+        return {
+            "rubrik": HEADINGS[data["avtal"]["typ"]],
+            "kort_titel": short_title(data["avtal"]["titel"]),
+            "bakgrund": paragraphs(data["avtal"].get("bakgrund")),
+            "parter_namn": join_names([p["namn"] for p in data["parter"]]),
+            "uppdragsgivare": self.with_role("uppdragsgivare"),
+            "uppdragstagare": self.with_role("uppdragstagare"),
+            "uppgifter": self.uppgifter(),
+            "delegering_mottagare": self.delegering_mottagare(),
+            "avtalstid": period["avtalstid"],
+            "troskel": _threshold_dict(troskel, threshold_day(self.data)) if troskel else None,
+            "fordelning": fordelning,
+            "support": support,
+            "ersattning_period": (Decimal(ersattning_ar) * months / 12) if ersattning_ar is not None and months else None,
+            "pub": pub,
+            "andringar": andringar,
+            "bilagor": bilagor,
+            "pub_bilaga": numbers.get(PUB_FILE),
+            "kostnad_bilaga": numbers.get(COST_FILE),
+            "exemplar": data["underskrifter"].get("exemplar", len(data["parter"])),
+        }
+
+    def tid(self) -> dict[str, Any]:
+        tid = self.data["avtalstid"]
+        start = dt.date.fromisoformat(tid["start"])
+        end = dt.date.fromisoformat(tid["slut"]) if "slut" in tid else None
+        notice = self.data["uppsagning"]
+        months = whole_months(start, end) if end else None
+        years = months // 12 if months and months % 12 == 0 else None
+        if "berakningsperiod_ar" in self.ekonomi:
+            period: int | None = self.ekonomi["berakningsperiod_ar"] * 12
+        else:
+            period = self.ekonomi.get("berakningsperiod_manader", months)
+        return {
+            "manader_berakning": period,
+            "avtalstid": {
+                "start": tid["start"],
+                "slut": tid.get("slut"),
+                "tillsvidare": end is None,
+                "ar": years,
+                "manader": months,
+                "betalning_fran": tid.get("betalning_fran"),
+                "tidigaste_upphorande": earliest_end(start, notice["manader"], notice["vid_arsskifte"], end).isoformat(),
+                "forlangning_ar": tid.get("forlangning", {}).get("ar"),
+            },
+        }
+
+    def troskel(self) -> ThresholdValue | None:
+        tak = self.ekonomi.get("tak")
+        if not tak:
+            return None
+        day = threshold_day(self.data)
+        try:
+            return self.thresholds.value(tak["troskel"], day, "$.ekonomi.tak.troskel", self.file)
+        except ThresholdError as e:
+            self.problems.extend(e.problems)
+            return None
+
+    def payers(self) -> list[tuple[int, dict[str, Any]]]:
+        index_of = {p["id"]: i for i, p in enumerate(self.data["parter"])}
+        return [(index_of[party_id], self.parties[party_id]) for party_id in payer_ids(self.data) if party_id in self.parties]
+
+    def period_problem(self) -> None:
+        tid = self.data["avtalstid"]
+        if "slut" not in tid:
+            self.fail(
+                "$.ekonomi.berakningsperiod_ar",
+                "avtalet gäller tills vidare, så kostnaderna kan inte räknas över avtalstiden; ange beräkningsperioden "
+                "i $.ekonomi.berakningsperiod_ar (hela år) eller $.ekonomi.berakningsperiod_manader (månader)",
+            )
+        else:
+            self.fail(
+                "$.ekonomi.berakningsperiod_manader",
+                f"avtalstiden {tid['start']} – {tid['slut']} är inte ett helt antal månader; ange beräkningsperioden "
+                "i $.ekonomi.berakningsperiod_manader, till exempel 5 för fem månader",
+            )
+
+    def fordelning(self, months: int | None, troskel: ThresholdValue | None) -> dict[str, Any] | None:
+        ekonomi = self.ekonomi
+        fordelning = ekonomi.get("fordelning")
+        if not fordelning:
+            return None
+        key = fordelning["nyckel"]
+        payers = self.payers()
+        if months is None:
+            self.period_problem()
+            return None
+        if not payers:
+            return None
+        years = Decimal(months) / 12
+        basis: list[Decimal] = []
+        for index, p in payers:
+            if key in ("invanare", "anvandare", "andel"):
+                field = {"invanare": "invanare", "anvandare": "anvandare", "andel": "andel_procent"}[key]
+                if field not in p:
+                    self.fail(f"$.parter[{index}].{field}", f"saknas; behövs när kostnaden fördelas efter {UNITS[key]}")
+                    basis.append(Decimal(0))
+                    continue
+                basis.append(Decimal(p[field]))
+            else:
+                basis.append(Decimal(1))
+        total_basis = sum(basis, Decimal(0))
+        if total_basis <= 0:
+            if not self.problems:
+                self.fail("$.ekonomi.fordelning.nyckel", "underlaget för fördelningen summerar till noll")
+            return None
+        cost: Any = ekonomi.get("kostnad_ar", ekonomi.get("ersattning_ar"))
+        rate: Decimal | None = None
+        if ekonomi["modell"] in ("per_invanare", "per_anvandare") and key in ("invanare", "anvandare"):
+            candidates = []
+            if cost is not None:
+                candidates.append(Decimal(cost) / total_basis)
+            if troskel is not None:
+                candidates.append(Decimal(troskel.belopp) / max(basis) / years)
+            if not candidates:
+                self.fail("$.ekonomi.kostnad_ar", "ange kostnaden per år eller ett tak, så att priset per enhet kan räknas ut")
+                return None
+            rate = min(candidates).quantize(RATE_PRECISION, rounding=ROUND_DOWN)
+        elif cost is None:
+            self.fail("$.ekonomi.kostnad_ar", "ange kostnaden per år som ska fördelas")
+            return None
+        rows = []
+        for (_, p), amount in zip(payers, basis, strict=False):
+            share = amount / total_basis
+            per_year = (amount * rate) if rate is not None else Decimal(cost) * share
+            per_year = per_year.quantize(ORE, rounding=ROUND_HALF_UP)
+            per_period = (per_year * months / 12).quantize(ORE, rounding=ROUND_HALF_UP)
+            rows.append({
+                "id": p["id"],
+                "namn": p["namn"],
+                "organisationsnummer": p["organisationsnummer"],
+                "underlag": int(amount) if key in ("invanare", "anvandare") else None,
+                "andel_procent": share * 100,
+                "belopp_ar": per_year,
+                "belopp_period": per_period,
+                "inom_tak": troskel is None or per_period < troskel.belopp,
+            })
+        return {
+            "nyckel": key,
+            "enhet": UNITS[key],
+            "underlag_datum": fordelning.get("underlag_datum"),
+            "period_ar": months // 12 if months % 12 == 0 else None,
+            "period_manader": months,
+            "kostnad_ar": Decimal(cost) if cost is not None else None,
+            "pris_per_enhet_ar": rate,
+            "tak_per_part": troskel.belopp if troskel else None,
+            "kommentar": fordelning.get("kommentar"),
+            "rader": rows,
+            "summa_underlag": int(total_basis) if key in ("invanare", "anvandare") else None,
+            "summa_ar": sum((r["belopp_ar"] for r in rows), Decimal(0)),
+            "summa_period": sum((r["belopp_period"] for r in rows), Decimal(0)),
+        }
+
+    def support(self) -> dict[str, Any] | None:
+        support = self.ekonomi.get("support")
+        if not support:
+            return None
+        price = (Decimal(support["kostnad_ar"]) / support["anvandare_totalt"]).quantize(ORE, rounding=ROUND_HALF_UP)
+        rows = [
+            {"id": p["id"], "namn": p["namn"], "anvandare": p["anvandare"], "belopp_ar": price * p["anvandare"]}
+            for p in self.with_role("uppdragsgivare")
+            if "anvandare" in p
+        ]
+        if not rows:
+            self.fail("$.ekonomi.support", "ingen uppdragsgivare har angett antal användare (parter[].anvandare)")
+        return {
+            "kostnad_ar": Decimal(support["kostnad_ar"]),
+            "anvandare_totalt": support["anvandare_totalt"],
+            "pris_per_anvandare_ar": price,
+            "beskrivning": support.get("beskrivning"),
+            "rader": rows,
+            "summa_anvandare": sum(r["anvandare"] for r in rows),
+            "summa_ar": sum((r["belopp_ar"] for r in rows), Decimal(0)),
+        }
+
+    def receivers_text(self, ids: list[str]) -> str:
+        """The recipients of a task by name, or "samtliga uppdragsgivare" when it is for all of many."""
+        commissioning = [p["id"] for p in self.with_role("uppdragsgivare")]
+        if len(commissioning) >= ALL_COMMISSIONING_FROM and set(ids) == set(commissioning):
+            return ALL_COMMISSIONING
+        return join_names([self.parties[r]["namn"] for r in ids if r in self.parties])
+
+    def uppgifter(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "nummer": n + 1,
+                "beskrivning": task["beskrivning"],
+                "utforare_namn": self.parties.get(task["utforare"], {}).get("namn", ""),
+                "mottagare_namn": self.receivers_text(task["mottagare"]),
+                "omfattning": task.get("omfattning"),
+                "lagrum": task.get("lagrum"),
+            }
+            for n, task in enumerate(self.data.get("uppgifter", []))
+        ]
+
+    def delegering_mottagare(self) -> dict[str, Any] | None:
+        delegering = self.data.get("extern_delegering") or {}
+        if not delegering.get("forekommer"):
+            return None
+        if "mottagare_part" in delegering:
+            return self.parties.get(delegering["mottagare_part"])
+        performers = self.with_role("uppdragstagare")
+        return performers[0] if performers else None
+
+    def pub(self) -> dict[str, Any] | None:
+        pu = self.data.get("personuppgifter") or {}
+        if pu.get("roll") != "personuppgiftsbitrade":
+            return None
+        controllers = [self.parties[c] for c in controller_ids(self.data) if c in self.parties]
+        processor = processor_id(self.data)
+        return {
+            "ansvariga": controllers,
+            "ansvariga_namn": join_names([c["namn"] for c in controllers]),
+            "bitrade": self.parties.get(processor) if processor else None,
+        }
+
+    def andringar(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """The changes of a tilläggsavtal, numbered, with their new text as paragraphs; and the annexes they add."""
+        changes = []
+        annexes: list[str] = []
+        for n, change in enumerate(self.data.get("andringar", [])):
+            annex = change.get("bilaga") if change["atgard"] == "ersatts_av_bilaga" else None
+            if annex and annex not in annexes:
+                annexes.append(annex)
+            changes.append({
+                "nummer": n + 1,
+                "avser": change["avser"],
+                "atgard": change["atgard"],
+                "stycken": paragraphs(change.get("lydelse")),
+                "bilaga": annex,
+                "bilaga_nummer": None,
+            })
+        return changes, annexes
+
+    def bilagor(self, has_pub: bool, has_cost: bool, new_annexes: list[str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        annexes: list[dict[str, Any]] = []
+        numbers: dict[str, int] = {}
+        if has_pub:
+            annexes.append({"titel": "Personuppgiftsbiträdesavtal", "fil": PUB_FILE})
+        if has_cost:
+            annexes.append({"titel": "Kostnadsfördelning", "fil": COST_FILE})
+        annexes.extend({"titel": title, "fil": None} for title in new_annexes)
+        annexes.extend({"titel": b["titel"], "fil": None} for b in self.data.get("bilagor", []) if b["titel"] not in new_annexes)
+        for number, annex in enumerate(annexes, start=1):
+            annex["nummer"] = number
+            if annex["fil"]:
+                numbers[annex["fil"]] = number
+        return annexes, numbers
+
+
+def _threshold_dict(value: ThresholdValue, day: dt.date) -> dict[str, Any]:
+    return {
+        "datum": day.isoformat(),
+        "namn": value.namn,
+        "benamning": value.benamning,
+        "belopp": value.belopp,
+        "fran": value.fran.isoformat(),
+        "till": value.till.isoformat() if value.till else None,
+        "kalla": value.kalla,
+    }

@@ -1,0 +1,54 @@
+"""Prepare stage: one agreement file loaded, validated, defaulted, computed and checked against the legal rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ComputeError, Problem, RuleError
+from ..legal import rules
+from ..output.manifest import file_hash
+from ..paths import COST_FILE, MAIN_FILE, MAIN_TEMPLATES, PUB_FILE
+from .compute import build_context
+from .load import load_agreement
+from .thresholds import Thresholds
+
+
+@dataclass
+class Prepared:
+    """One agreement checked and computed, ready to render."""
+
+    file: str
+    agreement_id: str
+    context: dict[str, Any]
+    documents: dict[str, str]  # output file name → template file name
+    data_hash: str = ""
+    warnings: list[Problem] = field(default_factory=list)
+
+    def thresholds_used(self) -> dict[str, dict[str, Any]]:
+        troskel = self.context["berakning"]["troskel"]
+        return {troskel["namn"]: dict(troskel)} if troskel else {}
+
+
+def prepare(path: Path, thresholds: Thresholds) -> Prepared:
+    """Load, validate, fill defaults, compute and check the legal rules of one agreement file."""
+    file = str(path)
+    data = load_agreement(path)
+    try:
+        context = build_context(data, thresholds, file)
+    except ComputeError as e:
+        # The rules often say better what is wrong (an end date before the start): report both.
+        found = [p for p in rules.check(data, {}, file, thresholds) if p.severity == "fel"]
+        places = {p.place for p in found}
+        raise RuleError(found + [p for p in e.problems if p.place not in places]) from e
+    found = rules.check(data, context, file, thresholds)
+    errors = [p for p in found if p.severity == "fel"]
+    if errors:
+        raise RuleError(errors + [p for p in found if p.severity != "fel"])
+    documents = {MAIN_FILE: MAIN_TEMPLATES[data["avtal"]["typ"]]}
+    if context["berakning"]["pub"] is not None:
+        documents[PUB_FILE] = PUB_FILE
+    if context["berakning"]["fordelning"] is not None:
+        documents[COST_FILE] = COST_FILE
+    return Prepared(file, data["avtal"]["id"], context, documents, file_hash(path), found)

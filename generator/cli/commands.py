@@ -1,0 +1,234 @@
+"""Command line: a thin click layer over the library API in generator.pipeline; errors end in boundary.Command."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+
+import click
+
+from .. import paths
+from ..agreement.filters import kr, plural
+from ..agreement.thresholds import load_thresholds
+from ..compare import comparisons
+from ..errors import AvtalError, Problem
+from ..output import pipeline
+from ..output.impact import impact
+from ..templates import check as templatecheck
+from ..templates import fieldref
+from ..templates import tools as templatetools
+from ..templates import trial as templatetrial
+from .boundary import Group, current, detail, info, report
+
+FILES = click.argument("filer", nargs=-1, type=click.Path(path_type=Path))
+PATH = click.Path(path_type=Path)
+THRESHOLDS = click.option("--troskelvarden", type=PATH, default=paths.DEFAULT_TROSKELVARDEN, show_default=True, help="Filen med tröskelvärden.")
+INDATA = click.option("--indata", type=PATH, default=paths.DEFAULT_INDATA, show_default=True, help="Mappen med avtalsdata.")
+UTDATA = click.option("--utdata", type=PATH, default=paths.DEFAULT_UTDATA, show_default=True, help="Mappen som avtalen skrivs till.")
+MALLAR = click.option("--mallar", type=PATH, default=paths.DEFAULT_MALLAR, show_default=True, help="Mappen med Word-mallarna.")
+
+
+def _report(problems: list[Problem]) -> None:
+    report(problems)
+
+
+# Every command and subgroup made with @main.command()/@main.group() is a boundary.Command/Group: AvtalError
+# gives its problems and exit code 1 (3: a program is missing), any other exception exit code 70 with a log file.
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="avtalsgenerator", message="%(prog)s %(version)s", help="Visa versionen och avsluta.")
+def main() -> None:
+    """Gör samverkansavtal och bilagor i Word av avtalsdata i JSON.
+
+    Slutstatus: 0 klart, 1 fel i indata eller mallar (eller varningar med --strikt), 2 fel i kommandoraden,
+    3 ett program som behövs saknas (LibreOffice), 70 internt fel (felspårningen skrivs till en loggfil).
+    """
+
+
+@main.command()
+@FILES
+@UTDATA
+@MALLAR
+@INDATA
+@THRESHOLDS
+@click.option("--pdf", is_flag=True, help="Gör också en PDF (PDF/A) bredvid varje Word-dokument. Kräver LibreOffice.")
+@click.option("--tvinga", is_flag=True, help="Gör om alla avtal även när inget har ändrats.")
+def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, troskelvarden: Path, pdf: bool, tvinga: bool) -> None:
+    """Gör avtalen för FILER (utan FILER: alla i indata/avtal/). Bara avtal vars indata har ändrats görs om."""
+    files = pipeline.agreement_files(list(filer) or None, indata)
+    show = not current().quiet and sys.stderr.isatty()
+    with click.progressbar(length=len(files), label="Avtal", show_eta=True, show_pos=True, file=sys.stderr) if show else nullcontext() as bar:
+        tick = bar.update if bar is not None else None
+        result = pipeline.generate(files, utdata=utdata, mallar=mallar, troskelvarden=troskelvarden, force=tvinga, pdf=pdf, progress=tick)
+    _report(result.warnings)
+    for path in [*result.written, *result.pdfs]:
+        info(f"skrev {path}")
+    for path in result.archived:
+        info(f"sparade tidigare version {path}")
+    for name in result.up_to_date:
+        detail(f"aktuellt {name}")
+    if result.report:
+        click.echo(f"ändringsrapport: {result.report}")
+    generated = len(result.changes)
+    unchanged = len(result.up_to_date) + len(result.built) - generated
+    if not result.written and not result.pdfs and not result.failed:
+        click.echo(f"Inget har ändrats: {unchanged} avtal är aktuella, inga filer skrevs.")
+    else:
+        click.echo(f"Klart: {generated} avtal genererade, {unchanged} oförändrade, {len(result.failed)} med fel.")
+    if not result.ok:
+        click.echo("Avtal med fel (inget skrevs för dem):", err=True)
+        _report(result.problems)
+        sys.exit(1)
+
+
+@main.command()
+@FILES
+@INDATA
+@THRESHOLDS
+def validera(filer: tuple[Path, ...], indata: Path, troskelvarden: Path) -> None:
+    """Kontrollera FILER mot schemat och de rättsliga reglerna utan att skriva något."""
+    result = pipeline.check(list(filer) or None, indata=indata, troskelvarden=troskelvarden)
+    _report(result.warnings)
+    for agreement in result.agreements:
+        detail(f"utan fel: {agreement.file}")
+    if not result.ok:
+        _report(result.problems)
+        click.echo(f"{len(result.failed)} av {len(result.failed) + len(result.agreements)} avtal har fel.", err=True)
+        sys.exit(1)
+    click.echo(f"{len(result.agreements)} avtal utan fel.")
+
+
+@main.command()
+@click.argument("troskel")
+@click.option("--belopp", type=click.IntRange(min=0, max=999_999_999_999),
+              help="Pröva ett annat belopp i hela kronor för det värde som gäller på avtalets datum.")
+@INDATA
+@UTDATA
+@THRESHOLDS
+def paverkan(troskel: str, belopp: int | None, indata: Path, utdata: Path, troskelvarden: Path) -> None:
+    """Visa vilka avtal som använder tröskelvärdet TROSKEL och vad deras belopp blir. Skriver ingenting."""
+    found = impact(troskel, pipeline.agreement_files(None, indata), load_thresholds(troskelvarden), utdata, belopp)
+    usable = [i for i in found if not i.problems]
+    for item in found:
+        if item.problems:
+            _report(item.problems)
+            continue
+        value = item.value
+        assert value is not None
+        click.echo(f"{item.agreement_id} ({item.file}): {troskel} {kr(value.belopp)} gäller {item.day.isoformat()}")
+        if not item.issued:
+            click.echo("  inte genererat tidigare; beloppen blir:")
+            for label, new in item.amounts.items():
+                click.echo(f"  {label}: {new}")
+        elif item.changes:
+            for label, old, new in item.changes:
+                click.echo(f"  {label}: {old} → {new}")
+        else:
+            click.echo("  inga belopp ändras jämfört med senast genererade version")
+    click.echo(f"{len(usable)} avtal använder {troskel}.")
+    if len(usable) != len(found):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("gammal", type=PATH)
+@click.argument("ny", type=PATH)
+@click.option("-o", "--ut", type=PATH, help="Filen som jämförelsen skrivs till (utan -o: NY-jamforelse.docx bredvid NY).")
+@click.option("--pdf", is_flag=True, help="Gör också en PDF av jämförelsen där ändringarna syns. Kräver LibreOffice.")
+def jamfor(gammal: Path, ny: Path, ut: Path | None, pdf: bool) -> None:
+    """Gör ett jämförelsedokument: NY med spårade ändringar mot GAMMAL, att stega igenom i Word."""
+    target, comparison = comparisons.compare_to_file(gammal, ny, ut, pdf=pdf)
+    click.echo(f"skrev {target}" + (f" och {target.with_suffix('.pdf')}" if pdf else ""))
+    click.echo(f"{comparison.inserted_words} ord tillagda, {comparison.deleted_words} ord borttagna.")
+
+
+@main.group()
+def mallar() -> None:
+    """Verktyg för den som skriver mallarna i mallar/."""
+
+
+@mallar.command()
+@click.argument("mallfiler", nargs=-1, type=PATH)
+@click.option("--detaljer", is_flag=True, help="Visa var varje tagg som lagas automatiskt står, i stället för en rad per mall.")
+@INDATA
+@THRESHOLDS
+def kontrollera(mallfiler: tuple[Path, ...], detaljer: bool, indata: Path, troskelvarden: Path) -> None:
+    """Kontrollera MALLFILER (utan MALLFILER: alla i mallar/) och prova dem med ett minimalt avtal av varje avtalstyp och exempelavtalen."""
+    named = list(mallfiler) or [paths.DEFAULT_MALLAR]
+    problems = templatecheck.check_templates(named, details=detaljer)
+    if not any(p.severity == "fel" for p in problems):
+        problems += templatetrial.trial_render(templatecheck.template_files(named), indata, troskelvarden)
+    _report(problems)
+    errors = [p for p in problems if p.severity == "fel"]
+    warnings = plural(len(problems) - len(errors), "varning", "varningar")
+    if errors:
+        click.echo(f"{len(errors)} fel och {warnings} i mallarna.", err=True)
+        sys.exit(1)
+    click.echo(f"Mallarna är utan fel ({warnings}).")
+
+
+@mallar.command()
+@click.option("--mall", type=PATH, help="Visa var just den här mallen använder fälten.")
+@click.option("--markdown", is_flag=True, help="Skriv fältreferensen (docs/falt.md) i Markdown, genererad ur schemana.")
+@MALLAR
+def falt(mall: Path | None, markdown: bool, mallar: Path) -> None:
+    """Lista varje fält en mall får använda, med beskrivning och var det används."""
+    if markdown:
+        click.echo(fieldref.field_reference_markdown(), nl=False)
+        return
+    fields = templatecheck.list_fields(mall, mallar)
+    for field in fields:
+        click.echo(str(field))
+
+
+@mallar.command()
+@click.argument("fil", type=PATH)
+@THRESHOLDS
+def kontext(fil: Path, troskelvarden: Path) -> None:
+    """Skriv ut exakt det som mallarna får för avtalet FIL, som JSON (data, standardvärden och beräkningar)."""
+    click.echo(templatetools.context_json(fil, troskelvarden))
+
+
+@mallar.command()
+@click.argument("mall", type=PATH)
+@click.argument("fil", type=PATH, required=False)
+@INDATA
+@THRESHOLDS
+def prova(mall: Path, fil: Path | None, indata: Path, troskelvarden: Path) -> None:
+    """Kontrollera MALL och gör ett dokument av den med avtalet FIL (utan FIL: ett exempel) i en ny tillfällig mapp.
+
+    Skriver ut dokumentets sökväg. Har mallen fel skrivs felen ut och ingen mapp skapas.
+    """
+    made, warnings = templatetools.try_template(mall, fil, troskelvarden, indata)
+    _report(warnings)
+    click.echo(made)
+
+
+@main.command()
+@INDATA
+@UTDATA
+@MALLAR
+@THRESHOLDS
+@click.option("--port", type=click.IntRange(0, 65535), default=8737, show_default=True, help="Porten på 127.0.0.1 (0: välj en ledig).")
+@click.option("--oppna/--inte-oppna", default=True, show_default=True, help="Öppna formuläret i webbläsaren.")
+def redigera(indata: Path, utdata: Path, mallar: Path, troskelvarden: Path, port: int, oppna: bool) -> None:
+    """Skriv och ändra avtal i ett formulär i webbläsaren (bara på den här datorn, 127.0.0.1)."""
+    import webbrowser
+
+    from ..web.app import create_app, serve
+
+    def ready(url: str) -> None:
+        click.echo(f"Formuläret finns på {url} – avsluta med Ctrl+C.")
+        if oppna:
+            webbrowser.open(url)
+
+    try:
+        serve(create_app(indata, utdata, mallar, troskelvarden), port, ready)
+    except OSError as e:
+        raise AvtalError(Problem("", f"127.0.0.1:{port}", f"formuläret kan inte starta ({e.strerror}); välj en annan port med --port")) from e
+    except KeyboardInterrupt:
+        click.echo("Formuläret är stängt.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Comparison documents: an agreement's new version with tracked changes against the earlier one."""

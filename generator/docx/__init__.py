@@ -1,0 +1,1 @@
+"""Word package mechanics that know nothing of agreements: the zip, its safety checks, document properties."""

@@ -1,0 +1,183 @@
+"""A .docx package read straight from its zip: the parts a comparison changes are parsed, the rest copied as they are."""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import struct
+import zipfile
+from typing import Any
+
+from lxml import etree
+
+from ..compare.redline import R_NS, Resolve
+from ..compare.revisions import W
+from ..errors import CompareError, Problem
+from ..templates.render import Deflated, write_zip
+from ..templates.render import _deflate as deflate
+
+PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+PKG_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
+RT_IMAGE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+_IDS = etree.XPath("//@w:id", namespaces={"w": W[1:-1]})
+_STORIES = (f"{W}headerReference", f"{W}footerReference")
+
+
+class Package:
+    """A .docx read straight from its zip: only the parts compared are parsed, the rest are copied as they are."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        self.name = name
+        self.data = data
+        self.changed: set[str] = set()
+        self._trees: dict[str, Any] = {}
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+            self.members: dict[str, zipfile.ZipInfo] = {info.filename: info for info in self.zip.infolist()}
+            main = [t for _, (kind, t, external) in self.relations("").items() if kind.endswith("/officeDocument") and not external]
+            if not main or main[0] not in self.members:
+                raise KeyError("word/document.xml")
+            self.main = main[0]
+            self.tree(self.main)
+        except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as e:
+            raise CompareError(Problem(name, "", f"filen går inte att läsa som Word-dokument ({e})")) from e
+
+    def tree(self, part: str) -> Any:
+        if part not in self._trees:
+            self._trees[part] = etree.fromstring(self.zip.read(part))
+        return self._trees[part]
+
+    def _rels_name(self, part: str) -> str:
+        folder, _, leaf = part.rpartition("/")
+        return f"{folder}/_rels/{leaf}.rels" if folder else f"_rels/{leaf}.rels"
+
+    def _rels_tree(self, part: str) -> Any:
+        name = self._rels_name(part)
+        if name not in self._trees:
+            exists = part == "" or name in self.members
+            self._trees[name] = etree.fromstring(self.zip.read(name)) if exists else etree.Element(f"{{{PKG_RELS}}}Relationships")
+        return self._trees[name]
+
+    def relations(self, part: str) -> dict[str, tuple[str, str, bool]]:
+        """Relationship id → (type, target, external); internal targets as paths inside the package."""
+        folder = part.rpartition("/")[0]
+        found = {}
+        for rel in self._rels_tree(part):
+            external = rel.get("TargetMode") == "External"
+            target = rel.get("Target", "")
+            if not external:
+                target = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
+            found[rel.get("Id", "")] = (rel.get("Type", ""), target, external)
+        return found
+
+    def resolver(self, part: str) -> Resolve:
+        relations = self.relations(part)
+        return lambda rid: relations[rid][1] if rid in relations else rid
+
+    def add_relation(self, part: str, kind: str, target: str, external: bool) -> str:
+        tree = self._rels_tree(part)
+        taken = {rel.get("Id") for rel in tree}
+        number = len(taken) + 1
+        while f"rId{number}" in taken:
+            number += 1
+        rel = etree.SubElement(tree, f"{{{PKG_RELS}}}Relationship", Id=f"rId{number}", Type=kind)
+        if external:
+            rel.set("Target", target)
+            rel.set("TargetMode", "External")
+        else:
+            rel.set("Target", posixpath.relpath(target, part.rpartition("/")[0] or "."))
+        self.changed.add(self._rels_name(part))
+        return f"rId{number}"
+
+    def add_media(self, blob: bytes, extension: str) -> str:
+        number = 1
+        while f"word/media/jamforelse{number}.{extension}" in self.members or f"word/media/jamforelse{number}.{extension}" in self._trees:
+            number += 1
+        name = f"word/media/jamforelse{number}.{extension}"
+        self._trees[name] = blob
+        self.changed.add(name)
+        types = self.tree("[Content_Types].xml")
+        if not any(d.get("Extension", "").lower() == extension.lower() for d in types.iter(f"{{{PKG_TYPES}}}Default")):
+            etree.SubElement(types, f"{{{PKG_TYPES}}}Default", Extension=extension, ContentType=f"image/{'jpeg' if extension == 'jpg' else extension}")
+            self.changed.add("[Content_Types].xml")
+        return name
+
+    def show_changes(self) -> None:
+        """Drop a w:revisionView that hides changes: Word and LibreOffice (also when printing to PDF) then show them all."""
+        name = "word/settings.xml"
+        if name in self.members:
+            settings = self.tree(name)
+            for view in settings.findall(f"{W}revisionView"):
+                settings.remove(view)
+                self.changed.add(name)
+
+    def save(self) -> bytes:
+        members = []
+        for name, info in self.members.items():
+            members.append(self._serialised(name) if name in self.changed else _raw_member(self.data, info))
+        members.extend(self._serialised(name) for name in sorted(self.changed - set(self.members)))
+        return write_zip(members)
+
+    def _serialised(self, name: str) -> Deflated:
+        value = self._trees[name]
+        data = value if isinstance(value, bytes) else etree.tostring(value, xml_declaration=True, encoding="UTF-8", standalone=True)
+        return deflate(name, data)
+
+
+def _raw_member(data: bytes, info: zipfile.ZipInfo) -> Deflated:
+    """A member copied without recompressing it (read back from its local header)."""
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            return deflate(info.filename, package.read(info.filename))
+    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26 : info.header_offset + 30])
+    start = info.header_offset + 30 + name_length + extra_length
+    return Deflated(info.filename.encode("utf-8"), data[start : start + info.compress_size], info.CRC, info.file_size)
+
+
+def stories(package: Package) -> dict[tuple[str, int, str], str]:
+    found = {}
+    relations = package.relations(package.main)
+    sections = package.tree(package.main).iter(f"{W}sectPr")
+    for number, section in enumerate(sections, start=1):
+        for reference in section:
+            if reference.tag in _STORIES:
+                kind = "header" if reference.tag == f"{W}headerReference" else "footer"
+                target = relations.get(reference.get(f"{{{R_NS}}}id", ""))
+                if target and target[1] in package.members:
+                    found[(kind, number, reference.get(f"{W}type", "default"))] = target[1]
+    return found
+
+
+def first_free_id(package: Package, parts: list[str]) -> int:
+    numbers = [int(v) for part in parts for v in _IDS(package.tree(part)) if v.lstrip("-").isdigit()]
+    return max([0, *numbers]) + 1
+
+
+def adopter(old_doc: Package, old_part: str, new_doc: Package, new_part: str) -> Any:
+    """Remap the relationship ids in an element copied from the old part so they point to the same targets from the new one."""
+    mapped: dict[str, str] = {}
+    relations = old_doc.relations(old_part)
+
+    def adopt(element: Any) -> Any:
+        for node in element.iter():
+            for attribute, rid in list(node.attrib.items()):
+                if not attribute.startswith(f"{{{R_NS}}}"):
+                    continue
+                if rid not in mapped:
+                    mapped[rid] = _carry_over(relations, rid, old_doc, new_doc, new_part)
+                node.set(attribute, mapped[rid])
+        return element
+
+    return adopt
+
+
+def _carry_over(relations: dict[str, tuple[str, str, bool]], rid: str, old_doc: Package, new_doc: Package, new_part: str) -> str:
+    if rid not in relations:
+        raise CompareError(Problem(old_doc.name, "", f"den tidigare versionen hänvisar till en relation som saknas ({rid})"))
+    kind, target, external = relations[rid]
+    if external:
+        return new_doc.add_relation(new_part, kind, target, True)
+    if kind == RT_IMAGE:
+        extension = target.rpartition(".")[2] or "png"
+        return new_doc.add_relation(new_part, kind, new_doc.add_media(old_doc.zip.read(target), extension), False)
+    raise CompareError(Problem(old_doc.name, "", f"borttaget innehåll innehåller ett objekt som inte kan visas som borttaget ({kind.rpartition('/')[2]})"))

@@ -1,0 +1,1 @@
+"""The legal rules an agreement must meet that a JSON Schema cannot express."""

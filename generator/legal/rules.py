@@ -1,0 +1,878 @@
+"""Legal rules stage: checks the law asks for that a JSON Schema cannot express."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ..agreement.compute import FULL_KINDS, add_months, controller_ids, payer_ids, processor_id
+from ..agreement.filters import kr, manader, procent, tidsperiod
+from ..agreement.schema import apply_defaults
+from ..agreement.thresholds import Thresholds
+from ..errors import AvtalError, Problem, Severity
+
+# The general direct-procurement limit, looked up when the agreement names no cap (``ekonomi.tak``).
+GENERAL_LIMIT = "direktupphandlingsgrans"
+
+PARTY_TYPES = ("kommun", "region", "kommunalforbund")
+KIND_NAMES = {
+    "avtalssamverkan": "en avtalssamverkan",
+    "samverkansavtal": "ett samverkansavtal",
+    "interimsavtal": "ett interimsavtal",
+    "tillaggsavtal": "ett tilläggsavtal",
+    "avsiktsforklaring": "en avsiktsförklaring",
+}
+# Kinds in which every party must be of the same kind unless the task is one of both kommuner and regioner.
+SAME_KIND_KINDS = ("avtalssamverkan", "interimsavtal")
+# Laws under which a task belongs to both kommuner and regioner (hälso- och sjukvård, hjälpmedel).
+SHARED_TASK_LAWS = ("hälso- och sjukvårdslagen", "2017:30")
+# Sections that only some kinds use, with the kinds that use them and what to do instead.
+SECTION_KINDS: dict[str, tuple[str, ...]] = {
+    "uppgifter": FULL_KINDS,
+    "ekonomi": FULL_KINDS,
+    "personuppgifter": FULL_KINDS,
+    "extern_delegering": FULL_KINDS,
+    "informationshantering": FULL_KINDS,
+    "sekretess": FULL_KINDS,
+    "uppfoljning": FULL_KINDS,
+    "forsakring": FULL_KINDS,
+    "upphovsratt": FULL_KINDS,
+    "personal": FULL_KINDS,
+    "force_majeure": FULL_KINDS,
+    "tvist": FULL_KINDS,
+    "uppsagning": FULL_KINDS,
+    "interim": ("interimsavtal",),
+    "andringar": ("tillaggsavtal",),
+    "avsikt": ("avsiktsforklaring",),
+}
+INSTEAD = {
+    "tillaggsavtal": "ett tilläggsavtal tar bara upp det som ändras i huvudavtalet: skriv ändringen som en punkt i $.andringar",
+    "avsiktsforklaring": "en avsiktsförklaring binder inte parterna och har inga åtaganden, ingen ersättning och inga tvisteregler: "
+    "beskriv det som ska utredas i $.avsikt.utredning",
+}
+TYPE_NAMES = {"kommun": "en kommun", "region": "en region", "kommunalforbund": "ett kommunalförbund"}
+# Organisation number series (first six digits) by party type; Region Gotland is legally a kommun.
+SERIES = {"kommun": "212000", "region": "232100", "kommunalforbund": "222000"}
+ORGNR = re.compile(r"^[0-9]{6}-[0-9]{4}$")
+HAMBURG_MAX_OPEN_MARKET = 20
+HAMBURG_CRITERIA = {
+    "endast_upphandlande_myndigheter": "samverkan sker enbart mellan upphandlande myndigheter",
+    "gemensamma_mal": "samverkan gäller offentliga tjänster som parterna ska tillhandahålla för att nå gemensamma mål",
+    "allmanintresse": "samverkan styrs endast av överväganden som hänger samman med allmänintresset",
+}
+# Art. 28(3) GDPR content of a processor agreement: field and what it holds.
+PUB_CONTENT = (
+    ("andamal", "ändamålen med behandlingen"),
+    ("kategorier", "kategorierna av personuppgifter"),
+    ("registrerade", "kategorierna av registrerade"),
+    ("sakerhetsatgarder", "säkerhetsåtgärderna enligt artikel 32 (bilaga III)"),
+    ("varaktighet", "behandlingens varaktighet"),
+)
+DELEGATION_CATEGORIES = {
+    "konsult": "en konsult är inte anställd hos uppdragstagaren",
+    "fortroendevald": "förtroendevalda kan inte få beslutanderätt genom extern delegering",
+    "bolag": "anställda i ett bolag, även ett kommunalt bolag, kan inte få beslutanderätt genom extern delegering",
+}
+
+Finding = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Read-only view of one agreement's data and computed context, with lookups the rules share."""
+
+    data: dict[str, Any]
+    context: dict[str, Any]
+    thresholds: Thresholds | None = None
+
+    @property
+    def parties(self) -> list[dict[str, Any]]:
+        parties: list[dict[str, Any]] = self.data.get("parter", [])
+        return parties
+
+    def index_of(self, party_id: str) -> int | None:
+        for index, party in enumerate(self.parties):
+            if party.get("id") == party_id:
+                return index
+        return None
+
+    def role_of(self, party_id: str) -> str | None:
+        index = self.index_of(party_id)
+        return None if index is None else self.parties[index].get("roll")
+
+    @property
+    def kind(self) -> str:
+        return str(self.data["avtal"]["typ"])
+
+    def label(self, index: int) -> str:
+        return f"{self.parties[index].get('namn')} ($.parter[{index}])"
+
+    def performers(self) -> list[str]:
+        return [p["id"] for p in self.parties if p.get("roll") == "uppdragstagare"]
+
+    def berakning(self) -> dict[str, Any]:
+        berakning: dict[str, Any] = self.context.get("berakning") or {}
+        return berakning
+
+
+RuleFunction = Callable[[Agreement], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One legal rule: a short id, the severity of everything it finds, and the check itself."""
+
+    id: str
+    severity: Severity
+    check: RuleFunction
+
+
+RULES: list[Rule] = []
+
+
+def rule(rule_id: str, severity: Severity = "fel") -> Callable[[RuleFunction], RuleFunction]:
+    """Register a rule function; it yields ``(json_path, message)`` pairs for what it finds."""
+
+    def register(function: RuleFunction) -> RuleFunction:
+        if any(r.id == rule_id for r in RULES):
+            raise ValueError(f"rule id {rule_id} registered twice")
+        RULES.append(Rule(rule_id, severity, function))
+        return function
+
+    return register
+
+
+def check(data: dict[str, Any], context: dict[str, Any], file: str, thresholds: Thresholds | None = None) -> list[Problem]:
+    """Every rule's findings for one schema-valid agreement (defaults applied), in rule order.
+
+    ``context`` may be empty when computing it failed: rules that need computed amounts then find nothing.
+    ``thresholds`` lets agreements without a cap be checked against the general direct-procurement limit.
+    """
+    agreement = Agreement(data, context, thresholds)
+    return [Problem(file, place, message, r.severity) for r in RULES for place, message in r.check(agreement)]
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def luhn_valid(digits: str) -> bool:
+    """True when the digit string passes the Luhn check (its last digit is the check digit)."""
+    if not digits.isdigit():
+        return False
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if position % 2:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def luhn_check_digit(digits: str) -> int:
+    """The check digit that makes ``digits`` followed by it pass the Luhn check."""
+    return next(d for d in range(10) if luhn_valid(digits + str(d)))
+
+
+def orgnr_valid(number: str) -> bool:
+    """True for ``NNNNNN-NNNN`` with a correct Luhn check digit over all ten digits."""
+    return bool(ORGNR.match(number)) and luhn_valid(number.replace("-", ""))
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _ekonomi(a: Agreement) -> dict[str, Any]:
+    ekonomi: dict[str, Any] = a.data.get("ekonomi") or {}
+    return ekonomi
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list | dict):
+        return not value
+    return False
+
+
+def _name_key(name: str) -> str:
+    return " ".join(str(name).split()).casefold()
+
+
+# --- parties ---------------------------------------------------------------------------------------
+
+
+@rule("parter.typ")
+def party_types(a: Agreement) -> Iterator[Finding]:
+    """Only municipalities, regions and local federations can be parties (the schema's enum, kept as defence)."""
+    for i, party in enumerate(a.parties):
+        kind = party.get("typ")
+        if kind not in PARTY_TYPES:
+            yield (
+                f"$.parter[{i}].typ",
+                f"\"{kind}\" kan inte vara part; bara en kommun, en region eller ett kommunalförbund kan ingå avtalet, "
+                "aldrig ett bolag eller staten; ange kommun, region eller kommunalforbund",
+            )
+
+
+def _shared_task(task: dict[str, Any]) -> bool:
+    """True when the task is one of both kommuner and regioner: stated, or under a law that gives both the task."""
+    if task.get("delad_kompetens"):
+        return True
+    law = str(task.get("lagrum", "")).casefold()
+    return any(name in law for name in SHARED_TASK_LAWS)
+
+
+def _competence(party: dict[str, Any]) -> set[str]:
+    """Whose tasks a party may take on: a kommun's, a region's, or both (a kommun with a region's tasks, as Region Gotland)."""
+    kind = str(party.get("typ"))
+    if kind == "kommun" and party.get("regionala_uppgifter") is True:
+        return {"kommun", "region"}
+    return {kind} & {"kommun", "region"}
+
+
+def _mixed_tasks(a: Agreement) -> Iterator[tuple[int, dict[str, Any], list[int]]]:
+    """Tasks whose performer and recipients share no kind of competence: index, task and the parties' indexes."""
+    if a.data["avtal"]["typ"] not in SAME_KIND_KINDS:
+        return
+    for n, task in enumerate(a.data.get("uppgifter", [])):
+        indexes = [i for i in (a.index_of(x) for x in [task["utforare"], *task["mottagare"]]) if i is not None]
+        competences = [c for c in (_competence(a.parties[i]) for i in indexes) if c]
+        if competences and not set.intersection(*competences):
+            yield n, task, indexes
+
+
+@rule("parter.samma_slag")
+def same_kind(a: Agreement) -> Iterator[Finding]:
+    """Kommuner and regioner in one task only when the task lies within every party's competence (9 kap. 37 § KL)."""
+    for n, task, indexes in _mixed_tasks(a):
+        if _shared_task(task):
+            continue
+        regions = [a.parties[i]["namn"] for i in indexes if a.parties[i].get("typ") == "region"]
+        municipalities = [a.parties[i]["namn"] for i in indexes if a.parties[i].get("typ") == "kommun"]
+        gotland = [i for i in indexes if a.parties[i].get("typ") == "kommun" and "gotland" in str(a.parties[i].get("namn", "")).casefold()
+                   and a.parties[i].get("regionala_uppgifter") is not True]
+        hint = "".join(f"; {a.parties[i]['namn']} har också en regions uppgifter: ange $.parter[{i}].regionala_uppgifter: true"
+                       for i in gotland)
+        yield (
+            f"$.uppgifter[{n}]",
+            f"uppgiften utförs mellan {len(regions)} {'region' if len(regions) == 1 else 'regioner'} och "
+            f"{len(municipalities)} {'kommun' if len(municipalities) == 1 else 'kommuner'}; i {KIND_NAMES[a.data['avtal']['typ']]} "
+            "måste uppgiften ligga inom varje parts kompetens enligt lag (9 kap. 37 § kommunallagen); ange lagrummet i "
+            f"$.uppgifter[{n}].lagrum, eller $.uppgifter[{n}].delad_kompetens: true om uppgiften är både kommunernas och "
+            f"regionernas, annars gör separata avtal eller välj en annan avtalstyp i $.avtal.typ{hint}",
+        )
+
+
+@rule("parter.samma_slag_delad", "varning")
+def same_kind_shared(a: Agreement) -> Iterator[Finding]:
+    """Kommuner and regioner together in a shared task: allowed, but worth confirming once."""
+    shared = [n for n, task, _ in _mixed_tasks(a) if _shared_task(task)]
+    if shared:
+        places = ", ".join(f"$.uppgifter[{n}]" for n in shared)
+        which = f"uppgiften ({places}) är en uppgift" if len(shared) == 1 else f"uppgifterna ({places}) är uppgifter"
+        yield (
+            "$.parter",
+            f"parterna är både kommuner och regioner; det går eftersom {which} för både kommuner och regioner, till exempel "
+            "hjälpmedel enligt hälso- och sjukvårdslagen; bekräfta att varje uppgift i avtalet ligger inom varje parts kompetens",
+        )
+
+
+@rule("parter.regionala_uppgifter")
+def regional_tasks(a: Agreement) -> Iterator[Finding]:
+    """Only a kommun can also have a region's tasks (Region Gotland); a region or a federation marked so is a mistake."""
+    for i, party in enumerate(a.parties):
+        if party.get("regionala_uppgifter") is True and party.get("typ") != "kommun":
+            yield (
+                f"$.parter[{i}].regionala_uppgifter",
+                f"bara en kommun kan också ha en regions uppgifter (som Region Gotland), och {party.get('namn')} har typen "
+                f"{party.get('typ')}; ta bort fältet, eller ändra typen till kommun om parten är en kommun",
+            )
+
+
+@rule("parter.kommunalforbund", "varning")
+def federation_mandate(a: Agreement) -> Iterator[Finding]:
+    """A local federation may only take part within its charter (förbundsordning)."""
+    for i, party in enumerate(a.parties):
+        if party.get("typ") == "kommunalforbund":
+            yield (
+                f"$.parter[{i}].typ",
+                f"{party.get('namn')} är ett kommunalförbund och får bara samverka inom sin förbundsordning; "
+                "bekräfta att uppgifterna i avtalet ryms i förbundsordningen",
+            )
+
+
+@rule("parter.roller")
+def both_roles(a: Agreement) -> Iterator[Finding]:
+    """At least one commissioning party and one performing party, in the kinds that have tasks."""
+    if a.data["avtal"]["typ"] not in FULL_KINDS:
+        return
+    roles = {p.get("roll") for p in a.parties}
+    for role, text in (("uppdragsgivare", "en uppdragsgivare (parten vars uppgifter utförs)"),
+                       ("uppdragstagare", "en uppdragstagare (parten som utför uppgifterna)")):
+        if role not in roles:
+            yield "$.parter", f"ingen part har rollen {role}; avtalet behöver minst {text}; ändra rollen för en part"
+
+
+@rule("parter.dubbletter")
+def duplicate_parties(a: Agreement) -> Iterator[Finding]:
+    """No party twice: the same id, name or organisation number."""
+    for field, what, key in (("id", "id", str), ("namn", "namn", _name_key), ("organisationsnummer", "organisationsnummer", str)):
+        seen: dict[str, int] = {}
+        for i, party in enumerate(a.parties):
+            if field not in party:
+                continue
+            value = key(party[field])
+            if value in seen:
+                yield (
+                    f"$.parter[{i}].{field}",
+                    f"samma {what} som $.parter[{seen[value]}] ({party[field]}); varje part ska finnas med en gång, "
+                    "ta bort dubbletten eller rätta uppgiften",
+                )
+            else:
+                seen[value] = i
+
+
+# --- organisation numbers --------------------------------------------------------------------------
+
+
+@rule("orgnr.form")
+def orgnr_format(a: Agreement) -> Iterator[Finding]:
+    """Ten digits written NNNNNN-NNNN (the schema's pattern, kept as defence)."""
+    for i, party in enumerate(a.parties):
+        number = str(party.get("organisationsnummer", ""))
+        if not ORGNR.match(number):
+            yield f"$.parter[{i}].organisationsnummer", f"\"{number}\" har fel form; skriv tio siffror som NNNNNN-NNNN"
+
+
+@rule("orgnr.kontrollsiffra")
+def orgnr_check_digit(a: Agreement) -> Iterator[Finding]:
+    """The last digit is a Luhn check digit over the ten digits."""
+    for i, party in enumerate(a.parties):
+        number = str(party.get("organisationsnummer", ""))
+        if ORGNR.match(number) and not orgnr_valid(number):
+            yield f"$.parter[{i}].organisationsnummer", f"kontrollsiffran stämmer inte ({number}); kontrollera numret"
+
+
+@rule("orgnr.serie")
+def orgnr_series(a: Agreement) -> Iterator[Finding]:
+    """The number belongs to the series of the party's type: kommun 212000-, region 232100-, kommunalförbund 222000-."""
+    for i, party in enumerate(a.parties):
+        number = str(party.get("organisationsnummer", ""))
+        kind = party.get("typ")
+        if not ORGNR.match(number) or kind not in SERIES or number.startswith(SERIES[kind]):
+            continue
+        place = f"$.parter[{i}].organisationsnummer"
+        if number.startswith("5"):
+            yield place, (
+                f"numret {number} tillhör ett bolag (aktiebolagsnummer börjar med 5), och ett bolag kan inte vara part; "
+                f"ange organisationsnumret för {TYPE_NAMES[kind]} själv"
+            )
+            continue
+        owner = next((k for k, prefix in SERIES.items() if number.startswith(prefix)), None)
+        if owner == "kommun" and kind == "region":
+            yield place, (
+                f"numret {number} tillhör en kommun ({SERIES['kommun']}-), inte en region ({SERIES['region']}-); "
+                "ändra typen till kommun (Region Gotland är juridiskt en kommun) eller rätta numret"
+            )
+        elif owner is not None:
+            yield place, (
+                f"numret {number} tillhör {TYPE_NAMES[owner]} ({SERIES[owner]}-), inte {TYPE_NAMES[kind]} ({SERIES[kind]}-); "
+                "ändra typen eller rätta numret"
+            )
+        else:
+            yield place, (
+                f"numret {number} hör inte till serien för {TYPE_NAMES[kind]} ({SERIES[kind]}-); kontrollera numret och partens typ"
+            )
+
+
+# --- tasks -----------------------------------------------------------------------------------------
+
+
+@rule("uppgifter.roller")
+def task_roles(a: Agreement) -> Iterator[Finding]:
+    """The performer of a task is an uppdragstagare, its recipients are uppdragsgivare."""
+    for n, task in enumerate(a.data.get("uppgifter", [])):
+        role = a.role_of(task["utforare"])
+        if role is not None and role != "uppdragstagare":
+            yield (
+                f"$.uppgifter[{n}].utforare",
+                f"\"{task['utforare']}\" har rollen {role}, men den som utför en uppgift ska vara uppdragstagare; "
+                "ändra utföraren eller partens roll",
+            )
+        for m, receiver in enumerate(task["mottagare"]):
+            role = a.role_of(receiver)
+            if role is not None and role != "uppdragsgivare":
+                yield (
+                    f"$.uppgifter[{n}].mottagare[{m}]",
+                    f"\"{receiver}\" har rollen {role}, men den som uppgiften utförs åt ska vara uppdragsgivare; "
+                    "ändra mottagaren eller partens roll",
+                )
+
+
+# --- external delegation ---------------------------------------------------------------------------
+
+
+@rule("delegering.kategori")
+def delegation_category(a: Agreement) -> Iterator[Finding]:
+    """Decision-making may only be delegated to employees of the performing party."""
+    delegation = a.data["extern_delegering"]
+    category = delegation.get("mottagare_kategori", "anstalld")
+    if delegation["forekommer"] and category != "anstalld":
+        reason = DELEGATION_CATEGORIES.get(category, f"\"{category}\" är inte anställda")
+        yield (
+            "$.extern_delegering.mottagare_kategori",
+            f"beslutanderätt får bara delegeras till anställda hos uppdragstagaren; {reason}; "
+            "ange anstalld och en befattning, eller ta bort delegeringen",
+        )
+
+
+@rule("delegering.befattning")
+def delegation_post(a: Agreement) -> Iterator[Finding]:
+    """The post (befattning) that receives the delegated decisions is named."""
+    delegation = a.data["extern_delegering"]
+    if delegation["forekommer"] and _blank(delegation.get("befattning")):
+        yield (
+            "$.extern_delegering.befattning",
+            "saknas; ange vilken befattning hos uppdragstagaren som får fatta besluten, till exempel enhetschef",
+        )
+
+
+@rule("delegering.vidaredelegering")
+def delegation_further(a: Agreement) -> Iterator[Finding]:
+    """Whether further delegation is allowed is stated."""
+    delegation = a.data["extern_delegering"]
+    if delegation["forekommer"] and "vidaredelegering" not in delegation:
+        yield (
+            "$.extern_delegering.vidaredelegering",
+            "saknas; avtalet ska ange om beslutanderätten får delegeras vidare: ange true eller false",
+        )
+
+
+@rule("delegering.arenden")
+def delegation_matters(a: Agreement) -> Iterator[Finding]:
+    """The delegated matters are listed, so delegation stays within the agreement's tasks."""
+    delegation = a.data["extern_delegering"]
+    if delegation["forekommer"] and (_blank(delegation.get("arenden")) or any(_blank(x) for x in delegation.get("arenden", []))):
+        yield (
+            "$.extern_delegering.arenden",
+            "ange vilka ärenden som delegeras; delegeringen får bara gälla uppgifter som avtalet omfattar",
+        )
+
+
+@rule("delegering.mottagare_part")
+def delegation_party(a: Agreement) -> Iterator[Finding]:
+    """The party whose employees receive the delegation exists and is an uppdragstagare."""
+    delegation = a.data["extern_delegering"]
+    if not delegation["forekommer"] or "mottagare_part" not in delegation:
+        return
+    party_id = delegation["mottagare_part"]
+    role = a.role_of(party_id)
+    if a.index_of(party_id) is not None and role != "uppdragstagare":
+        yield (
+            "$.extern_delegering.mottagare_part",
+            f"\"{party_id}\" har rollen {role}; beslutanderätt kan bara delegeras till anställda hos uppdragstagaren; "
+            f"ange en av: {', '.join(a.performers()) or '(ingen uppdragstagare)'}",
+        )
+
+
+# --- dates -----------------------------------------------------------------------------------------
+
+
+@rule("datum.avtalstid")
+def term_order(a: Agreement) -> Iterator[Finding]:
+    """The term starts before it ends."""
+    tid = a.data["avtalstid"]
+    start, end = _date(tid["start"]), _date(tid.get("slut"))
+    if start and end and end <= start:
+        yield "$.avtalstid.slut", f"slutdatum {end} ligger inte efter startdatum {start}; rätta datumen"
+
+
+@rule("datum.betalning_fran")
+def payment_start(a: Agreement) -> Iterator[Finding]:
+    """The payment model starts within the term."""
+    tid = a.data["avtalstid"]
+    start, end, payment = _date(tid["start"]), _date(tid.get("slut")), _date(tid.get("betalning_fran"))
+    if not (start and payment):
+        return
+    if payment < start:
+        yield (
+            "$.avtalstid.betalning_fran",
+            f"{payment} ligger före avtalets start {start}; betalningen kan börja tidigast då avtalet börjar gälla",
+        )
+    elif end and payment > end:
+        yield "$.avtalstid.betalning_fran", f"{payment} ligger efter avtalets slut {end}; ange ett datum inom avtalstiden"
+
+
+@rule("datum.beslut")
+def decisions_before_signing(a: Agreement) -> Iterator[Finding]:
+    """Each party's authorising decision is taken on or before the agreement date."""
+    signed = _date(a.data["avtal"]["datum"])
+    for i, party in enumerate(a.parties):
+        decided = _date((party.get("beslut") or {}).get("datum"))
+        if signed and decided and decided > signed:
+            yield (
+                f"$.parter[{i}].beslut.datum",
+                f"beslutet ({decided}) är fattat efter avtalsdatum {signed}; avtalet kan bara ingås med stöd av ett fattat beslut, "
+                "rätta beslutsdatum eller avtalsdatum ($.avtal.datum)",
+            )
+
+
+@rule("datum.uppsagningstid")
+def notice_period(a: Agreement) -> Iterator[Finding]:
+    """The notice period is positive and, when the term ends, shorter than the term (when the agreement can be ended early)."""
+    if a.kind not in FULL_KINDS or (a.kind == "interimsavtal" and not (a.data.get("interim") or {}).get("fortida_uppsagning")):
+        return
+    months = a.data["uppsagning"]["manader"]
+    if months < 1:
+        yield "$.uppsagning.manader", f"uppsägningstiden {manader(months)} måste vara minst en månad"
+        return
+    tid = a.data["avtalstid"]
+    start, end = _date(tid["start"]), _date(tid.get("slut"))
+    if start and end and end > start and add_months(start, months) > end:
+        yield (
+            "$.uppsagning.manader",
+            f"uppsägningstiden {manader(months)} är inte kortare än avtalstiden {start} – {end}; "
+            "förkorta uppsägningstiden eller förläng avtalstiden",
+        )
+
+
+# --- money -----------------------------------------------------------------------------------------
+
+
+@rule("ekonomi.sjalvkostnad", "varning")
+def self_cost(a: Agreement) -> Iterator[Finding]:
+    """Compensation follows the self-cost principle: not more than the stated cost."""
+    ekonomi = _ekonomi(a)
+    cost, pay = ekonomi.get("kostnad_ar"), ekonomi.get("ersattning_ar")
+    if cost is not None and pay is not None and pay > cost:
+        yield (
+            "$.ekonomi.ersattning_ar",
+            f"ersättningen {kr(pay)} per år är högre än kostnaden {kr(cost)} per år ($.ekonomi.kostnad_ar); "
+            "enligt självkostnadsprincipen får ersättningen bara täcka uppdragstagarens kostnader, sänk ersättningen "
+            "eller redovisa den högre kostnaden",
+        )
+
+
+def _limit(a: Agreement) -> dict[str, Any] | None:
+    """The threshold the cap names (from the context), or None when the agreement has no cap."""
+    troskel = a.berakning().get("troskel")
+    return troskel if isinstance(troskel, dict) else None
+
+
+def _limit_findings(a: Agreement, limit: dict[str, Any], what_to_do: str) -> Iterator[Finding]:
+    fordelning = a.berakning().get("fordelning") or {}
+    for row in fordelning.get("rader", []):
+        amount = Decimal(row["belopp_period"])
+        if amount >= limit["belopp"]:
+            index = a.index_of(row.get("id", ""))
+            place = f"$.parter[{index}]" if index is not None else "$.ekonomi.fordelning"
+            yield place, (
+                f"{row['namn']} betalar {kr(amount)} under beräkningsperioden ({tidsperiod(fordelning['period_manader'])}), "
+                f"vilket inte är under {limit['benamning']} ({kr(limit['belopp'])} den {limit['datum']}); {what_to_do}"
+            )
+
+
+@rule("ekonomi.direktupphandling")
+def procurement_limit(a: Agreement) -> Iterator[Finding]:
+    """With a cap: each paying party's total over the period is below the threshold the cap names, or an exception is stated."""
+    limit = _limit(a)
+    if limit is None or "undantag" in _ekonomi(a):
+        return
+    yield from _limit_findings(a, limit, "sänk beloppet eller ange ett undantag från upphandling i $.ekonomi.undantag")
+
+
+@rule("ekonomi.direktupphandling_utan_tak", "varning")
+def procurement_limit_without_cap(a: Agreement) -> Iterator[Finding]:
+    """Without a cap: each paying party's total against the general direct-procurement limit on the agreement date.
+
+    A warning only, because the agreement does not say which limit applies (social services have a higher one).
+    """
+    if _limit(a) is not None or "undantag" in _ekonomi(a):
+        return
+    thresholds = a.thresholds
+    day = _date(a.data["avtal"]["datum"])
+    if thresholds is None or day is None:
+        return
+    try:
+        value = thresholds.value(GENERAL_LIMIT, day)
+    except AvtalError:
+        return
+    limit = {"belopp": value.belopp, "benamning": value.benamning, "datum": day.isoformat()}
+    yield from _limit_findings(
+        a, limit,
+        "ange vilket tröskelvärde som gäller i $.ekonomi.tak (till exempel direktupphandlingsgrans_sociala_tjanster), "
+        "sänk beloppet eller ange ett undantag från upphandling i $.ekonomi.undantag",
+    )
+
+
+@rule("ekonomi.hamburg")
+def hamburg_exception(a: Agreement) -> Iterator[Finding]:
+    """The Hamburg exception (3 kap. 17 § LOU) holds only when all its criteria are stated as met."""
+    undantag = _ekonomi(a).get("undantag") or {}
+    if undantag.get("grund") != "hamburg":
+        return
+    base = "$.ekonomi.undantag"
+    for field, text in HAMBURG_CRITERIA.items():
+        value = undantag.get(field)
+        if value is None:
+            yield f"{base}.{field}", f"saknas; Hamburgundantaget (3 kap. 17 § LOU) kräver att {text}: ange true om det stämmer"
+        elif value is not True:
+            yield (
+                f"{base}.{field}",
+                f"Hamburgundantaget (3 kap. 17 § LOU) kräver att {text}; "
+                "utan det gäller inte undantaget, välj en annan grund eller upphandla",
+            )
+    share = undantag.get("andel_oppen_marknad_procent")
+    if share is None:
+        yield (
+            f"{base}.andel_oppen_marknad_procent",
+            "saknas; ange hur stor del av verksamheten (i procent) parterna utför på den öppna marknaden, den ska vara under 20 %",
+        )
+    elif share >= HAMBURG_MAX_OPEN_MARKET:
+        yield (
+            f"{base}.andel_oppen_marknad_procent",
+            f"parterna utför {procent(share)} av verksamheten på den öppna marknaden; Hamburgundantaget (3 kap. 17 § LOU) "
+            "kräver under 20 %, välj en annan grund eller upphandla",
+        )
+
+
+@rule("ekonomi.myndighetsutovning", "varning")
+def public_authority_exception(a: Agreement) -> Iterator[Finding]:
+    """Exercise of public authority is outside LOU; the parties confirm the tasks really are that."""
+    undantag = _ekonomi(a).get("undantag") or {}
+    if undantag.get("grund") == "myndighetsutovning":
+        yield (
+            "$.ekonomi.undantag.grund",
+            "undantaget gäller bara myndighetsutövning, som inte omfattas av LOU; bekräfta att uppgifterna i avtalet är "
+            "myndighetsutövning, annars kan de behöva upphandlas",
+        )
+
+
+@rule("ekonomi.andelar")
+def shares_sum(a: Agreement) -> Iterator[Finding]:
+    """With the key ``andel`` the paying parties' shares add up to 100 %."""
+    fordelning = _ekonomi(a).get("fordelning")
+    if not fordelning or fordelning["nyckel"] != "andel":
+        return
+    ids = payer_ids(a.data)
+    shares: list[Decimal] = []
+    for party_id in ids:
+        index = a.index_of(party_id)
+        if index is None or "andel_procent" not in a.parties[index]:
+            return  # the compute stage reports unknown payers and missing shares
+        shares.append(Decimal(str(a.parties[index]["andel_procent"])))
+    total = sum(shares, Decimal(0))
+    if total != 100:
+        yield (
+            "$.ekonomi.fordelning",
+            f"de betalande parternas andelar ($.parter[].andel_procent) blir tillsammans {procent(total)}, inte 100 %; justera andelarna",
+        )
+
+
+# --- personal data ---------------------------------------------------------------------------------
+
+
+@rule("personuppgifter.pub_innehall")
+def processor_content(a: Agreement) -> Iterator[Finding]:
+    """A processor role requires the content art. 28(3) GDPR asks for, and the sub-processor rule."""
+    pu = a.data.get("personuppgifter") or {}
+    if pu.get("roll") != "personuppgiftsbitrade":
+        return
+    for field, what in PUB_CONTENT:
+        value = pu.get(field)
+        if _blank(value) or (isinstance(value, list) and any(_blank(x) for x in value)):
+            yield (
+                f"$.personuppgifter.{field}",
+                f"saknas eller är tomt; ett personuppgiftsbiträdesavtal ska ange {what} "
+                "(artikel 28.3 i dataskyddsförordningen); fyll i fältet",
+            )
+    if "underbitraden" not in pu:
+        yield (
+            "$.personuppgifter.underbitraden",
+            "saknas; ett personuppgiftsbiträdesavtal ska ange regeln för underbiträden (artikel 28.2 och 28.4): "
+            "ange tillstand sarskilt eller allmant och de godkända underbiträdena",
+        )
+
+
+@rule("personuppgifter.behandlingens_art", "varning")
+def processor_nature(a: Agreement) -> Iterator[Finding]:
+    """Art. 28(3) also names the nature of the processing; the annex reads better with it."""
+    pu = a.data.get("personuppgifter") or {}
+    if pu.get("roll") == "personuppgiftsbitrade" and _blank(pu.get("behandlingens_art")):
+        yield (
+            "$.personuppgifter.behandlingens_art",
+            "saknas; artikel 28.3 i dataskyddsförordningen nämner behandlingens art, till exempel lagring och registrering; fyll i fältet",
+        )
+
+
+@rule("personuppgifter.kansliga")
+def sensitive_data(a: Agreement) -> Iterator[Finding]:
+    """Special categories of personal data need a stated safeguard."""
+    sensitive = (a.data.get("personuppgifter") or {}).get("kansliga_uppgifter") or {}
+    if sensitive.get("forekommer") and _blank(sensitive.get("skyddsatgarder")):
+        yield (
+            "$.personuppgifter.kansliga_uppgifter.skyddsatgarder",
+            "saknas; när känsliga personuppgifter behandlas ska avtalet ange de särskilda skyddsåtgärderna för dem; fyll i fältet",
+        )
+
+
+@rule("personuppgifter.tredjeland")
+def third_country(a: Agreement) -> Iterator[Finding]:
+    """Transfers to a third country need a stated legal basis and the countries."""
+    transfer = (a.data.get("personuppgifter") or {}).get("tredjeland") or {}
+    if not transfer.get("forekommer"):
+        return
+    if _blank(transfer.get("grund")):
+        yield (
+            "$.personuppgifter.tredjeland.grund",
+            "saknas; en överföring till tredjeland kräver en grund enligt kapitel V i dataskyddsförordningen, "
+            "till exempel ett beslut om adekvat skyddsnivå eller standardavtalsklausuler; ange den",
+        )
+    if _blank(transfer.get("lander")):
+        yield "$.personuppgifter.tredjeland.lander", "saknas; ange till vilka länder uppgifterna förs över"
+
+
+@rule("personuppgifter.parter")
+def controller_processor(a: Agreement) -> Iterator[Finding]:
+    """Controllers and processor are parties, and the processor is not also a controller."""
+    pu = a.data.get("personuppgifter") or {}
+    if pu.get("roll") != "personuppgiftsbitrade" and "bitrade" not in pu:
+        return
+    controllers = controller_ids(a.data)
+    processor = processor_id(a.data)
+    if processor is not None and processor in controllers:
+        n = controllers.index(processor)
+        place = "$.personuppgifter.bitrade" if "bitrade" in pu else f"$.personuppgifter.ansvarig[{n}]"
+        yield place, (
+            f"\"{processor}\" är både personuppgiftsansvarig och personuppgiftsbiträde; biträdet behandlar uppgifter för "
+            "någon annans räkning, ta bort parten ur den ena rollen"
+        )
+
+
+# --- agreement kinds -------------------------------------------------------------------------------
+
+
+def _schema_defaults() -> dict[str, Any]:
+    """The top-level sections (and the fields of ``avtal``) as the schema fills them in when the data leaves them out."""
+    return apply_defaults({"avtal": {}})
+
+
+@rule("avtalstyp.delar")
+def kind_sections(a: Agreement) -> Iterator[Finding]:
+    """Each kind's document uses only its own sections: anything else given would be silently left out."""
+    defaults = _schema_defaults()
+    for section, kinds in SECTION_KINDS.items():
+        if a.kind in kinds or section not in a.data:
+            continue
+        if section in defaults and a.data[section] == defaults[section]:
+            continue
+        users = " och ".join(KIND_NAMES[k] for k in kinds) if len(kinds) == 1 else "avtal med uppgifter (avtalssamverkan, samverkansavtal, interimsavtal)"
+        instead = INSTEAD.get(a.kind, f"ta bort $.{section}")
+        yield f"$.{section}", f"används bara i {users} och kommer inte med i {KIND_NAMES[a.kind]}; {instead}"
+    if a.kind not in FULL_KINDS:
+        tid = a.data["avtalstid"]
+        for field in ("betalning_fran", "forlangning"):
+            if field in tid:
+                yield f"$.avtalstid.{field}", f"används bara i avtal med uppgifter och kommer inte med i {KIND_NAMES[a.kind]}; ta bort fältet"
+        if a.data["avtal"].get("lagrum") != defaults["avtal"].get("lagrum"):
+            yield "$.avtal.lagrum", f"lagrummet står bara i avtal med uppgifter och kommer inte med i {KIND_NAMES[a.kind]}; ta bort fältet"
+    if a.kind != "tillaggsavtal" and "huvudavtal" in a.data["avtal"]:
+        yield (
+            "$.avtal.huvudavtal",
+            f"huvudavtal anges bara för ett tilläggsavtal och kommer inte med i {KIND_NAMES[a.kind]}; "
+            "ta bort fältet eller ändra $.avtal.typ till tillaggsavtal",
+        )
+
+
+@rule("avtalstyp.tomma_listor")
+def empty_lists(a: Agreement) -> Iterator[Finding]:
+    """Lists the clauses are built from are not empty: an empty one would leave a broken sentence."""
+    for path, section, key, what in (
+        ("$.force_majeure.handelser", "force_majeure", "handelser", "vilka händelser som räknas som force majeure"),
+        ("$.tvist.nivaer", "tvist", "nivaer", "i vilken ordning en tvist förs upp inom parternas organisationer"),
+    ):
+        values = (a.data.get(section) or {}).get(key)
+        if isinstance(values, list) and (not values or any(_blank(v) for v in values)):
+            yield path, f"listan är tom eller har en tom rad; avsnittet ska ange {what}: fyll i den, eller ta bort fältet så gäller standardlydelsen"
+
+
+@rule("interim.upphorande")
+def interim_ending(a: Agreement) -> Iterator[Finding]:
+    """What the interim document says at its end comes from ``interim``: notice only when early ending is allowed."""
+    if a.kind != "interimsavtal":
+        return
+    interim = a.data.get("interim") or {}
+    defaults = _schema_defaults()
+    if not interim.get("fortida_uppsagning") and a.data.get("uppsagning") != defaults.get("uppsagning"):
+        yield (
+            "$.uppsagning",
+            "ett interimsavtal kan inte sägas upp i förtid om inte $.interim.fortida_uppsagning är true; "
+            "ange true om parterna ska få säga upp det, annars ta bort $.uppsagning",
+        )
+    if "forlangning" in a.data["avtalstid"]:
+        yield (
+            "$.avtalstid.forlangning",
+            "ett interimsavtal är tillfälligt och förlängs inte av sig självt; ta bort fältet och förläng genom ett nytt beslut vid behov",
+        )
+    if (a.data.get("informationshantering") or {}).get("arkiv") != (defaults.get("informationshantering") or {}).get("arkiv"):
+        yield (
+            "$.informationshantering.arkiv",
+            "i ett interimsavtal står vad som händer med handlingarna när avtalet upphör i $.interim.overgang.information; "
+            "skriv det där och ta bort $.informationshantering.arkiv",
+        )
+
+
+@rule("tillagg.andringar")
+def supplement_changes(a: Agreement) -> Iterator[Finding]:
+    """Each change says what it does: a new text for ersatts and ny, an annex for ersatts_av_bilaga, nothing for utgar."""
+    if a.kind != "tillaggsavtal":
+        return
+    for n, change in enumerate(a.data.get("andringar", [])):
+        base = f"$.andringar[{n}]"
+        action = change["atgard"]
+        if action in ("ersatts", "ny") and _blank(change.get("lydelse")):
+            yield f"{base}.lydelse", f"saknas; ange den nya lydelsen för {change['avser']}"
+        if action == "ersatts_av_bilaga" and _blank(change.get("bilaga")):
+            yield f"{base}.bilaga", f"saknas; ange titeln på den bilaga till tilläggsavtalet som ersätter {change['avser']}"
+        if action in ("utgar", "ersatts_av_bilaga") and "lydelse" in change:
+            yield f"{base}.lydelse", f"en lydelse används inte när åtgärden är {action}; ta bort fältet eller ändra åtgärden"
+        if action != "ersatts_av_bilaga" and "bilaga" in change:
+            yield f"{base}.bilaga", "en ny bilaga anges bara när åtgärden är ersatts_av_bilaga; ta bort fältet eller ändra åtgärden"
+
+
+@rule("tillagg.datum")
+def supplement_dates(a: Agreement) -> Iterator[Finding]:
+    """The main agreement was made before the supplement, which takes effect after it."""
+    main = a.data["avtal"].get("huvudavtal") or {}
+    made = _date(main.get("datum"))
+    if a.kind != "tillaggsavtal" or made is None:
+        return
+    signed, start = _date(a.data["avtal"]["datum"]), _date(a.data["avtalstid"]["start"])
+    if signed and signed < made:
+        yield "$.avtal.huvudavtal.datum", f"huvudavtalet ({made}) är daterat efter tilläggsavtalet ({signed}); rätta datumen"
+    if start and start < made:
+        yield "$.avtalstid.start", f"ändringarna gäller från {start}, före huvudavtalets datum {made}; rätta datumen"
+
+
+@rule("avsikt.datum")
+def intent_dates(a: Agreement) -> Iterator[Finding]:
+    """The investigation is finished after the letter of intent is signed."""
+    if a.kind != "avsiktsforklaring":
+        return
+    signed = _date(a.data["avtal"]["datum"])
+    for n, item in enumerate((a.data.get("avsikt") or {}).get("utredning", [])):
+        due = _date(item.get("klart_senast"))
+        if signed and due and due < signed:
+            yield f"$.avsikt.utredning[{n}].klart_senast", f"{due} ligger före avsiktsförklaringens datum {signed}; rätta datumet"

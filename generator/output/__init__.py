@@ -1,0 +1,1 @@
+"""Generating documents into utdata/: the pipeline, batch, records, archive, PDF, caches and the change report."""

@@ -1,0 +1,132 @@
+"""Batch stage: check and render many agreements across all cores, each template compiled once per worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..agreement.prepare import prepare
+from ..agreement.thresholds import Thresholds
+from ..errors import AvtalError, Problem
+from ..templates.render import Renderer
+from .report import key_amounts
+
+# Below this many agreements a pool costs more to start than it saves.
+POOL_THRESHOLD = 8
+# How often a worker looks whether the run that started it still lives (seconds).
+PARENT_CHECK_INTERVAL = 0.5
+
+
+@dataclass
+class Built:
+    """One agreement checked and rendered in memory (``problems`` set instead when it failed)."""
+
+    file: str
+    agreement_id: str = ""
+    data_hash: str = ""
+    outputs: dict[str, bytes] = field(default_factory=dict)
+    templates: dict[str, str] = field(default_factory=dict)  # output file name → template file name
+    amounts: dict[str, str] = field(default_factory=dict)
+    thresholds_used: dict[str, dict[str, object]] = field(default_factory=dict)
+    party_names: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every worker needs to build an agreement."""
+
+    mallar: Path
+    thresholds: Thresholds
+    issued: dt.date | None = None  # mallkontroll: the generation date, written into each document's properties
+
+
+_worker: tuple[Settings, Renderer] | None = None
+
+
+def _init(settings: Settings, parent: int) -> None:
+    global _worker
+    _follow_parent(parent)
+    _worker = (settings, Renderer())
+
+
+def _follow_parent(parent: int) -> None:
+    """Exit this worker as soon as the process that started it is gone (killed run, closed terminal)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_INTERVAL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="avtal-parent-watch", daemon=True).start()
+
+
+def build(path: Path, settings: Settings, renderer: Renderer) -> Built:
+    """Prepare one agreement and render each of its documents; failures come back as problems, never raised."""
+    try:
+        agreement = prepare(path, settings.thresholds)
+        outputs = {
+            name: renderer.render(settings.mallar / template, agreement.context, agreement.file, settings.issued)
+            for name, template in agreement.documents.items()
+        }
+    except AvtalError as e:
+        return Built(str(path), problems=e.problems)
+    except RecursionError:
+        return Built(str(path), problems=[Problem(str(path), "", "avtalet kunde inte byggas: data eller mall är för djupt nästlad")])
+    except MemoryError:
+        return Built(str(path), problems=[Problem(str(path), "", "avtalet kunde inte byggas: det kräver mer minne än datorn har")])
+    except Exception as e:
+        return Built(str(path), problems=[unexpected(str(path), e)])
+    return Built(
+        file=agreement.file,
+        agreement_id=agreement.agreement_id,
+        data_hash=agreement.data_hash,
+        outputs=outputs,
+        templates=agreement.documents,
+        amounts=key_amounts(agreement.context),
+        thresholds_used=agreement.thresholds_used(),
+        party_names=[p["namn"] for p in agreement.context["parter"]],
+        warnings=agreement.warnings,
+    )
+
+
+def unexpected(file: str, error: BaseException) -> Problem:
+    """A Swedish problem for an error no stage expected, naming where in the generator it happened."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" ({Path(frames[-1].filename).name}, rad {frames[-1].lineno})" if frames else ""
+    return Problem(file, "", f"oväntat fel när avtalet byggdes: {type(error).__name__}: {str(error)[:200]}{where}; de andra avtalen påverkas inte")
+
+
+def _build_in_worker(path: Path) -> Built:
+    assert _worker is not None, "worker not initialised"
+    settings, renderer = _worker
+    return build(path, settings, renderer)
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def build_all(paths: list[Path], settings: Settings, workers: int | None = None) -> Iterator[Built]:
+    """Build every agreement, in order, streaming results; a process pool when the batch is large enough."""
+    workers = workers or default_workers()
+    if workers <= 1 or len(paths) < POOL_THRESHOLD:
+        renderer = Renderer()
+        for path in paths:
+            yield build(path, settings, renderer)
+        return
+    # Forked workers do not keep the output folder's lock (lock.py closes it in every forked child), and
+    # each exits as soon as this process is gone (_follow_parent), so a killed run leaves nothing behind.
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init, initargs=(settings, os.getpid())) as pool:
+        yield from pool.map(_build_in_worker, paths, chunksize=max(1, min(16, len(paths) // (workers * 4))))

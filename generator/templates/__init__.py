@@ -1,0 +1,1 @@
+"""The Word templates: the sandboxed Jinja environment, rendering, and the checks and tools for template authors."""
