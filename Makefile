@@ -26,9 +26,10 @@ test: $(STAMP) lint
 	$(AVTAL) mallar kontrollera
 	$(PY) -m pytest
 
-# The fast subset for development: everything but the tests marked slow (property tests, LibreOffice, the wheel).
+# The fast subset for development: tests/unit and tests/integration on every core (pytest-xdist), without the tests
+# marked slow (property tests, LibreOffice, Chromium, the wheel: tests/e2e is slow as a whole).
 test-snabb: $(STAMP)
-	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m pytest tests/unit tests/integration -m "not slow" -q -n auto
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check generator tests bench

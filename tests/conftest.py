@@ -32,9 +32,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 _SLOW_SIGNS = ("requires_office(", "requires_program(", "@given(")
 
 
+# The folders the tests live in: unit (no generate(), no subprocess), integration (the pipeline, the CLI in-process,
+# the form's application) and e2e (LibreOffice, Chromium, the installed wheel, make). Each test gets its folder's mark.
+LAYERS = ("unit", "integration", "e2e")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark property tests (hypothesis) and tests that run LibreOffice or poppler as slow, besides explicit marks."""
+    """Mark each test by its folder; mark e2e, property tests (hypothesis) and tests that run LibreOffice or poppler as slow."""
     for item in items:
+        layer = next((part for part in Path(str(item.fspath)).parts if part in LAYERS), None)
+        if layer is not None:
+            item.add_marker(getattr(pytest.mark, layer))
+        if layer == "e2e":
+            item.add_marker(pytest.mark.slow)
         function = getattr(item, "function", None)
         if function is None or item.get_closest_marker("slow"):
             continue

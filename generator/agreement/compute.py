@@ -8,23 +8,15 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..errors import ComputeError, Problem, ThresholdError
+from ..kinds import KINDS
 from ..paths import COST_FILE, PUB_FILE
 from .thresholds import Thresholds, ThresholdValue
 
 ORE = Decimal("0.01")
 RATE_PRECISION = Decimal("0.0001")
 
-HEADINGS = {
-    "avtalssamverkan": "Avtal om avtalssamverkan",
-    "samverkansavtal": "Samverkansavtal",
-    "interimsavtal": "Interimsavtal",
-    "tillaggsavtal": "Tilläggsavtal",
-    "avsiktsforklaring": "Avsiktsförklaring",
-}
 UNITS = {"invanare": "invånare", "anvandare": "användare", "andel": "procent", "lika": "lika delar"}
 OPTIONAL_SECTIONS = ("forsakring", "upphovsratt", "personal")
-# Kinds whose document is a full cooperation agreement with tasks, money and personal data.
-FULL_KINDS = ("avtalssamverkan", "samverkansavtal", "interimsavtal")
 # From this many commissioning parties a task for all of them says "samtliga uppdragsgivare" instead of every name.
 ALL_COMMISSIONING_FROM = 3
 ALL_COMMISSIONING = "samtliga uppdragsgivare"
@@ -183,7 +175,7 @@ class _Computer:
         if self.problems:
             raise ComputeError(self.problems)
         return {
-            "rubrik": HEADINGS[data["avtal"]["typ"]],
+            "rubrik": KINDS[data["avtal"]["typ"]].heading,
             "kort_titel": short_title(data["avtal"]["titel"]),
             "bakgrund": paragraphs(data["avtal"].get("bakgrund")),
             "parter_namn": join_names([p["namn"] for p in data["parter"]]),

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ComputeError, Problem, RuleError
+from ..kinds import MAIN_TEMPLATES
 from ..legal import rules
 from ..output.manifest import file_hash
-from ..paths import COST_FILE, MAIN_FILE, MAIN_TEMPLATES, PUB_FILE
+from ..paths import COST_FILE, MAIN_FILE, PUB_FILE
 from .compute import build_context
 from .load import load_agreement
 from .thresholds import Thresholds

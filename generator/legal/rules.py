@@ -9,51 +9,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..agreement.compute import FULL_KINDS, add_months, controller_ids, payer_ids, processor_id
+from ..agreement.compute import add_months, controller_ids, payer_ids, processor_id
 from ..agreement.filters import kr, manader, procent, tidsperiod
 from ..agreement.schema import apply_defaults
 from ..agreement.thresholds import Thresholds
 from ..errors import AvtalError, Problem, Severity
+from ..kinds import FULL_KINDS, KINDS, SECTION_KINDS
 
 # The general direct-procurement limit, looked up when the agreement names no cap (``ekonomi.tak``).
 GENERAL_LIMIT = "direktupphandlingsgrans"
 
 PARTY_TYPES = ("kommun", "region", "kommunalforbund")
-KIND_NAMES = {
-    "avtalssamverkan": "en avtalssamverkan",
-    "samverkansavtal": "ett samverkansavtal",
-    "interimsavtal": "ett interimsavtal",
-    "tillaggsavtal": "ett tilläggsavtal",
-    "avsiktsforklaring": "en avsiktsförklaring",
-}
-# Kinds in which every party must be of the same kind unless the task is one of both kommuner and regioner.
-SAME_KIND_KINDS = ("avtalssamverkan", "interimsavtal")
+KIND_NAMES = {key: kind.name for key, kind in KINDS.items()}
 # Laws under which a task belongs to both kommuner and regioner (hälso- och sjukvård, hjälpmedel).
 SHARED_TASK_LAWS = ("hälso- och sjukvårdslagen", "2017:30")
-# Sections that only some kinds use, with the kinds that use them and what to do instead.
-SECTION_KINDS: dict[str, tuple[str, ...]] = {
-    "uppgifter": FULL_KINDS,
-    "ekonomi": FULL_KINDS,
-    "personuppgifter": FULL_KINDS,
-    "extern_delegering": FULL_KINDS,
-    "informationshantering": FULL_KINDS,
-    "sekretess": FULL_KINDS,
-    "uppfoljning": FULL_KINDS,
-    "forsakring": FULL_KINDS,
-    "upphovsratt": FULL_KINDS,
-    "personal": FULL_KINDS,
-    "force_majeure": FULL_KINDS,
-    "tvist": FULL_KINDS,
-    "uppsagning": FULL_KINDS,
-    "interim": ("interimsavtal",),
-    "andringar": ("tillaggsavtal",),
-    "avsikt": ("avsiktsforklaring",),
-}
-INSTEAD = {
-    "tillaggsavtal": "ett tilläggsavtal tar bara upp det som ändras i huvudavtalet: skriv ändringen som en punkt i $.andringar",
-    "avsiktsforklaring": "en avsiktsförklaring binder inte parterna och har inga åtaganden, ingen ersättning och inga tvisteregler: "
-    "beskriv det som ska utredas i $.avsikt.utredning",
-}
 TYPE_NAMES = {"kommun": "en kommun", "region": "en region", "kommunalforbund": "ett kommunalförbund"}
 # Organisation number series (first six digits) by party type; Region Gotland is legally a kommun.
 SERIES = {"kommun": "212000", "region": "232100", "kommunalforbund": "222000"}
@@ -244,7 +213,7 @@ def _competence(party: dict[str, Any]) -> set[str]:
 
 def _mixed_tasks(a: Agreement) -> Iterator[tuple[int, dict[str, Any], list[int]]]:
     """Tasks whose performer and recipients share no kind of competence: index, task and the parties' indexes."""
-    if a.data["avtal"]["typ"] not in SAME_KIND_KINDS:
+    if not KINDS[a.data["avtal"]["typ"]].same_kind_parties:
         return
     for n, task in enumerate(a.data.get("uppgifter", [])):
         indexes = [i for i in (a.index_of(x) for x in [task["utforare"], *task["mottagare"]]) if i is not None]
@@ -779,7 +748,7 @@ def kind_sections(a: Agreement) -> Iterator[Finding]:
         if section in defaults and a.data[section] == defaults[section]:
             continue
         users = " och ".join(KIND_NAMES[k] for k in kinds) if len(kinds) == 1 else "avtal med uppgifter (avtalssamverkan, samverkansavtal, interimsavtal)"
-        instead = INSTEAD.get(a.kind, f"ta bort $.{section}")
+        instead = KINDS[a.kind].instead or f"ta bort $.{section}"
         yield f"$.{section}", f"används bara i {users} och kommer inte med i {KIND_NAMES[a.kind]}; {instead}"
     if a.kind not in FULL_KINDS:
         tid = a.data["avtalstid"]

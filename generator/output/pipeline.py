@@ -21,7 +21,8 @@ from ..agreement.thresholds import Thresholds, load_thresholds
 from ..compare.comparisons import comparison_pdfs, record_comparison
 from ..docx.properties import same_except_dates
 from ..errors import AvtalError, LoadError, MissingProgramError, PdfError, Problem, ThresholdError, WriteError
-from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA, MAIN_FILE, OUTPUT_FILES, TEMPLATE_FILES
+from ..kinds import TEMPLATE_FILES
+from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA, MAIN_FILE, OUTPUT_FILES
 from . import pdf as pdf_output
 from .batch import Built, Settings, build_all, unexpected
 from .checkcache import CACHE_DIR, checked_templates

@@ -21,7 +21,8 @@ from ..agreement.filters import plural
 from ..agreement.filters import swedish_list as join_names
 from ..docx.safety import package_problems
 from ..errors import Problem, TemplateError, did_you_mean
-from ..paths import COST_FILE, DEFAULT_MALLAR, PUB_FILE, TEMPLATE_FILES
+from ..kinds import TEMPLATE_FILES
+from ..paths import COST_FILE, DEFAULT_MALLAR, PUB_FILE
 from .blocks import scan
 from .fields import Field, FieldInfo, Use, field_catalogue, top_names
 from .kindfields import KINDS, required_in, template_kinds

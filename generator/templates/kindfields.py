@@ -7,10 +7,11 @@ from functools import lru_cache
 from typing import Any
 
 from ..agreement.schema import AGREEMENT_SCHEMA, load_schema
-from ..legal.rules import SECTION_KINDS
-from ..paths import COST_FILE, MAIN_TEMPLATES, PUB_FILE
+from ..kinds import KINDS as KIND_RECORDS
+from ..kinds import MAIN_TEMPLATES, SECTION_KINDS
+from ..paths import COST_FILE, PUB_FILE
 
-KINDS = tuple(MAIN_TEMPLATES)
+KINDS = tuple(KIND_RECORDS)
 # Annexes made only from a section of the agreement (the PUB annex from personuppgifter, the cost annex from
 # ekonomi.fordelning): only the kinds that may have that section get them.
 ANNEX_SECTIONS = {PUB_FILE: "personuppgifter", COST_FILE: "ekonomi"}

@@ -13,7 +13,8 @@ from ..agreement.load import load_agreement
 from ..agreement.prepare import Prepared, prepare
 from ..agreement.thresholds import Thresholds, load_thresholds
 from ..errors import AvtalError, Problem, TemplateError
-from ..paths import DEFAULT_INDATA, TEMPLATE_FILES
+from ..kinds import TEMPLATE_FILES
+from ..paths import DEFAULT_INDATA
 from .check import ensure_templates_ok
 from .render import make_environment, render_docx
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..agreement.prepare import Prepared, prepare
 from ..agreement.thresholds import load_thresholds
 from ..errors import AvtalError, Problem
+from ..kinds import KINDS as KIND_RECORDS
 from .kindfields import KINDS
 from .render import Renderer
 
@@ -17,8 +18,7 @@ _TRIAL_DAY = dt.date(2000, 1, 1)  # trial documents are never written; a fixed d
 
 def minimal_agreement(kind: str = "avtalssamverkan") -> Path:
     """The shipped agreement of ``kind`` with only the fields that kind requires (``avtalsgenerator/data/minimalt-*.json``)."""
-    name = "minimalt-avtal.json" if kind == "avtalssamverkan" else f"minimalt-{kind}.json"
-    return Path(str(resources.files("avtalsgenerator").joinpath(f"data/{name}")))
+    return Path(str(resources.files("avtalsgenerator").joinpath(f"data/{KIND_RECORDS[kind].minimal}")))
 
 
 def minimal_agreements() -> list[Path]:

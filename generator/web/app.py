@@ -15,11 +15,12 @@ from werkzeug.exceptions import HTTPException
 
 from ..agreement.load import load_json
 from ..errors import AvtalError, Problem
+from ..kinds import TEMPLATE_FILES
 from ..legal.rules import KIND_NAMES
 from ..output import pdf as pdf_output
 from ..output import pipeline
 from ..output.manifest import Manifest, file_hash
-from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA, TEMPLATE_FILES
+from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA
 from . import form as form_schema
 from . import trash
 from .store import SCHEMA_REF, ConflictError, Removed, Store

@@ -23,7 +23,7 @@ from avtalsgenerator.agreement.compute import build_context
 from avtalsgenerator.agreement.schema import apply_defaults, validate
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import Problem, TemplateError
-from avtalsgenerator.paths import TEMPLATE_FILES
+from avtalsgenerator.kinds import TEMPLATE_FILES
 from avtalsgenerator.templates.check import check_templates, ensure_templates_ok, list_fields
 from avtalsgenerator.templates.render import make_environment, render_docx
 from avtalsgenerator.templates.tools import preview

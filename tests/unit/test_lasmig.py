@@ -15,7 +15,7 @@ from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 from avtalsgenerator.agreement.prepare import Prepared, prepare
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import AvtalError
-from avtalsgenerator.paths import TEMPLATE_FILES
+from avtalsgenerator.kinds import TEMPLATE_FILES
 from avtalsgenerator.templates.check import check_templates
 from avtalsgenerator.templates.render import Renderer
 from avtalsgenerator.templates.trial import trial_agreements

@@ -93,7 +93,7 @@ def test_no_leftover_tags_and_parties_present(examples_generated: tuple[Path, Re
     "path",
     [p for p in example_paths() if json.loads(p.read_text(encoding="utf-8"))["avtal"]["typ"] not in ("tillaggsavtal", "avsiktsforklaring")],
     ids=lambda p: p.stem,
-)  # a tilläggsavtal and an avsiktsförklaring are short documents of their own: tests/test_kinds.py
+)  # a tilläggsavtal and an avsiktsförklaring are short documents of their own: tests/integration/test_kinds.py
 def test_every_area_has_its_numbered_section(examples_generated: tuple[Path, Result], path: Path) -> None:
     utdata, _ = examples_generated
     agreement_id = json.loads(path.read_text(encoding="utf-8"))["avtal"]["id"]

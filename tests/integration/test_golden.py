@@ -6,7 +6,7 @@ to a template, the schemas or the generator that changes an issued agreement sho
 
 Update the snapshots after a deliberate change, and review the diff before committing:
 
-    UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py
+    UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/integration/test_golden.py
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.output.batch import Built, Settings, build
 from avtalsgenerator.templates.render import Renderer
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 

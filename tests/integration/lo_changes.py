@@ -1,7 +1,7 @@
 """Accept or reject all tracked changes in LibreOffice and save the result (run by a Python with LibreOffice's uno).
 
 Usage: python3 lo_changes.py PROFILE_DIR accept|reject IN.docx OUT.docx [accept|reject IN OUT ...]
-A test helper for tests/test_compare.py, not part of the package: it shows what LibreOffice itself makes of a
+A test helper for tests/integration/test_compare.py, not part of the package: it shows what LibreOffice itself makes of a
 comparison document.
 """
 

@@ -23,9 +23,10 @@ from avtalsgenerator.agreement.prepare import prepare
 from avtalsgenerator.agreement.schema import schema_problems
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.cli import main
+from avtalsgenerator.kinds import MAIN_TEMPLATES, TEMPLATE_FILES
 from avtalsgenerator.output import pipeline
 from avtalsgenerator.output.batch import Built, Settings, build
-from avtalsgenerator.paths import MAIN_FILE, MAIN_TEMPLATES, TEMPLATE_FILES
+from avtalsgenerator.paths import MAIN_FILE
 from avtalsgenerator.templates.render import Renderer
 from avtalsgenerator.templates.trial import minimal_agreement
 
