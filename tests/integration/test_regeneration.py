@@ -365,3 +365,18 @@ def test_hand_edited_document_is_kept_with_a_warning(minimal_workspace: Path) ->
     kept = next((target.parent / "tidigare").rglob("avtal.docx"))
     assert "Tillägg skrivet för hand." in text(kept)
     assert "Tillägg skrivet för hand." not in text(target)
+
+
+@pytest.mark.parametrize("module", ["legal/rules.py", "templates/render.py", "agreement/compute.py"])
+def test_changed_module_in_a_subpackage_regenerates(minimal_workspace: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, module: str) -> None:
+    copy = tmp_path / "paket"
+    shutil.copytree(fingerprint_module.SOURCE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(fingerprint_module, "SOURCE_DIR", copy)
+    assert (copy / module) in fingerprint_module.source_files()
+    assert run_minimal(minimal_workspace).ok
+    with (copy / module).open("a", encoding="utf-8") as source:
+        source.write("\n# ändrad\n")
+
+    result = run_minimal(minimal_workspace)
+
+    assert result.up_to_date == [] and result.built == [str(minimal_workspace / "indata" / "avtal.json")]
