@@ -23,7 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from avtalsgenerator import pipeline  # noqa: E402
-from avtalsgenerator.agreement.prepare import prepare  # noqa: E402
 from avtalsgenerator.agreement.thresholds import load_thresholds  # noqa: E402
 from avtalsgenerator.compare.document import compare_documents  # noqa: E402
 from avtalsgenerator.output import pdf  # noqa: E402
@@ -32,6 +31,7 @@ from avtalsgenerator.output.checkcache import CACHE_DIR  # noqa: E402
 from avtalsgenerator.output.pipeline import generate  # noqa: E402
 from avtalsgenerator.output.report import document_text  # noqa: E402
 from avtalsgenerator.paths import DEFAULT_MALLAR  # noqa: E402
+from avtalsgenerator.prepare import prepare  # noqa: E402
 from avtalsgenerator.templates.render import Renderer, make_environment, render_docx_plain  # noqa: E402
 
 EXAMPLES = ROOT / "indata" / "avtal"

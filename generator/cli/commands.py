@@ -11,9 +11,8 @@ import click
 from .. import paths
 from ..agreement.filters import kr, plural
 from ..agreement.thresholds import load_thresholds
-from ..compare import comparisons
 from ..errors import AvtalError, Problem
-from ..output import pipeline
+from ..output import comparisons, pipeline
 from ..output.impact import impact
 from ..templates import check as templatecheck
 from ..templates import fieldref

@@ -13,6 +13,7 @@ from typing import Any
 
 from lxml import etree
 
+from ..docx.namespaces import W
 from ..docx.package import Package, adopter, first_free_id, stories
 from ..errors import CompareError, Problem
 from .redline import (
@@ -28,7 +29,7 @@ from .redline import (
     set_properties,
     take_mark,
 )
-from .revisions import Structure, W, has_changes, paragraph_text, resolved_structures, structure
+from .revisions import Structure, has_changes, paragraph_text, resolved_structures, structure
 
 AUTHOR = "Avtalsgeneratorn"
 PAIR_PARAGRAPH = 0.5  # two paragraphs this alike (share of words) are one paragraph changed, not one removed and one added

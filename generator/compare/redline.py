@@ -11,10 +11,8 @@ from typing import Any
 
 from lxml import etree
 
-from .revisions import W
+from ..docx.namespaces import R_NS, XML_SPACE, W
 
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 # Numbers with grouped thousands ("750 000", "0,589") are one word; otherwise words, spaces and single signs.
 TOKEN = re.compile(r"\d+(?:[\u00a0\u202f]\d{3})+(?:,\d+)?|\d+,\d+|\w+|\s+|[^\w\s]")
 WORD = re.compile(r"\w")

@@ -6,19 +6,15 @@ import io
 import posixpath
 import struct
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
 
-from ..compare.redline import R_NS, Resolve
-from ..compare.revisions import W
 from ..errors import CompareError, Problem
-from ..templates.render import Deflated, write_zip
-from ..templates.render import _deflate as deflate
+from .namespaces import PKG_RELS, PKG_TYPES, R_NS, RT_IMAGE, W
+from .zipwriter import Deflated, deflate, write_zip
 
-PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
-PKG_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
-RT_IMAGE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 _IDS = etree.XPath("//@w:id", namespaces={"w": W[1:-1]})
 _STORIES = (f"{W}headerReference", f"{W}footerReference")
 
@@ -70,7 +66,7 @@ class Package:
             found[rel.get("Id", "")] = (rel.get("Type", ""), target, external)
         return found
 
-    def resolver(self, part: str) -> Resolve:
+    def resolver(self, part: str) -> Callable[[str], str]:
         relations = self.relations(part)
         return lambda rid: relations[rid][1] if rid in relations else rid
 

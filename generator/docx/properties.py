@@ -9,10 +9,9 @@ from typing import Any
 
 from lxml import etree
 
-_CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
-_DC = "http://purl.org/dc/elements/1.1/"
-_DCTERMS = "http://purl.org/dc/terms/"
-_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+from .namespaces import CP_NS, DC_NS, DCTERMS_NS, XSI_NS
+
+_CP, _DC, _DCTERMS, _XSI = CP_NS, DC_NS, DCTERMS_NS, XSI_NS
 CORE_PART = "docProps/core.xml"
 _SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 

@@ -13,9 +13,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..agreement.prepare import prepare
 from ..agreement.thresholds import Thresholds
 from ..errors import AvtalError, Problem
+from ..prepare import prepare
 from ..templates.render import Renderer
 from .report import key_amounts
 

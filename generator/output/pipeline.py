@@ -16,16 +16,16 @@ from typing import Any
 
 from .. import __version__
 from ..agreement.filters import kr
-from ..agreement.prepare import Prepared, prepare
 from ..agreement.thresholds import Thresholds, load_thresholds
-from ..compare.comparisons import comparison_pdfs, record_comparison
 from ..docx.properties import same_except_dates
 from ..errors import AvtalError, LoadError, MissingProgramError, PdfError, Problem, ThresholdError, WriteError
 from ..kinds import TEMPLATE_FILES
 from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA, MAIN_FILE, OUTPUT_FILES
+from ..prepare import Prepared, prepare
 from . import pdf as pdf_output
 from .batch import Built, Settings, build_all, unexpected
 from .checkcache import CACHE_DIR, checked_templates
+from .comparisons import comparison_pdfs, record_comparison
 from .fingerprint import changes as fingerprint_changes
 from .fingerprint import fingerprint
 from .lock import LOCK_NAME, locked

@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from ..agreement.filters import kr, pris
-from ..compare.comparisons import ComparisonEntry, report_lines
 from ..compare.revisions import Structure, structure
+from ..docx.namespaces import W
 from ..docx.package import Package
+from .comparisons import ComparisonEntry, report_lines
 from .write import write_atomic
 
 REPORT_DIR = "rapporter"
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W = W
 LATEST = "andringsrapport.md"
 
 

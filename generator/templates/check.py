@@ -19,6 +19,7 @@ from lxml import etree
 
 from ..agreement.filters import plural
 from ..agreement.filters import swedish_list as join_names
+from ..docx.namespaces import MC_NS, W
 from ..docx.safety import package_problems
 from ..errors import Problem, TemplateError, did_you_mean
 from ..kinds import TEMPLATE_FILES
@@ -31,11 +32,11 @@ from .revisions import REMOVE_COMMENTS, revisions
 from .syntax import short as _short
 from .syntax import syntax_message, unclosed_message
 
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W = W
 _P, _T, _R, _RPR, _PROOF = f"{_W}p", f"{_W}t", f"{_W}r", f"{_W}rPr", f"{_W}proofErr"
 _TBL, _TR, _TC = f"{_W}tbl", f"{_W}tr", f"{_W}tc"
 _PPR, _PSTYLE = f"{_W}pPr", f"{_W}pStyle"
-_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_FALLBACK = f"{{{MC_NS}}}Fallback"
 _HEADING = re.compile(r"(?i)heading|rubrik|^title$")
 _COMMENTS = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
 _BREAKS = {f"{_W}tab", f"{_W}br", f"{_W}cr"}

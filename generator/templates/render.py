@@ -10,11 +10,9 @@ import json
 import marshal
 import re
 import signal
-import struct
 import threading
 import time
 import zipfile
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
@@ -29,8 +27,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from ..agreement.filters import FILTERS, FilterValueError
+from ..docx.namespaces import DC_NS, W_NS
 from ..docx.properties import CORE_PART, issued_core_xml
 from ..docx.safety import MAX_TEMPLATE_BYTES, STRICT_PARSER, package_problems
+from ..docx.zipwriter import Deflated, deflate, write_zip
 from ..errors import Problem, RenderError
 from ..output import usercache
 from ..output.fingerprint import fingerprint, library_versions
@@ -211,7 +211,7 @@ def render_docx_plain(template: Path, context: dict[str, Any], env: SandboxedEnv
         data = source.read(info.filename)
         if info.filename == CORE_PART and core is not None:
             data = issued_core_xml(data, context, issued or dt.date.today(), tagged)
-        members.append(_deflate(info.filename, data))
+        members.append(deflate(info.filename, data))
     return write_zip(members)
 
 
@@ -220,7 +220,7 @@ def _tagged_properties(core: bytes) -> frozenset[str]:
     root = etree.fromstring(core, STRICT_PARSER)
     found = set()
     for name in ("title", "subject", "description"):
-        element = root.find(f"{{http://purl.org/dc/elements/1.1/}}{name}")
+        element = root.find(f"{{{DC_NS}}}{name}")
         if element is not None and element.text and re.search(r"\{[{%]", element.text):
             found.add(name)
     return frozenset(found)
@@ -314,7 +314,7 @@ def _prepare(path: Path, source: bytes, env: SandboxedEnvironment) -> _Prepared:
     doc.init_docx()
     package = zipfile.ZipFile(io.BytesIO(source))
     members = {info.filename: package.read(info.filename) for info in package.infolist()}
-    compressed = tuple((name, astuple(_deflate(name, data))) for name, data in members.items())
+    compressed = tuple((name, astuple(deflate(name, data))) for name, data in members.items())
     core = members.get(CORE_PART)
     parts: list[_Part] = []
 
@@ -401,7 +401,7 @@ class CompiledTemplate:
         self._check_output(rendered, context, data_file)
         if self.core is not None:
             rendered[CORE_PART] = issued_core_xml(self.core, context, issued or dt.date.today(), self.tagged)
-        return write_zip([_deflate(name, rendered[name]) if name in rendered else member for name, member in self.compressed])
+        return write_zip([deflate(name, rendered[name]) if name in rendered else member for name, member in self.compressed])
 
     def _check_output(self, rendered: dict[str, bytes], context: dict[str, Any], data_file: str) -> None:
         """RenderError when a document lost paragraphs or text that the template has outside every block."""
@@ -471,7 +471,7 @@ _LISTING_CHARS = re.compile("[\t\a\n\f]")
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
 _CORE_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_W = W_NS
 
 
 class Renderer:
@@ -575,52 +575,3 @@ def _swedish_undefined(text: str) -> str:
     if match:
         return f"variabeln \"{match.group(1)}\""
     return f"ett värde ({text})"
-
-
-def normalise_zip(data: bytes) -> bytes:
-    """Rewrite a .docx package with fixed timestamps and attributes so equal content gives equal bytes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    return write_zip([_deflate(info.filename, source.read(info.filename)) for info in source.infolist()])
-
-
-@dataclass(frozen=True)
-class Deflated:
-    """One zip member, compressed, with what its headers need."""
-
-    name: bytes
-    data: bytes
-    crc: int
-    size: int
-
-
-def _deflate(name: str, data: bytes) -> Deflated:
-    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-    return Deflated(name.encode("utf-8"), compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data))
-
-
-# DOS date of 1980-01-01, time 00:00: fixed so equal content gives equal bytes.
-_DOS_DATE, _DOS_TIME = (0 << 9) | (1 << 5) | 1, 0
-_EXTERNAL_ATTR = 0o600 << 16
-
-
-def write_zip(members: list[Deflated]) -> bytes:
-    """A zip package of already-deflated members, with fixed timestamps (the subset of the format .docx uses)."""
-    out = io.BytesIO()
-    central = io.BytesIO()
-    for member in members:
-        offset = out.tell()
-        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, _DOS_TIME, _DOS_DATE, member.crc, len(member.data), member.size, len(member.name), 0))
-        out.write(member.name)
-        out.write(member.data)
-        central.write(
-            struct.pack(
-                "<IHHHHHHIIIHHHHHII", 0x02014B50, 0x0314, 20, 0, 8, _DOS_TIME, _DOS_DATE, member.crc, len(member.data), member.size,
-                len(member.name), 0, 0, 0, 0, _EXTERNAL_ATTR, offset,
-            )
-        )
-        central.write(member.name)
-    directory = central.getvalue()
-    start = out.tell()
-    out.write(directory)
-    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(directory), start, 0))
-    return out.getvalue()

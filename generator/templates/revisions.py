@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+from ..docx.namespaces import W
+
+_W = W
 _REVISIONS = {
     f"{_W}ins": "infogad text",
     f"{_W}del": "borttagen text",

@@ -10,11 +10,11 @@ from typing import Any
 
 from ..agreement.compute import build_context
 from ..agreement.load import load_agreement
-from ..agreement.prepare import Prepared, prepare
 from ..agreement.thresholds import Thresholds, load_thresholds
 from ..errors import AvtalError, Problem, TemplateError
 from ..kinds import TEMPLATE_FILES
 from ..paths import DEFAULT_INDATA
+from ..prepare import Prepared, prepare
 from .check import ensure_templates_ok
 from .render import make_environment, render_docx
 

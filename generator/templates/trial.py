@@ -6,10 +6,10 @@ import datetime as dt
 from importlib import resources
 from pathlib import Path
 
-from ..agreement.prepare import Prepared, prepare
 from ..agreement.thresholds import load_thresholds
 from ..errors import AvtalError, Problem
 from ..kinds import KINDS as KIND_RECORDS
+from ..prepare import Prepared, prepare
 from .kindfields import KINDS
 from .render import Renderer
 

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ..agreement.load import MAX_INPUT_BYTES, load_json
-from ..agreement.prepare import prepare
 from ..agreement.thresholds import load_thresholds
 from ..errors import AvtalError, LoadError, Problem, ValidationError, WriteError
 from ..output.manifest import disk_hash, file_hash, sha256
 from ..output.write import write_atomic
+from ..prepare import prepare
 from .form import form, id_pattern, in_schema_order
 from .trash import move_to_trash
 

@@ -22,15 +22,16 @@ from docx.table import Table
 from lxml import etree
 from test_regeneration import run
 
-from avtalsgenerator.agreement.prepare import prepare
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.cli import main
-from avtalsgenerator.compare.comparisons import comparison_path
 from avtalsgenerator.compare.document import AUTHOR, compare_documents
-from avtalsgenerator.compare.revisions import W, accept_all, reject_all
+from avtalsgenerator.compare.revisions import accept_all, reject_all
+from avtalsgenerator.docx.namespaces import W
 from avtalsgenerator.errors import CompareError
+from avtalsgenerator.output.comparisons import comparison_path
 from avtalsgenerator.output.pipeline import generate
 from avtalsgenerator.paths import MAIN_FILE
+from avtalsgenerator.prepare import prepare
 
 NB = "\u00a0"
 FIRST = dt.datetime(2026, 11, 1, 9, 0)

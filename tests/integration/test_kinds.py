@@ -19,7 +19,6 @@ from docx.oxml.ns import qn
 from test_golden import docx_text
 
 from avtalsgenerator.agreement.filters import ar, manader, tidsperiod
-from avtalsgenerator.agreement.prepare import prepare
 from avtalsgenerator.agreement.schema import schema_problems
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.cli import main
@@ -27,6 +26,7 @@ from avtalsgenerator.kinds import MAIN_TEMPLATES, TEMPLATE_FILES
 from avtalsgenerator.output import pipeline
 from avtalsgenerator.output.batch import Built, Settings, build
 from avtalsgenerator.paths import MAIN_FILE
+from avtalsgenerator.prepare import prepare
 from avtalsgenerator.templates.render import Renderer
 from avtalsgenerator.templates.trial import minimal_agreement
 

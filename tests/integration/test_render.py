@@ -13,10 +13,10 @@ import pytest
 from conftest import TEMPLATES, THRESHOLDS, example_paths
 from lxml import etree
 
-from avtalsgenerator.agreement.prepare import prepare
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import RenderError
 from avtalsgenerator.paths import MAIN_FILE
+from avtalsgenerator.prepare import prepare
 from avtalsgenerator.templates.render import Renderer, make_environment, render_docx_plain
 
 

@@ -13,7 +13,8 @@ from lxml import etree
 from test_compare import _edited, generated_documents  # noqa: F401  (the module fixture of generated example documents)
 
 from avtalsgenerator.compare.document import compare_documents
-from avtalsgenerator.compare.revisions import W, accept_all, reject_all, resolved_structures, structure
+from avtalsgenerator.compare.revisions import accept_all, reject_all, resolved_structures, structure
+from avtalsgenerator.docx.namespaces import W
 
 WHEN = dt.datetime(2026, 11, 20, 10, 0)
 STORIES = ("word/document.xml", "word/header1.xml", "word/footer1.xml")

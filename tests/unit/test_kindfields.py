@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from conftest import THRESHOLDS
 
-from avtalsgenerator.agreement.prepare import prepare
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import AvtalError
 from avtalsgenerator.kinds import FULL_KINDS, MAIN_TEMPLATES, TEMPLATE_FILES
 from avtalsgenerator.paths import COST_FILE, PUB_FILE
+from avtalsgenerator.prepare import prepare
 from avtalsgenerator.templates.kindfields import KINDS, kind_requirements, required_in, template_kinds
 from avtalsgenerator.templates.trial import minimal_agreement
 

@@ -12,10 +12,10 @@ import docx
 import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 
-from avtalsgenerator.agreement.prepare import Prepared, prepare
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import AvtalError
 from avtalsgenerator.kinds import TEMPLATE_FILES
+from avtalsgenerator.prepare import Prepared, prepare
 from avtalsgenerator.templates.check import check_templates
 from avtalsgenerator.templates.render import Renderer
 from avtalsgenerator.templates.trial import trial_agreements

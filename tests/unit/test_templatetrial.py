@@ -10,11 +10,11 @@ import docx
 import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 
-from avtalsgenerator.agreement.prepare import prepare
 from avtalsgenerator.agreement.schema import AGREEMENT_SCHEMA, load_schema, schema_fields
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.kinds import MAIN_TEMPLATES, TEMPLATE_FILES
 from avtalsgenerator.paths import MAIN_FILE
+from avtalsgenerator.prepare import prepare
 from avtalsgenerator.templates.check import check_templates
 from avtalsgenerator.templates.kindfields import KINDS, kind_requirements, template_kinds
 from avtalsgenerator.templates.trial import minimal_agreement, minimal_agreements, trial_agreements, trial_render

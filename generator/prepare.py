@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ComputeError, Problem, RuleError
-from ..kinds import MAIN_TEMPLATES
-from ..legal import rules
-from ..output.manifest import file_hash
-from ..paths import COST_FILE, MAIN_FILE, PUB_FILE
-from .compute import build_context
-from .load import load_agreement
-from .thresholds import Thresholds
+from .agreement.compute import build_context
+from .agreement.load import load_agreement
+from .agreement.thresholds import Thresholds
+from .errors import ComputeError, Problem, RuleError
+from .kinds import MAIN_TEMPLATES
+from .legal import rules
+from .output.manifest import file_hash
+from .paths import COST_FILE, MAIN_FILE, PUB_FILE
 
 
 @dataclass

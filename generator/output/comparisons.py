@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..agreement.filters import plural
+from ..compare.document import Comparison, compare_documents, compare_files
 from ..errors import CompareError, PdfError, Problem
-from ..output import pdf as pdf_output
-from ..output.write import write_atomic
-from .document import Comparison, compare_documents, compare_files
+from . import pdf as pdf_output
+from .write import write_atomic
 
 if TYPE_CHECKING:
-    from ..output.report import Change
+    from .report import Change
 
 COMPARISON_DIR = "jamforelse"
 
