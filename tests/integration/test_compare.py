@@ -359,6 +359,7 @@ def office_python() -> str:
     return requires_program("python3-uno")  # not a program: skips, or fails under CI, with the package named
 
 
+@pytest.mark.slow  # LibreOffice through uno
 @pytest.mark.parametrize("edit", [add_party, remove_party, add_clause], ids=["part-tillagd", "rad-borttagen", "klausul-tillagd"])
 def test_libreoffice_accepts_and_rejects_to_the_same_text(workspace: Path, tmp_path: Path, edit: Callable[[Path], None]) -> None:
     python = office_python()
