@@ -17,18 +17,18 @@ from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from ..agreement.filters import plural
-from ..agreement.filters import swedish_list as join_names
-from ..docx.safety import package_problems
-from ..errors import Problem, TemplateError, did_you_mean
-from ..paths import COST_FILE, DEFAULT_MALLAR, PUB_FILE, TEMPLATE_FILES
-from .blocks import scan
-from .fields import Field, FieldInfo, Use, field_catalogue, top_names
-from .kindfields import KINDS, required_in, template_kinds
-from .render import Docx, make_environment, part_label
-from .revisions import REMOVE_COMMENTS, revisions
-from .syntax import short as _short
-from .syntax import syntax_message, unclosed_message
+from ...agreement.filters import plural
+from ...agreement.filters import swedish_list as join_names
+from ...docx.safety import package_problems
+from ...errors import Problem, TemplateError, did_you_mean
+from ...paths import COST_FILE, DEFAULT_MALLAR, PUB_FILE, TEMPLATE_FILES
+from ..blocks import scan
+from ..fields import Field, FieldInfo, Use, field_catalogue, top_names
+from ..kindfields import KINDS, required_in, template_kinds
+from ..render import Docx, make_environment, part_label
+from ..revisions import REMOVE_COMMENTS, revisions
+from ..syntax import short as _short
+from ..syntax import syntax_message, unclosed_message
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _T, _R, _RPR, _PROOF = f"{_W}p", f"{_W}t", f"{_W}r", f"{_W}rPr", f"{_W}proofErr"
