@@ -304,6 +304,12 @@ def _raw_check(part: _Part, template: DocxTemplate) -> bool:
     return broken
 
 
+_CROSSING = {"w:tc": "i olika celler i samma tabellrad", "w:tr": "i olika tabellrader", "w:tbl": "i olika tabeller"}
+_MERGED = {"w:tc": "slås cellerna ihop och raden tappar celler", "w:tr": "slås raderna ihop och tabellen blir trasig",
+           "w:tbl": "försvinner allt mellan taggarna, också texten mellan tabellerna"}
+_SAME = {"w:tc": "i samma cell, eller använd {%tc … %} eller {%tr … %} för hela celler och rader",
+         "w:tr": "i samma cell, eller använd {%tr … %} i egna rader för hela rader",
+         "w:tbl": "i samma tabell, eller använd {%p … %} i egna stycken före och efter tabellerna"}
 _KINDS = {"p": "ett eget stycke", "tr": "en egen tabellrad", "tc": "en egen tabellcell", "r": "en egen textdel (körning)", "": "texten"}
 
 
@@ -320,6 +326,10 @@ def _check_blocks(source: str, lines: list[_Line], part: _Part) -> None:
             where = "i " + _KINDS[start_kind] if start_kind else "i samma stycke"
             message = (f"\"{_short(start_tag, 60)}\" avslutas med \"{_short(end_tag, 40)}\", som är en annan sorts tagg; "
                        f"skriv \"{prefix}{end_name} %}}\" {where}. Annars blir avtalet avkortat när avtal görs")
+        elif mismatch.crossing:
+            message = (f"\"{_short(start_tag, 60)}\" och \"{_short(end_tag, 40)}\" står {_CROSSING[mismatch.crossing]}; när "
+                       f"villkoret inte är uppfyllt eller listan är tom {_MERGED[mismatch.crossing]}. Låt båda taggarna stå "
+                       f"{_SAME[mismatch.crossing]}")
         elif start_kind == "":
             message = (f"\"{_short(start_tag, 60)}\" och \"{_short(end_tag, 40)}\" står i olika stycken; en tagg utan p, tr eller tc "
                        "måste sluta i samma stycke. Skriv \"{%p … %}\"-taggar i egna stycken för villkor över flera stycken")
