@@ -73,3 +73,38 @@ def test_row_condition_from_one_table_to_the_next_is_refused(tmp_path: Path) -> 
     assert re.match(r'brödtext, stycke \d+ \(tabell 1, rad 5, cell 1\), under rubriken "Parter"', problem.place)
     assert problem.message.startswith('"{%tr if avtal.bakgrund is defined %}" och "{%tr endif %}" står i olika tabeller; när villkoret inte är '
                                       "uppfyllt eller listan är tom försvinner allt mellan taggarna, också texten mellan tabellerna.")
+
+
+# --------------------------------------------------------------------------------------------------
+# 6: the parts every agreement of a kind must have
+# --------------------------------------------------------------------------------------------------
+
+
+def shipped_xml(name: str = "avtal.docx", part: str = DOCUMENT) -> str:
+    with zipfile.ZipFile(TEMPLATES / name) as package:
+        return package.read(part).decode("utf-8")
+
+
+def test_deleted_signature_section_is_refused(tmp_path: Path) -> None:
+    xml = shipped_xml("tillaggsavtal.docx")
+    start = xml.index('<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Underskrifter</w:t>')
+    section = xml[start: xml.index("<w:sectPr", start)]
+    template = word_copy(tmp_path, (DOCUMENT, section, ""), name="tillaggsavtal.docx")
+    assert errors_in(template) == [Problem(str(template), "", (
+        "mallen saknar underskrifterna, som varje avtal av typen tillaggsavtal måste ha; avtalet skulle utfärdas utan dem. Det här är en "
+        'kontroll av hela mallen: lägg tillbaka avsnittet Underskrifter med en underskrift för varje part: "{%p for p in parter %}" '
+        'med "{{ p.undertecknare.namn }}" och "{{ p.undertecknare.titel }}"'))]
+
+
+def test_signature_for_the_first_party_only_and_no_annex_list_are_refused(tmp_path: Path) -> None:
+    xml = shipped_xml()
+    start = xml.index("<w:p><w:r><w:t>{%p if berakning.bilagor %}")
+    annexes = xml[start: xml.index('<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Underskrifter', start)]
+    loop = "<w:p><w:r><w:t>{%p for p in parter %}</w:t></w:r></w:p><w:p><w:pPr><w:pStyle w:val=\"Underskrift\"/>"
+    signatures = xml[xml.rindex(loop):xml.index("<w:sectPr")]
+    first_only = re.sub(r"<w:p>(?:(?!<w:p>).)*?\{%p (?:end)?for[^<]*</w:t></w:r></w:p>", "", signatures).replace("{{ p.", "{{ parter[0].")
+    template = word_copy(tmp_path, (DOCUMENT, annexes, ""), (DOCUMENT, signatures, first_only))
+    assert [p.message.split(";")[0] for p in errors_in(template)] == [
+        "mallen saknar underskrifterna, som varje avtal av typen avtalssamverkan, samverkansavtal, interimsavtal måste ha",
+        "mallen saknar bilageförteckningen, som varje avtal av typen avtalssamverkan, samverkansavtal, interimsavtal måste ha",
+    ]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TEMPLATES, THRESHOLDS
+from conftest import MAIN_TEMPLATE_NAMES, REQUIRED_PARTS, TEMPLATES, THRESHOLDS
 from docx import Document
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
@@ -64,6 +64,9 @@ def make_template(
                 grid.cell(r, c).text = text
     if header is not None:
         doc.sections[0].header.paragraphs[0].text = header
+    if path.name in MAIN_TEMPLATE_NAMES:
+        for text in REQUIRED_PARTS:
+            doc.add_paragraph(text)
     doc.save(str(path))
     return path
 

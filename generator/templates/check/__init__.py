@@ -29,6 +29,7 @@ from ..render import Docx, make_environment, part_label
 from ..revisions import REMOVE_COMMENTS, revisions
 from ..syntax import short as _short
 from ..syntax import syntax_message, unclosed_message
+from .required import missing_parts
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _T, _R, _RPR, _PROOF = f"{_W}p", f"{_W}t", f"{_W}r", f"{_W}rPr", f"{_W}proofErr"
@@ -234,6 +235,7 @@ class _Part:
         self.fixed_text = fixed_text
         self.found: list[tuple[int, int, Problem]] = []
         self.uses: list[tuple[str, Use]] = []
+        self.party_uses: set[str] = set()  # fields used inside a loop over parter
         self.silenced: set[int] = set()
 
     def place(self, paragraph: int) -> str:
@@ -544,6 +546,7 @@ class _Checker:
         self.guards: list[str] = []  # paths tested by the enclosing if, and, conditional expression or loop filter
         self.quiet = 0  # inside a test or a default(): a missing value is handled there
         self.collecting: list[list[str]] = []
+        self.party_loops = 0  # how many loops over parter enclose the current place
         self.guards.extend(_GUARDED_BY_DOCUMENT.get(template, ()))
         # The kinds whose agreements can reach the current place: a template no kind uses may get any of them.
         self.kinds: frozenset[str] = frozenset(template_kinds(template) or KINDS)
@@ -557,6 +560,8 @@ class _Checker:
     def use(self, path: str, node: nodes.Node) -> None:
         paragraph = _line(self.lines, node.lineno).paragraph
         self.part.uses.append((path, Use(self.template, self.part.label, paragraph)))
+        if self.party_loops:
+            self.part.party_uses.add(path)
         for found in self.collecting:
             found.append(path)
         if not self.quiet:
@@ -777,8 +782,10 @@ class _Checker:
         self.bind(node.target, item)
         if node.test is not None:
             self.expr(node.test)
+        self.party_loops += item == "parter[]"
         for statement in node.body:
             self.visit(statement)
+        self.party_loops -= item == "parter[]"
         self.scopes.pop()
         for statement in node.else_:
             self.visit(statement)
@@ -1085,6 +1092,9 @@ def _analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list
             _check_source(env, catalogue, value, [_Line(0, None)] * (value.count("\n") + 1), part, path.name)
     problems = [problem for part in parts for problem in part.problems()]
     uses = [use for part in parts for use in part.uses]
+    if not any(p.severity == "fel" for p in problems):
+        used = {name for name, _ in uses}
+        problems.extend(missing_parts(file, path.name, used, {name for part in parts for name in part.party_uses}))
     return problems, uses
 
 
