@@ -30,6 +30,8 @@ from ..revisions import REMOVE_COMMENTS, revisions
 from ..syntax import short as _short
 from ..syntax import syntax_message, unclosed_message
 from .required import missing_parts
+from .word import Package, WordCheck, property_problems
+from .word import members as package_members
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _T, _R, _RPR, _PROOF = f"{_W}p", f"{_W}t", f"{_W}r", f"{_W}rPr", f"{_W}proofErr"
@@ -1054,7 +1056,14 @@ def _analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list
     except Exception:
         return [Problem(file, "", "filen kan inte öppnas som ett Word-dokument (.docx)")], []
     catalogue = field_catalogue()
+    members = package_members(file)
+    word = WordCheck(Package.read(members), [path for path in catalogue if "[]" not in path])
+    relationships = {str(p.partname): {rid: rel.target_ref for rid, rel in p.rels.items() if rel.is_external}
+                     for p in template.docx.part.package.parts}
     parts: list[_Part] = []
+    for found in property_problems(file, members):
+        parts.append(_Part(file, found.place, found.place, [], ""))
+        parts[-1].found.append((0, 0, found))
     for name, xml in xml_parts:
         root = etree.fromstring(xml.encode("utf-8"))
         paragraphs = _paragraphs(root)
@@ -1063,6 +1072,11 @@ def _analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list
         numbers = {para.element: para.number for para in paragraphs}
         for element, message in revisions(root):
             part.report(numbers.get(element, 0), message, raw=True)
+        for para in paragraphs:
+            texts = [el for el in _own(para.element) if el.tag == _T]
+            for message in word.paragraph(para.element, texts, [(t.start, t.text) for t in para.tags], para.text, para.shown,
+                                          relationships.get(name, {})):
+                part.report(para.number, message, raw=True)
         if _raw_check(part, template):
             source, lines = _model_source(paragraphs)
         else:
