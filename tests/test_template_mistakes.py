@@ -252,3 +252,32 @@ def test_pasted_heading_without_the_templates_numbering_is_refused(tmp_path: Pat
         'rubriken har formatmallen "Rubrik 1", som inte har mallens numrering (inklistrad från ett annat dokument)',
         'stycket har formatmallen "Rubrik2Gammal", som inte finns i mallen (inklistrad från ett annat dokument)',
     ]
+
+
+# --------------------------------------------------------------------------------------------------
+# 13: a comparison of the wrong type;  15: an amount printed through an expression
+# --------------------------------------------------------------------------------------------------
+
+
+def test_comparison_of_the_wrong_type_is_refused(tmp_path: Path) -> None:
+    template = word_copy(tmp_path, (DOCUMENT, "{%p if underskrifter.elektronisk %}", '{%p if underskrifter.elektronisk == "true" %}'),
+                         (DOCUMENT, PARTIES_INTRO, '<w:t>Avtalet ingås mellan följande parter{% if uppsagning.manader == "12" %} för ett år{% endif %}.</w:t>'))
+    found = errors_in(template)
+    assert [(p.place.split(", vid texten ")[0], p.message) for p in found] == [
+        ('brödtext, stycke 8, under rubriken "Parter"',
+         '"uppsagning.manader" är ett tal men jämförs med texten "12", så jämförelsen är aldrig sann och texten i villkoret kommer aldrig med; '
+         "skriv talet utan citattecken: uppsagning.manader == 12"),
+        (f'brödtext, stycke {found[1].place.split()[2].rstrip(",")}, under rubriken "Underskrifter"',
+         '"underskrifter.elektronisk" är ja eller nej (true/false) men jämförs med texten "true", så jämförelsen är aldrig sann och texten i '
+         'villkoret kommer aldrig med; skriv "{% if underskrifter.elektronisk %}" eller "{% if not underskrifter.elektronisk %}"'),
+    ]
+
+
+def test_amount_printed_through_an_expression_is_refused(tmp_path: Path) -> None:
+    cost = '<w:t>{%p if berakning.kostnad_bilaga %}</w:t>'
+    printed = "<w:t>Totalt {{ berakning.fordelning.summa_ar if berakning.fordelning else 0 }} kronor per år.</w:t>"
+    template = word_copy(tmp_path, (DOCUMENT, cost, printed + "</w:r></w:p><w:p><w:r>" + cost))
+    problem = the_error(template)
+    assert problem.place.endswith('under rubriken "Ersättning", vid texten "Totalt {{ berakning.fordelning.summa_ar if berakning.fordelning else 0 }} krono…"')
+    assert problem.message == ('talet "berakning.fordelning.summa_ar" skrivs ut utan filter, med punkt och utan mellanrum mellan tusental '
+                               "(615312.5); använd kronor, kr, belopp, pris eller procent")

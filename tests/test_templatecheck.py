@@ -644,13 +644,13 @@ def test_comparison_with_a_value_outside_the_schema_is_an_error(tmp_path: Path) 
                                ).replace("? tillåtna", "?; tillåtna")
 
 
-def test_date_and_amount_printed_without_a_filter_are_warnings(tmp_path: Path) -> None:
+def test_date_printed_without_a_filter_is_a_warning_and_an_amount_an_error(tmp_path: Path) -> None:
     template = make_template(tmp_path / "filter.docx", ["Daterat {{ avtal.datum }}", "{% for r in berakning.fordelning.rader %}{{ r.belopp_ar }}{% endfor %}",
                                                         "{{ avtal.datum|datum }}"])
     found = check_templates([template])
     assert [(p.place.split(",")[1].strip(), p.severity, p.message.split(";")[0]) for p in found if "skrivs ut" in p.message] == [
         ("stycke 1", "varning", 'datumet "avtal.datum" skrivs ut som det lagras (2020-09-01)'),
-        ("stycke 2", "varning",
+        ("stycke 2", "fel",
          'talet "berakning.fordelning.rader[].belopp_ar" skrivs ut utan filter, med punkt och utan mellanrum mellan tusental (615312.5)'),
     ]
 

@@ -478,7 +478,7 @@ def _check_tags_one_by_one(env: SandboxedEnvironment, catalogue: dict[str, Field
     Names bound by ``for``, ``set``, ``with`` and macros anywhere in the part count as known, without their fields
     being checked.
     """
-    expressions: list[tuple[int, str]] = []
+    expressions: list[tuple[int, str, bool]] = []  # (line, expression as a {{ }} tag, whether the tag prints it)
     bound: dict[str, str] = {"loop": LOOP}
     for lineno, text in enumerate(source.split("\n"), start=1):
         match = _TAG.match(text)
@@ -486,7 +486,7 @@ def _check_tags_one_by_one(env: SandboxedEnvironment, catalogue: dict[str, Field
             continue
         tag = match.group()
         if tag.startswith("{{"):
-            expressions.append((lineno, tag))
+            expressions.append((lineno, tag, True))
             continue
         if re.match(r"\{%-?\s*(?:macro|call|with)\b", tag):
             bound.update((name, ANY) for name in re.findall(r"[A-Za-z_]\w*", tag[2:-2]))
@@ -497,18 +497,23 @@ def _check_tags_one_by_one(env: SandboxedEnvironment, catalogue: dict[str, Field
             continue
         for key in ("test", "iter", "value"):
             if statement.group(key):
-                expressions.append((lineno, f"{{{{ {statement.group(key)} }}}}"))
+                expressions.append((lineno, f"{{{{ {statement.group(key)} }}}}", False))
         for key in ("targets", "name"):
             for name in re.findall(r"\w+", statement.group(key) or ""):
                 bound[name] = ANY
-    for lineno, expression in expressions:
+    for lineno, expression, printed in expressions:
         try:
             tree = env.parse(expression)
         except jinja2.TemplateSyntaxError:
             continue
         checker = _Checker(env, catalogue, [_line(lines, lineno)], part, template)
         checker.scopes = [dict(bound)]
-        checker.visit(tree)
+        if printed:
+            checker.visit(tree)
+        else:
+            for output in tree.body:
+                for child in output.iter_child_nodes():
+                    checker.expr(child)
 
 
 def _unclosed(env: SandboxedEnvironment, source: str) -> list[tuple[int, str]]:
@@ -669,6 +674,11 @@ class _Checker:
             pairs = [(kinds[index], operands[index + 1], op.op), (kinds[index + 1], operands[index], op.op)]
             for kind, other, operator in pairs:
                 info = self.catalogue.get(kind)
+                mismatch = _type_mismatch(kind, info, other.value) if info is not None and operator in ("eq", "ne") and \
+                    isinstance(other, nodes.Const) else None
+                if mismatch:
+                    self.report(node, mismatch)
+                    continue
                 if info is None or not info.enum:
                     continue
                 if operator in ("eq", "ne") and isinstance(other, nodes.Const):
@@ -721,6 +731,8 @@ class _Checker:
                 if not isinstance(child, nodes.TemplateData):
                     kind = self.expr(child)
                     self.check_printed(kind, child)
+                    for leaf in _printed_as_is(child):
+                        self.check_printed(self.chain(leaf), leaf)
         elif isinstance(node, nodes.For):
             self.visit_for(node)
         elif isinstance(node, nodes.If):
@@ -938,7 +950,7 @@ class _Checker:
             self.report(node, f"filtret \"{node.name}\" gör om tal, men \"{base}\" är {info.type_label()}; ta bort filtret eller använd ett talfält")
 
     def check_printed(self, kind: str, node: nodes.Node) -> None:
-        """Warn when a date or an amount is printed as it is stored (``2020-09-01``, ``615312.5``) instead of with a filter."""
+        """A date (warning) or an amount (error) printed as it is stored (``2020-09-01``, ``615312.5``) instead of with a filter."""
         info = self.catalogue.get(kind)
         if info is None:
             return
@@ -947,7 +959,7 @@ class _Checker:
                              "använd filtret datum (1 september 2020) eller isodatum", "varning")
         elif info.amount:
             self.part.report(_line(self.lines, node.lineno).paragraph, f"talet \"{kind}\" skrivs ut utan filter, med punkt och utan "
-                             "mellanrum mellan tusental (615312.5); använd kronor, kr, belopp, pris eller procent", "varning")
+                             "mellanrum mellan tusental (615312.5); använd kronor, kr, belopp, pris eller procent")
 
     def filter(self, node: nodes.Filter) -> str:
         if node.name in ("default", "d") and node.node is not None:
@@ -995,6 +1007,40 @@ class _Checker:
             if keyword.key == "attribute" and isinstance(keyword.value, nodes.Const) and isinstance(keyword.value.value, str):
                 found.append((keyword.value.value, item))
         return found
+
+
+def _printed_as_is(node: nodes.Node) -> list[nodes.Node]:
+    """The fields an output prints unchanged through ``… if … else …``, ``default()`` or arithmetic, when it is not one itself."""
+    if isinstance(node, nodes.CondExpr):
+        branches = [node.expr1, *([node.expr2] if node.expr2 is not None else [])]
+    elif isinstance(node, nodes.Filter) and node.name in ("default", "d") and node.node is not None:
+        branches = [node.node, *node.args[:1]]
+    elif isinstance(node, nodes.BinExpr):
+        branches = [node.left, node.right]
+    elif isinstance(node, nodes.UnaryExpr):
+        branches = [node.node]
+    else:
+        return []
+    found: list[nodes.Node] = []
+    for branch in branches:
+        found.extend([branch] if isinstance(branch, (nodes.Name, nodes.Getattr, nodes.Getitem)) else _printed_as_is(branch))
+    return found
+
+
+def _type_mismatch(path: str, info: FieldInfo, value: Any) -> str | None:
+    """Why comparing the field with ``value`` is never true (``elektronisk == "true"``, ``manader == "12"``), or None."""
+    types = set(info.types) - {"null"}
+    if isinstance(value, str) and types and "string" not in types:
+        if types == {"boolean"}:
+            return (f"\"{path}\" är ja eller nej (true/false) men jämförs med texten \"{value}\", så jämförelsen är aldrig sann och "
+                    f"texten i villkoret kommer aldrig med; skriv \"{{% if {path} %}}\" eller \"{{% if not {path} %}}\"")
+        if types <= {"integer", "number"}:
+            return (f"\"{path}\" är ett tal men jämförs med texten \"{value}\", så jämförelsen är aldrig sann och texten i villkoret "
+                    f"kommer aldrig med; skriv talet utan citattecken: {path} == {value}")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and types == {"string"}:
+        return (f"\"{path}\" är en text men jämförs med talet {value}, så jämförelsen är aldrig sann och texten i villkoret kommer "
+                f"aldrig med; skriv värdet inom citattecken: {path} == \"{value}\"")
+    return None
 
 
 def _with_implied(paths: Iterable[str]) -> list[str]:
