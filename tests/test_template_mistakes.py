@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -281,3 +282,35 @@ def test_amount_printed_through_an_expression_is_refused(tmp_path: Path) -> None
     assert problem.place.endswith('under rubriken "Ersättning", vid texten "Totalt {{ berakning.fordelning.summa_ar if berakning.fordelning else 0 }} krono…"')
     assert problem.message == ('talet "berakning.fordelning.summa_ar" skrivs ut utan filter, med punkt och utan mellanrum mellan tusental '
                                "(615312.5); använd kronor, kr, belopp, pris eller procent")
+
+
+# --------------------------------------------------------------------------------------------------
+# 5: a template saved in another format;  a kind's template missing or renamed
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def template_folder(tmp_path: Path) -> Path:
+    """A copy of the shipped template folder, as the author has it."""
+    folder = tmp_path / "mallar"
+    shutil.copytree(TEMPLATES, folder, ignore=shutil.ignore_patterns("*.md"))
+    return folder
+
+
+@pytest.mark.parametrize("suffix", [".doc", ".dotx", ".odt"])
+def test_template_saved_in_another_format_next_to_the_old_one_is_refused(template_folder: Path, suffix: str) -> None:
+    (template_folder / f"avtal{suffix}").write_bytes((template_folder / "avtal.docx").read_bytes())
+    assert [p for p in check_templates([template_folder]) if p.severity == "fel"] == [Problem(str(template_folder / f"avtal{suffix}"), "", (
+        f"mallen är sparad som {suffix} bredvid avtal.docx; generatorn läser bara avtal.docx, så den gamla mallen används och ändringarna "
+        f"i avtal{suffix} kommer inte med. Spara mallen i Word som Word-dokument (.docx) med namnet avtal.docx och ta bort avtal{suffix}"))]
+
+
+def test_missing_or_renamed_kind_template_is_refused(template_folder: Path) -> None:
+    (template_folder / "tillaggsavtal.docx").rename(template_folder / "tillaggsavtal-gammal.docx")
+    (template_folder / "pub-bilaga.docx").unlink()
+    assert [str(p) for p in check_templates([template_folder]) if p.severity == "fel"] == [
+        f"{template_folder / 'tillaggsavtal.docx'}: mallen saknas (borttagen eller omdöpt); den behövs för avtal av typen tillaggsavtal, som "
+        "annars inte kan göras. Lägg tillbaka tillaggsavtal.docx i mappen",
+        f"{template_folder / 'pub-bilaga.docx'}: mallen saknas (borttagen eller omdöpt); den behövs för bilagan med "
+        "personuppgiftsbiträdesavtalet, som annars inte kan göras. Lägg tillbaka pub-bilaga.docx i mappen",
+    ]

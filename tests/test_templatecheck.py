@@ -412,7 +412,10 @@ def test_a_folder_is_every_docx_in_it(tmp_path: Path) -> None:
     make_template(tmp_path / "avtal.docx", ["{{ okand_a }}"])
     make_template(tmp_path / "pub-bilaga.docx", ["{{ avtal.titel }}"])
     (tmp_path / "~$avtal.docx").write_bytes(b"Word lock file")
-    assert [(Path(p.file).name, p.message) for p in check_templates([tmp_path])] == [("avtal.docx", 'okänd variabel "okand_a"')]
+    found = [(Path(p.file).name, p.message) for p in check_templates([tmp_path])]
+    assert found[-1] == ("avtal.docx", 'okänd variabel "okand_a"')
+    assert [name for name, message in found[:-1] if message.startswith("mallen saknas")] == [
+        "tillaggsavtal.docx", "avsiktsforklaring.docx", "kostnadsfordelning.docx"]
 
 
 def test_a_template_no_agreement_kind_uses_is_reported(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from ..render import Docx, make_environment, part_label
 from ..revisions import REMOVE_COMMENTS, revisions
 from ..syntax import short as _short
 from ..syntax import syntax_message, unclosed_message
+from .folder import folder_problems
 from .required import missing_parts
 from .word import Package, WordCheck, property_problems
 from .word import members as package_members
@@ -1159,7 +1160,7 @@ def _analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list
 
 
 def _template_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
-    """The .docx files named or in the folders named (Word's ``~$`` lock files left out), and empty folders."""
+    """The .docx files named or in the folders named (Word's ``~$`` lock files left out), and what is wrong with the folders."""
     files: list[Path] = []
     empty: list[Problem] = []
     for path in paths:
@@ -1168,6 +1169,7 @@ def _template_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
             files.extend(found)
             if not found:
                 empty.append(Problem(str(path), "", "mappen har inga Word-mallar (.docx)"))
+            empty.extend(folder_problems(path, found))
             empty.extend(Problem(str(p), "", "ingen avtalstyp använder den här mallen, så inga avtal görs med den; ta bort den ur mappen "
                                              "eller be utvecklarna lägga till den för en avtalstyp", "varning")
                          for p in found if p.name not in TEMPLATE_FILES)
