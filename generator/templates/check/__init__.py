@@ -29,6 +29,7 @@ from ..render import Docx, make_environment, part_label
 from ..revisions import REMOVE_COMMENTS, revisions
 from ..syntax import short as _short
 from ..syntax import syntax_message, unclosed_message
+from ..trial import trial_render
 from .folder import folder_problems
 from .required import missing_parts
 from .word import Package, WordCheck, property_problems
@@ -1211,9 +1212,15 @@ def check_templates(paths: list[Path], details: bool = False) -> list[Problem]:
     return problems
 
 
-def ensure_templates_ok(paths: list[Path]) -> list[Problem]:
-    """Check the templates; raise TemplateError listing every problem when one is an error, else return the warnings."""
+def ensure_templates_ok(paths: list[Path], thresholds: Path | None = None) -> list[Problem]:
+    """Check the templates; raise TemplateError listing every problem when one is an error, else return the warnings.
+
+    With ``thresholds`` the templates are also tried with a minimal agreement of each kind, as ``avtal mallar
+    kontrollera`` does, so that ``generera`` never issues with a template that ``kontrollera`` refuses.
+    """
     problems = check_templates(paths)
+    if thresholds is not None and not any(p.severity == "fel" for p in problems):
+        problems += trial_render(template_files(paths), None, thresholds)
     if any(p.severity == "fel" for p in problems):
         raise TemplateError(problems)
     return problems
