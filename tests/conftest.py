@@ -17,6 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "indata" / "avtal"
 THRESHOLDS = ROOT / "indata" / "troskelvarden.json"
 TEMPLATES = ROOT / "mallar"
+# What every main template must have (the parties, a signature for each, the annexes): added to the small
+# templates the tests build under a main template's name, so the check judges only what a test is about.
+REQUIRED_PARTS = (
+    "{%p for p in parter %}", "{{ p.namn }}, {{ p.organisationsnummer|orgnr }}", "{{ p.undertecknare.namn }}", "{%p endfor %}",
+    "{%p for b in berakning.bilagor %}", "Bilaga {{ b.nummer }}: {{ b.titel }}", "{%p endfor %}",
+    "{%p if berakning.pub_bilaga %}", "Bilaga {{ berakning.pub_bilaga }}", "{%p endif %}",
+    "{%p if berakning.kostnad_bilaga %}", "Bilaga {{ berakning.kostnad_bilaga }}", "{%p endif %}",
+)
+MAIN_TEMPLATE_NAMES = ("avtal.docx", "tillaggsavtal.docx", "avsiktsforklaring.docx")
 
 # The per-user cache (compiled templates, checked schemas) of this test session, never the user's own: set
 # before any test imports the package, and inherited by the CLI processes the tests start.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -13,6 +14,8 @@ from ..agreement.filters import kr, plural
 from ..agreement.thresholds import load_thresholds
 from ..errors import AvtalError, Problem
 from ..output import comparisons, pipeline
+from ..output.checkcache import checked_templates
+from ..output.fingerprint import fingerprint
 from ..output.impact import impact
 from ..templates import check as templatecheck
 from ..templates import fieldref
@@ -55,6 +58,8 @@ def main() -> None:
 def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, troskelvarden: Path, pdf: bool, tvinga: bool) -> None:
     """Gör avtalen för FILER (utan FILER: alla i indata/avtal/). Bara avtal vars indata har ändrats görs om."""
     files = pipeline.agreement_files(list(filer) or None, indata)
+    if current().strict:
+        _strict_preflight(files, utdata, mallar, troskelvarden)
     show = not current().quiet and sys.stderr.isatty()
     with click.progressbar(length=len(files), label="Avtal", show_eta=True, show_pos=True, file=sys.stderr) if show else nullcontext() as bar:
         tick = bar.update if bar is not None else None
@@ -77,6 +82,17 @@ def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, 
     if not result.ok:
         click.echo("Avtal med fel (inget skrevs för dem):", err=True)
         _report(result.problems)
+        sys.exit(1)
+
+
+def _strict_preflight(files: list[Path], utdata: Path, mallar: Path, troskelvarden: Path) -> None:
+    """Under --strikt, the checks that give warnings run before anything is written: a warning ends the run with nothing written."""
+    warnings = checked_templates([mallar], utdata, json.dumps(fingerprint(), sort_keys=True), troskelvarden)
+    checked = pipeline.check(files, troskelvarden=troskelvarden)
+    found = [*warnings, *checked.warnings, *checked.problems]
+    if found:
+        _report(found)
+        click.echo("Inget skrevs: med --strikt görs inga avtal när mallarna eller avtalen ger varningar eller fel.", err=True)
         sys.exit(1)
 
 

@@ -17,26 +17,27 @@ CACHE_DIR = ".mallkontroll"
 KEEP = 8
 
 
-def cache_key(paths: list[Path], checker: str) -> str:
-    """Key of a check: every template's path and content hash, and the fingerprint of the checking code."""
+def cache_key(paths: list[Path], checker: str, thresholds: Path | None = None) -> str:
+    """Key of a check: every file in the template folders (a template saved as .odt counts too) with its content
+    hash, the threshold values the trial render uses, and the fingerprint of the checking code."""
     h = hashlib.sha256(checker.encode("utf-8"))
-    for path in paths:
-        for file in sorted(path.glob("*.docx")) if path.is_dir() else [path]:
+    for path in [*paths, *([thresholds] if thresholds is not None else [])]:
+        for file in sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]:
             h.update(f"\0{file}\0{disk_hash(file) or 'saknas'}".encode())
     return h.hexdigest()
 
 
-def checked_templates(paths: list[Path], folder: Path, checker: str) -> list[Problem]:
-    """``ensure_templates_ok(paths)``, with passing results (their warnings) kept in ``folder/.mallkontroll``.
+def checked_templates(paths: list[Path], folder: Path, checker: str, thresholds: Path | None = None) -> list[Problem]:
+    """``ensure_templates_ok(paths, thresholds)``, with passing results (their warnings) kept in ``folder/.mallkontroll``.
 
     A set of templates that failed is checked again each time (it raises TemplateError as before); a
     cache that cannot be read or written is ignored.
     """
     cache = folder / CACHE_DIR
-    entry = cache / f"{cache_key(paths, checker)}.json"
+    entry = cache / f"{cache_key(paths, checker, thresholds)}.json"
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
         return [Problem(**raw) for raw in json.loads(entry.read_text(encoding="utf-8"))["varningar"]]
-    warnings = ensure_templates_ok(paths)
+    warnings = ensure_templates_ok(paths, thresholds)
     with contextlib.suppress(OSError):
         write_atomic(entry, json.dumps({"varningar": [asdict(w) for w in warnings]}, ensure_ascii=False).encode("utf-8"))
         older = sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP:]

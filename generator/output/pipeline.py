@@ -142,7 +142,8 @@ def generate(
         todo = _select(run, sources, progress)
         if todo:
             checker = json.dumps(run.depends, sort_keys=True)
-            result.warnings.extend(checked_templates([mallar / name for name in TEMPLATE_FILES], utdata, checker))
+            # The same checks as avtal mallar kontrollera (the folder, each template, a trial with each kind's minimal agreement).
+            result.warnings.extend(checked_templates([mallar], utdata, checker, troskelvarden))
         pending = {sources[p] for p in todo}
         claimed: dict[str, str] = {}  # ids taken in this run, by the normalised input path
         try:

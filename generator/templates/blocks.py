@@ -12,6 +12,8 @@ _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _STATEMENT = re.compile(r"\{%[-+]?\s*(\w+)(.*?)[-+]?%\}", re.DOTALL)
 _XML = re.compile(r"<(/?)([A-Za-z_][\w:.-]*)[^>]*?(/?)>")
 _TEXT = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>")
+# Leaving out a stretch that closes one of these and opens the next would merge two cells, rows or tables.
+_WHOLE = ("w:tbl", "w:tr", "w:tc")
 
 
 @dataclass
@@ -22,6 +24,7 @@ class Mismatch:
     start: int  # offset of the tag where the broken stretch begins
     end: int  # offset of the tag where it ends
     name: str  # if, for, …
+    crossing: str = ""  # "w:tc", "w:tr" or "w:tbl" when the stretch leaves a cell, row or table and enters the next
 
 
 @dataclass
@@ -115,9 +118,11 @@ def _block_tag(tag: str, offset: int, frames: list[_Frame], result: Scan) -> Non
     if name in BRANCHES.get(frame.name, set()) or name == f"end{frame.name}":
         # Leaving the stretch out must leave whole XML: what it closes it opens again, in reverse order
         # (``</w:t></w:r><w:r><w:t>`` between two runs is fine; ``<w:p><w:r><w:t>`` alone is not).
-        # A stretch that closes a paragraph and opens another would merge the two when left out: also refused.
-        if frame.broken or frame.closed != list(reversed(frame.elements)) or "w:p" in frame.closed:
-            result.mismatches.append(Mismatch(frame.opener, frame.marker, offset, frame.name))
+        # A stretch that closes a paragraph, cell, row or table and opens the next would merge the two when left
+        # out (a row losing cells, two tables becoming one): also refused.
+        crossing = next((name for name in _WHOLE if name in frame.closed), "")
+        if frame.broken or frame.closed != list(reversed(frame.elements)) or "w:p" in frame.closed or crossing:
+            result.mismatches.append(Mismatch(frame.opener, frame.marker, offset, frame.name, crossing))
         frame.elements, frame.closed, frame.broken, frame.marker = [], [], False, offset
         if name == f"end{frame.name}":
             frames.pop()

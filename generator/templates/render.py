@@ -35,6 +35,7 @@ from ..errors import Problem, RenderError
 from ..output import usercache
 from ..output.fingerprint import fingerprint, library_versions
 from .blocks import Scan, scan
+from .placeholders import document_placeholders, issued_message
 from .syntax import short as _short
 from .syntax import swedish_syntax
 
@@ -419,6 +420,9 @@ class CompiledTemplate:
                 raise RenderError(Problem(str(self.path), part_label(partname),
                                           f"det färdiga dokumentet blev kortare än mallen ({detail}); ett block i mallen "
                                           f"avslutas troligen med fel sorts tagg. Kör avtal mallar kontrollera{suffix}"))
+            if marks := document_placeholders(text, _TEXT):
+                suffix = f" (vid rendering av {data_file})" if data_file else ""
+                raise RenderError(Problem(str(self.path), part_label(partname), issued_message(marks) + suffix))
 
     def _resolve_listing(self, xml: str) -> str:
         """docxtpl's resolve_listing, run only on the paragraphs that hold a tab, newline, bell or form feed.

@@ -49,6 +49,11 @@ def try_template(template: Path, agreement: Path | None, thresholds: Path, indat
     warnings = ensure_templates_ok([template])
     loaded = load_thresholds(thresholds)
     prepared = prepare(agreement, loaded) if agreement is not None else _example(template, loaded, indata)
+    if template.name in TEMPLATE_FILES and template.name not in prepared.documents.values():
+        # The annex's number and contents would be none ("Bilaga None"): no agreement issues this document.
+        raise AvtalError(Problem(prepared.file, "", f"avtalet får inget dokument av mallen {template.name}, så provet skulle visa värden som "
+                                                    "saknas (till exempel \"Bilaga None\"); ange ett avtal som har det dokumentet, eller "
+                                                    "inget avtal så väljs ett exempel som har det"))
     data = render_docx(template, prepared.context, make_environment(), prepared.file)
     folder = out_dir if out_dir is not None else Path(tempfile.mkdtemp(prefix="avtal-prova-"))
     folder.mkdir(parents=True, exist_ok=True)

@@ -26,13 +26,13 @@ def minimal_agreements() -> list[Path]:
     return [minimal_agreement(kind) for kind in KINDS]
 
 
-def trial_agreements(indata: Path) -> list[Path]:
-    """The minimal agreements, then every example in ``indata``."""
-    examples = sorted(indata.glob("*.json")) if indata.is_dir() else []
+def trial_agreements(indata: Path | None) -> list[Path]:
+    """The minimal agreements, then every example in ``indata`` (None: the minimal agreements only)."""
+    examples = sorted(indata.glob("*.json")) if indata is not None and indata.is_dir() else []
     return [*minimal_agreements(), *examples]
 
 
-def trial_render(templates: list[Path], indata: Path, thresholds: Path) -> list[Problem]:
+def trial_render(templates: list[Path], indata: Path | None, thresholds: Path) -> list[Problem]:
     """Render each template with every trial agreement that has its document; every failure with template, place and agreement.
 
     An example that is not valid cannot be tried and gives a warning; ``avtal validera`` says why.

@@ -22,9 +22,9 @@ def counted_checks(monkeypatch: pytest.MonkeyPatch) -> list[list[Path]]:
     calls: list[list[Path]] = []
     real = checkcache.ensure_templates_ok
 
-    def counting(paths: list[Path]) -> Any:
+    def counting(paths: list[Path], thresholds: Path | None = None) -> Any:
         calls.append(paths)
-        return real(paths)
+        return real(paths, thresholds)
 
     monkeypatch.setattr(checkcache, "ensure_templates_ok", counting)
     return calls

@@ -139,3 +139,38 @@ def test_falt_markdown_is_the_committed_reference() -> None:
     result = invoke("mallar", "falt", "--markdown")
     assert result.exit_code == 0
     assert result.stdout == (ROOT / "docs" / "falt.md").read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------------
+# generera runs the checks kontrollera runs (issue 26, commands agree)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_generera_refuses_a_template_that_kontrollera_refuses(tmp_path: Path) -> None:
+    # Passes the check with a warning, but a minimal tilläggsavtal lacks the field: kontrollera's trial render refuses it.
+    mallar = templates_with(tmp_path, "tillaggsavtal.docx", "Bakgrund: {{ avtal.bakgrund }}")
+    indata = tmp_path / "indata"
+    indata.mkdir()
+    shutil.copy(EXAMPLES / "norrstrom-fjallviken-familjebehandling.json", indata)
+    checked = invoke("mallar", "kontrollera", str(mallar), "--indata", str(indata), "--troskelvarden", str(THRESHOLDS))
+    generated = invoke("generera", "--mallar", str(mallar), "--indata", str(indata), "--utdata", str(tmp_path / "ut"),
+                       "--troskelvarden", str(THRESHOLDS))
+    assert checked.exit_code == 1 and generated.exit_code == 1, generated.output
+    refusal = next(line for line in checked.stderr.splitlines() if "tillaggsavtal.docx" in line and "avtal.bakgrund" in line and "varning" not in line)
+    assert refusal in generated.stderr
+    assert not list((tmp_path / "ut").glob("*/*.docx"))
+
+
+def test_generera_strikt_writes_nothing_when_it_will_exit_1(tmp_path: Path) -> None:
+    mallar = templates_with(tmp_path, "avtal.docx", "Daterat {{ avtal.datum }}")
+    indata = tmp_path / "indata"
+    indata.mkdir()
+    shutil.copy(EXAMPLES / "norrstrom-fjallviken-familjebehandling.json", indata)
+    args = ["generera", "--mallar", str(mallar), "--indata", str(indata), "--utdata", str(tmp_path / "ut"), "--troskelvarden", str(THRESHOLDS)]
+    strict = invoke(*args, "--strikt")
+    assert strict.exit_code == 1
+    assert 'varning: datumet "avtal.datum" skrivs ut som det lagras' in strict.stderr
+    assert "Inget skrevs: med --strikt görs inga avtal när mallarna eller avtalen ger varningar eller fel." in strict.stderr
+    assert not list((tmp_path / "ut").glob("*/*.docx"))
+    assert invoke(*args).exit_code == 0
+    assert list((tmp_path / "ut").glob("*/avtal.docx"))

@@ -7,10 +7,11 @@ import io
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
-from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
+from conftest import EXAMPLES, MAIN_TEMPLATE_NAMES, REQUIRED_PARTS, TEMPLATES, THRESHOLDS
 
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import AvtalError
@@ -70,6 +71,14 @@ def paragraphs_template(path: Path, lines: list[str]) -> Path:
     document = docx.Document()
     for line in lines:
         document.add_paragraph(line)
+    return completed(document, path)
+
+
+def completed(document: Any, path: Path) -> Path:
+    """Save ``document`` at ``path``, with the parts a main template must have when ``path`` is named as one."""
+    if path.name in MAIN_TEMPLATE_NAMES:
+        for text in REQUIRED_PARTS:
+            document.add_paragraph(text)
     document.save(str(path))
     return path
 
@@ -81,8 +90,7 @@ def table_template(path: Path, rows: list[list[str]]) -> Path:
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             table.cell(r, c).text = text
-    document.save(str(path))
-    return path
+    return completed(document, path)
 
 
 def text_of(data: bytes) -> str:

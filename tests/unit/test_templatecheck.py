@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TEMPLATES, THRESHOLDS
+from conftest import MAIN_TEMPLATE_NAMES, REQUIRED_PARTS, TEMPLATES, THRESHOLDS
 from docx import Document
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
@@ -64,6 +64,9 @@ def make_template(
                 grid.cell(r, c).text = text
     if header is not None:
         doc.sections[0].header.paragraphs[0].text = header
+    if path.name in MAIN_TEMPLATE_NAMES:
+        for text in REQUIRED_PARTS:
+            doc.add_paragraph(text)
     doc.save(str(path))
     return path
 
@@ -409,7 +412,10 @@ def test_a_folder_is_every_docx_in_it(tmp_path: Path) -> None:
     make_template(tmp_path / "avtal.docx", ["{{ okand_a }}"])
     make_template(tmp_path / "pub-bilaga.docx", ["{{ avtal.titel }}"])
     (tmp_path / "~$avtal.docx").write_bytes(b"Word lock file")
-    assert [(Path(p.file).name, p.message) for p in check_templates([tmp_path])] == [("avtal.docx", 'okänd variabel "okand_a"')]
+    found = [(Path(p.file).name, p.message) for p in check_templates([tmp_path])]
+    assert found[-1] == ("avtal.docx", 'okänd variabel "okand_a"')
+    assert [name for name, message in found[:-1] if message.startswith("mallen saknas")] == [
+        "tillaggsavtal.docx", "avsiktsforklaring.docx", "kostnadsfordelning.docx"]
 
 
 def test_a_template_no_agreement_kind_uses_is_reported(tmp_path: Path) -> None:
@@ -641,13 +647,13 @@ def test_comparison_with_a_value_outside_the_schema_is_an_error(tmp_path: Path) 
                                ).replace("? tillåtna", "?; tillåtna")
 
 
-def test_date_and_amount_printed_without_a_filter_are_warnings(tmp_path: Path) -> None:
+def test_date_printed_without_a_filter_is_a_warning_and_an_amount_an_error(tmp_path: Path) -> None:
     template = make_template(tmp_path / "filter.docx", ["Daterat {{ avtal.datum }}", "{% for r in berakning.fordelning.rader %}{{ r.belopp_ar }}{% endfor %}",
                                                         "{{ avtal.datum|datum }}"])
     found = check_templates([template])
     assert [(p.place.split(",")[1].strip(), p.severity, p.message.split(";")[0]) for p in found if "skrivs ut" in p.message] == [
         ("stycke 1", "varning", 'datumet "avtal.datum" skrivs ut som det lagras (2020-09-01)'),
-        ("stycke 2", "varning",
+        ("stycke 2", "fel",
          'talet "berakning.fordelning.rader[].belopp_ar" skrivs ut utan filter, med punkt och utan mellanrum mellan tusental (615312.5)'),
     ]
 

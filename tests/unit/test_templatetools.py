@@ -7,11 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS, example_paths
 from docx import Document
 from test_templatecheck import make_template
 from test_templatefields import berakning_validator
 
+from avtalsgenerator.errors import AvtalError, Problem
 from avtalsgenerator.templates.tools import context_json, preview
 
 
@@ -49,3 +51,14 @@ def test_preview_picks_an_example_that_has_the_document(tmp_path: Path) -> None:
     assert out.exists() and out.name.startswith("pub-bilaga-")
 
 
+
+
+def test_trying_an_annex_with_an_agreement_that_has_no_such_annex_is_refused(tmp_path: Path, write_agreement: Callable[..., Path],
+                                                                             minimal_agreement: dict[str, Any]) -> None:
+    agreement = write_agreement(minimal_agreement)
+    with pytest.raises(AvtalError) as raised:
+        preview(TEMPLATES / "pub-bilaga.docx", agreement, THRESHOLDS, tmp_path / "ut")
+    assert raised.value.problems == [Problem(str(agreement), "", (
+        'avtalet får inget dokument av mallen pub-bilaga.docx, så provet skulle visa värden som saknas (till exempel "Bilaga None"); '
+        "ange ett avtal som har det dokumentet, eller inget avtal så väljs ett exempel som har det"))]
+    assert not (tmp_path / "ut").exists()

@@ -17,20 +17,25 @@ from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from ..agreement.filters import plural
-from ..agreement.filters import swedish_list as join_names
-from ..docx.namespaces import MC_NS, W
-from ..docx.safety import package_problems
-from ..errors import Problem, TemplateError, did_you_mean
-from ..kinds import TEMPLATE_FILES
-from ..paths import COST_FILE, DEFAULT_MALLAR, PUB_FILE
-from .blocks import scan
-from .fields import Field, FieldInfo, Use, field_catalogue, top_names
-from .kindfields import KINDS, required_in, template_kinds
-from .render import Docx, make_environment, part_label
-from .revisions import REMOVE_COMMENTS, revisions
-from .syntax import short as _short
-from .syntax import syntax_message, unclosed_message
+from ...agreement.filters import plural
+from ...agreement.filters import swedish_list as join_names
+from ...docx.namespaces import MC_NS, W
+from ...docx.safety import package_problems
+from ...errors import Problem, TemplateError, did_you_mean
+from ...kinds import TEMPLATE_FILES
+from ...paths import COST_FILE, DEFAULT_MALLAR, PUB_FILE
+from ..blocks import scan
+from ..fields import Field, FieldInfo, Use, field_catalogue, top_names
+from ..kindfields import KINDS, required_in, template_kinds
+from ..render import Docx, make_environment, part_label
+from ..revisions import REMOVE_COMMENTS, revisions
+from ..syntax import short as _short
+from ..syntax import syntax_message, unclosed_message
+from ..trial import trial_render
+from .folder import folder_problems
+from .required import missing_parts
+from .word import Package, WordCheck, property_problems
+from .word import members as package_members
 
 _W = W
 _P, _T, _R, _RPR, _PROOF = f"{_W}p", f"{_W}t", f"{_W}r", f"{_W}rPr", f"{_W}proofErr"
@@ -236,6 +241,7 @@ class _Part:
         self.fixed_text = fixed_text
         self.found: list[tuple[int, int, Problem]] = []
         self.uses: list[tuple[str, Use]] = []
+        self.party_uses: set[str] = set()  # fields used inside a loop over parter
         self.silenced: set[int] = set()
 
     def place(self, paragraph: int) -> str:
@@ -306,6 +312,12 @@ def _raw_check(part: _Part, template: DocxTemplate) -> bool:
     return broken
 
 
+_CROSSING = {"w:tc": "i olika celler i samma tabellrad", "w:tr": "i olika tabellrader", "w:tbl": "i olika tabeller"}
+_MERGED = {"w:tc": "slås cellerna ihop och raden tappar celler", "w:tr": "slås raderna ihop och tabellen blir trasig",
+           "w:tbl": "försvinner allt mellan taggarna, också texten mellan tabellerna"}
+_SAME = {"w:tc": "i samma cell, eller använd {%tc … %} eller {%tr … %} för hela celler och rader",
+         "w:tr": "i samma cell, eller använd {%tr … %} i egna rader för hela rader",
+         "w:tbl": "i samma tabell, eller använd {%p … %} i egna stycken före och efter tabellerna"}
 _KINDS = {"p": "ett eget stycke", "tr": "en egen tabellrad", "tc": "en egen tabellcell", "r": "en egen textdel (körning)", "": "texten"}
 
 
@@ -322,6 +334,10 @@ def _check_blocks(source: str, lines: list[_Line], part: _Part) -> None:
             where = "i " + _KINDS[start_kind] if start_kind else "i samma stycke"
             message = (f"\"{_short(start_tag, 60)}\" avslutas med \"{_short(end_tag, 40)}\", som är en annan sorts tagg; "
                        f"skriv \"{prefix}{end_name} %}}\" {where}. Annars blir avtalet avkortat när avtal görs")
+        elif mismatch.crossing:
+            message = (f"\"{_short(start_tag, 60)}\" och \"{_short(end_tag, 40)}\" står {_CROSSING[mismatch.crossing]}; när "
+                       f"villkoret inte är uppfyllt eller listan är tom {_MERGED[mismatch.crossing]}. Låt båda taggarna stå "
+                       f"{_SAME[mismatch.crossing]}")
         elif start_kind == "":
             message = (f"\"{_short(start_tag, 60)}\" och \"{_short(end_tag, 40)}\" står i olika stycken; en tagg utan p, tr eller tc "
                        "måste sluta i samma stycke. Skriv \"{%p … %}\"-taggar i egna stycken för villkor över flera stycken")
@@ -466,7 +482,7 @@ def _check_tags_one_by_one(env: SandboxedEnvironment, catalogue: dict[str, Field
     Names bound by ``for``, ``set``, ``with`` and macros anywhere in the part count as known, without their fields
     being checked.
     """
-    expressions: list[tuple[int, str]] = []
+    expressions: list[tuple[int, str, bool]] = []  # (line, expression as a {{ }} tag, whether the tag prints it)
     bound: dict[str, str] = {"loop": LOOP}
     for lineno, text in enumerate(source.split("\n"), start=1):
         match = _TAG.match(text)
@@ -474,7 +490,7 @@ def _check_tags_one_by_one(env: SandboxedEnvironment, catalogue: dict[str, Field
             continue
         tag = match.group()
         if tag.startswith("{{"):
-            expressions.append((lineno, tag))
+            expressions.append((lineno, tag, True))
             continue
         if re.match(r"\{%-?\s*(?:macro|call|with)\b", tag):
             bound.update((name, ANY) for name in re.findall(r"[A-Za-z_]\w*", tag[2:-2]))
@@ -485,18 +501,23 @@ def _check_tags_one_by_one(env: SandboxedEnvironment, catalogue: dict[str, Field
             continue
         for key in ("test", "iter", "value"):
             if statement.group(key):
-                expressions.append((lineno, f"{{{{ {statement.group(key)} }}}}"))
+                expressions.append((lineno, f"{{{{ {statement.group(key)} }}}}", False))
         for key in ("targets", "name"):
             for name in re.findall(r"\w+", statement.group(key) or ""):
                 bound[name] = ANY
-    for lineno, expression in expressions:
+    for lineno, expression, printed in expressions:
         try:
             tree = env.parse(expression)
         except jinja2.TemplateSyntaxError:
             continue
         checker = _Checker(env, catalogue, [_line(lines, lineno)], part, template)
         checker.scopes = [dict(bound)]
-        checker.visit(tree)
+        if printed:
+            checker.visit(tree)
+        else:
+            for output in tree.body:
+                for child in output.iter_child_nodes():
+                    checker.expr(child)
 
 
 def _unclosed(env: SandboxedEnvironment, source: str) -> list[tuple[int, str]]:
@@ -536,6 +557,7 @@ class _Checker:
         self.guards: list[str] = []  # paths tested by the enclosing if, and, conditional expression or loop filter
         self.quiet = 0  # inside a test or a default(): a missing value is handled there
         self.collecting: list[list[str]] = []
+        self.party_loops = 0  # how many loops over parter enclose the current place
         self.guards.extend(_GUARDED_BY_DOCUMENT.get(template, ()))
         # The kinds whose agreements can reach the current place: a template no kind uses may get any of them.
         self.kinds: frozenset[str] = frozenset(template_kinds(template) or KINDS)
@@ -549,6 +571,8 @@ class _Checker:
     def use(self, path: str, node: nodes.Node) -> None:
         paragraph = _line(self.lines, node.lineno).paragraph
         self.part.uses.append((path, Use(self.template, self.part.label, paragraph)))
+        if self.party_loops:
+            self.part.party_uses.add(path)
         for found in self.collecting:
             found.append(path)
         if not self.quiet:
@@ -654,6 +678,11 @@ class _Checker:
             pairs = [(kinds[index], operands[index + 1], op.op), (kinds[index + 1], operands[index], op.op)]
             for kind, other, operator in pairs:
                 info = self.catalogue.get(kind)
+                mismatch = _type_mismatch(kind, info, other.value) if info is not None and operator in ("eq", "ne") and \
+                    isinstance(other, nodes.Const) else None
+                if mismatch:
+                    self.report(node, mismatch)
+                    continue
                 if info is None or not info.enum:
                     continue
                 if operator in ("eq", "ne") and isinstance(other, nodes.Const):
@@ -706,6 +735,8 @@ class _Checker:
                 if not isinstance(child, nodes.TemplateData):
                     kind = self.expr(child)
                     self.check_printed(kind, child)
+                    for leaf in _printed_as_is(child):
+                        self.check_printed(self.chain(leaf), leaf)
         elif isinstance(node, nodes.For):
             self.visit_for(node)
         elif isinstance(node, nodes.If):
@@ -769,8 +800,10 @@ class _Checker:
         self.bind(node.target, item)
         if node.test is not None:
             self.expr(node.test)
+        self.party_loops += item == "parter[]"
         for statement in node.body:
             self.visit(statement)
+        self.party_loops -= item == "parter[]"
         self.scopes.pop()
         for statement in node.else_:
             self.visit(statement)
@@ -921,7 +954,7 @@ class _Checker:
             self.report(node, f"filtret \"{node.name}\" gör om tal, men \"{base}\" är {info.type_label()}; ta bort filtret eller använd ett talfält")
 
     def check_printed(self, kind: str, node: nodes.Node) -> None:
-        """Warn when a date or an amount is printed as it is stored (``2020-09-01``, ``615312.5``) instead of with a filter."""
+        """A date (warning) or an amount (error) printed as it is stored (``2020-09-01``, ``615312.5``) instead of with a filter."""
         info = self.catalogue.get(kind)
         if info is None:
             return
@@ -930,7 +963,7 @@ class _Checker:
                              "använd filtret datum (1 september 2020) eller isodatum", "varning")
         elif info.amount:
             self.part.report(_line(self.lines, node.lineno).paragraph, f"talet \"{kind}\" skrivs ut utan filter, med punkt och utan "
-                             "mellanrum mellan tusental (615312.5); använd kronor, kr, belopp, pris eller procent", "varning")
+                             "mellanrum mellan tusental (615312.5); använd kronor, kr, belopp, pris eller procent")
 
     def filter(self, node: nodes.Filter) -> str:
         if node.name in ("default", "d") and node.node is not None:
@@ -978,6 +1011,40 @@ class _Checker:
             if keyword.key == "attribute" and isinstance(keyword.value, nodes.Const) and isinstance(keyword.value.value, str):
                 found.append((keyword.value.value, item))
         return found
+
+
+def _printed_as_is(node: nodes.Node) -> list[nodes.Node]:
+    """The fields an output prints unchanged through ``… if … else …``, ``default()`` or arithmetic, when it is not one itself."""
+    if isinstance(node, nodes.CondExpr):
+        branches = [node.expr1, *([node.expr2] if node.expr2 is not None else [])]
+    elif isinstance(node, nodes.Filter) and node.name in ("default", "d") and node.node is not None:
+        branches = [node.node, *node.args[:1]]
+    elif isinstance(node, nodes.BinExpr):
+        branches = [node.left, node.right]
+    elif isinstance(node, nodes.UnaryExpr):
+        branches = [node.node]
+    else:
+        return []
+    found: list[nodes.Node] = []
+    for branch in branches:
+        found.extend([branch] if isinstance(branch, (nodes.Name, nodes.Getattr, nodes.Getitem)) else _printed_as_is(branch))
+    return found
+
+
+def _type_mismatch(path: str, info: FieldInfo, value: Any) -> str | None:
+    """Why comparing the field with ``value`` is never true (``elektronisk == "true"``, ``manader == "12"``), or None."""
+    types = set(info.types) - {"null"}
+    if isinstance(value, str) and types and "string" not in types:
+        if types == {"boolean"}:
+            return (f"\"{path}\" är ja eller nej (true/false) men jämförs med texten \"{value}\", så jämförelsen är aldrig sann och "
+                    f"texten i villkoret kommer aldrig med; skriv \"{{% if {path} %}}\" eller \"{{% if not {path} %}}\"")
+        if types <= {"integer", "number"}:
+            return (f"\"{path}\" är ett tal men jämförs med texten \"{value}\", så jämförelsen är aldrig sann och texten i villkoret "
+                    f"kommer aldrig med; skriv talet utan citattecken: {path} == {value}")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and types == {"string"}:
+        return (f"\"{path}\" är en text men jämförs med talet {value}, så jämförelsen är aldrig sann och texten i villkoret kommer "
+                f"aldrig med; skriv värdet inom citattecken: {path} == \"{value}\"")
+    return None
 
 
 def _with_implied(paths: Iterable[str]) -> list[str]:
@@ -1039,7 +1106,14 @@ def _analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list
     except Exception:
         return [Problem(file, "", "filen kan inte öppnas som ett Word-dokument (.docx)")], []
     catalogue = field_catalogue()
+    members = package_members(file)
+    word = WordCheck(Package.read(members), [path for path in catalogue if "[]" not in path])
+    relationships = {str(p.partname): {rid: rel.target_ref for rid, rel in p.rels.items() if rel.is_external}
+                     for p in template.docx.part.package.parts}
     parts: list[_Part] = []
+    for found in property_problems(file, members):
+        parts.append(_Part(file, found.place, found.place, [], ""))
+        parts[-1].found.append((0, 0, found))
     for name, xml in xml_parts:
         root = etree.fromstring(xml.encode("utf-8"))
         paragraphs = _paragraphs(root)
@@ -1048,6 +1122,11 @@ def _analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list
         numbers = {para.element: para.number for para in paragraphs}
         for element, message in revisions(root):
             part.report(numbers.get(element, 0), message, raw=True)
+        for para in paragraphs:
+            texts = [el for el in _own(para.element) if el.tag == _T]
+            for message in word.paragraph(para.element, texts, [(t.start, t.text) for t in para.tags], para.text, para.shown,
+                                          relationships.get(name, {})):
+                part.report(para.number, message, raw=True)
         if _raw_check(part, template):
             source, lines = _model_source(paragraphs)
         else:
@@ -1077,11 +1156,14 @@ def _analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list
             _check_source(env, catalogue, value, [_Line(0, None)] * (value.count("\n") + 1), part, path.name)
     problems = [problem for part in parts for problem in part.problems()]
     uses = [use for part in parts for use in part.uses]
+    if not any(p.severity == "fel" for p in problems):
+        used = {name for name, _ in uses}
+        problems.extend(missing_parts(file, path.name, used, {name for part in parts for name in part.party_uses}))
     return problems, uses
 
 
 def _template_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
-    """The .docx files named or in the folders named (Word's ``~$`` lock files left out), and empty folders."""
+    """The .docx files named or in the folders named (Word's ``~$`` lock files left out), and what is wrong with the folders."""
     files: list[Path] = []
     empty: list[Problem] = []
     for path in paths:
@@ -1090,6 +1172,7 @@ def _template_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
             files.extend(found)
             if not found:
                 empty.append(Problem(str(path), "", "mappen har inga Word-mallar (.docx)"))
+            empty.extend(folder_problems(path, found))
             empty.extend(Problem(str(p), "", "ingen avtalstyp använder den här mallen, så inga avtal görs med den; ta bort den ur mappen "
                                              "eller be utvecklarna lägga till den för en avtalstyp", "varning")
                          for p in found if p.name not in TEMPLATE_FILES)
@@ -1131,9 +1214,15 @@ def check_templates(paths: list[Path], details: bool = False) -> list[Problem]:
     return problems
 
 
-def ensure_templates_ok(paths: list[Path]) -> list[Problem]:
-    """Check the templates; raise TemplateError listing every problem when one is an error, else return the warnings."""
+def ensure_templates_ok(paths: list[Path], thresholds: Path | None = None) -> list[Problem]:
+    """Check the templates; raise TemplateError listing every problem when one is an error, else return the warnings.
+
+    With ``thresholds`` the templates are also tried with a minimal agreement of each kind, as ``avtal mallar
+    kontrollera`` does, so that ``generera`` never issues with a template that ``kontrollera`` refuses.
+    """
     problems = check_templates(paths)
+    if thresholds is not None and not any(p.severity == "fel" for p in problems):
+        problems += trial_render(template_files(paths), None, thresholds)
     if any(p.severity == "fel" for p in problems):
         raise TemplateError(problems)
     return problems

@@ -1,0 +1,37 @@
+"""Text meant to be filled in by hand ("[Kommunens namn]", «Motpart», "XXXX-XX-XX", "NN"), refused in templates and documents."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from .syntax import short
+
+# Square brackets round a capitalised phrase, French quotes (Word's mail-merge look), runs of X or N, a date pattern.
+PLACEHOLDER = re.compile(r"\[[A-ZÅÄÖ][^\[\]{}\n]{1,60}\]|«[^«»\n]{1,60}»|\b[Xx]{2,}(?:[-/.][Xx]{2,})+\b|\b[Xx]{4,}\b"
+                         r"|\bÅÅÅÅ-MM-DD\b|\bN{2,}\b")
+TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+
+
+def placeholders(text: str) -> list[str]:
+    """The placeholders in ``text``, its template tags left out, each once."""
+    return list(dict.fromkeys(m.group() for m in PLACEHOLDER.finditer(TAG.sub(" ", text))))
+
+
+def placeholder_message(found: list[str]) -> str:
+    """What the author is told about placeholders left in a template or an agreement."""
+    shown = ", ".join(f"\"{short(p, 40)}\"" for p in found)
+    return (f"texten {shown} ser ut som en platshållare som skulle fyllas i för hand, och den skulle stå så i avtalet; "
+            "skriv en tagg i stället (till exempel \"{{ parter[0].namn }}\") eller ta bort texten")
+
+
+def document_placeholders(xml: str, text_pattern: re.Pattern[str]) -> list[str]:
+    """The placeholders in a rendered part's XML, its paragraphs read one by one (``text_pattern`` finds a w:t's text)."""
+    return placeholders("\n".join(html.unescape("".join(text_pattern.findall(p))) for p in xml.split("</w:p>")))
+
+
+def issued_message(found: list[str]) -> str:
+    """What the user is told when an agreement would be issued with a placeholder in it."""
+    shown = ", ".join(f"\"{short(p, 40)}\"" for p in found)
+    return (f"det färdiga dokumentet innehåller {shown}, som ser ut som en platshållare som skulle fyllas i för hand; "
+            "skriv den riktiga texten i avtalsdata (eller mallen) så att inget avtal utfärdas med platshållaren")
