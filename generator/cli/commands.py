@@ -1,4 +1,8 @@
-"""Command line: a thin click layer over the library API in generator.pipeline; errors end in boundary.Command."""
+"""Command line: a thin click layer over the library API in generator.pipeline; errors end in boundary.Command.
+
+Each command imports what it runs when it runs it, so `avtal --version`, `--help` and `validera` start without
+docxtpl, python-docx, lxml, Flask or the comparison code (tests/integration/test_cli_imports.py holds them to it).
+"""
 
 from __future__ import annotations
 
@@ -9,18 +13,8 @@ from pathlib import Path
 
 import click
 
-from .. import paths
-from ..agreement.filters import kr, plural
-from ..agreement.thresholds import load_thresholds
+from .. import __version__, paths
 from ..errors import AvtalError, Problem
-from ..output import comparisons, pipeline
-from ..output.checkcache import checked_templates
-from ..output.fingerprint import fingerprint
-from ..output.impact import impact
-from ..templates import check as templatecheck
-from ..templates import fieldref
-from ..templates import tools as templatetools
-from ..templates import trial as templatetrial
 from .boundary import Group, current, detail, info, report
 
 FILES = click.argument("filer", nargs=-1, type=click.Path(path_type=Path))
@@ -28,6 +22,10 @@ PATH = click.Path(path_type=Path)
 THRESHOLDS = click.option("--troskelvarden", type=PATH, default=paths.DEFAULT_TROSKELVARDEN, show_default=True, help="Filen med tröskelvärden.")
 INDATA = click.option("--indata", type=PATH, default=paths.DEFAULT_INDATA, show_default=True, help="Mappen med avtalsdata.")
 UTDATA = click.option("--utdata", type=PATH, default=paths.DEFAULT_UTDATA, show_default=True, help="Mappen som avtalen skrivs till.")
+PDF_SERVER = click.option(
+    "--pdf-server", "pdf_server", multiple=True, metavar="VÄRD:PORT",
+    help="Gör PDF på en LibreOffice-server (unoserver) på en annan dator; kan upprepas, dokumenten delas mellan servrarna. "
+         "Också AVTAL_PDF_SERVER. Dokumenten går okrypterat: bara i ett privat nät eller genom en SSH-tunnel.")
 MALLAR = click.option("--mallar", type=PATH, default=paths.DEFAULT_MALLAR, show_default=True, help="Mappen med Word-mallarna.")
 
 
@@ -38,7 +36,7 @@ def _report(problems: list[Problem]) -> None:
 # Every command and subgroup made with @main.command()/@main.group() is a boundary.Command/Group: AvtalError
 # gives its problems and exit code 1 (3: a program is missing), any other exception exit code 70 with a log file.
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="avtalsgenerator", message="%(prog)s %(version)s", help="Visa versionen och avsluta.")
+@click.version_option(__version__, message="%(prog)s %(version)s", help="Visa versionen och avsluta.")
 def main() -> None:
     """Gör samverkansavtal och bilagor i Word av avtalsdata i JSON.
 
@@ -55,13 +53,20 @@ def main() -> None:
 @THRESHOLDS
 @click.option("--pdf", is_flag=True, help="Gör också en PDF (PDF/A) bredvid varje Word-dokument. Kräver LibreOffice.")
 @click.option("--tvinga", is_flag=True, help="Gör om alla avtal även när inget har ändrats.")
-def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, troskelvarden: Path, pdf: bool, tvinga: bool) -> None:
+@PDF_SERVER
+def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, troskelvarden: Path, pdf: bool, tvinga: bool,
+             pdf_server: tuple[str, ...]) -> None:
     """Gör avtalen för FILER (utan FILER: alla i indata/avtal/). Bara avtal vars indata har ändrats görs om."""
+    from ..output import pdf as pdf_output
+    from ..output import pipeline
+
     files = pipeline.agreement_files(list(filer) or None, indata)
     if current().strict:
         _strict_preflight(files, utdata, mallar, troskelvarden)
     show = not current().quiet and sys.stderr.isatty()
-    with click.progressbar(length=len(files), label="Avtal", show_eta=True, show_pos=True, file=sys.stderr) if show else nullcontext() as bar:
+    # The run's LibreOffice servers serve its documents and its comparison documents, and stop when it ends.
+    with pdf_output.conversion(pdf_server), \
+            click.progressbar(length=len(files), label="Avtal", show_eta=True, show_pos=True, file=sys.stderr) if show else nullcontext() as bar:
         tick = bar.update if bar is not None else None
         result = pipeline.generate(files, utdata=utdata, mallar=mallar, troskelvarden=troskelvarden, force=tvinga, pdf=pdf, progress=tick)
     _report(result.warnings)
@@ -87,6 +92,10 @@ def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, 
 
 def _strict_preflight(files: list[Path], utdata: Path, mallar: Path, troskelvarden: Path) -> None:
     """Under --strikt, the checks that give warnings run before anything is written: a warning ends the run with nothing written."""
+    from ..output import pipeline
+    from ..output.checkcache import checked_templates
+    from ..output.fingerprint import fingerprint
+
     warnings = checked_templates([mallar], utdata, json.dumps(fingerprint(), sort_keys=True), troskelvarden)
     checked = pipeline.check(files, troskelvarden=troskelvarden)
     found = [*warnings, *checked.warnings, *checked.problems]
@@ -102,6 +111,8 @@ def _strict_preflight(files: list[Path], utdata: Path, mallar: Path, troskelvard
 @THRESHOLDS
 def validera(filer: tuple[Path, ...], indata: Path, troskelvarden: Path) -> None:
     """Kontrollera FILER mot schemat och de rättsliga reglerna utan att skriva något."""
+    from ..output import pipeline
+
     result = pipeline.check(list(filer) or None, indata=indata, troskelvarden=troskelvarden)
     _report(result.warnings)
     for agreement in result.agreements:
@@ -122,6 +133,11 @@ def validera(filer: tuple[Path, ...], indata: Path, troskelvarden: Path) -> None
 @THRESHOLDS
 def paverkan(troskel: str, belopp: int | None, indata: Path, utdata: Path, troskelvarden: Path) -> None:
     """Visa vilka avtal som använder tröskelvärdet TROSKEL och vad deras belopp blir. Skriver ingenting."""
+    from ..agreement.filters import kr
+    from ..agreement.thresholds import load_thresholds
+    from ..output import pipeline
+    from ..output.impact import impact
+
     found = impact(troskel, pipeline.agreement_files(None, indata), load_thresholds(troskelvarden), utdata, belopp)
     usable = [i for i in found if not i.problems]
     for item in found:
@@ -150,11 +166,45 @@ def paverkan(troskel: str, belopp: int | None, indata: Path, utdata: Path, trosk
 @click.argument("ny", type=PATH)
 @click.option("-o", "--ut", type=PATH, help="Filen som jämförelsen skrivs till (utan -o: NY-jamforelse.docx bredvid NY).")
 @click.option("--pdf", is_flag=True, help="Gör också en PDF av jämförelsen där ändringarna syns. Kräver LibreOffice.")
-def jamfor(gammal: Path, ny: Path, ut: Path | None, pdf: bool) -> None:
+@PDF_SERVER
+def jamfor(gammal: Path, ny: Path, ut: Path | None, pdf: bool, pdf_server: tuple[str, ...]) -> None:
     """Gör ett jämförelsedokument: NY med spårade ändringar mot GAMMAL, att stega igenom i Word."""
-    target, comparison = comparisons.compare_to_file(gammal, ny, ut, pdf=pdf)
+    from ..output import comparisons
+    from ..output import pdf as pdf_output
+
+    with pdf_output.conversion(pdf_server):
+        target, comparison = comparisons.compare_to_file(gammal, ny, ut, pdf=pdf)
     click.echo(f"skrev {target}" + (f" och {target.with_suffix('.pdf')}" if pdf else ""))
     click.echo(f"{comparison.inserted_words} ord tillagda, {comparison.deleted_words} ord borttagna.")
+
+
+@main.command()
+@click.option("--adress", default="127.0.0.1", show_default=True,
+              help="Adressen servern tar emot dokument på; 0.0.0.0 tar emot från alla nät. Okrypterat: bara i ett privat nät.")
+@click.option("--port", type=click.IntRange(1, 65535), default=2003, show_default=True, help="Porten.")
+def pdfserver(adress: str, port: int) -> None:
+    """Kör en LibreOffice-server (unoserver) som gör PDF åt andra datorer: avtal generera --pdf --pdf-server VÄRD:PORT.
+
+    Servern kör tills den stoppas med Ctrl+C. Dokumenten går okrypterade: kör den bara i ett privat nät, eller
+    låt den lyssna på 127.0.0.1 och nå den genom en SSH-tunnel (ssh -L 2003:127.0.0.1:2003 VÄRD).
+    """
+    from ..errors import MissingProgramError, PdfError
+    from ..output import officeserver
+    from ..output import pdf as pdf_output
+
+    soffice = pdf_output.find_soffice()
+    if soffice is None or officeserver.uno_python() is None:
+        raise MissingProgramError(Problem("", "", "servern kräver LibreOffice och dess Python-modul uno, som inte är installerade. "
+                                          "Installera med: sudo apt-get install libreoffice-writer-nogui python3-uno"))
+    try:
+        click.echo(f"PDF-servern startar på {adress}:{port} – avsluta med Ctrl+C.")
+        code = officeserver.serve(soffice, adress, port)
+    except officeserver.ServerError as e:
+        raise PdfError(Problem("", f"{adress}:{port}", str(e))) from e
+    except KeyboardInterrupt:
+        code = 0
+    click.echo("PDF-servern är stoppad.")
+    sys.exit(code)
 
 
 @main.group()
@@ -169,6 +219,10 @@ def mallar() -> None:
 @THRESHOLDS
 def kontrollera(mallfiler: tuple[Path, ...], detaljer: bool, indata: Path, troskelvarden: Path) -> None:
     """Kontrollera MALLFILER (utan MALLFILER: alla i mallar/) och prova dem med ett minimalt avtal av varje avtalstyp och exempelavtalen."""
+    from ..agreement.filters import plural
+    from ..templates import check as templatecheck
+    from ..templates import trial as templatetrial
+
     named = list(mallfiler) or [paths.DEFAULT_MALLAR]
     problems = templatecheck.check_templates(named, details=detaljer)
     if not any(p.severity == "fel" for p in problems):
@@ -188,6 +242,9 @@ def kontrollera(mallfiler: tuple[Path, ...], detaljer: bool, indata: Path, trosk
 @MALLAR
 def falt(mall: Path | None, markdown: bool, mallar: Path) -> None:
     """Lista varje fält en mall får använda, med beskrivning och var det används."""
+    from ..templates import check as templatecheck
+    from ..templates import fieldref
+
     if markdown:
         click.echo(fieldref.field_reference_markdown(), nl=False)
         return
@@ -201,6 +258,8 @@ def falt(mall: Path | None, markdown: bool, mallar: Path) -> None:
 @THRESHOLDS
 def kontext(fil: Path, troskelvarden: Path) -> None:
     """Skriv ut exakt det som mallarna får för avtalet FIL, som JSON (data, standardvärden och beräkningar)."""
+    from ..templates import tools as templatetools
+
     click.echo(templatetools.context_json(fil, troskelvarden))
 
 
@@ -214,6 +273,8 @@ def prova(mall: Path, fil: Path | None, indata: Path, troskelvarden: Path) -> No
 
     Skriver ut dokumentets sökväg. Har mallen fel skrivs felen ut och ingen mapp skapas.
     """
+    from ..templates import tools as templatetools
+
     made, warnings = templatetools.try_template(mall, fil, troskelvarden, indata)
     _report(warnings)
     click.echo(made)

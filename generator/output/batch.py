@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import select
 import threading
 import time
 import traceback
@@ -21,7 +22,7 @@ from .report import key_amounts
 
 # Below this many agreements a pool costs more to start than it saves.
 POOL_THRESHOLD = 8
-# How often a worker looks whether the run that started it still lives (seconds).
+# How often a worker looks whether its run still lives, where the kernel has no pidfd (seconds).
 PARENT_CHECK_INTERVAL = 0.5
 
 
@@ -53,21 +54,40 @@ class Settings:
 _worker: tuple[Settings, Renderer] | None = None
 
 
-def _init(settings: Settings, parent: int) -> None:
+def _init(settings: Settings, run: int) -> None:
     global _worker
-    _follow_parent(parent)
+    _follow_run(run)
     _worker = (settings, Renderer())
 
 
-def _follow_parent(parent: int) -> None:
-    """Exit this worker as soon as the process that started it is gone (killed run, closed terminal)."""
+def _follow_run(run: int) -> None:
+    """Exit this worker as soon as the run that asked for it is gone (killed run, closed terminal).
+
+    The worker's parent is the fork server, not the run, so the run itself is watched: through a pidfd where
+    the kernel has them (it becomes readable the moment the run ends), else by asking every half second.
+    """
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_INTERVAL)
+        try:
+            handle = os.pidfd_open(run)
+        except (AttributeError, OSError):
+            while _alive(run):
+                time.sleep(PARENT_CHECK_INTERVAL)
+        else:
+            select.select([handle], [], [])
         os._exit(1)
 
-    threading.Thread(target=watch, name="avtal-parent-watch", daemon=True).start()
+    threading.Thread(target=watch, name="avtal-run-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def build(path: Path, settings: Settings, renderer: Renderer) -> Built:
@@ -125,8 +145,17 @@ def build_all(paths: list[Path], settings: Settings, workers: int | None = None)
         for path in paths:
             yield build(path, settings, renderer)
         return
-    # Forked workers do not keep the output folder's lock (lock.py closes it in every forked child), and
-    # each exits as soon as this process is gone (_follow_parent), so a killed run leaves nothing behind.
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init, initargs=(settings, os.getpid())) as pool:
+    # Workers come from a fork server (or are spawned), never forked from the run: they hold none of its
+    # descriptors, so the output folder's lock is the run's alone and the kernel frees it when the run ends,
+    # however it ends. Each worker exits as soon as the run is gone (_follow_run), and the fork server with them.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init, initargs=(settings, os.getpid())) as pool:
         yield from pool.map(_build_in_worker, paths, chunksize=max(1, min(16, len(paths) // (workers * 4))))
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """A fork server where there is one (a worker starts in milliseconds, with the renderer's modules already imported), else spawn."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")

@@ -9,8 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..errors import Problem
-from ..templates.check import ensure_templates_ok
-from .manifest import disk_hash
+from .manifest import disk_hash, regular_bytes
 from .write import write_atomic
 
 CACHE_DIR = ".mallkontroll"
@@ -27,6 +26,13 @@ def cache_key(paths: list[Path], checker: str, thresholds: Path | None = None) -
     return h.hexdigest()
 
 
+def ensure_templates_ok(paths: list[Path], thresholds: Path | None = None) -> list[Problem]:
+    """templates.check.ensure_templates_ok, imported only when a check must run (it imports docxtpl and lxml)."""
+    from ..templates.check import ensure_templates_ok as check
+
+    return check(paths, thresholds)
+
+
 def checked_templates(paths: list[Path], folder: Path, checker: str, thresholds: Path | None = None) -> list[Problem]:
     """``ensure_templates_ok(paths, thresholds)``, with passing results (their warnings) kept in ``folder/.mallkontroll``.
 
@@ -36,7 +42,7 @@ def checked_templates(paths: list[Path], folder: Path, checker: str, thresholds:
     cache = folder / CACHE_DIR
     entry = cache / f"{cache_key(paths, checker, thresholds)}.json"
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-        return [Problem(**raw) for raw in json.loads(entry.read_text(encoding="utf-8"))["varningar"]]
+        return [Problem(**raw) for raw in json.loads(regular_bytes(entry) or b"")["varningar"]]  # a FIFO or link is a miss
     warnings = ensure_templates_ok(paths, thresholds)
     with contextlib.suppress(OSError):
         write_atomic(entry, json.dumps({"varningar": [asdict(w) for w in warnings]}, ensure_ascii=False).encode("utf-8"))

@@ -49,13 +49,24 @@ def is_regular_file(path: Path) -> bool:
 
 
 def regular_bytes(path: Path) -> bytes | None:
-    """The content of ``path`` when it is a regular file (not followed if a link); None when missing, unreadable or anything else."""
-    if not is_regular_file(path):
-        return None
+    """The content of ``path`` when it is a regular file (not followed if a link); None when missing, unreadable or anything else.
+
+    Opened without following a link and without waiting (a FIFO put in its place never blocks the run), then
+    checked to be a regular file on the open descriptor, so nothing can be swapped in between the check and the read.
+    """
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            return file.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def disk_hash(path: Path) -> str | None:

@@ -1,22 +1,25 @@
-"""PDF stage: .docx to PDF/A with one headless LibreOffice process per batch, then a check of every PDF."""
+"""PDF stage: .docx to PDF/A on warm LibreOffice servers (or one LibreOffice process per batch), then a check of every PDF."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
+import threading
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import PdfError, Problem
-from .write import write_atomic
+from . import officeserver
+from .children import Child
+from .officeserver import ServerError, Servers
+from .write import TEMP_PREFIX, write_atomic
 
 INSTALL_HINT = "Installera med: sudo apt-get install libreoffice-writer-nogui poppler-utils"
 MAX_CHUNK = 200
@@ -26,7 +29,6 @@ PDFA_SINCE = (7, 4)  # first LibreOffice that reads filter options as JSON on th
 PDFA_MARKER = b"pdfaid:part"
 VERSION_TIMEOUT = 30.0
 TOOL_TIMEOUT = 60.0
-STOP_GRACE = 3.0
 TAG_MARKERS = ("{{", "{%")
 POPPLER = ("pdfinfo", "pdftotext")
 _SOFFICE_NAMES = ("soffice", "libreoffice")
@@ -36,6 +38,8 @@ _SOFFICE_PLACES = (
     "/Applications/LibreOffice.app/Contents/MacOS/soffice",
 )
 _filters: dict[str, str] = {}
+# Below this many documents one LibreOffice for the batch is quicker than starting servers (unoserver takes ~7 s).
+SERVER_THRESHOLD = 4
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,16 @@ def find_soffice() -> str | None:
 
 
 def available() -> bool:
-    """True when LibreOffice and the poppler tools (pdfinfo, pdftotext) are all installed."""
-    return find_soffice() is not None and not _missing_poppler()
+    """True when the poppler tools (pdfinfo, pdftotext) are installed, and LibreOffice is or servers elsewhere are named."""
+    return (find_soffice() is not None or bool(_remote_addresses())) and not _missing_poppler()
+
+
+def _remote_addresses() -> list[str]:
+    """The servers elsewhere this conversion uses: the ``conversion`` block's, else AVTAL_PDF_SERVER's."""
+    session = _session
+    if session is not None and session.addresses:
+        return session.addresses
+    return officeserver.configured_addresses()
 
 
 def convert(
@@ -82,7 +94,10 @@ def convert(
 ) -> list[Path]:
     """Write ``X.pdf`` beside every ``X.docx`` and return the PDF paths, in the order given.
 
-    One LibreOffice process converts up to ``chunk`` files (at most 200) into a private temporary folder;
+    Documents go to warm LibreOffice servers (``conversion``; servers of this run when there are at least
+    SERVER_THRESHOLD documents and LibreOffice's Python ``uno`` is installed), one document per server at a
+    time; a server that fails or hangs is restarted and the document tried once more. Otherwise
+    one LibreOffice process converts up to ``chunk`` files (at most 200) into a private temporary folder;
     it gets its own temporary user profile, ``timeout`` seconds, and one restart for the files it did not
     deliver. Every PDF is checked (pages, no ``{{``/``{%``, the texts ``must_contain`` lists for its .docx)
     before it is written atomically beside its .docx, and so is that it is PDF/A (never a plain PDF
@@ -93,11 +108,10 @@ def convert(
         raise ValueError(f"chunk must be between 1 and {MAX_CHUNK}, not {chunk}")
     if timeout <= 0:
         raise ValueError(f"timeout must be positive, not {timeout}")
-    soffice = find_soffice()
-    missing = ([] if soffice else ["LibreOffice (soffice)"]) + _missing_poppler()
+    soffice = find_soffice() or ""
+    missing = ([] if soffice or _remote_addresses() else ["LibreOffice (soffice)"]) + _missing_poppler()
     if missing:
         raise PdfError(Problem("", "", f"PDF kräver {' och '.join(missing)}, som inte är installerat. {INSTALL_HINT}"))
-    assert soffice is not None
 
     wanted = {_key(path): list(texts) for path, texts in (must_contain or {}).items()}
     problems = [_input_problem(path) for path in docx_files]
@@ -108,13 +122,19 @@ def convert(
         unique.setdefault(_key(path), path)
     sources = list(unique.values())
 
+    with _servers_for(soffice, len(sources)) as servers:
+        if servers is not None:
+            refused = _convert_on_servers(servers, sources, wanted, timeout)
+            if refused:
+                raise PdfError(refused)
+            return [path.with_suffix(".pdf") for path in docx_files]
     failures: list[Problem] = []
     work = Path(tempfile.mkdtemp(prefix="avtal-pdf-"))
     try:
         export_filter = _export_filter(soffice, timeout)
         for number, start in enumerate(range(0, len(sources), chunk), start=1):
             part = sources[start : start + chunk]
-            outputs, chunk_failures = _convert_chunk(soffice, part, work / f"del-{number}", export_filter, timeout)
+            outputs, chunk_failures = _convert_chunk(soffice, part, work / f"del-{number}", export_filter, timeout, work)
             failures.extend(chunk_failures)
             done = [(docx, made) for docx, made in zip(part, outputs, strict=True) if made is not None]
             # The checks run side by side: pdftotext takes a noticeable moment on a PDF/A.
@@ -131,6 +151,118 @@ def convert(
     if failures:
         raise PdfError(failures)
     return [path.with_suffix(".pdf") for path in docx_files]
+
+
+class _Session:
+    """The servers of one ``conversion`` block, made when a conversion first needs them."""
+
+    def __init__(self, addresses: Sequence[str], warm: bool) -> None:
+        self.addresses, self.warm = list(addresses), warm
+        self.servers: Servers | None = None
+
+
+_session: _Session | None = None
+_session_lock = threading.Lock()
+
+
+@contextmanager
+def conversion(addresses: Sequence[str] = (), *, warm: bool = False) -> Iterator[None]:
+    """Keep LibreOffice conversion servers for every ``convert`` in the block; the servers this started stop at its end.
+
+    ``addresses`` (``VÄRD:PORT``, else those in AVTAL_PDF_SERVER) are servers elsewhere, which documents
+    are spread across; without them servers are started on this machine, one per core, each when a
+    document first needs it. ``warm`` (the form): use them even for a single document, so that only the
+    first conversion pays for starting LibreOffice. A block inside another one uses the outer one's servers.
+    """
+    global _session
+    named = list(addresses) or officeserver.configured_addresses()
+    try:
+        for address in named:
+            officeserver.parse_address(address)
+    except ServerError as e:
+        raise PdfError(Problem("", "--pdf-server", str(e))) from e
+    with _session_lock:
+        if _session is not None:
+            mine = None
+        else:
+            mine = _session = _Session(named, warm)
+    try:
+        yield
+    finally:
+        if mine is not None:
+            with _session_lock:
+                _session = None
+            if mine.servers is not None:
+                mine.servers.stop()
+
+
+@contextmanager
+def _servers_for(soffice: str, count: int) -> Iterator[Servers | None]:
+    """The servers for ``count`` documents: the block's, or ones for this call only (stopped after it), or None: one office per batch."""
+    with _session_lock:
+        session = _session
+        if session is not None and session.servers is None:
+            session.servers = _new_servers(soffice, session.addresses, count, session.warm)
+    if session is not None and session.servers is not None:
+        if not session.servers.local or session.servers.started or session.warm or count >= SERVER_THRESHOLD:
+            yield session.servers
+            return
+        yield None
+        return
+    own = _new_servers(soffice, officeserver.configured_addresses(), count, warm=False)
+    try:
+        yield own
+    finally:
+        if own is not None:
+            own.stop()
+
+
+def _new_servers(soffice: str, addresses: Sequence[str], count: int, warm: bool) -> Servers | None:
+    if addresses:
+        try:
+            return Servers.remote(addresses)
+        except ServerError as e:
+            raise PdfError(Problem("", "--pdf-server", str(e))) from e
+    if not warm and count < SERVER_THRESHOLD:
+        return None
+    python = officeserver.uno_python()
+    if python is None:
+        return None
+    from .batch import default_workers
+
+    return officeserver.local_servers(soffice, python, default_workers() if warm or _session is not None else min(default_workers(), count))
+
+
+def _convert_on_servers(servers: Servers, sources: list[Path], wanted: Mapping[Path, Sequence[str]], timeout: float) -> list[Problem]:
+    """Convert each file on the servers and check its PDF as soon as it comes back; the problems of those that failed."""
+    failures: list[Problem] = []
+    taken = threading.Lock()
+
+    def one(docx: Path) -> None:
+        try:
+            data = servers.convert(docx.read_bytes(), timeout)
+        except (ServerError, OSError) as e:
+            with taken:
+                failures.append(Problem(str(docx), "", f"ingen PDF efter två försök: {e}"))
+            return
+        # Checked beside its .docx under a temporary name, which a killed run's successor sweeps away.
+        handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".pdf", dir=docx.parent)
+        made = Path(name)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            issues = check_pdf(made, wanted.get(_key(docx), [])) + _pdfa_problems(made)
+        finally:
+            made.unlink(missing_ok=True)
+        if issues:
+            with taken:
+                failures.extend(Problem(str(docx), "", f"{issue}; PDF-filen sparades inte") for issue in issues)
+        else:
+            write_atomic(docx.with_suffix(".pdf"), data)
+
+    servers.map(one, sources)
+    order = {str(path): index for index, path in enumerate(sources)}
+    return sorted(failures, key=lambda p: order.get(p.file, 0))
 
 
 def check_pdf(pdf: Path, must_contain: Sequence[str]) -> list[str]:
@@ -184,7 +316,7 @@ def _pdfa_problems(pdf: Path) -> list[str]:
 def office_version(soffice: str, timeout: float = VERSION_TIMEOUT) -> tuple[int, int] | None:
     """LibreOffice's (major, minor) version from ``soffice --version``, or None when it cannot be told."""
     with tempfile.TemporaryDirectory(prefix="avtal-lo-version-") as folder:
-        outcome = _run([soffice, "--version"], Path(folder) / "version.log", timeout)
+        outcome = _run([soffice, "--version"], Path(folder) / "version.log", timeout, (Path(folder),))
     match = re.search(r"LibreOffice\S*\s+(\d+)\.(\d+)", outcome.log)
     if outcome.returncode != 0 or match is None:
         return None
@@ -206,7 +338,8 @@ def _export_filter(soffice: str, timeout: float) -> str:
     return _filters[soffice]
 
 
-def _convert_chunk(soffice: str, docx_files: list[Path], folder: Path, export_filter: str, timeout: float) -> tuple[list[Path | None], list[Problem]]:
+def _convert_chunk(soffice: str, docx_files: list[Path], folder: Path, export_filter: str, timeout: float,
+                   work: Path) -> tuple[list[Path | None], list[Problem]]:
     """Convert one chunk with one office process (and one restart); the PDF made for each file, or None."""
     inputs = folder / "in"
     inputs.mkdir(parents=True)
@@ -220,7 +353,7 @@ def _convert_chunk(soffice: str, docx_files: list[Path], folder: Path, export_fi
     outcome: _Outcome | None = None
     for attempt in (1, 2):
         out_dir = folder / f"ut-{attempt}"
-        outcome = _run_office(soffice, [copies[i] for i in pending], out_dir, export_filter, timeout)
+        outcome = _run_office(soffice, [copies[i] for i in pending], out_dir, export_filter, timeout, work)
         for i in pending:
             pdf = out_dir / f"{copies[i].stem}.pdf"
             if _looks_complete(pdf):
@@ -237,10 +370,10 @@ def _convert_chunk(soffice: str, docx_files: list[Path], folder: Path, export_fi
     return made, failures
 
 
-def _run_office(soffice: str, inputs: list[Path], out_dir: Path, export_filter: str, timeout: float) -> _Outcome:
-    """One headless LibreOffice converting ``inputs`` into ``out_dir``, with its own throwaway profile."""
+def _run_office(soffice: str, inputs: list[Path], out_dir: Path, export_filter: str, timeout: float, work: Path) -> _Outcome:
+    """One headless LibreOffice converting ``inputs`` into ``out_dir``, with its own throwaway profile inside ``work``."""
     out_dir.mkdir(parents=True)
-    profile = Path(tempfile.mkdtemp(prefix="avtal-lo-profil-"))
+    profile = Path(tempfile.mkdtemp(prefix="avtal-lo-profil-", dir=work))
     try:
         command = [
             soffice,
@@ -254,42 +387,30 @@ def _run_office(soffice: str, inputs: list[Path], out_dir: Path, export_filter: 
             str(out_dir),
             *(str(path) for path in inputs),
         ]
-        return _run(command, out_dir.with_suffix(".log"), timeout)
+        return _run(command, out_dir.with_suffix(".log"), timeout, (work,))
     finally:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def _run(command: list[str], log_path: Path, timeout: float) -> _Outcome:
-    """Run ``command`` in its own process group, output to ``log_path``; the group is always stopped after."""
+def _run(command: list[str], log_path: Path, timeout: float, folders: Sequence[Path] = ()) -> _Outcome:
+    """Run ``command`` in its own process group, output to ``log_path``; the group is always stopped after.
+
+    A guard stops the group and removes ``folders`` should this process be killed before it could.
+    """
     with log_path.open("wb") as log:
         try:
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            child = Child(command, folders=folders, stdout=log, stderr=subprocess.STDOUT)
         except OSError as error:
             raise PdfError(Problem(command[0], "", f"LibreOffice kan inte startas ({error}). {INSTALL_HINT}")) from error
         timed_out = False
         try:
-            process.wait(timeout=timeout)
+            child.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
         finally:
-            _stop(process, force=timed_out)
-    returncode = None if timed_out else process.returncode
+            child.stop(force=timed_out)
+    returncode = None if timed_out else child.process.returncode
     return _Outcome(returncode, timed_out, log_path.read_text(encoding="utf-8", errors="replace"))
-
-
-def _stop(process: subprocess.Popen[bytes], *, force: bool) -> None:
-    """Stop the process and everything it started (its process group): TERM, a short grace, then KILL."""
-    if not force:
-        _signal_group(process.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=STOP_GRACE)
-    _signal_group(process.pid, signal.SIGKILL)
-    process.wait()
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is already gone
-        os.killpg(pgid, sig)
 
 
 def _looks_complete(pdf: Path) -> bool:

@@ -12,26 +12,26 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..agreement.filters import kr
 from ..agreement.thresholds import Thresholds, load_thresholds
-from ..docx.properties import same_except_dates
 from ..errors import AvtalError, LoadError, MissingProgramError, PdfError, Problem, ThresholdError, WriteError
 from ..kinds import TEMPLATE_FILES
 from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA, MAIN_FILE, OUTPUT_FILES
 from ..prepare import Prepared, prepare
 from . import pdf as pdf_output
-from .batch import Built, Settings, build_all, unexpected
 from .checkcache import CACHE_DIR, checked_templates
-from .comparisons import comparison_pdfs, record_comparison
 from .fingerprint import changes as fingerprint_changes
 from .fingerprint import fingerprint
 from .lock import LOCK_NAME, locked
 from .manifest import JOURNAL_NAME, MANIFEST_NAME, Document, Entry, Manifest, disk_hash, is_regular_file, regular_bytes, sha256
 from .report import LATEST, REPORT_DIR, Change, amount_changes, sentence_changes, write_report
 from .write import fsync_directory, keep_as, link_inside, move_into, os_reason, remove_stale_temporaries, synced_once, write_atomic
+
+if TYPE_CHECKING:  # rendering and comparing are imported when a run needs them, so `avtal validera` starts at once
+    from .batch import Built, Settings
 
 ARCHIVE_DIR = "tidigare"
 RUNNING = ".pagaende-korning"  # exists while a run writes into utdata; one that was killed leaves it behind
@@ -147,6 +147,8 @@ def generate(
         pending = {sources[p] for p in todo}
         claimed: dict[str, str] = {}  # ids taken in this run, by the normalised input path
         try:
+            from .batch import Settings
+
             for built in _build_each(todo, Settings(mallar, thresholds=run.thresholds, issued=now.date()), workers, result):
                 if progress:
                     progress(1)
@@ -165,6 +167,8 @@ def generate(
             if run.needs_pdf:
                 _make_pdfs(run)
             if pdf:  # comparison documents (issue 14) get their PDF too
+                from ..output.comparisons import comparison_pdfs
+
                 made, failures = comparison_pdfs(result.changes)
                 result.pdfs.extend(made)
                 for file, problems in failures.items():
@@ -268,6 +272,8 @@ def _select(run: _Run, sources: dict[Path, str], progress: Callable[[int], None]
 
 def _build_each(todo: list[Path], settings: Settings, workers: int | None, result: Result) -> Iterator[Built]:
     """build_all, with a worker that died (out of memory, killed) failing the agreements not yet built, not the run."""
+    from .batch import build_all
+
     done = 0
     try:
         for built in build_all(todo, settings, workers):
@@ -350,6 +356,8 @@ def _store_agreement(run: _Run, built: Built, identity: str) -> None:
             place = getattr(e, "filename", None) or run.utdata / built.agreement_id
             result.failed[built.file] = [Problem(built.file, "", f"kunde inte skriva {place}: {os_reason(e)}; tidigare versioner finns kvar")]
         else:
+            from .batch import unexpected
+
             result.failed[built.file] = [unexpected(built.file, e)]
         result.built.remove(built.file)
         for name, doc in entry.dokument.items():
@@ -529,6 +537,9 @@ def _store(run: _Run, built: Built, old: Entry | None, change: Change, written: 
     An earlier output that is not a regular file (a folder, a FIFO, a link) is moved aside unopened;
     one that differs from what the manifest recorded (edited by hand) is kept with a warning.
     """
+    from ..docx.properties import same_except_dates
+    from ..output.comparisons import record_comparison
+
     folder = run.utdata / built.agreement_id
     for name, data in built.outputs.items():
         target = folder / name

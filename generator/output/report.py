@@ -7,14 +7,15 @@ import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..agreement.filters import kr, pris
-from ..compare.revisions import Structure, structure
 from ..docx.namespaces import W
-from ..docx.package import Package
-from .comparisons import ComparisonEntry, report_lines
 from .write import write_atomic
+
+if TYPE_CHECKING:  # the comparison code is imported when it is used: `avtal validera` never needs it
+    from ..compare.revisions import Structure
+    from .comparisons import ComparisonEntry
 
 REPORT_DIR = "rapporter"
 _W = W
@@ -48,6 +49,8 @@ class Change:
 
     @classmethod
     def from_json(cls, raw: dict[str, Any], earlier_run: bool = False) -> Change:
+        from .comparisons import ComparisonEntry
+
         return cls(
             raw["id"], raw["fil"], list(raw["skal"]), bool(raw.get("nytt")),
             [(a, b, c) for a, b, c in raw.get("belopp", [])],
@@ -86,6 +89,9 @@ def amount_changes(old: dict[str, str], new: dict[str, str]) -> list[tuple[str, 
 
 def document_text(data: bytes) -> list[str]:
     """The paragraphs of a .docx body, table rows as cells joined by " | ", in reading order."""
+    from ..compare.revisions import structure
+    from ..docx.package import Package
+
     package = Package(data, "")  # straight from the zip: opening it with python-docx costs several times more
     body = package.tree(package.main).find(f"{_W}body")
     return reading_lines(structure(body)) if body is not None else []
@@ -142,6 +148,8 @@ def sentence_changes(old: bytes, new: bytes, bodies: tuple[Structure, Structure]
 
 def render_markdown(changes: list[Change], when: dt.datetime, base: Path | None = None) -> str:
     """The report as Markdown in Swedish; links are relative to ``base``, the folder the report is written to."""
+    from ..output.comparisons import report_lines
+
     lines = [f"# Ändringsrapport {when:%Y-%m-%d %H:%M}", ""]
     lines.append(f"{len(changes)} avtal gjordes om i den här körningen.")
     for change in changes:

@@ -9,6 +9,7 @@ import stat
 import sys
 from pathlib import Path
 
+from .manifest import regular_bytes
 from .write import write_atomic
 
 # Set to a folder to move the cache (tests point it into their temporary folder); "av" turns the cache off.
@@ -66,9 +67,8 @@ def read(kind: str, name: str) -> bytes | None:
     base = folder()
     if base is None:
         return None
-    try:
-        data = (base / kind / name).read_bytes()
-    except OSError:
+    data = regular_bytes(base / kind / name)  # only a regular file: a FIFO or link in the cache is a miss, never a hang
+    if data is None:
         return None
     digest, payload = data[:32], data[32:]
     return payload if hashlib.sha256(payload).digest() == digest else None

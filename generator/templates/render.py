@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import html
@@ -368,6 +369,7 @@ class CompiledTemplate:
         self.core = prepared.core
         self.tagged = frozenset(prepared.tagged)
         self.document_xml = prepared.document_xml
+        self._root: Any = None
         # Parts that never change are compressed once, in _prepare, and copied into every document as they are.
         self.compressed = [(name, Deflated(*member)) for name, member in prepared.compressed]
         self.sources = {part.name: part.source for part in prepared.parts}
@@ -435,28 +437,63 @@ class CompiledTemplate:
         return _PARAGRAPH.sub(lambda m: self._helper.resolve_listing(m.group(0)) if _LISTING_CHARS.search(m.group(0)) else m.group(0), xml)
 
     def _finish(self, partname: str, xml: str) -> bytes:
-        """docxtpl's post-processing of one rendered part, as its ``render`` does it; the XML must be whole first."""
+        """docxtpl's post-processing of one rendered part, as its ``render`` does it; the XML must be whole first.
+
+        The strict parse that checks the part is whole is also the tree that is written: docxtpl's table fix
+        parses again only when a table's columns need fixing or a tab or line break changed the XML, and the
+        document around the body is the template's, parsed once (_skeleton), not for every document.
+        """
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         try:
-            etree.fromstring(xml.encode("utf-8"), STRICT_PARSER)
+            tree = etree.fromstring(xml.encode("utf-8"), STRICT_PARSER)
         except etree.XMLSyntaxError as e:
             raise LimitError(f"det färdiga dokumentet blir trasig XML ({e.msg}); ett block i mallen börjar och slutar "
                              "på olika ställen (stycke, tabellrad eller cell). Kör avtal mallar kontrollera") from e
-        xml = self._resolve_listing(xml)
+        listed = self._resolve_listing(xml)
+        unchanged = listed is xml
+        xml = listed
         if partname == "/word/document.xml":
-            body = self._helper.fix_tables(xml)
+            body = tree if unchanged and not _tables_need_fixing(tree) else self._helper.fix_tables(xml)
             self._helper.docx_ids_index = 1000
             self._helper.fix_docpr_ids(body)
-            root = etree.fromstring(self.document_xml)
-            old_body = root.find(f"{{{_W}}}body")
-            root.replace(old_body, body)
+            root = copy.deepcopy(self._skeleton())
+            root.replace(root.find(f"{{{_W}}}body"), body)
             data: bytes = etree.tostring(root, encoding="UTF-8", standalone=True)
             return data
         if partname.startswith("/word/header") or partname.startswith("/word/footer"):
-            part: bytes = etree.tostring(etree.fromstring(xml.encode("utf-8")), encoding="UTF-8", standalone=True)
+            part: bytes = etree.tostring(tree if unchanged else etree.fromstring(xml.encode("utf-8")), encoding="UTF-8", standalone=True)
             return part
         return xml.encode("utf-8")
+
+    def _skeleton(self) -> Any:
+        """The template's document.xml with an empty body, parsed once: each document gets a copy with its own body."""
+        if self._root is None:
+            root = etree.fromstring(self.document_xml)
+            body = root.find(f"{{{_W}}}body")
+            for child in list(body):
+                body.remove(child)
+            self._root = root
+        return self._root
+
+
+def _tables_need_fixing(body: Any) -> bool:
+    """True when docxtpl's fix_tables would change a table: a row with more cells, or every row with fewer, than its grid has columns."""
+    for table in body.iter(f"{{{_W}}}tbl"):
+        grid = table.find(f"{{{_W}}}tblGrid")
+        if grid is None:
+            return True  # let docxtpl deal with it as it always did
+        columns = len(grid.findall(f"{{{_W}}}gridCol"))
+        widest = 0
+        for row in table.iter(f"{{{_W}}}tr"):
+            cells = row.findall(f"{{{_W}}}tc")
+            if len(cells) > columns:
+                return True
+            spans = [cell.find(f"{{{_W}}}tcPr/{{{_W}}}gridSpan") for cell in cells]
+            widest = max(widest, sum(int(span.get(f"{{{_W}}}val")) if span is not None else 1 for span in spans))
+        if widest < columns:
+            return True
+    return False
 
 
 def _first_missing(fragments: list[str], text: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -67,3 +68,15 @@ def test_warnings_come_back_from_the_cache(tmp_path: Path, counted_checks: list[
     first = checkcache.checked_templates([TEMPLATES], tmp_path, "k")
     assert checkcache.checked_templates([TEMPLATES], tmp_path, "k") == first
     assert len(counted_checks) == 1
+
+
+def test_fifo_in_place_of_the_cached_check_is_checked_again(tmp_path: Path, counted_checks: list[list[Path]]) -> None:
+    utdata = tmp_path / "utdata"
+    checkcache.checked_templates([TEMPLATES], utdata, "kontrollant")
+    (entry,) = (utdata / checkcache.CACHE_DIR).glob("*.json")
+    entry.unlink()
+    os.mkfifo(entry)  # opening it for reading would wait for a writer for ever
+
+    checkcache.checked_templates([TEMPLATES], utdata, "kontrollant")
+
+    assert len(counted_checks) == 2

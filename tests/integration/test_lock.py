@@ -6,8 +6,6 @@ import contextlib
 import errno
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 from test_write import _batch, _generate_command, _start_in_own_session
 
-from avtalsgenerator.errors import Problem, WriteError
+from avtalsgenerator.errors import WriteError
 from avtalsgenerator.output.lock import LOCK_NAME, locked
 from avtalsgenerator.output.pipeline import generate
 
@@ -74,42 +72,32 @@ def test_killed_run_leaves_no_worker_and_no_lock(tmp_path: Path, sig: signal.Sig
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def test_lock_held_by_what_a_dead_run_left_is_taken_over(tmp_path: Path) -> None:
-    utdata = tmp_path / "utdata"
-    ready = tmp_path / "klar"
-    # A run whose lock descriptor was inherited by a child (as forked pool workers once did), then killed:
-    # the child keeps the lock although the run that took it is gone.
-    script = (
-        "import subprocess, sys, time\n"
-        "from pathlib import Path\n"
-        "from avtalsgenerator.output import lock\n"
-        f"with lock.locked(Path({str(utdata)!r})):\n"
-        "    fd = next(iter(lock._held))\n"
-        "    subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'], pass_fds=[fd])\n"
-        f"    Path({str(ready)!r}).write_text('ja')\n"
-        "    time.sleep(120)\n"
-    )
-    process = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+def _open_files(pid: int) -> set[str]:
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            found.add(os.readlink(fd))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to see the workers' open files")
+def test_only_the_run_holds_the_lock_never_its_workers(tmp_path: Path) -> None:
+    indata, utdata = tmp_path / "indata", tmp_path / "utdata"
+    _batch(indata, 60)
+    process = _start_in_own_session(_generate_command(indata, utdata))
+    lock_file = str(utdata / LOCK_NAME)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not ready.exists():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(_sessions_processes(process.pid)) < 3:
             time.sleep(0.05)
-        assert ready.exists()
-        with pytest.raises(WriteError, match="en annan körning skriver till mappen just nu"), locked(utdata):
-            pass  # the run is alive: its lock holds
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-        assert len(_sessions_processes(process.pid)) == 1, "the forked child still holds the lock"
-
-        messages: list[Problem] = []
-        with locked(utdata, notify=messages.append):
-            pass
-
-        assert [m.severity for m in messages] == ["varning"]
-        assert f"process {process.pid}" in messages[0].message and "togs över" in messages[0].message
+        others = [pid for pid in _sessions_processes(process.pid) if pid != process.pid]
+        assert len(others) >= 2, "the batch should run in a pool of workers"
+        assert lock_file in _open_files(process.pid), "the run itself holds the lock"
+        assert [pid for pid in others if lock_file in _open_files(pid)] == [], "a worker holds the output folder's lock"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def test_output_path_that_is_a_file_is_a_swedish_error(tmp_path: Path) -> None:

@@ -369,3 +369,30 @@ def test_unsafe_template_is_refused_every_time_and_never_cached(tmp_path: Path, 
         with pytest.raises(RenderError, match="DOCTYPE"):
             Renderer().render(template, {"avtal": {"titel": "A"}})
     assert not (fresh_process_cache / "templates").exists()
+
+
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _table(grid: list[int], rows: list[list[int]]) -> str:
+    """A body with one table: ``grid`` column widths, each row a list of cells given by their grid span."""
+    cols = "".join(f'<w:gridCol w:w="{w}"/>' for w in grid)
+    body = "".join("<w:tr>" + "".join(f'<w:tc><w:tcPr><w:gridSpan w:val="{s}"/></w:tcPr><w:p/></w:tc>' if s > 1 else "<w:tc><w:p/></w:tc>"
+                                      for s in row) + "</w:tr>" for row in rows)
+    return f'<w:body xmlns:w="{_W_NS}"><w:tbl><w:tblGrid>{cols}</w:tblGrid>{body}</w:tbl></w:body>'
+
+
+@pytest.mark.parametrize(("grid", "rows"), [
+    ([3000, 3000], [[1, 1], [2]]),  # as the grid says: nothing to fix
+    ([3000, 3000], [[1, 1, 1]]),  # a row with a cell more than the grid (a column loop)
+    ([2000, 2000, 2000], [[1, 1], [1, 1]]),  # every row one cell short of the grid
+    ([2000, 2000, 2000], [[1, 2], [1, 1]]),  # spans fill the grid
+])
+def test_table_fix_is_skipped_exactly_when_docxtpl_would_change_nothing(grid: list[int], rows: list[list[int]]) -> None:
+    from lxml import etree
+
+    from avtalsgenerator.templates.render import Docx, _tables_need_fixing
+
+    xml = _table(grid, rows)
+    fixed = etree.tostring(Docx.fix_tables(None, xml))
+    assert _tables_need_fixing(etree.fromstring(xml)) == (fixed != etree.tostring(etree.fromstring(xml)))

@@ -76,3 +76,15 @@ def test_old_entries_are_pruned(private_cache: Path, monkeypatch: pytest.MonkeyP
 def test_key_depends_on_every_part() -> None:
     assert usercache.key("a", b"b") != usercache.key("a", b"c")
     assert usercache.key("ab", "c") != usercache.key("a", "bc")
+
+
+def test_fifo_or_link_in_the_cache_is_a_miss_not_a_hang(private_cache: Path, tmp_path: Path) -> None:
+    usercache.write("templates", "fil", b"compiled")
+    folder = private_cache / "templates"
+    os.mkfifo(folder / "fifo")  # nobody ever writes to it: opening it for reading would wait for ever
+    (tmp_path / "elsewhere").write_bytes((folder / "fil").read_bytes())
+    (folder / "lank").symlink_to(tmp_path / "elsewhere")
+
+    assert usercache.read("templates", "fifo") is None
+    assert usercache.read("templates", "lank") is None
+    assert usercache.read("templates", "fil") == b"compiled"
