@@ -114,3 +114,13 @@ def test_a_rename_with_overwrite_moves_the_unread_old_file_to_the_trash(folder_w
     assert not (folder_with_one_agreement / "lon.json").exists()
     trashed = list((folder_with_one_agreement / ".borttagna").glob("*.json"))
     assert [json.loads(p.read_text(encoding="utf-8"))["avtal"]["titel"] for p in trashed] == ["Kollegans ändring"]
+
+
+def test_the_list_names_a_link_loop_and_lists_the_other_files(folder_with_one_agreement: Path) -> None:
+    loop = folder_with_one_agreement / "slinga.json"
+    loop.symlink_to(loop.name)
+
+    summaries = {s.id: s for s in Store(folder_with_one_agreement, THRESHOLDS).summaries()}
+
+    assert summaries["lon"].title and not summaries["lon"].unreadable
+    assert "symbolisk länk som leder i en slinga" in summaries["slinga"].unreadable

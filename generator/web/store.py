@@ -152,6 +152,10 @@ class Store:
             except LoadError as e:  # a link that leads out of the folder: named, never read
                 found.append(Summary(agreement, str(self.indata / f"{agreement}.json"), unreadable=e.problems[0].message))
                 continue
+            except (RuntimeError, OSError):  # a link loop (Path.resolve raises RuntimeError, newer Pythons OSError): that file only
+                found.append(Summary(agreement, str(self.indata / f"{agreement}.json"), unreadable="filen är en symbolisk länk som leder i en slinga "
+                                     "(till sig själv eller till en annan länk som leder tillbaka); ta bort länken eller byt den mot filen"))
+                continue
             checked[agreement] = (path, *self._checked_file(path, thresholds))
         ids = {agreement: entry.agreement_id for agreement, (_, _, entry) in checked.items() if not entry.unreadable}
         for agreement, (path, version, entry) in checked.items():
