@@ -14,6 +14,7 @@ from typing import Any
 from lxml import etree
 
 from ..docx.package import Package, adopter, first_free_id, stories
+from ..docx.safety import package_data_problems
 from ..errors import CompareError, Problem
 from .redline import (
     Marks,
@@ -53,15 +54,21 @@ class Comparison:
         return bool(self.inserted_words or self.deleted_words)
 
 
-def compare_documents(old: bytes, new: bytes, *, when: dt.datetime, author: str = AUTHOR, old_name: str = "", new_name: str = "") -> Comparison:
+def compare_documents(old: bytes, new: bytes, *, when: dt.datetime, author: str = AUTHOR, old_name: str = "", new_name: str = "",
+                      strict: bool = False) -> Comparison:
     """The new document with every difference from the old one as a tracked change by ``author`` dated ``when``.
 
     Body text, table cells, headers and footers are compared; paragraphs and table rows that were added or
     removed come out whole, changed ones word by word. The result is checked before it is returned:
     accepting every change must give the new document's text and rejecting every change the old one's.
     Raises CompareError (naming ``old_name``/``new_name``) for a file that is not a readable .docx, one
-    that already has tracked changes, or a result that fails that check.
+    that already has tracked changes, or a result that fails that check. Both files get the package checks
+    of ``docx.safety`` first (size, unpacked size, every part readable; with ``strict`` also every XML part,
+    as for a template), and the result is read back before it is returned.
     """
+    unsafe = package_data_problems(old, old_name, xml=strict) + package_data_problems(new, new_name, xml=strict)
+    if unsafe:
+        raise CompareError(unsafe)
     old_doc = Package(old, old_name)
     new_doc = Package(new, new_name)
     pairs = _story_pairs(old_doc, new_doc)
@@ -88,7 +95,11 @@ def compare_documents(old: bytes, new: bytes, *, when: dt.datetime, author: str 
         if rejected != old_text:
             raise CompareError(Problem(new_name, label, "jämförelsen gick inte att göra: att avvisa alla ändringar gav inte den tidigare texten"))
     new_doc.show_changes()
-    return Comparison(new_doc.save(), marks.inserted_words, marks.deleted_words, expected[0])
+    made = new_doc.save()
+    if package_data_problems(made, new_name, xml=False):  # the parts it changed were written by lxml; the rest were checked
+        raise CompareError(Problem(new_name, "", "jämförelsedokumentet blev inte ett läsbart Word-dokument och skrevs inte; "
+                                                 "spara om dokumenten i Word och jämför igen"))
+    return Comparison(made, marks.inserted_words, marks.deleted_words, expected[0])
 
 
 def compare_files(old: Path, new: Path, *, when: dt.datetime, author: str = AUTHOR) -> Comparison:
@@ -101,7 +112,7 @@ def compare_files(old: Path, new: Path, *, when: dt.datetime, author: str = AUTH
             problems.append(Problem(str(path), "", "är inte en .docx-fil (Word)"))
     if problems:
         raise CompareError(problems)
-    return compare_documents(old.read_bytes(), new.read_bytes(), when=when, author=author, old_name=str(old), new_name=str(new))
+    return compare_documents(old.read_bytes(), new.read_bytes(), when=when, author=author, old_name=str(old), new_name=str(new), strict=True)
 
 
 def _container(root: Any) -> Any:
