@@ -16,6 +16,7 @@ from lxml import etree
 from ..docx.package import Package, adopter, first_free_id, stories
 from ..docx.safety import package_data_problems
 from ..errors import CompareError, Problem
+from .alignment import MAX_PAIRS
 from .redline import (
     Marks,
     Resolve,
@@ -47,6 +48,7 @@ class Comparison:
     data: bytes
     inserted_words: int
     deleted_words: int
+    replaced_whole: int = 0  # paragraphs too long to compare word by word throughout: (part of) their text is shown removed and added whole
     bodies: tuple[Structure, Structure] = field(default_factory=lambda: ([], []))  # the old and the new body's text structure, as compared
 
     @property
@@ -99,7 +101,7 @@ def compare_documents(old: bytes, new: bytes, *, when: dt.datetime, author: str 
     if package_data_problems(made, new_name, xml=False):  # the parts it changed were written by lxml; the rest were checked
         raise CompareError(Problem(new_name, "", "jämförelsedokumentet blev inte ett läsbart Word-dokument och skrevs inte; "
                                                  "spara om dokumenten i Word och jämför igen"))
-    return Comparison(made, marks.inserted_words, marks.deleted_words, expected[0])
+    return Comparison(made, marks.inserted_words, marks.deleted_words, marks.replaced_whole, expected[0])
 
 
 def compare_files(old: Path, new: Path, *, when: dt.datetime, author: str = AUTHOR) -> Comparison:
@@ -402,7 +404,7 @@ def _pair_rows(old: list[Any], new: list[Any]) -> list[tuple[Any, Any]]:
         for k in range(j, len(new)):
             if len(new[k].findall(f"{W}tc")) != len(old_row.findall(f"{W}tc")):
                 continue
-            ratio = difflib.SequenceMatcher(None, old_words, " ".join(_row_key(new[k])).split(), autojunk=False).ratio()
+            ratio = _row_likeness(old_words, " ".join(_row_key(new[k])).split())
             if ratio >= PAIR_PARAGRAPH or len(old) == len(new) == 1:
                 pairs.extend((None, new[x]) for x in range(j, k))
                 pairs.append((old_row, new[k]))
@@ -412,6 +414,13 @@ def _pair_rows(old: list[Any], new: list[Any]) -> list[tuple[Any, Any]]:
             pairs.append((old_row, None))
     pairs.extend((None, new[x]) for x in range(j, len(new)))
     return _removed_first(pairs)
+
+
+def _row_likeness(old: list[str], new: list[str]) -> float:
+    """difflib's ratio of two rows' words; for long cells the share of words in common, which takes linear time."""
+    if len(old) * len(new) > MAX_PAIRS:
+        return 2 * sum((Counter(old) & Counter(new)).values()) / (len(old) + len(new))
+    return difflib.SequenceMatcher(None, old, new, autojunk=False).ratio()
 
 
 def _mark_row(row: Any, kind: str, marks: Marks, resolve: Resolve) -> None:
