@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar, Literal
@@ -96,3 +97,37 @@ class MissingProgramError(PdfError):
 
 class CompareError(AvtalError):
     """Raised when two versions of a document cannot be compared: unreadable, already tracked, or a failed self-check."""
+
+
+_ERRNO_TEXT = {
+    errno.ENOSPC: "disken är full",
+    errno.EROFS: "mappen är skrivskyddad",
+    errno.EACCES: "behörighet saknas",
+    errno.EPERM: "behörighet saknas",
+    errno.ENOTDIR: "en del av sökvägen är inte en mapp",
+    errno.EISDIR: "det finns en mapp med det namnet",
+    errno.EEXIST: "det finns redan något med det namnet",
+    errno.ENAMETOOLONG: "namnet är för långt",
+    errno.ENOENT: "filen eller mappen finns inte",
+    errno.ELOOP: "en symbolisk länk leder i en slinga (till sig själv eller till en annan länk som leder tillbaka)",
+    errno.EIO: "ett läs- eller skrivfel på disken",
+    errno.EBUSY: "filen används av ett annat program",
+    errno.EMFILE: "för många öppna filer",
+    errno.ENFILE: "för många öppna filer",
+    errno.EFBIG: "filen är för stor",
+    errno.ENXIO: "enheten finns inte",
+    errno.EINVAL: "ogiltig åtgärd för den här filen",
+    errno.EXDEV: "filen ligger på en annan disk",
+    errno.ENOMEM: "minnet räcker inte",
+}
+if hasattr(errno, "EDQUOT"):
+    _ERRNO_TEXT[errno.EDQUOT] = "diskkvoten är slut"
+
+
+def os_reason(error: OSError) -> str:
+    """A Swedish reason for an operating-system error; the error's code name (ENOSPC) where there is no Swedish text for it."""
+    text = _ERRNO_TEXT.get(error.errno or 0)
+    if text:
+        return text
+    code = errno.errorcode.get(error.errno or 0)
+    return f"fel från operativsystemet ({code})" if code else f"fel från operativsystemet ({type(error).__name__})"

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..errors import LoadError, Problem
+from ..errors import LoadError, Problem, os_reason
 from .schema import AGREEMENT_SCHEMA, apply_defaults, validate
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
@@ -65,7 +65,7 @@ def load_json(path: Path) -> Any:
     except UnicodeDecodeError as e:
         raise LoadError(Problem(name, f"byte {e.start}", "filen är inte kodad i UTF-8")) from e
     except OSError as e:
-        raise LoadError(Problem(name, "", f"filen kan inte läsas ({e.strerror})")) from e
+        raise LoadError(Problem(name, "", f"filen kan inte läsas: {os_reason(e)}")) from e
     try:
         value = json.loads(text, parse_float=_parse_float, parse_int=_parse_int, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as e:

@@ -175,7 +175,9 @@ def jamfor(gammal: Path, ny: Path, ut: Path | None, pdf: bool, pdf_server: tuple
     with pdf_output.conversion(pdf_server):
         target, comparison = comparisons.compare_to_file(gammal, ny, ut, pdf=pdf)
     click.echo(f"skrev {target}" + (f" och {target.with_suffix('.pdf')}" if pdf else ""))
-    click.echo(f"{comparison.inserted_words} ord tillagda, {comparison.deleted_words} ord borttagna.")
+    click.echo(f"{comparisons.word_counts(comparison.inserted_words, comparison.deleted_words)}.")
+    if comparison.replaced_whole:
+        click.echo(f"{comparisons.replaced_note(comparison.replaced_whole)}.")
 
 
 @main.command()

@@ -15,7 +15,9 @@ from lxml import etree
 
 from ..docx.namespaces import W
 from ..docx.package import Package, adopter, first_free_id, stories
+from ..docx.safety import package_data_problems
 from ..errors import CompareError, Problem
+from .alignment import MAX_PAIRS
 from .redline import (
     Marks,
     Resolve,
@@ -47,6 +49,7 @@ class Comparison:
     data: bytes
     inserted_words: int
     deleted_words: int
+    replaced_whole: int = 0  # paragraphs too long to compare word by word throughout: (part of) their text is shown removed and added whole
     bodies: tuple[Structure, Structure] = field(default_factory=lambda: ([], []))  # the old and the new body's text structure, as compared
 
     @property
@@ -54,15 +57,21 @@ class Comparison:
         return bool(self.inserted_words or self.deleted_words)
 
 
-def compare_documents(old: bytes, new: bytes, *, when: dt.datetime, author: str = AUTHOR, old_name: str = "", new_name: str = "") -> Comparison:
+def compare_documents(old: bytes, new: bytes, *, when: dt.datetime, author: str = AUTHOR, old_name: str = "", new_name: str = "",
+                      strict: bool = False) -> Comparison:
     """The new document with every difference from the old one as a tracked change by ``author`` dated ``when``.
 
     Body text, table cells, headers and footers are compared; paragraphs and table rows that were added or
     removed come out whole, changed ones word by word. The result is checked before it is returned:
     accepting every change must give the new document's text and rejecting every change the old one's.
     Raises CompareError (naming ``old_name``/``new_name``) for a file that is not a readable .docx, one
-    that already has tracked changes, or a result that fails that check.
+    that already has tracked changes, or a result that fails that check. Both files get the package checks
+    of ``docx.safety`` first (size, unpacked size, every part readable; with ``strict`` also every XML part,
+    as for a template), and the result is read back before it is returned.
     """
+    unsafe = package_data_problems(old, old_name, xml=strict) + package_data_problems(new, new_name, xml=strict)
+    if unsafe:
+        raise CompareError(unsafe)
     old_doc = Package(old, old_name)
     new_doc = Package(new, new_name)
     pairs = _story_pairs(old_doc, new_doc)
@@ -89,7 +98,11 @@ def compare_documents(old: bytes, new: bytes, *, when: dt.datetime, author: str 
         if rejected != old_text:
             raise CompareError(Problem(new_name, label, "jämförelsen gick inte att göra: att avvisa alla ändringar gav inte den tidigare texten"))
     new_doc.show_changes()
-    return Comparison(new_doc.save(), marks.inserted_words, marks.deleted_words, expected[0])
+    made = new_doc.save()
+    if package_data_problems(made, new_name, xml=False):  # the parts it changed were written by lxml; the rest were checked
+        raise CompareError(Problem(new_name, "", "jämförelsedokumentet blev inte ett läsbart Word-dokument och skrevs inte; "
+                                                 "spara om dokumenten i Word och jämför igen"))
+    return Comparison(made, marks.inserted_words, marks.deleted_words, marks.replaced_whole, expected[0])
 
 
 def compare_files(old: Path, new: Path, *, when: dt.datetime, author: str = AUTHOR) -> Comparison:
@@ -102,7 +115,7 @@ def compare_files(old: Path, new: Path, *, when: dt.datetime, author: str = AUTH
             problems.append(Problem(str(path), "", "är inte en .docx-fil (Word)"))
     if problems:
         raise CompareError(problems)
-    return compare_documents(old.read_bytes(), new.read_bytes(), when=when, author=author, old_name=str(old), new_name=str(new))
+    return compare_documents(old.read_bytes(), new.read_bytes(), when=when, author=author, old_name=str(old), new_name=str(new), strict=True)
 
 
 def _container(root: Any) -> Any:
@@ -392,7 +405,7 @@ def _pair_rows(old: list[Any], new: list[Any]) -> list[tuple[Any, Any]]:
         for k in range(j, len(new)):
             if len(new[k].findall(f"{W}tc")) != len(old_row.findall(f"{W}tc")):
                 continue
-            ratio = difflib.SequenceMatcher(None, old_words, " ".join(_row_key(new[k])).split(), autojunk=False).ratio()
+            ratio = _row_likeness(old_words, " ".join(_row_key(new[k])).split())
             if ratio >= PAIR_PARAGRAPH or len(old) == len(new) == 1:
                 pairs.extend((None, new[x]) for x in range(j, k))
                 pairs.append((old_row, new[k]))
@@ -402,6 +415,13 @@ def _pair_rows(old: list[Any], new: list[Any]) -> list[tuple[Any, Any]]:
             pairs.append((old_row, None))
     pairs.extend((None, new[x]) for x in range(j, len(new)))
     return _removed_first(pairs)
+
+
+def _row_likeness(old: list[str], new: list[str]) -> float:
+    """difflib's ratio of two rows' words; for long cells the share of words in common, which takes linear time."""
+    if len(old) * len(new) > MAX_PAIRS:
+        return 2 * sum((Counter(old) & Counter(new)).values()) / (len(old) + len(new))
+    return difflib.SequenceMatcher(None, old, new, autojunk=False).ratio()
 
 
 def _mark_row(row: Any, kind: str, marks: Marks, resolve: Resolve) -> None:

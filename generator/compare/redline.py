@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-import difflib
 import re
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from lxml import etree
 
 from ..docx.namespaces import R_NS, XML_SPACE, W
+from .alignment import Alignment, align
 
 # Numbers with grouped thousands ("750 000", "0,589") are one word; otherwise words, spaces and single signs.
 TOKEN = re.compile(r"\d+(?:[\u00a0\u202f]\d{3})+(?:,\d+)?|\d+,\d+|\w+|\s+|[^\w\s]")
@@ -21,6 +22,10 @@ MARKERS = frozenset(
     f"{W}{t}"
     for t in ("bookmarkStart", "bookmarkEnd", "proofErr", "permStart", "permEnd", "commentRangeStart", "commentRangeEnd")
 )
+# A paragraph longer than this (tokens: words, spaces, signs; about 50 000 words) is shown removed and added whole.
+MAX_PARAGRAPH_TOKENS = 100_000
+CUT_EVERY = 64
+_SENTENCE_SIGNS = frozenset(".!?:;")
 _SKIPPED_IN_RUN = frozenset({f"{W}rPr", f"{W}lastRenderedPageBreak"})
 _NOT_PROPERTIES = frozenset({f"{W}rPr", f"{W}sectPr", f"{W}pPrChange"})
 
@@ -34,6 +39,7 @@ class Marks:
     next_id: int = 1
     inserted_words: int = 0
     deleted_words: int = 0
+    replaced_whole: int = 0  # paragraphs (some of) whose text was too long to compare word by word and is shown removed and added whole
     adopt: Callable[[Any], Any] = field(default=lambda element: element)  # remaps r:ids of elements copied from the old document
 
     def make(self, kind: str) -> Any:
@@ -108,6 +114,16 @@ Piece = tuple[str, Atom]  # ("same" | "ins" | "del", atom)
 
 def diff(old: list[Atom], new: list[Atom]) -> list[Piece]:
     """The new paragraph's atoms with the old one's deleted atoms in place; markers are kept from the new side."""
+    return diff_bounded(old, new)[0]
+
+
+def diff_bounded(old: list[Atom], new: list[Atom]) -> tuple[list[Piece], bool]:
+    """``diff`` in bounded time, and whether some of the text had to be given as removed and added whole.
+
+    Sentences are aligned first and words compared within changed sentences (``alignment.align``); a
+    paragraph with more than MAX_PARAGRAPH_TOKENS tokens on either side is not compared at all: all its old
+    text is shown removed and all its new text added.
+    """
     old_content = [a for a in old if not a.marker]
     new_content: list[Atom] = []
     markers_before: dict[int, list[Atom]] = {}
@@ -122,30 +138,37 @@ def diff(old: list[Atom], new: list[Atom]) -> list[Piece]:
         pieces.extend(("same", m) for m in markers_before.get(j, []))
         pieces.append((state, new_content[j]))
 
-    for op, i1, i2, j1, j2 in _readable(opcodes([a.key for a in old_content], [a.key for a in new_content]), new_content):
+    old_keys, new_keys = [a.key for a in old_content], [a.key for a in new_content]
+    if max(len(old_keys), len(new_keys)) > MAX_PARAGRAPH_TOKENS:
+        found = Alignment([("replace", 0, len(old_keys), 0, len(new_keys))], True)
+    else:
+        found = align(old_keys, new_keys, _sentence_end)
+    for op, i1, i2, j1, j2 in _readable(found.opcodes, new_content):
         if op in ("delete", "replace"):
             pieces.extend(("del", old_content[i]) for i in range(i1, i2))
         for j in range(j1, j2):
             take_new(j, "same" if op == "equal" else "ins")
     pieces.extend(("same", m) for m in markers_before.get(len(new_content), []))
-    return pieces
+    return pieces, found.coarse
+
+
+def _sentence_end(keys: Sequence[Any], index: int) -> bool:
+    """True when a sentence (a chunk for ``align``) ends after token ``index``: a space after . ! ? or :, or, so that
+    a long text without full stops is cut too, after a word whose checksum is a multiple of CUT_EVERY (the same
+    words cut the old and the new text in the same places)."""
+    key = keys[index]
+    if key[0] != "t":
+        return False
+    token = key[1]
+    if token.isspace():
+        before = keys[index - 1] if index else None
+        return before is not None and before[0] == "t" and before[1] in _SENTENCE_SIGNS
+    return bool(WORD.search(token)) and zlib.crc32(token.encode("utf-8")) % CUT_EVERY == 0
 
 
 def opcodes(old: Sequence[Any], new: Sequence[Any]) -> list[tuple[str, int, int, int, int]]:
-    """difflib's opcodes, with the common start and end left out of the matching (the usual edit is small)."""
-    limit = min(len(old), len(new))
-    head = 0
-    while head < limit and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < limit - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
-        tail += 1
-    middle = difflib.SequenceMatcher(None, old[head : len(old) - tail], new[head : len(new) - tail], autojunk=False).get_opcodes()
-    found: list[tuple[str, int, int, int, int]] = [("equal", 0, head, 0, head)] if head else []
-    found += [(op, i1 + head, i2 + head, j1 + head, j2 + head) for op, i1, i2, j1, j2 in middle if i1 != i2 or j1 != j2]
-    if tail:
-        found.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
-    return found
+    """difflib's opcodes for blocks or rows, with the common start and end left out and the work bounded (``alignment.align``)."""
+    return align(old, new).opcodes
 
 
 def _readable(opcodes: Sequence[tuple[str, int, int, int, int]], new: list[Atom]) -> list[tuple[str, int, int, int, int]]:
@@ -173,6 +196,7 @@ def build(pieces: list[Piece], marks: Marks) -> list[Any]:
     run: Any = None
     run_key: Any = None
     text: Any = None
+    filled: list[tuple[Any, list[str]]] = []
     for state, atom in pieces:
         if atom.wrapper_key != wrap_key:
             wrap_key = atom.wrapper_key
@@ -207,11 +231,13 @@ def build(pieces: list[Piece], marks: Marks) -> list[Any]:
             if text is None:
                 text = etree.SubElement(run, f"{W}delText" if state == "del" else f"{W}t")
                 text.set(XML_SPACE, "preserve")
-                text.text = ""
-            text.text += atom.value
+                filled.append((text, []))
+            filled[-1][1].append(atom.value)  # joined at the end: adding to an lxml text one token at a time takes quadratic time
         else:
             run.append(_copy(atom.value, state, marks))
             text = None
+    for element, tokens in filled:
+        element.text = "".join(tokens)
     return list(holder)
 
 
@@ -251,7 +277,9 @@ def compare_paragraphs(old: Any, new: Any, marks: Marks, resolve_old: Resolve, r
     """Mark the word-level changes from ``old`` in ``new`` (in place); a property change is recorded as w:pPrChange."""
     if etree.tostring(old) == etree.tostring(new):
         return
-    pieces = diff(atoms(old, resolve_old), atoms(new, resolve_new))
+    pieces, coarse = diff_bounded(atoms(old, resolve_old), atoms(new, resolve_new))
+    if coarse:
+        marks.replaced_whole += 1
     if any(state != "same" for state, _ in pieces):
         replace_content(new, build(pieces, marks))
     if properties_key(old) != properties_key(new):

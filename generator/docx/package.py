@@ -13,6 +13,7 @@ from lxml import etree
 
 from ..errors import CompareError, Problem
 from .namespaces import PKG_RELS, PKG_TYPES, R_NS, RT_IMAGE, W
+from .safety import STRICT_PARSER
 from .zipwriter import Deflated, deflate, write_zip
 
 _IDS = etree.XPath("//@w:id", namespaces={"w": W[1:-1]})
@@ -35,13 +36,22 @@ class Package:
                 raise KeyError("word/document.xml")
             self.main = main[0]
             self.tree(self.main)
-        except (zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as e:
-            raise CompareError(Problem(name, "", f"filen går inte att läsa som Word-dokument ({e})")) from e
+        except (zipfile.BadZipFile, KeyError, ValueError) as e:
+            raise CompareError(Problem(name, "", "filen är inget Word-dokument: dokumentdelen (word/document.xml) saknas" if isinstance(e, KeyError)
+                                       else "filen kan inte öppnas som ett Word-dokument (.docx)")) from e
 
     def tree(self, part: str) -> Any:
         if part not in self._trees:
-            self._trees[part] = etree.fromstring(self.zip.read(part))
+            self._trees[part] = self._parse(part)
         return self._trees[part]
+
+    def _parse(self, part: str) -> Any:
+        """A part parsed strictly (no entities, no DTD, no recovery); a CompareError naming the part when it is not XML."""
+        try:
+            return etree.fromstring(self.zip.read(part), STRICT_PARSER)
+        except etree.XMLSyntaxError as e:
+            line = f", rad {e.lineno}" if e.lineno else ""
+            raise CompareError(Problem(self.name, f"{part}{line}", "delen är inte giltig XML; öppna dokumentet i Word och spara det igen")) from e
 
     def _rels_name(self, part: str) -> str:
         folder, _, leaf = part.rpartition("/")
@@ -51,7 +61,7 @@ class Package:
         name = self._rels_name(part)
         if name not in self._trees:
             exists = part == "" or name in self.members
-            self._trees[name] = etree.fromstring(self.zip.read(name)) if exists else etree.Element(f"{{{PKG_RELS}}}Relationships")
+            self._trees[name] = self._parse(name) if exists else etree.Element(f"{{{PKG_RELS}}}Relationships")
         return self._trees[name]
 
     def relations(self, part: str) -> dict[str, tuple[str, str, bool]]:

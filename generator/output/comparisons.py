@@ -30,16 +30,17 @@ class ComparisonEntry:
     inserted_words: int = 0
     deleted_words: int = 0
     problem: str = ""
+    replaced_whole: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """The entry as the manifest keeps it until it has been in a report."""
         return {"dokument": self.document, "fil": str(self.path) if self.path else None, "tillagda": self.inserted_words,
-                "borttagna": self.deleted_words, "problem": self.problem}
+                "borttagna": self.deleted_words, "problem": self.problem, "ersatta_hela": self.replaced_whole}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> ComparisonEntry:
         return cls(raw["dokument"], Path(raw["fil"]) if raw.get("fil") else None, int(raw.get("tillagda", 0)),
-                   int(raw.get("borttagna", 0)), str(raw.get("problem", "")))
+                   int(raw.get("borttagna", 0)), str(raw.get("problem", "")), int(raw.get("ersatta_hela", 0)))
 
 
 def comparison_path(folder: Path, name: str, when: dt.datetime) -> Path:
@@ -60,7 +61,8 @@ def record_comparison(change: Change, warnings: list[Problem], folder: Path, nam
         _no_comparison(change, warnings, folder / name, "", f"internt fel i jämförelsen ({type(e).__name__}: {e})")
         return None
     write_atomic(target, comparison.data)
-    change.comparisons.append(ComparisonEntry(name, target, comparison.inserted_words, comparison.deleted_words))
+    change.comparisons.append(ComparisonEntry(name, target, comparison.inserted_words, comparison.deleted_words,
+                                              replaced_whole=comparison.replaced_whole))
     return comparison
 
 
@@ -96,10 +98,22 @@ def report_lines(entries: list[ComparisonEntry], base: Path | None) -> list[str]
             continue
         link = Path(os.path.relpath(entry.path, base)).as_posix() if base is not None else entry.path.as_posix()
         lines.append(
-            f"- [{entry.path.name}](<{link}>) för {entry.document}: {plural(entry.inserted_words, 'ord tillagt', 'ord tillagda')}, "
-            f"{plural(entry.deleted_words, 'ord borttaget', 'ord borttagna')}"
+            f"- [{entry.path.name}](<{link}>) för {entry.document}: {word_counts(entry.inserted_words, entry.deleted_words)}"
+            + (f". {replaced_note(entry.replaced_whole)}" if entry.replaced_whole else "")
         )
     return lines
+
+
+def word_counts(inserted: int, deleted: int) -> str:
+    """"3 ord tillagda, 1 ord borttaget"."""
+    return f"{plural(inserted, 'ord tillagt', 'ord tillagda')}, {plural(deleted, 'ord borttaget', 'ord borttagna')}"
+
+
+def replaced_note(paragraphs: int) -> str:
+    """What the reader must know when long paragraphs could not be compared word by word throughout."""
+    which = "Ett stycke var för långt" if paragraphs == 1 else f"{paragraphs} stycken var för långa"
+    return (f"{which} för att jämföras ord för ord hela vägen; den ändrade texten där visas som borttagen och "
+            "tillagd i sin helhet, så läs den tidigare och den nya lydelsen där")
 
 
 def compare_to_file(old: Path, new: Path, out: Path | None = None, *, when: dt.datetime | None = None, pdf: bool = False) -> tuple[Path, Comparison]:

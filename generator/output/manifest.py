@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import Problem, WriteError
+from ..errors import Problem, WriteError, os_reason
 from .write import write_atomic
 
 MANIFEST_NAME = "manifest.json"
@@ -250,7 +250,7 @@ class Entries(MutableMapping[str, Entry]):
 
 
 def unreadable(path: Path, error: Exception, key: str | None = None) -> Problem:
-    reason = error.strerror if isinstance(error, OSError) else error
+    reason = os_reason(error) if isinstance(error, OSError) else error
     place = f"$.avtal[\"{key}\"]" if key is not None else ""
     return Problem(str(path), place, f"manifestet kan inte läsas ({reason}); ta bort filen och {JOURNAL_NAME} så görs alla avtal om")
 

@@ -192,8 +192,11 @@ def input_paths(files: list[Path]) -> dict[Path, str]:
 
 
 def normalised(path: Path | str) -> str:
-    """The identity of an input file: its absolute path with links resolved, as the manifest records it."""
-    return str(Path(os.path.abspath(path)).resolve())
+    """The identity of an input file: its absolute path with links resolved, as the manifest records it.
+
+    ``os.path.realpath`` leaves a link loop as it is (``Path.resolve`` raises), so that one file fails alone when read.
+    """
+    return os.path.realpath(os.path.abspath(path))
 
 
 @dataclass

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import tempfile
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
+
+from ..errors import os_reason as os_reason  # re-exported: the write stage reports with it
 
 TEMP_PREFIX = ".avtal-tmp-"
 _DEFERRED: ContextVar[set[Path] | None] = ContextVar("folders_to_sync", default=None)
@@ -118,27 +119,6 @@ def remove_stale_temporaries(folder: Path) -> int:
                 temp.unlink(missing_ok=True)
                 removed += 1
     return removed
-
-
-_ERRNO_TEXT = {
-    errno.ENOSPC: "disken är full",
-    errno.EROFS: "mappen är skrivskyddad",
-    errno.EACCES: "behörighet saknas",
-    errno.EPERM: "behörighet saknas",
-    errno.ENOTDIR: "en del av sökvägen är inte en mapp",
-    errno.EISDIR: "det finns en mapp med det namnet",
-    errno.EEXIST: "det finns redan något med det namnet",
-    errno.ENAMETOOLONG: "namnet är för långt",
-}
-if hasattr(errno, "EDQUOT"):
-    _ERRNO_TEXT[errno.EDQUOT] = "diskkvoten är slut"
-
-
-def os_reason(error: OSError) -> str:
-    """A Swedish reason for an operating-system error, with the system's own words in brackets."""
-    own = error.strerror or type(error).__name__
-    text = _ERRNO_TEXT.get(error.errno or 0)
-    return f"{text} ({own})" if text else own
 
 
 def link_inside(root: Path, path: Path) -> Path | None:

@@ -9,18 +9,27 @@ import os
 import stat
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock, Timeout
 
 from ..agreement.load import MAX_INPUT_BYTES, load_json
 from ..agreement.thresholds import load_thresholds
 from ..errors import AvtalError, LoadError, Problem, ValidationError, WriteError
 from ..output.manifest import disk_hash, file_hash, sha256
-from ..output.write import write_atomic
+from ..output.write import os_reason, write_atomic
 from ..prepare import prepare
 from .form import form, id_pattern, in_schema_order
 from .trash import move_to_trash
+
+# Held by every form process while it checks a file's version and writes (or renames) it, so two forms on one
+# folder never both accept a save of the same opened version. A dot name: `avtal generera` reads only *.json.
+SAVE_LOCK = ".redigera.lock"
+SAVE_WAIT = 10.0  # seconds a save waits for another form's save in the same folder
 
 # What a new file's "$schema" says, as in the examples: editors that know JSON Schema can then check the file too.
 SCHEMA_REF = "../../schema/avtal.schema.json"
@@ -143,6 +152,10 @@ class Store:
             except LoadError as e:  # a link that leads out of the folder: named, never read
                 found.append(Summary(agreement, str(self.indata / f"{agreement}.json"), unreadable=e.problems[0].message))
                 continue
+            except (RuntimeError, OSError):  # a link loop (Path.resolve raises RuntimeError, newer Pythons OSError): that file only
+                found.append(Summary(agreement, str(self.indata / f"{agreement}.json"), unreadable="filen är en symbolisk länk som leder i en slinga "
+                                     "(till sig själv eller till en annan länk som leder tillbaka); ta bort länken eller byt den mot filen"))
+                continue
             checked[agreement] = (path, *self._checked_file(path, thresholds))
         ids = {agreement: entry.agreement_id for agreement, (_, _, entry) in checked.items() if not entry.unreadable}
         for agreement, (path, version, entry) in checked.items():
@@ -251,7 +264,7 @@ class Store:
                                           "ange ett giltigt avtals-id innan du sparar (små bokstäver a–z, siffror och bindestreck); det blir filens namn"))
         target = self.path(wanted)
         text = to_json_text(data).encode("utf-8")
-        with self._lock:
+        with self._lock, self._saving():
             if agreement is not None:
                 opened = self.path(agreement)
                 if not overwrite:
@@ -263,8 +276,39 @@ class Store:
                 raise ConflictError(Problem(str(target), "$.avtal.id", f"det finns redan ett avtal med id \"{wanted}\"; välj ett annat id"))
             write_atomic(target, text)
             if agreement is not None and agreement != wanted:
-                self.path(agreement).unlink(missing_ok=True)
+                self._drop_renamed(self.path(agreement), version)
         return Saved(wanted, str(target), sha256(text), self.check(data, wanted), agreement if agreement != wanted else None)
+
+    @contextmanager
+    def _saving(self) -> Iterator[None]:
+        """Hold the folder's save lock (``SAVE_LOCK``, a kernel lock freed when the process dies) for the block."""
+        try:
+            self.indata.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(self.indata / SAVE_LOCK, timeout=SAVE_WAIT, thread_local=False, fallback_to_soft=False, preserve_lock_file=True)
+            lock.acquire()
+        except Timeout as e:
+            raise ConflictError(Problem(str(self.indata), "", f"ett annat formulär sparar i mappen och blev inte klart på {SAVE_WAIT:g} sekunder; "
+                                                              "försök igen")) from e
+        except OSError as e:
+            raise WriteError(Problem(str(self.indata / SAVE_LOCK), "", f"formulärets lås kan inte tas: {os_reason(e)}")) from e
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _drop_renamed(self, old: Path, version: str | None) -> None:
+        """Remove the file an id change left behind, only when it holds what was opened; otherwise move it to ``.borttagna/``.
+
+        A rename never deletes content nobody read: after an overwrite of a changed file, or when a program that does
+        not take the form's lock (an editor) changed it meanwhile, the old file is kept in the trash folder.
+        """
+        if not os.path.lexists(old):
+            return
+        if old.is_symlink() or disk_hash(old) == version:  # removing a link deletes no content
+            old.unlink(missing_ok=True)
+        else:
+            move_to_trash(self.indata, old, dt.date.today())
+        self._checked.pop(str(old), None)
 
     def remove(self, agreement: str, version: str | None, day: dt.date | None = None) -> Removed:
         """Move ``<agreement>.json`` into ``.borttagna/`` (never unlinked), if it is still as it was when opened.

@@ -255,7 +255,7 @@ def test_a_document_with_tracked_changes_is_refused(workspace: Path) -> None:
 
 
 def test_a_file_that_is_not_word_is_refused() -> None:
-    with pytest.raises(CompareError, match=r"gammal\.docx: filen går inte att läsa som Word-dokument"):
+    with pytest.raises(CompareError, match=r"gammal\.docx: filen kan inte öppnas som ett Word-dokument \(\.docx\)"):
         compare_documents(b"inte en zip", b"", when=SECOND, old_name="gammal.docx")
 
 
@@ -391,10 +391,10 @@ def test_unreadable_earlier_version_still_writes_the_agreement_and_says_why(work
     assert result.ok and damaged.read_bytes()[:2] == b"PK"
     assert not (workspace / "utdata" / INTERNET / "jamforelse" / "avtal-2026-11-20.docx").exists()
     assert [str(w) for w in result.warnings if "jämförelsedokument" in w.message] == [
-        f"{damaged}: varning: inget jämförelsedokument: filen går inte att läsa som Word-dokument (File is not a zip file)"
+        f"{damaged}: varning: inget jämförelsedokument: filen kan inte öppnas som ett Word-dokument (.docx)"
     ]
     report = (workspace / "utdata" / "andringsrapport.md").read_text(encoding="utf-8")
-    assert "- avtal.docx: inget jämförelsedokument kunde göras (filen går inte att läsa som Word-dokument" in report
+    assert "- avtal.docx: inget jämförelsedokument kunde göras (filen kan inte öppnas som ett Word-dokument (.docx))" in report
     assert (workspace / "utdata" / INTERNET / "jamforelse" / "kostnadsfordelning-2026-11-20.docx").exists()
 
 

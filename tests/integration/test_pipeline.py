@@ -470,3 +470,17 @@ def test_force_with_pdf_redoes_the_pdfs(tmp_path: Path, minimal_file: Path, reco
     assert recorded_conversions[-1] == [utdata / "minsta-avtalet" / "avtal.docx"]
     assert result.pdfs == [utdata / "minsta-avtalet" / "avtal.pdf"]
     assert not list((utdata / "minsta-avtalet").rglob("tidigare/*/avtal.pdf")), "the generator's own PDF is replaced, not kept"
+
+
+def test_a_link_loop_among_the_agreements_fails_alone_and_the_others_are_built(tmp_path: Path, minimal_file: Path) -> None:
+    """`make avtal` with a link that points to itself in indata/avtal: that file's error, every other agreement built."""
+    loop = minimal_file.parent / "slinga.json"
+    loop.symlink_to(loop.name)
+    utdata = tmp_path / "utdata"
+
+    result = generate(indata=minimal_file.parent, utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS)
+
+    assert [str(p) for p in result.problems] == [
+        f"{loop}: filen kan inte läsas: en symbolisk länk leder i en slinga (till sig själv eller till en annan länk som leder tillbaka)"
+    ]
+    assert (utdata / "minsta-avtalet" / "avtal.docx").is_file()

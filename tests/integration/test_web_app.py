@@ -22,6 +22,7 @@ from docx import Document
 
 from avtalsgenerator.agreement.schema import AGREEMENT_SCHEMA, load_schema
 from avtalsgenerator.web.app import MAX_BODY_BYTES, create_app
+from avtalsgenerator.web.store import SAVE_LOCK
 
 FAMILY = "norrstrom-fjallviken-familjebehandling"
 
@@ -310,7 +311,7 @@ def test_save_writes_a_new_file_pretty_printed_with_keys_in_schema_order(client,
     assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n"
     assert "Göteborgs kommun" in text
     assert response.get_json()["id"] == "minsta-avtalet"
-    assert [p.name for p in folders["indata"].iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in folders["indata"].iterdir() if p.name.startswith(".")] == [SAVE_LOCK]  # no temporary file left
 
 
 def test_save_refuses_a_file_changed_on_disk_since_it_was_opened(client, folders) -> None:
