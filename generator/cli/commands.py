@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -13,8 +14,9 @@ from ..agreement.filters import kr, plural
 from ..agreement.thresholds import load_thresholds
 from ..compare import comparisons
 from ..errors import AvtalError, Problem
-from ..output import pipeline
+from ..output import history, pipeline
 from ..output.impact import impact
+from ..output.records import Records
 from ..templates import check as templatecheck
 from ..templates import fieldref
 from ..templates import tools as templatetools
@@ -128,6 +130,21 @@ def paverkan(troskel: str, belopp: int | None, indata: Path, utdata: Path, trosk
     click.echo(f"{len(usable)} avtal använder {troskel}.")
     if len(usable) != len(found):
         sys.exit(1)
+
+
+@main.command()
+@click.argument("avtal_id", metavar="[ID]", required=False)
+@UTDATA
+@click.option("--json", "as_json", is_flag=True, help="Skriv posterna och deras historik som JSON (för export).")
+def historik(avtal_id: str | None, utdata: Path, as_json: bool) -> None:
+    """Visa vad varje dokument gjordes av och när (avtalet ID, utan ID: alla avtal). Skriver ingenting."""
+    with Records.load(utdata) as records:
+        if as_json:
+            click.echo(json.dumps(history.export(records, avtal_id), ensure_ascii=False, indent=2))
+        else:
+            lines = history.lines(records, avtal_id)
+            click.echo("\n".join(lines) if lines else f"Inga avtal har genererats till {utdata} ännu.")
+        _report(records.problems)
 
 
 @main.command()
