@@ -18,7 +18,7 @@ from test_pipeline import text
 from avtalsgenerator.agreement import schema as schema_module
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.output import fingerprint as fingerprint_module
-from avtalsgenerator.output import pipeline
+from avtalsgenerator.output import pipeline, store
 from avtalsgenerator.output.impact import impact
 from avtalsgenerator.output.lock import LOCK_NAME
 from avtalsgenerator.output.pipeline import Result, agreement_files, generate
@@ -265,7 +265,7 @@ def test_run_stopped_between_writing_and_recording_is_reported_and_compared_by_t
         raise KeyboardInterrupt  # the run stops after writing the documents, before it records them
 
     monkeypatch.setattr(Records, "record", killed)
-    monkeypatch.setattr(pipeline, "record_comparison", lambda *args: None)  # killed before the comparison too
+    monkeypatch.setattr(store, "record_comparison", lambda *args: None)  # killed before the comparison too
     with pytest.raises(KeyboardInterrupt):
         run_minimal(minimal_workspace)
     monkeypatch.undo()

@@ -122,6 +122,9 @@ def test_killed_batch_leaves_only_whole_documents(tmp_path: Path) -> None:
     for key, entry in entries.items():
         for name, doc in entry.dokument.items():
             assert file_hash(utdata / key / name) == doc.hash
+    # Every agreement is in the change report, also those the killed run wrote but had not recorded (issue 27.3).
+    report = (utdata / "andringsrapport.md").read_text(encoding="utf-8")
+    assert [key for key in entries if f"## {key}\n" not in report] == []
 
 
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
@@ -230,19 +233,19 @@ def test_folder_that_cannot_be_synced_fails_that_agreement_with_the_path(tmp_pat
 
 
 def test_disk_full_fails_that_agreement_with_the_path_and_keeps_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator.output import pipeline
+    from avtalsgenerator.output import store
     from avtalsgenerator.output.pipeline import generate
 
     indata, utdata = tmp_path / "indata", tmp_path / "utdata"
     _batch(indata, 3)
-    real = pipeline.write_atomic
+    real = store.write_atomic
 
     def full(path: Path, data: bytes) -> None:
         if "avtal-001" in path.parts and path.name == "kostnadsfordelning.docx":
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         real(path, data)
 
-    monkeypatch.setattr(pipeline, "write_atomic", full)
+    monkeypatch.setattr(store, "write_atomic", full)
     result = generate(indata=indata, utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1)
 
     failed = str(indata / "avtal-001.json")

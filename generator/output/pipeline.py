@@ -6,35 +6,32 @@ import contextlib
 import datetime as dt
 import json
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from .. import __version__
-from ..agreement.filters import kr
 from ..agreement.prepare import Prepared, prepare
 from ..agreement.thresholds import Thresholds, load_thresholds
-from ..compare.comparisons import COMPARISON_DIR, ComparisonEntry, comparison_pdfs, record_comparison
-from ..docx.properties import same_except_dates
+from ..compare.comparisons import COMPARISON_DIR, ComparisonEntry, comparison_pdfs
 from ..errors import AvtalError, LoadError, MissingProgramError, PdfError, Problem, ThresholdError, WriteError
-from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA, MAIN_FILE, OUTPUT_FILES, TEMPLATE_FILES
+from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA, TEMPLATE_FILES
 from . import pdf as pdf_output
-from .archive import ARCHIVE_DIR, free_folder, keep_aside
-from .batch import Built, Settings, build_all, unexpected
+from .archive import ARCHIVE_DIR, keep_aside
+from .batch import Built, Settings, build_all
 from .checkcache import CACHE_DIR, checked_templates
 from .fingerprint import changes as fingerprint_changes
 from .fingerprint import fingerprint
 from .identity import InputId, input_id, input_path, project_of
 from .lock import LOCK_NAME, locked
-from .manifest import JOURNAL_NAME, MANIFEST_NAME, MIGRATED_SUFFIX, disk_hash, is_regular_file, regular_bytes, sha256
-from .records import DB_FILES, DB_NAME, Document, Entry, Records
+from .manifest import JOURNAL_NAME, MANIFEST_NAME, MIGRATED_SUFFIX, disk_hash, is_regular_file
+from .records import DB_FILES, DB_NAME, Entry, Records
 from .recovery import recover
-from .report import LATEST, REPORT_DIR, Change, amount_changes, sentence_changes, write_report
-from .write import keep_as, link_inside, links_refused, move_into, os_reason, remove_stale_temporaries, synced_once, write_atomic
+from .report import LATEST, REPORT_DIR, Change, write_report
+from .store import Run, below, pdf_current, store_agreement
+from .write import link_inside, links_refused, os_reason, remove_stale_temporaries
 
 RUNNING = ".pagaende-korning"  # exists while a run writes into utdata; one that was killed leaves it behind
 # Names in utdata the generator uses itself: no agreement may take one as its folder.
@@ -165,7 +162,7 @@ def generate(
                 claimed[built.agreement_id] = identity
                 result.warnings.extend(built.warnings)
                 result.built.append(built.file)
-                _store_agreement(run, built, identity)  # journals the agreement: a run stopped part-way loses nothing
+                store_agreement(run, built, identity)  # journals the agreement: a run stopped part-way loses nothing
             if run.needs_pdf:
                 _make_pdfs(run)
             if pdf:  # comparison documents (issue 14) get their PDF too, also those a stopped run did not make
@@ -188,39 +185,10 @@ def input_paths(files: list[Path], project: Path) -> dict[Path, InputId]:
     return found
 
 
-@dataclass
-class _Run:
-    """What one generate() run works with, and what it has to do after the agreements are written."""
-
-    utdata: Path
-    mallar: Path
-    thresholds: Thresholds
-    templates: dict[str, str]
-    records: Records
-    depends: dict[str, Any]
-    force: bool
-    pdf: bool
-    now: dt.datetime
-    result: Result
-    needs_pdf: dict[Path, tuple[str, str]] = field(default_factory=dict)
-    pdf_texts: dict[Path, list[str]] = field(default_factory=dict)
-    token: str = field(default_factory=lambda: uuid.uuid4().hex)
-
-    def entry(self, agreement_id: str) -> Entry:
-        """The record of an agreement this run has recorded."""
-        entry = self.records.get(agreement_id)
-        assert entry is not None, agreement_id
-        return entry
-
-    @property
-    def today(self) -> str:
-        return self.now.date().isoformat()
-
-
-def _open_run(utdata: Path, mallar: Path, troskelvarden: Path, force: bool, pdf: bool, now: dt.datetime, result: Result) -> _Run:
+def _open_run(utdata: Path, mallar: Path, troskelvarden: Path, force: bool, pdf: bool, now: dt.datetime, result: Result) -> Run:
     thresholds = load_thresholds(troskelvarden)
     templates = {name: h for name in TEMPLATE_FILES if (h := disk_hash(mallar / name))}
-    return _Run(utdata, mallar, thresholds, templates, Records.open(utdata), fingerprint(), force, pdf, now, result)
+    return Run(utdata, mallar, thresholds, templates, Records.open(utdata), fingerprint(), force, pdf, now, result)
 
 
 @contextmanager
@@ -248,7 +216,7 @@ def _running(utdata: Path) -> Iterator[None]:
             marker.unlink()
 
 
-def _select(run: _Run, sources: dict[Path, InputId], progress: Callable[[int], None] | None) -> list[Path]:
+def _select(run: Run, sources: dict[Path, InputId], progress: Callable[[int], None] | None) -> list[Path]:
     """The inputs to build: all with ``force``, else those whose documents are not current."""
     todo: list[Path] = []
     for path, identity in sources.items():
@@ -275,7 +243,7 @@ def _build_each(todo: list[Path], settings: Settings, workers: int | None, resul
             result.failed[str(path)] = [Problem(str(path), "", "avtalet byggdes inte: en arbetsprocess avslutades oväntat (slut på minne?); kör igen")]
 
 
-def _owner(run: _Run, claimed: dict[str, InputId], pending: set[InputId], agreement_id: str) -> InputId | None:
+def _owner(run: Run, claimed: dict[str, InputId], pending: set[InputId], agreement_id: str) -> InputId | None:
     """The input that has ``agreement_id``: one built earlier in this run, or an existing file not rebuilt now."""
     if agreement_id in claimed:
         return claimed[agreement_id]
@@ -302,14 +270,14 @@ def _refusal(built: Built, identity: InputId, owner: InputId | None, utdata: Pat
     return None
 
 
-def _close(run: _Run) -> None:
+def _close(run: Run) -> None:
     """The run's end: what was found wrong in the records becomes warnings, and the database is closed."""
     seen = set(run.result.warnings)
     run.result.warnings.extend(p for p in dict.fromkeys(run.records.problems) if p not in seen)
     run.records.close()
 
 
-def _report(run: _Run) -> None:
+def _report(run: Run) -> None:
     """Write one change report of everything written and not yet reported, also by an interrupted earlier run."""
     changes = []
     for raw in run.records.unreported():
@@ -329,93 +297,7 @@ def _report(run: _Run) -> None:
         raise WriteError(Problem(str(run.records.path), "", f"att ändringarna är rapporterade kan inte antecknas: {os_reason(e)}")) from e
 
 
-def _previous_versions(folder: Path, built: Built) -> dict[str, bytes | None]:
-    """Each document's earlier version on disk (None: none, or not a regular file), each read once.
-
-    A document made again with the same content on another day keeps the bytes issued (only its dates differ).
-    """
-    found: dict[str, bytes | None] = {}
-    for name, data in built.outputs.items():
-        previous = regular_bytes(folder / name)
-        if previous is not None and previous != data and same_except_dates(previous, data):
-            built.outputs[name] = previous
-        found[name] = previous
-    return found
-
-
-def _plan(run: _Run, entry: Entry, change: Change, removed: list[str], built: Built, previous: dict[str, bytes | None]) -> dict[str, Any]:
-    """What is about to be written for one agreement, recorded first so the next run can finish what a killed run began."""
-    documents = {
-        name: {"ny": sha256(data), "skrivs": previous[name] != data,
-               "tidigare": sha256(before) if (before := previous[name]) is not None and before != data else None}
-        for name, data in built.outputs.items()
-    }
-    return {"post": entry.to_json(), "andring": {**change.to_json(), "korning": run.token}, "bort": removed, "pdf": run.pdf,
-            "dokument": documents}
-
-
-def _store_agreement(run: _Run, built: Built, identity: InputId) -> None:
-    """Write one agreement's documents and record them; an OSError fails just this agreement, with the path."""
-    records, result = run.records, run.result
-    old = records.get(built.agreement_id)
-    removed = [k for k in records.ids_of(identity) if k != built.agreement_id]
-    previous = _previous_versions(run.utdata / built.agreement_id, built)
-    entry = _entry(run, built, identity, old)
-    change = Change(built.agreement_id, built.file, _reasons(run, built, old), new=old is None)
-    for key in removed:
-        change.reasons.append(f"id har ändrats från \"{key}\"")
-    if old is not None:
-        change.amounts = amount_changes(old.belopp, built.amounts)
-    written: set[str] = set()
-    try:
-        records.intend(built.agreement_id, run.token, _plan(run, entry, change, removed, built, previous))
-        with synced_once():  # every folder written is synced before the records note the agreement
-            for key in removed:
-                change.moved.extend(_retire(run, run.utdata / key, set(), f"avtalets id är nu \"{built.agreement_id}\"", records.get(key)))
-            _store(run, built, old, change, written, previous)
-            change.moved.extend(_retire(run, run.utdata / built.agreement_id, set(built.outputs), "behövs inte längre för avtalet", old))
-    except Exception as e:  # disk full, no permission, a link, or a fault of ours: this agreement fails, the others go on
-        if isinstance(e, OSError):
-            place = getattr(e, "filename", None) or run.utdata / built.agreement_id
-            result.failed[built.file] = [Problem(built.file, "", f"kunde inte skriva {place}: {os_reason(e)}; tidigare versioner finns kvar")]
-        else:
-            result.failed[built.file] = [unexpected(built.file, e)]
-        result.built.remove(built.file)
-        for name, doc in entry.dokument.items():
-            if name not in written and previous[name] != built.outputs[name]:
-                doc.hash = ""  # not written: the next run makes it again
-    for name in built.outputs:
-        doc = entry.dokument[name]
-        if name in written:
-            doc.pdf_hash = None
-        target = run.utdata / built.agreement_id / name
-        if run.pdf and doc.hash and (run.force or not _pdf_current(target, doc.pdf_hash)):
-            run.needs_pdf[target] = (built.agreement_id, name)
-            if name == MAIN_FILE:
-                run.pdf_texts[target] = built.party_names
-    wrote = bool(written) or bool(change.moved)
-    if not wrote:
-        change.amounts = []
-    else:
-        result.changes.append(change)
-    record = {**change.to_json(), "korning": run.token} if wrote else None
-    for_pdf = [entry.path for entry in change.comparisons if entry.path is not None] if run.pdf else []
-    try:
-        records.record(built.agreement_id, entry, record, removed, run.now, [_below(run.utdata, p) for p in for_pdf])
-    except OSError as e:
-        result.failed.setdefault(built.file, []).append(Problem(built.file, "", f"kunde inte anteckna avtalet i {records.path}: {os_reason(e)}"))
-
-
-def _below(utdata: Path, path: Path) -> Path:
-    """``path`` relative to ``utdata``, as the records keep paths inside it."""
-    return Path(os.path.relpath(path, utdata))
-
-
-def _pdf_current(docx: Path, recorded: str | None) -> bool:
-    return recorded is not None and disk_hash(docx.with_suffix(".pdf")) == recorded
-
-
-def _make_pdfs(run: _Run) -> None:
+def _make_pdfs(run: Run) -> None:
     """Convert every listed .docx in one LibreOffice batch and record each PDF's hash; failures go to the result.
 
     A PDF on disk that is not the one the generator made (signed, edited) is kept in ``tidigare/`` first.
@@ -461,7 +343,7 @@ def _make_pdfs(run: _Run) -> None:
             result.failed.setdefault(problem.file or "PDF", []).append(problem)
 
 
-def _comparison_pdfs(run: _Run) -> None:
+def _comparison_pdfs(run: Run) -> None:
     """A PDF for every comparison document of this run, and of a stopped run that did not make them (recorded as due)."""
     due = run.records.comparisons_without_pdf()
     ours = {entry.path for change in run.result.changes for entry in change.comparisons if entry.path is not None}
@@ -474,13 +356,13 @@ def _comparison_pdfs(run: _Run) -> None:
     failed = {Path(p.file) for problems in failures.values() for p in problems}
     done = [path for path in due if run.utdata / path not in failed]
     try:
-        run.records.pdfs_made(done + [_below(run.utdata, p) for p in ours if p not in failed])
+        run.records.pdfs_made(done + [below(run.utdata, p) for p in ours if p not in failed])
     except OSError as e:
         run.result.warnings.append(Problem(str(run.records.path), "", f"att jämförelsernas PDF-filer är gjorda kunde inte antecknas: {os_reason(e)}",
                                            "varning"))
 
 
-def _up_to_date(run: _Run, entry: Entry, path: Path, folder: Path) -> bool:
+def _up_to_date(run: Run, entry: Entry, path: Path, folder: Path) -> bool:
     """True when nothing the agreement's documents were made from has changed and they are on disk as written."""
     if entry.generator != __version__ or fingerprint_changes(entry.beroenden, run.depends):
         return False
@@ -499,122 +381,6 @@ def _up_to_date(run: _Run, entry: Entry, path: Path, folder: Path) -> bool:
         target = folder / name
         if run.templates.get(Path(doc.mall).name) != doc.mall_hash or not doc.hash or disk_hash(target) != doc.hash:
             return False
-        if run.pdf and not _pdf_current(target, doc.pdf_hash):
+        if run.pdf and not pdf_current(target, doc.pdf_hash):
             return False
     return True
-
-
-def _entry(run: _Run, built: Built, identity: InputId, old: Entry | None) -> Entry:
-    """The record of a built agreement; a document unchanged since ``old`` keeps its PDF's hash."""
-    documents = {}
-    for name, data in built.outputs.items():
-        digest = sha256(data)
-        recorded = old.dokument.get(name) if old else None
-        pdf_hash = recorded.pdf_hash if recorded is not None and recorded.hash == digest else None
-        documents[name] = Document(str(run.mallar / built.templates[name]), run.templates.get(built.templates[name], ""), digest, pdf_hash)
-    return Entry(
-        fil=identity,
-        data_hash=built.data_hash,
-        generator=__version__,
-        genererad=run.today,
-        troskelvarden=built.thresholds_used,
-        dokument=documents,
-        belopp=built.amounts,
-        varningar=[str(w) for w in built.warnings],
-        beroenden=run.depends,
-    )
-def _reasons(run: _Run, built: Built, old: Entry | None) -> list[str]:
-    if old is None:
-        return ["nytt avtal"]
-    reasons = []
-    if old.data_hash != built.data_hash:
-        reasons.append(f"avtalsdata i {built.file} har ändrats")
-    for name in built.outputs:
-        if name in old.dokument and old.dokument[name].mall_hash != run.templates.get(built.templates[name]):
-            reasons.append(f"mallen {built.templates[name]} har ändrats")
-    for name in sorted(set(old.troskelvarden) | set(built.thresholds_used)):
-        before, after = old.troskelvarden.get(name), built.thresholds_used.get(name)
-        if before and after and before != after:
-            if before["belopp"] != after["belopp"]:
-                reasons.append(f"tröskelvärdet {name} har ändrats från {kr(before['belopp'])} till {kr(after['belopp'])}")
-            else:
-                reasons.append(f"uppgifterna om tröskelvärdet {name} har ändrats")
-    if old.generator != __version__:
-        reasons.append(f"generatorn har uppdaterats ({old.generator} → {__version__})")
-    reasons.extend(fingerprint_changes(old.beroenden, run.depends))
-    if run.force:
-        reasons.append("körningen gjordes med --tvinga")
-    return reasons or ["ett dokument saknades eller hade ändrats på disk"]
-
-
-def _retire(run: _Run, folder: Path, keep: set[str], why: str, recorded: Entry | None) -> list[Path]:
-    """Move generated documents in ``folder`` that are not in ``keep`` to ``tidigare/``, saying so; where they went."""
-    moved: list[Path] = []
-    if folder.is_symlink() or not folder.is_dir():
-        return moved
-    names = [*OUTPUT_FILES, *(Path(n).with_suffix(".pdf").name for n in OUTPUT_FILES)]
-    for name in names:
-        path = folder / name
-        docx = Path(name).with_suffix(".docx").name
-        if docx in keep or not os.path.lexists(path):
-            continue
-        doc = recorded.dokument.get(docx) if recorded else None
-        made = (doc.pdf_hash if name.endswith(".pdf") else doc.hash) if doc else None
-        by_hand = disk_hash(path) != made
-        kept = keep_aside(path, run.today)
-        run.result.archived.append(kept)
-        note = "; den hade ändrats på disk sedan generatorn skrev den (signerad eller ändrad för hand?)" if by_hand else ""
-        run.result.warnings.append(Problem(str(path), "", f"{why}; flyttades till {kept}{note}", "varning"))
-        moved.append(kept)
-    return moved
-
-
-def _store(run: _Run, built: Built, old: Entry | None, change: Change, written: set[str], previous: dict[str, bytes | None]) -> None:
-    """Write the agreement's documents, keeping any earlier version that differs; adds the names written to ``written``.
-
-    An earlier output that is not a regular file (a folder, a FIFO, a link) is moved aside unopened;
-    one that differs from what the records say was written (edited, signed) is kept with a warning, and
-    an earlier version never takes the place of one already kept (archive.free_folder).
-    """
-    folder = run.utdata / built.agreement_id
-    for name, data in built.outputs.items():
-        target = folder / name
-        recorded = old.dokument.get(name) if old else None
-        before = previous[name]
-        if before is None and os.path.lexists(target):
-            kept = keep_aside(target, run.today)
-            run.result.archived.append(kept)
-            change.archived.append(kept)
-            run.result.warnings.append(Problem(str(target), "", f"var inte en vanlig fil (mapp, länk eller specialfil); flyttades till {kept}", "varning"))
-        if before == data:
-            run.result.unchanged.append(target)
-            continue
-        if before is not None:
-            _archive(run, target, before, recorded, old.genererad if old else run.today, change)
-        write_atomic(target, data)
-        run.result.written.append(target)
-        written.add(name)
-        if before is not None:  # comparison document against the version just archived (issue 14), and the changed sentences
-            comparison = record_comparison(change, run.result.warnings, folder, name, before, data, run.now)
-            change.sentences[name] = sentence_changes(before, data, comparison.bodies if comparison else None)
-
-
-def _archive(run: _Run, target: Path, before: bytes, recorded: Document | None, stamp: str, change: Change) -> None:
-    """Keep the earlier ``target`` (content ``before``) and its PDF in a free folder of ``tidigare/``, warning when either was changed by hand."""
-    digest = sha256(before)
-    old_pdf = target.with_suffix(".pdf")
-    archive = free_folder(target.parent, stamp, digest, [target.name, old_pdf.name]) / target.name
-    keep_as(target, archive, before)
-    run.result.archived.append(archive)
-    change.archived.append(archive)
-    if recorded is not None and recorded.hash and recorded.hash != digest:
-        message = f"hade ändrats på disk sedan generatorn skrev den (för hand?); den ändrade versionen sparades i {archive}"
-        run.result.warnings.append(Problem(str(target), "", message, "varning"))
-    if is_regular_file(old_pdf):
-        pdf_digest = disk_hash(old_pdf)
-        move_into(old_pdf, archive.with_suffix(".pdf"))
-        if pdf_digest != (recorded.pdf_hash if recorded else None):
-            message = f"PDF-filen var inte den som generatorn gjorde (signerad eller ändrad?); den sparades i {archive.with_suffix('.pdf')}"
-            run.result.warnings.append(Problem(str(old_pdf), "", message, "varning"))
-    elif os.path.lexists(old_pdf):
-        keep_aside(old_pdf, stamp)
