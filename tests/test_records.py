@@ -257,3 +257,35 @@ def test_comparison_pdfs_a_stopped_run_did_not_make_are_made_by_the_next(project
     assert sorted(p.with_suffix(".pdf") for p in comparisons) == sorted((project / "utdata" / INTERNET / "jamforelse").glob("*.pdf"))
     assert os.path.samefile(result.pdfs[0], comparisons[0].with_suffix(".pdf"))
     assert not run(project, pdf=True).pdfs, "made once"
+
+
+def test_pdf_a_stopped_run_made_is_not_taken_for_a_signed_one(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator.output import pdf
+
+    def made_then_killed(docx_files: list[Path], **options: Any) -> list[Path]:
+        for path in docx_files:
+            path.with_suffix(".pdf").write_bytes(b"%PDF-1.7 av en avbruten korning\n%%EOF\n")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pdf, "available", lambda: True)
+    monkeypatch.setattr(pdf, "convert", made_then_killed)
+    with pytest.raises(KeyboardInterrupt):
+        run(project, pdf=True)
+    monkeypatch.undo()
+    made = project / "utdata" / INTERNET / "avtal.pdf"
+    assert made.exists()
+
+    def convert(docx_files: list[Path], **options: Any) -> list[Path]:
+        for path in docx_files:
+            path.with_suffix(".pdf").write_bytes(b"%PDF-1.7 gjord av generatorn\n%%EOF\n")
+        return [p.with_suffix(".pdf") for p in docx_files]
+
+    monkeypatch.setattr(pdf, "available", lambda: True)
+    monkeypatch.setattr(pdf, "convert", convert)
+    result = run(project, pdf=True)
+
+    assert result.ok, result.problems
+    messages = [w.message for w in result.warnings if w.file == str(made)]
+    assert len(messages) == 1 and messages[0].startswith("PDF-filen gjordes av en körning som avbröts innan den hann anteckna den; den sparades i ")
+    assert made.read_bytes() == b"%PDF-1.7 gjord av generatorn\n%%EOF\n"
+    assert not run(project, pdf=True).warnings, "recorded now"

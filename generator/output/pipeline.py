@@ -303,6 +303,7 @@ def _make_pdfs(run: Run) -> None:
     A PDF on disk that is not the one the generator made (signed, edited) is kept in ``tidigare/`` first.
     """
     needs, records, result = run.needs_pdf, run.records, run.result
+    begun = records.pdfs_begun()
     for docx_path, (agreement_id, name) in needs.items():
         pdf_path = docx_path.with_suffix(".pdf")
         recorded = run.entry(agreement_id).dokument[name].pdf_hash
@@ -315,8 +316,16 @@ def _make_pdfs(run: Run) -> None:
                 )
                 continue
             result.archived.append(kept)
-            message = f"PDF-filen var inte den som generatorn gjorde (signerad eller ändrad?); den sparades i {kept}"
+            if begun.get(below(run.utdata, pdf_path)) == disk_hash(docx_path):  # kept all the same: it may have been signed since
+                message = f"PDF-filen gjordes av en körning som avbröts innan den hann anteckna den; den sparades i {kept} och görs om"
+            else:
+                message = f"PDF-filen var inte den som generatorn gjorde (signerad eller ändrad?); den sparades i {kept}"
             result.warnings.append(Problem(str(pdf_path), "", message, "varning"))
+    pending = {below(run.utdata, docx.with_suffix(".pdf")): run.entry(key).dokument[name].hash for docx, (key, name) in needs.items()}
+    try:
+        records.begin_pdfs(pending)
+    except OSError as e:
+        result.warnings.append(Problem(str(records.path), "", f"PDF-filerna som görs kunde inte antecknas: {os_reason(e)}", "varning"))
     failures: list[Problem] = []
     try:
         pdf_output.convert(list(needs), must_contain=run.pdf_texts)
@@ -338,6 +347,8 @@ def _make_pdfs(run: Run) -> None:
         except OSError as e:
             result.failed.setdefault(run.entry(agreement_id).fil, []).append(
                 Problem(str(records.path), "", f"PDF-filernas kontrollsummor kunde inte antecknas: {os_reason(e)}"))
+    with contextlib.suppress(OSError):
+        records.end_pdfs(list(pending))
     for problem in failures:
         if problem.file not in {str(p) for p in needs}:
             result.failed.setdefault(problem.file or "PDF", []).append(problem)

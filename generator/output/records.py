@@ -44,6 +44,7 @@ CREATE TABLE pagaende (         -- what a run is about to write for an agreement
     plan TEXT NOT NULL
 );
 CREATE TABLE jamforelse_pdf (fil TEXT PRIMARY KEY, avtal_fil TEXT NOT NULL);  -- comparison documents still without their PDF
+CREATE TABLE pdf_pagaende (fil TEXT PRIMARY KEY, docx_hash TEXT NOT NULL);  -- PDFs a run is making, until their hashes are recorded
 """
 _HOW_TO_RECOVER = "flytta undan filen (och avtal.db-wal) så görs alla avtal om; tidigare versioner och rapporter finns kvar"
 
@@ -252,6 +253,10 @@ class Records:
         """Comparison documents whose PDF a stopped run did not make, with the input file of their agreement."""
         return {Path(fil): owner for fil, owner in self._query("SELECT fil, avtal_fil FROM jamforelse_pdf ORDER BY fil", ()).fetchall()}
 
+    def pdfs_begun(self) -> dict[Path, str]:
+        """The PDFs (paths inside utdata) a run began to make and never recorded, with the hash of the .docx they were made of."""
+        return {Path(fil): digest for fil, digest in self._query("SELECT fil, docx_hash FROM pdf_pagaende", ()).fetchall()}
+
     # Writing: each method is one transaction --------------------------------------------------------------
 
     def intend(self, key: str, run: str, plan: dict[str, Any]) -> None:
@@ -291,6 +296,16 @@ class Records:
         with self._transaction() as db:
             db.execute("UPDATE avtal SET post = ? WHERE id = ?", (post, key))
             db.execute("INSERT INTO historik (avtal_id, tid, post, andring) VALUES (?, ?, ?, NULL)", (key, when.isoformat(timespec="seconds"), post))
+
+    def begin_pdfs(self, pdfs: dict[Path, str]) -> None:
+        """Note the PDFs (paths inside utdata, with the hash of their .docx) a run is about to make."""
+        with self._transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO pdf_pagaende (fil, docx_hash) VALUES (?, ?)", [(str(p), h) for p, h in pdfs.items()])
+
+    def end_pdfs(self, pdfs: list[Path]) -> None:
+        """The PDFs ``pdfs`` are made and recorded (or failed)."""
+        with self._transaction() as db:
+            db.executemany("DELETE FROM pdf_pagaende WHERE fil = ?", [(str(p),) for p in pdfs])
 
     def pdfs_made(self, comparisons: list[Path]) -> None:
         """The comparison documents ``comparisons`` have their PDF now."""
