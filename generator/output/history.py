@@ -6,7 +6,8 @@ from typing import Any
 
 from ..agreement.filters import kr
 from ..errors import Problem, WriteError
-from .records import Entry, Records
+from .entry import Entry
+from .records import Records
 
 
 def export(records: Records, key: str | None = None) -> dict[str, Any]:

@@ -22,12 +22,13 @@ from . import pdf as pdf_output
 from .archive import ARCHIVE_DIR, keep_aside
 from .batch import Built, Settings, build_all
 from .checkcache import CACHE_DIR, checked_templates
+from .entry import Entry
 from .fingerprint import changes as fingerprint_changes
 from .fingerprint import fingerprint
 from .identity import InputId, input_id, input_path, project_of
 from .lock import LOCK_NAME, locked
 from .manifest import JOURNAL_NAME, MANIFEST_NAME, MIGRATED_SUFFIX, disk_hash, is_regular_file
-from .records import DB_FILES, DB_NAME, Entry, Records
+from .records import DB_FILES, DB_NAME, Records
 from .recovery import recover
 from .report import LATEST, REPORT_DIR, Change, write_report
 from .store import Run, below, pdf_current, store_agreement

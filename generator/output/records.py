@@ -8,11 +8,12 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, WriteError
+from .entry import Entry
 from .identity import InputId, input_id, project_of
 from .manifest import MIGRATED_SUFFIX, legacy_files, read_legacy
 from .write import TEMP_PREFIX, fsync_directory
@@ -47,69 +48,6 @@ CREATE TABLE jamforelse_pdf (fil TEXT PRIMARY KEY, avtal_fil TEXT NOT NULL);  --
 CREATE TABLE pdf_pagaende (fil TEXT PRIMARY KEY, docx_hash TEXT NOT NULL);  -- PDFs a run is making, until their hashes are recorded
 """
 _HOW_TO_RECOVER = "flytta undan filen (och avtal.db-wal) så görs alla avtal om; tidigare versioner och rapporter finns kvar"
-
-
-@dataclass
-class Document:
-    """One generated file: the template it came from (with hash) and the hash of what was written (empty: not written)."""
-
-    mall: str
-    mall_hash: str
-    hash: str
-    pdf_hash: str | None = None
-
-    @classmethod
-    def from_json(cls, raw: Any) -> Document:
-        checked = _fields(raw, {"mall": str, "mall_hash": str, "hash": str}, {"pdf_hash": (str, type(None))})
-        return cls(**checked)
-
-
-@dataclass
-class Entry:
-    """One agreement's record; ``beroenden`` is the fingerprint of schemas, generator and libraries it was made with."""
-
-    fil: InputId
-    data_hash: str
-    generator: str
-    genererad: str
-    troskelvarden: dict[str, dict[str, Any]] = field(default_factory=dict)
-    dokument: dict[str, Document] = field(default_factory=dict)
-    belopp: dict[str, str] = field(default_factory=dict)
-    varningar: list[str] = field(default_factory=list)
-    beroenden: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_json(cls, raw: Any) -> Entry:
-        """The entry of JSON data; ValueError (in Swedish) naming the field when a field is missing or of the wrong type."""
-        checked = _fields(raw, {"fil": str, "data_hash": str, "generator": str, "genererad": str},
-                          {"troskelvarden": dict, "dokument": dict, "belopp": dict, "varningar": list, "beroenden": dict})
-        for name in ("troskelvarden", "dokument"):
-            if not all(isinstance(value, dict) for value in checked.get(name, {}).values()):
-                raise ValueError(f"fältet {name} har fel typ")
-        if not all(isinstance(value, str) for value in [*checked.get("belopp", {}).values(), *checked.get("varningar", [])]):
-            raise ValueError("fältet belopp eller varningar har fel typ")
-        documents = {name: Document.from_json(doc) for name, doc in checked.get("dokument", {}).items()}
-        return cls(**{**checked, "fil": InputId(checked["fil"]), "dokument": documents})
-
-    def to_json(self) -> dict[str, Any]:
-        return {**vars(self), "dokument": {name: vars(doc) for name, doc in self.dokument.items()}}
-
-
-def _fields(raw: Any, required: dict[str, Any], optional: dict[str, Any]) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise ValueError("posten är inte ett objekt")
-    for name, kind in required.items():
-        if name not in raw:
-            raise ValueError(f"fältet {name} saknas")
-        if not isinstance(raw[name], kind):
-            raise ValueError(f"fältet {name} har fel typ")
-    for name, kind in optional.items():
-        if name in raw and not isinstance(raw[name], kind):
-            raise ValueError(f"fältet {name} har fel typ")
-    unknown = sorted(set(raw) - set(required) - set(optional))
-    if unknown:
-        raise ValueError(f"okänt fält {unknown[0]}")
-    return dict(raw)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from pathlib import Path
 from ..compare.comparisons import record_comparison
 from ..errors import Problem
 from .archive import ARCHIVE_DIR
+from .entry import Entry
 from .manifest import regular_bytes, sha256
-from .records import Entry, Intent, Records
+from .records import Intent, Records
 from .report import Change, sentence_changes
 
 

@@ -18,10 +18,11 @@ from ..errors import Problem
 from ..paths import MAIN_FILE, OUTPUT_FILES
 from .archive import free_folder, keep_aside
 from .batch import Built, unexpected
+from .entry import Document, Entry
 from .fingerprint import changes as fingerprint_changes
 from .identity import InputId
 from .manifest import disk_hash, is_regular_file, regular_bytes, sha256
-from .records import Document, Entry, Records
+from .records import Records
 from .report import Change, amount_changes, sentence_changes
 from .write import keep_as, move_into, os_reason, synced_once, write_atomic
 
