@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import errno
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar, Literal
@@ -126,6 +127,8 @@ if hasattr(errno, "EDQUOT"):
 
 def os_reason(error: OSError) -> str:
     """A Swedish reason for an operating-system error; the error's code name (ENOSPC) where there is no Swedish text for it."""
+    if error.strerror and error.errno and error.strerror != os.strerror(error.errno):
+        return error.strerror  # our own Swedish reason (a link refused under utdata), not the system's English one
     text = _ERRNO_TEXT.get(error.errno or 0)
     if text:
         return text

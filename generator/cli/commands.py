@@ -162,6 +162,24 @@ def paverkan(troskel: str, belopp: int | None, indata: Path, utdata: Path, trosk
 
 
 @main.command()
+@click.argument("avtal_id", metavar="[ID]", required=False)
+@UTDATA
+@click.option("--json", "as_json", is_flag=True, help="Skriv posterna och deras historik som JSON (för export).")
+def historik(avtal_id: str | None, utdata: Path, as_json: bool) -> None:
+    """Visa vad varje dokument gjordes av och när (avtalet ID, utan ID: alla avtal). Skriver ingenting."""
+    from ..output import history
+    from ..output.records import Records
+
+    with Records.load(utdata) as records:
+        if as_json:
+            click.echo(json.dumps(history.export(records, avtal_id), ensure_ascii=False, indent=2))
+        else:
+            lines = history.lines(records, avtal_id)
+            click.echo("\n".join(lines) if lines else f"Inga avtal har genererats till {utdata} ännu.")
+        _report(records.problems)
+
+
+@main.command()
 @click.argument("gammal", type=PATH)
 @click.argument("ny", type=PATH)
 @click.option("-o", "--ut", type=PATH, help="Filen som jämförelsen skrivs till (utan -o: NY-jamforelse.docx bredvid NY).")

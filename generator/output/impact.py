@@ -11,7 +11,7 @@ from ..agreement.compute import build_context, threshold_day
 from ..agreement.load import load_agreement
 from ..agreement.thresholds import Thresholds, ThresholdValue
 from ..errors import AvtalError, Problem, ThresholdError
-from .manifest import Manifest
+from .records import Records
 from .report import amount_changes, key_amounts
 
 
@@ -41,12 +41,13 @@ def impact(name: str, files: list[Path], thresholds: Thresholds, utdata: Path, a
     """Every agreement in ``files`` whose cap refers to threshold ``name``, with its amounts now and as issued.
 
     ``amount`` asks "what if": the value that applies on each agreement's date is replaced by it.
-    The amounts are compared with those recorded in ``utdata``'s manifest when the agreement was last generated.
+    The amounts are compared with those recorded in ``utdata``'s records when the agreement was last generated.
     """
     if name not in thresholds.values:
         known = ", ".join(sorted(thresholds.values))
         raise ThresholdError(Problem(thresholds.file, "", f"okänt tröskelvärde \"{name}\"; kända: {known}"))
-    issued = {entry.fil: entry for entry in Manifest.load(utdata).entries.values()}
+    with Records.load(utdata) as records:
+        issued = {path: record[1] for path in files if (record := records.record_of(path)) is not None}
     found: list[Impact] = []
     for path in files:
         try:
@@ -65,7 +66,7 @@ def impact(name: str, files: list[Path], thresholds: Thresholds, utdata: Path, a
             found.append(Impact(str(path), data["avtal"]["id"], day, None, {}, problems=e.problems))
             continue
         amounts = key_amounts(context)
-        entry = issued.get(str(path))
+        entry = issued.get(path)
         changes = amount_changes(entry.belopp, amounts) if entry else []
         found.append(Impact(str(path), data["avtal"]["id"], day, used.value(name, day), amounts, changes, issued=entry is not None))
     return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -13,6 +14,38 @@ from ..errors import os_reason as os_reason  # re-exported: the write stage repo
 
 TEMP_PREFIX = ".avtal-tmp-"
 _DEFERRED: ContextVar[set[Path] | None] = ContextVar("folders_to_sync", default=None)
+_ROOT: ContextVar[Path | None] = ContextVar("links_refused_below", default=None)
+
+
+class LinkError(OSError):
+    """Raised when a write would go through a symbolic link below the output folder (it could lead out of it)."""
+
+    def __init__(self, link: Path) -> None:
+        super().__init__(errno.ELOOP, "är en symbolisk länk; avtal skrivs aldrig genom länkar i utdata. Ta bort länken och kör igen", str(link))
+
+
+@contextlib.contextmanager
+def links_refused(root: Path) -> Iterator[None]:
+    """Within the block, every write below ``root`` refuses a path with a symbolic link in it (LinkError naming the link)."""
+    token = _ROOT.set(Path(os.path.abspath(root)))
+    try:
+        yield
+    finally:
+        _ROOT.reset(token)
+
+
+def refuse_links(folder: Path) -> None:
+    """LinkError when ``folder`` (or a folder on the way to it from the root of links_refused) is a symbolic link."""
+    root = _ROOT.get()
+    if root is None:
+        return
+    absolute = Path(os.path.abspath(folder))
+    if absolute != root and root not in absolute.parents:
+        return
+    link = link_inside(root, absolute)
+    if link is not None:
+        raise LinkError(link)
+
 
 
 def current_umask() -> int:
@@ -71,6 +104,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     The file gets the permissions a newly created file gets under the umask (``0666 & ~umask``), so
     colleagues on a shared drive can read it; the folder is synced after the rename.
     """
+    refuse_links(path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
@@ -91,9 +125,13 @@ def keep_as(source: Path, target: Path, data: bytes) -> None:
     """Keep ``source``, whose content is ``data``, also as ``target``: a hard link, or a copy where links cannot be made.
 
     A link writes no data (the source is about to be replaced by a rename, which leaves the linked
-    file as it was); shared drives without links, and a target that exists already, get write_atomic.
+    file as it was); shared drives without links get write_atomic. A target that exists is never
+    replaced (FileExistsError): an earlier version is never written over.
     """
+    refuse_links(target.parent)
     target.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(target):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target))
     try:
         os.link(source, target, follow_symlinks=False)
     except OSError:
@@ -103,8 +141,12 @@ def keep_as(source: Path, target: Path, data: bytes) -> None:
 
 
 def move_into(source: Path, target: Path) -> None:
-    """Move ``source`` to ``target`` (in the same file system) by a rename, both folders synced."""
+    """Move ``source`` to ``target`` (in the same file system) by a rename, both folders synced; never over an existing ``target``."""
+    refuse_links(source.parent)
+    refuse_links(target.parent)
     target.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(target):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target))
     os.replace(source, target)
     fsync_directory(target.parent)
     fsync_directory(source.parent)

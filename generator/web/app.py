@@ -19,7 +19,8 @@ from ..kinds import TEMPLATE_FILES
 from ..legal.rules import KIND_NAMES
 from ..output import pdf as pdf_output
 from ..output import pipeline
-from ..output.manifest import Manifest, file_hash
+from ..output.manifest import file_hash
+from ..output.records import ids_of, record_of
 from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA
 from . import form as form_schema
 from . import trash
@@ -161,7 +162,7 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
     def generated_folder(path: Path) -> Path | None:
         """Where the documents made from the file ``path`` are, if any: by the manifest, else by the file's name."""
         try:
-            keys = Manifest.load(utdata).ids_of(str(path))
+            keys = ids_of(utdata, path)
         except AvtalError:
             keys = []
         folders = [utdata / key for key in keys] + [utdata / path.stem]
@@ -248,9 +249,10 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
             result = pipeline.generate([path], utdata=utdata, indata=indata, mallar=mallar, troskelvarden=troskelvarden, pdf=make_pdf)
         except AvtalError as e:
             return jsonify({"meddelande": "Dokumenten kunde inte göras.", "problem": _problems(e.problems), "dokument": []}), 422
-        entry = Manifest.load(utdata).entries.get(agreement)
+        found = record_of(utdata, path)
+        entry = found[1] if found is not None and found[0] == agreement else None
         documents = []
-        if entry is not None and entry.fil == str(path):
+        if entry is not None:
             for name in entry.dokument:
                 for file in (name, name.removesuffix(".docx") + ".pdf"):
                     if (utdata / agreement / file).exists():

@@ -15,7 +15,8 @@ RECORDS = [
     "utdata/minsta-avtalet/tidigare/2026-11-01-abcdef12/avtal.docx",
     "utdata/rapporter/2026-11-01-090000.md",
     "utdata/andringsrapport.md",
-    "utdata/manifest.json",
+    "utdata/manifest.json.migrerad",
+    "utdata/avtal.db",
 ]
 CACHES = ["utdata/.mallkontroll/abc.json", "utdata/minsta-avtalet/.avtal-tmp-x1", ".pytest_cache/v/x"]
 

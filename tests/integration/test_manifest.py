@@ -1,8 +1,9 @@
-"""Tests for the manifest: a journal line per written agreement, folded into manifest.json when due, never lost."""
+"""Tests for moving the records of manifest.json and its journal into avtal.db: no record lost, every bad one named."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,9 @@ import pytest
 from conftest import TEMPLATES, THRESHOLDS
 
 from avtalsgenerator.errors import WriteError
-from avtalsgenerator.output import manifest as manifest_module
-from avtalsgenerator.output.manifest import JOURNAL_NAME, MANIFEST_NAME, Manifest
-from avtalsgenerator.output.pipeline import RUNNING, generate
-from avtalsgenerator.output.write import TEMP_PREFIX
+from avtalsgenerator.output.manifest import JOURNAL_NAME, MANIFEST_NAME, MIGRATED_SUFFIX
+from avtalsgenerator.output.pipeline import generate
+from avtalsgenerator.output.records import DB_FILES, DB_NAME, Records
 
 
 @pytest.fixture
@@ -36,163 +36,89 @@ def run(workspace: Path, files: list[Path] | None = None) -> Any:
     return generate(files, indata=workspace / "indata", utdata=workspace / "utdata", mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1)
 
 
-def edit_title(path: Path, title: str) -> None:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data["avtal"]["titel"] = title
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+def as_before_the_database(utdata: Path, absolute: bool = True) -> dict[str, Any]:
+    """Turn utdata's records back into the manifest.json (format 2: input paths absolute) the generator wrote before avtal.db."""
+    with Records.load(utdata) as records:
+        entries = {key: entry.to_json() for key, entry in records.entries()}
+    for entry in entries.values():
+        entry["fil"] = str((utdata.parent / entry["fil"]).resolve()) if absolute else entry["fil"]
+    for name in DB_FILES:
+        (utdata / name).unlink(missing_ok=True)
+    lines = [f"{json.dumps(key)}: {json.dumps(entry, ensure_ascii=False)}" for key, entry in sorted(entries.items())]
+    (utdata / MANIFEST_NAME).write_text('{"format": 2, "avtal": {\n' + ",\n".join(lines) + "\n}}\n", encoding="utf-8")
+    return entries
 
 
-def test_first_run_writes_the_whole_manifest(tmp_path: Path, three_agreements: list[Path]) -> None:
+def test_records_of_manifest_and_journal_are_moved_into_the_database(tmp_path: Path, three_agreements: list[Path]) -> None:
     utdata = tmp_path / "utdata"
-    saved = json.loads((utdata / MANIFEST_NAME).read_text(encoding="utf-8"))
-    assert saved["format"] == manifest_module.FORMAT and sorted(saved["avtal"]) == ["avtal-0", "avtal-1", "avtal-2"]
-    assert not (utdata / JOURNAL_NAME).exists()
-    assert len((utdata / MANIFEST_NAME).read_text(encoding="utf-8").splitlines()) == 5, "one line per agreement"
+    entries = as_before_the_database(utdata)
+    # The journal: avtal-1 recorded again by a run whose change was not reported yet, then a line cut off by a kill.
+    later = {**entries["avtal-1"], "genererad": "2026-11-02"}
+    change = {"id": "avtal-1", "fil": later["fil"], "skal": ["avtalsdata i x har ändrats"], "nytt": False, "korning": "gammal"}
+    journal = json.dumps({"id": "avtal-1", "avtal": later, "andring": change, "bort": []}, ensure_ascii=False) + "\n" + '{"id": "avt'
+    (utdata / JOURNAL_NAME).write_text(journal, encoding="utf-8")
+
+    result = run(tmp_path)
+
+    assert result.ok, result.problems
+    assert result.up_to_date == [str(p) for p in three_agreements], "every record was moved in: nothing is made again"
+    assert result.report is not None and "avtalsdata i x har ändrats" in result.report.read_text(encoding="utf-8")
+    assert [str(w) for w in result.warnings] == [
+        f"{utdata / JOURNAL_NAME}: rad 2: varning: rad 2 kan inte läsas (Unterminated string starting at: line 1 column 8 (char 7)) "
+        "och hoppades över; det avtal den gällde görs om"]
+    with Records.load(utdata) as records:
+        assert [(key, entry.fil, entry.genererad) for key, entry in records.entries()] == [
+            ("avtal-0", "indata/avtal-0.json", entries["avtal-0"]["genererad"]), ("avtal-1", "indata/avtal-1.json", "2026-11-02"),
+            ("avtal-2", "indata/avtal-2.json", entries["avtal-2"]["genererad"])], "recorded relative to the project"
+    # The old files are kept beside the database under new names, and read no more.
+    assert not (utdata / MANIFEST_NAME).exists() and (utdata / (MANIFEST_NAME + MIGRATED_SUFFIX)).exists()
+    assert (utdata / (JOURNAL_NAME + MIGRATED_SUFFIX)).read_text(encoding="utf-8") == journal
+    assert run(tmp_path).report is None
 
 
-def test_one_changed_agreement_is_journalled_not_the_whole_manifest_rewritten(tmp_path: Path, three_agreements: list[Path]) -> None:
+def test_journal_line_with_wrong_types_is_named_and_the_other_records_kept(tmp_path: Path, three_agreements: list[Path]) -> None:
     utdata = tmp_path / "utdata"
-    before = (utdata / MANIFEST_NAME).read_bytes()
-    edit_title(three_agreements[1], "Avtal om samverkan kring familjerådgivning, ändrat")
-    result = run(tmp_path, [three_agreements[1]])
-    assert result.ok and result.report is not None
-    assert (utdata / MANIFEST_NAME).read_bytes() == before
-    lines = [json.loads(line) for line in (utdata / JOURNAL_NAME).read_text(encoding="utf-8").splitlines()]
-    assert [line.get("id") for line in lines] == ["avtal-1", None] and lines[1] == {"rapporterat": True}
-    loaded = Manifest.load(utdata)
-    assert loaded.entries["avtal-1"].data_hash == manifest_module.file_hash(three_agreements[1])
-    assert loaded.unreported == []
-    # Everything reads the manifest through load(): the next run sees the change as done and reports nothing.
-    again = run(tmp_path)
-    assert again.ok and not again.written and again.report is None
+    entries = as_before_the_database(utdata)
+    (utdata / JOURNAL_NAME).write_text(json.dumps({"id": "avtal-1", "avtal": {**entries["avtal-1"], "dokument": []}, "bort": []}) + "\n"
+                                       + json.dumps({"id": 7, "avtal": entries["avtal-2"]}) + "\n", encoding="utf-8")
+
+    result = run(tmp_path)
+
+    assert result.ok, result.problems
+    messages = [str(w) for w in result.warnings]
+    moved = "posten kan inte flyttas till avtal.db (fältet dokument har fel typ); avtalet görs om"
+    assert f"{utdata / 'manifest.json'}: $.avtal[\"avtal-1\"]: varning: {moved}" in messages
+    assert any(m.startswith(f"{utdata / JOURNAL_NAME}: rad 2: varning: rad 2 kan inte läsas (fälten id, avtal eller andring har fel typ)") for m in messages)
+    assert result.up_to_date == [str(three_agreements[0]), str(three_agreements[2])], "the other records are used"
+    assert result.built == [str(three_agreements[1])] and not result.written, "made again, and found the same as on disk"
 
 
-def test_long_journal_is_folded_into_the_manifest(tmp_path: Path, three_agreements: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_manifest_of_format_1_with_paths_as_given_is_moved_in(tmp_path: Path, three_agreements: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
     utdata = tmp_path / "utdata"
-    monkeypatch.setattr(manifest_module, "COMPACT_AFTER", 3)
-    for number in range(2):
-        edit_title(three_agreements[0], f"Avtal om samverkan, version {number}")
-        assert run(tmp_path, [three_agreements[0]]).ok
-    assert not (utdata / JOURNAL_NAME).exists()
-    saved = json.loads((utdata / MANIFEST_NAME).read_text(encoding="utf-8"))
-    assert saved["avtal"]["avtal-0"]["data_hash"] == manifest_module.file_hash(three_agreements[0])
-    assert "ej_rapporterade" not in saved
+    manifest = {"format": 1, "avtal": as_before_the_database(utdata, absolute=False)}
+    (utdata / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    result = generate(indata=Path("indata"), utdata=Path("utdata"), mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1)
+
+    assert result.ok and len(result.up_to_date) == 3 and not result.written
 
 
-def test_line_cut_off_by_a_kill_is_never_appended_to(tmp_path: Path, three_agreements: list[Path]) -> None:
+@pytest.mark.parametrize("content", ["[]", '{"avtal": []}', "{trasig"], ids=["lista", "avtal-lista", "syntax"])
+def test_manifest_that_cannot_be_read_stops_the_run_and_stays(tmp_path: Path, three_agreements: list[Path], content: str) -> None:
     utdata = tmp_path / "utdata"
-    edit_title(three_agreements[2], "Avtal om samverkan, ändrat")
-    assert run(tmp_path, [three_agreements[2]]).ok
-    journal = utdata / JOURNAL_NAME
-    with journal.open("a", encoding="utf-8") as f:
-        f.write('{"id": "avtal-0", "avtal": {"fil": ')  # what a run killed in the middle of a line leaves
-    edit_title(three_agreements[0], "Avtal om samverkan, ändrat igen")
-    result = run(tmp_path, [three_agreements[0]])
-    assert result.ok
-    for line in journal.read_text(encoding="utf-8").splitlines() if journal.exists() else []:
-        json.loads(line)
-    loaded = Manifest.load(utdata)
-    assert loaded.entries["avtal-2"].data_hash == manifest_module.file_hash(three_agreements[2]), "the whole line before it is kept"
-    assert loaded.entries["avtal-0"].data_hash == manifest_module.file_hash(three_agreements[0])
+    as_before_the_database(utdata)
+    (utdata / MANIFEST_NAME).write_text(content, encoding="utf-8")
+    with pytest.raises(WriteError, match=r"manifest\.json: manifestet kan inte läsas .*; ta bort filen och \.manifest-journal\.jsonl så görs alla avtal om"):
+        run(tmp_path)
+    assert (utdata / MANIFEST_NAME).read_text(encoding="utf-8") == content
+    assert not any(os.path.lexists(utdata / name) for name in DB_FILES), "no database made of half the records"
+    assert not list(utdata.glob(".avtal-tmp-*"))
 
 
-def test_temporary_files_of_a_killed_run_are_removed(tmp_path: Path, three_agreements: list[Path]) -> None:
+def test_reading_the_records_moves_nothing(tmp_path: Path, three_agreements: list[Path]) -> None:
     utdata = tmp_path / "utdata"
-    (utdata / RUNNING).touch()  # a killed run leaves its marker, and perhaps half-written temporary files
-    left = utdata / "avtal-1" / f"{TEMP_PREFIX}abc"
-    left.write_bytes(b"half")
-    assert run(tmp_path).ok
-    assert not left.exists()
-    assert not (utdata / RUNNING).exists()
-
-
-def test_run_that_fails_still_clears_its_marker(tmp_path: Path, three_agreements: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator.output import pipeline
-
-    def broken(*args: Any) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(pipeline, "_store_agreement", broken)
-    edit_title(three_agreements[0], "Avtal om samverkan, ändrat")
-    with pytest.raises(KeyboardInterrupt):
-        run(tmp_path, [three_agreements[0]])
-    assert not (tmp_path / "utdata" / RUNNING).exists()
-
-
-def test_saved_manifest_reads_back_as_written_and_saves_unchanged(tmp_path: Path, three_agreements: list[Path]) -> None:
-    utdata = tmp_path / "utdata"
-    text = (utdata / MANIFEST_NAME).read_bytes()
-    loaded = Manifest.load(utdata)
-    whole = json.loads(text)["avtal"]
-    assert sorted(loaded.entries) == sorted(whole) and len(loaded.entries) == 3
-    assert {key: loaded.entries[key].to_json() for key in loaded.entries} == whole
-    assert loaded.id_of(str(three_agreements[1])) == "avtal-1"
-    loaded.save()
-    assert (utdata / MANIFEST_NAME).read_bytes() == text
-
-
-def test_one_input_is_found_without_reading_the_other_lines(tmp_path: Path, three_agreements: list[Path]) -> None:
-    utdata = tmp_path / "utdata"
-    path = utdata / MANIFEST_NAME
-    lines = path.read_text(encoding="utf-8").split("\n")
-    lines[3] = lines[3].replace('"data_hash": "', '"data_hash": trasig "')  # avtal-2's line, damaged by hand
-    path.write_text("\n".join(lines), encoding="utf-8")
-    edit_title(three_agreements[0], "Avtal om samverkan, ändrat")
-    assert run(tmp_path, [three_agreements[0]]).ok, "regenerating avtal-0 uses only its own line"
-    edit_title(three_agreements[2], "Avtal om samverkan, också ändrat")
-    with pytest.raises(WriteError, match=r'manifestet kan inte läsas .*; ta bort filen'):
-        run(tmp_path, [three_agreements[2]])
-    with pytest.raises(WriteError) as raised:
-        Manifest.load(utdata).entries["avtal-2"]
-    assert raised.value.problems[0].file == str(path) and raised.value.problems[0].place == '$.avtal["avtal-2"]'
-
-
-def test_line_not_as_the_generator_writes_it_is_an_error_not_a_missing_agreement(tmp_path: Path, three_agreements: list[Path]) -> None:
-    utdata = tmp_path / "utdata"
-    path = utdata / MANIFEST_NAME
-    lines = path.read_text(encoding="utf-8").split("\n")
-    lines[2] = lines[2].replace('{"fil": ', '{\n"fil": ', 1)  # avtal-1's entry broken over two lines by hand
-    path.write_text("\n".join(lines), encoding="utf-8")
-    edit_title(three_agreements[1], "Avtal om samverkan, ändrat")
-    with pytest.raises(WriteError, match=r"manifestet kan inte läsas \(rad 3 är inte en rad som generatorn skriver\)"):
-        run(tmp_path, [three_agreements[1]])
-
-
-def test_manifest_in_another_layout_is_read_whole(tmp_path: Path, three_agreements: list[Path]) -> None:
-    utdata = tmp_path / "utdata"
-    path = utdata / MANIFEST_NAME
-    path.write_text(json.dumps(json.loads(path.read_text(encoding="utf-8")), indent=2, ensure_ascii=False), encoding="utf-8")
-    assert run(tmp_path).up_to_date == [str(p) for p in three_agreements], "an indented manifest still says what is done"
-
-
-def test_ids_removed_by_the_journal_are_gone_although_the_manifest_text_has_them(tmp_path: Path, three_agreements: list[Path]) -> None:
-    data = json.loads(three_agreements[1].read_text(encoding="utf-8"))
-    data["avtal"]["id"] = "avtal-1-nytt"
-    three_agreements[1].write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    assert run(tmp_path, [three_agreements[1]]).ok
-    loaded = Manifest.load(tmp_path / "utdata")
-    assert "avtal-1" not in loaded.entries and "avtal-1" not in list(loaded.entries)
-    assert loaded.ids_of(str(three_agreements[1])) == ["avtal-1-nytt"]
-    with pytest.raises(KeyError):
-        loaded.entries["avtal-1"]
-
-
-def test_many_inputs_are_looked_up_alike_by_search_and_by_index(tmp_path: Path, three_agreements: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    searched = Manifest.load(tmp_path / "utdata")
-    found = [searched.id_of(str(path)) for path in three_agreements]
-    monkeypatch.setattr(manifest_module, "SEARCHES_BEFORE_WHOLE", 0)
-    indexed = Manifest.load(tmp_path / "utdata")
-    assert [indexed.id_of(str(path)) for path in three_agreements] == found == ["avtal-0", "avtal-1", "avtal-2"]
-    assert indexed.id_of(str(tmp_path / "okand.json")) is None and searched.id_of(str(tmp_path / "okand.json")) is None
-
-
-def test_entry_changed_in_place_is_saved_as_changed(tmp_path: Path, three_agreements: list[Path]) -> None:
-    utdata = tmp_path / "utdata"
-    loaded = Manifest.load(utdata)
-    entry = loaded.entries["avtal-1"]  # read from its line in manifest.json, then changed as a new PDF changes it
-    document = next(iter(entry.dokument.values()))
-    document.pdf_hash = "ny-pdf"
-    loaded.save()
-    again = Manifest.load(utdata)
-    assert next(iter(again.entries["avtal-1"].dokument.values())).pdf_hash == "ny-pdf"
-    assert again.entries["avtal-0"].to_json() == json.loads((utdata / MANIFEST_NAME).read_text(encoding="utf-8"))["avtal"]["avtal-0"]
+    as_before_the_database(utdata)
+    with Records.load(utdata) as records:
+        assert [key for key, _ in records.entries()] == ["avtal-0", "avtal-1", "avtal-2"]
+    assert (utdata / MANIFEST_NAME).exists() and not (utdata / DB_NAME).exists()

@@ -17,12 +17,12 @@ from test_pipeline import text
 
 from avtalsgenerator.agreement import schema as schema_module
 from avtalsgenerator.agreement.thresholds import load_thresholds
+from avtalsgenerator.output import comparisons, pipeline
 from avtalsgenerator.output import fingerprint as fingerprint_module
-from avtalsgenerator.output import pipeline
 from avtalsgenerator.output.impact import impact
 from avtalsgenerator.output.lock import LOCK_NAME
-from avtalsgenerator.output.manifest import Manifest
 from avtalsgenerator.output.pipeline import Result, agreement_files, generate
+from avtalsgenerator.output.records import Records
 
 NB = "\u00a0"
 DEPENDENT = "region-internetbehandling"
@@ -202,7 +202,9 @@ def test_library_update_is_named_in_the_report(minimal_workspace: Path, monkeypa
 
 def test_manifest_records_the_fingerprint(minimal_workspace: Path) -> None:
     run_minimal(minimal_workspace)
-    entry = Manifest.load(minimal_workspace / "utdata").entries["minsta-avtalet"]
+    with Records.load(minimal_workspace / "utdata") as records:
+        entry = records.get("minsta-avtalet")
+    assert entry is not None
     assert set(entry.beroenden) == {"standardtexter", "schema", "generator", "bibliotek"}
     assert set(entry.beroenden["bibliotek"]) >= {"docxtpl", "jinja2", "babel", "python-docx"}
 
@@ -252,23 +254,33 @@ def test_interrupted_run_is_in_the_next_report(minimal_workspace: Path, monkeypa
     assert run_minimal(minimal_workspace).report is None, "reported once, not again"
 
 
-def test_interrupted_run_journal_survives_a_kill(minimal_workspace: Path) -> None:
+def test_run_stopped_between_writing_and_recording_is_reported_and_compared_by_the_next(
+        minimal_workspace: Path, minimal_agreement: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     utdata = minimal_workspace / "utdata"
     assert run_minimal(minimal_workspace).ok
-    manifest = Manifest.load(utdata)
-    entry = manifest.entries["minsta-avtalet"]
-    # What a killed run leaves: an agreement recorded in the journal, the manifest not yet saved.
-    manifest.record("minsta-avtalet", entry, {"id": "minsta-avtalet", "fil": entry.fil, "skal": ["avtalsdata har ändrats"], "korning": "x"}, [])
-    (utdata / "manifest.json").write_text('{"format": 1, "avtal": {}}\n', encoding="utf-8")
+    minimal_agreement["avtal"]["titel"] = "Avtal om gemensam familjerådgivning och parterapi"
+    (minimal_workspace / "indata" / "avtal.json").write_text(json.dumps(minimal_agreement, ensure_ascii=False), encoding="utf-8")
+
+    def killed(*args: Any) -> None:
+        raise KeyboardInterrupt  # the run stops after writing the documents, before it records them
+
+    monkeypatch.setattr(Records, "record", killed)
+    monkeypatch.setattr(comparisons, "record_comparison", lambda *args: None)  # killed before the comparison too
+    with pytest.raises(KeyboardInterrupt):
+        run_minimal(minimal_workspace)
+    monkeypatch.undo()
+    assert "parterapi" in text(utdata / "minsta-avtalet" / "avtal.docx")
+    assert not (utdata / "minsta-avtalet" / "jamforelse").exists()
 
     result = run_minimal(minimal_workspace)
 
-    assert result.up_to_date == [str(minimal_workspace / "indata" / "avtal.json")], "the journal says the documents are current"
-    assert result.report is not None and "avtalsdata har ändrats" in result.report.read_text(encoding="utf-8")
-    # The old manifest was written whole again, with the journal's agreement in it, and the change is reported once.
-    saved = json.loads((utdata / "manifest.json").read_text(encoding="utf-8"))
-    assert saved["format"] == 2 and list(saved["avtal"]) == ["minsta-avtalet"]
-    assert run_minimal(minimal_workspace).report is None
+    assert result.up_to_date == [str(minimal_workspace / "indata" / "avtal.json")], "the documents on disk are recorded as written"
+    assert result.report is not None
+    report = result.report.read_text(encoding="utf-8")
+    assert "tidigare körning som avbröts" in report and "avtalsdata i" in report and "parterapi" in report
+    assert list((utdata / "minsta-avtalet" / "jamforelse").glob("avtal-*.docx")), "the comparison the killed run never made"
+    assert "jamforelse/avtal-" in report
+    assert run_minimal(minimal_workspace).report is None, "reported once"
 
 
 def test_two_reports_in_the_same_second_are_both_kept(minimal_workspace: Path, minimal_agreement: dict[str, Any]) -> None:
@@ -320,7 +332,8 @@ def test_changed_id_moves_the_old_folder_documents_aside(workspace: Path) -> Non
     assert not list(old.glob("*.docx")), "documents under the old id must not look current"
     assert len(list((old / "tidigare").rglob("avtal.docx"))) == 1
     assert (workspace / "utdata" / "region-internetbehandling-2027" / "avtal.docx").exists()
-    assert DEPENDENT not in Manifest.load(workspace / "utdata").entries
+    with Records.load(workspace / "utdata") as records:
+        assert records.get(DEPENDENT) is None
     assert any('id har ändrats från "region-internetbehandling"' in r for c in result.changes for r in c.reasons)
 
 

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 
-from avtalsgenerator.output.manifest import Manifest, file_hash
+from avtalsgenerator.output.manifest import file_hash
+from avtalsgenerator.output.records import Records
 from avtalsgenerator.output.write import TEMP_PREFIX, keep_as, remove_stale_temporaries, write_atomic
 
 
@@ -115,11 +116,15 @@ def test_killed_batch_leaves_only_whole_documents(tmp_path: Path) -> None:
     assert finished.returncode == 0, finished.stderr
     assert len(list(utdata.glob("*/*.docx"))) == 450
     assert not list(utdata.rglob(f"{TEMP_PREFIX}*"))
-    manifest = Manifest.load(utdata)
-    assert len(manifest.entries) == 150
-    for key, entry in manifest.entries.items():
+    with Records.load(utdata) as records:
+        entries = dict(records.entries())
+    assert len(entries) == 150
+    for key, entry in entries.items():
         for name, doc in entry.dokument.items():
             assert file_hash(utdata / key / name) == doc.hash
+    # Every agreement is in the change report, also those the killed run wrote but had not recorded (issue 27.3).
+    report = (utdata / "andringsrapport.md").read_text(encoding="utf-8")
+    assert [key for key in entries if f"## {key}\n" not in report] == []
 
 
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
@@ -142,7 +147,7 @@ def test_generated_documents_are_readable_by_colleagues(tmp_path: Path, minimal_
         assert generate([path], utdata=tmp_path / "utdata", mallar=TEMPLATES, troskelvarden=THRESHOLDS).ok
     finally:
         os.umask(previous)
-    for written in [*(tmp_path / "utdata").rglob("*.docx"), tmp_path / "utdata" / "manifest.json", tmp_path / "utdata" / "andringsrapport.md"]:
+    for written in [*(tmp_path / "utdata").rglob("*.docx"), tmp_path / "utdata" / "avtal.db", tmp_path / "utdata" / "andringsrapport.md"]:
         assert stat.S_IMODE(written.stat().st_mode) == 0o644, written
 
 
@@ -180,14 +185,14 @@ def test_each_folder_of_an_agreement_is_synced_once_before_the_manifest_records_
             events.append(("fil", ""))
         real_fsync(fd)
 
-    real_record = Manifest.record
+    real_record = Records.record
 
-    def recorded(self: Manifest, *args: Any) -> None:
+    def recorded(self: Records, *args: Any) -> None:
         events.append(("manifest", ""))
         real_record(self, *args)
 
     monkeypatch.setattr(os, "fsync", recording)
-    monkeypatch.setattr(Manifest, "record", recorded)
+    monkeypatch.setattr(Records, "record", recorded)
     assert generate([path], utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1).ok
     agreement = data["avtal"]["id"]
     before_journal = events[: events.index(("manifest", ""))]
@@ -222,25 +227,25 @@ def test_folder_that_cannot_be_synced_fails_that_agreement_with_the_path(tmp_pat
     assert str(result.failed[failed][0]).startswith(f"{failed}: kunde inte skriva {failing}: "), result.failed[failed][0]
     assert str(indata / "avtal-000.json") in result.built, "the other agreement is written"
     monkeypatch.undo()
-    for key, entry in Manifest.load(utdata).entries.items():  # the manifest says what is on disk
+    for key, entry in Records.load(utdata).entries():  # the records say what is on disk
         for name, doc in entry.dokument.items():
             assert file_hash(utdata / key / name) == doc.hash
 
 
 def test_disk_full_fails_that_agreement_with_the_path_and_keeps_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator.output import pipeline
+    from avtalsgenerator.output import store
     from avtalsgenerator.output.pipeline import generate
 
     indata, utdata = tmp_path / "indata", tmp_path / "utdata"
     _batch(indata, 3)
-    real = pipeline.write_atomic
+    real = store.write_atomic
 
     def full(path: Path, data: bytes) -> None:
         if "avtal-001" in path.parts and path.name == "kostnadsfordelning.docx":
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         real(path, data)
 
-    monkeypatch.setattr(pipeline, "write_atomic", full)
+    monkeypatch.setattr(store, "write_atomic", full)
     result = generate(indata=indata, utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1)
 
     failed = str(indata / "avtal-001.json")
@@ -254,28 +259,28 @@ def test_disk_full_fails_that_agreement_with_the_path_and_keeps_the_rest(tmp_pat
     again = generate(indata=indata, utdata=utdata, mallar=TEMPLATES, troskelvarden=THRESHOLDS, workers=1)
     assert again.ok and again.built == [failed]
     assert [p.name for p in again.written] == ["kostnadsfordelning.docx"]
-    manifest = Manifest.load(utdata)
-    for key, entry in manifest.entries.items():
+    for key, entry in Records.load(utdata).entries():
         for name, doc in entry.dokument.items():
             assert file_hash(utdata / key / name) == doc.hash
 
 
-def test_manifest_that_cannot_be_saved_is_a_swedish_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, minimal_agreement: dict[str, Any]) -> None:
-    from avtalsgenerator.errors import WriteError
+def test_records_that_cannot_be_written_fail_the_agreement_with_the_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                         minimal_agreement: dict[str, Any]) -> None:
     from avtalsgenerator.output.pipeline import generate
 
     path = tmp_path / "avtal.json"
     path.write_text(json.dumps(minimal_agreement), encoding="utf-8")
 
-    def read_only(self: Manifest) -> None:
+    def read_only(self: Records, *args: Any) -> None:
         raise OSError(errno.EROFS, "Read-only file system", str(self.path))
 
-    monkeypatch.setattr(Manifest, "save", read_only)
-    with pytest.raises(WriteError, match="manifestet kan inte sparas: mappen är skrivskyddad"):
-        generate([path], utdata=tmp_path / "utdata", mallar=TEMPLATES, troskelvarden=THRESHOLDS)
+    monkeypatch.setattr(Records, "record", read_only)
+    result = generate([path], utdata=tmp_path / "utdata", mallar=TEMPLATES, troskelvarden=THRESHOLDS)
+    assert [str(p) for p in result.problems] == [
+        f"{path}: kunde inte anteckna avtalet i {tmp_path / 'utdata' / 'avtal.db'}: mappen är skrivskyddad"]
 
 
-@pytest.mark.parametrize("content", ["[]", '{"avtal": []}', '{"avtal": {"x": {"fil": 3}}}', "{trasig"], ids=["lista", "avtal-lista", "fel-falt", "syntax"])
+@pytest.mark.parametrize("content", ["[]", '{"avtal": []}', "{trasig"], ids=["lista", "avtal-lista", "syntax"])
 def test_malformed_manifest_is_a_swedish_error(tmp_path: Path, content: str) -> None:
     from avtalsgenerator.errors import WriteError
     from avtalsgenerator.output.pipeline import generate
@@ -293,4 +298,4 @@ def test_manifest_that_is_a_folder_is_a_swedish_error(tmp_path: Path) -> None:
 
     (tmp_path / "manifest.json").mkdir()
     with pytest.raises(WriteError, match="manifestet kan inte läsas"):
-        Manifest.load(tmp_path)
+        Records.load(tmp_path)
