@@ -313,3 +313,23 @@ def test_one_day_of_payment_terms_and_two_copies_read_right(tmp_path: Path) -> N
     text = body(built_data(tmp_path, data).outputs["avtal.docx"])
     assert "Betalning ska ske senast 1 dag efter fakturadatum." in text
     assert "Avtalet har upprättats i två likalydande exemplar" in text
+
+
+def test_a_three_way_equal_split_of_a_million_reads_a_million_in_the_annex(minimal_agreement: dict[str, Any], tmp_path: Path) -> None:
+    """The issue's case: 1 000 000 kr split in three equal parts, which summed to 999 999,99 kr before."""
+    malmo = dict(minimal_agreement["parter"][1], id="malmo", namn="Malmö kommun", organisationsnummer="212000-1124")
+    minimal_agreement["parter"].append(malmo)
+    minimal_agreement["uppgifter"][0]["mottagare"].append("malmo")
+    minimal_agreement["ekonomi"] = {
+        "modell": "sjalvkostnad",
+        "kostnad_ar": 1000000,
+        "fordelning": {"nyckel": "lika", "betalande": ["stockholm", "goteborg", "malmo"]},
+        "avrakning": minimal_agreement["ekonomi"]["avrakning"],
+    }
+    result = built_data(tmp_path, minimal_agreement)
+    assert not [p for p in result.problems if p.severity == "fel"], result.problems
+    allocation = tables(result.outputs["kostnadsfordelning.docx"])[0]
+    assert [row[3] for row in allocation[1:]] == [
+        "333\u00a0333,34\u00a0kr", "333\u00a0333,33\u00a0kr", "333\u00a0333,33\u00a0kr", "1\u00a0000\u00a0000,00\u00a0kr",
+    ]
+    assert [row[2] for row in allocation[1:]] == ["33,4\u00a0%", "33,3\u00a0%", "33,3\u00a0%", "100,0\u00a0%"]
