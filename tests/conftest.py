@@ -144,7 +144,11 @@ MINIMAL: dict[str, Any] = {
         },
     ],
     "uppgifter": [{"beskrivning": "Familjerådgivning", "utforare": "stockholm", "mottagare": ["goteborg"]}],
-    "ekonomi": {"modell": "fast_belopp", "ersattning_ar": 100000},
+    "ekonomi": {
+        "modell": "fast_belopp",
+        "ersattning_ar": 100000,
+        "avrakning": {"underlag": "de faktiska kostnaderna", "tidpunkt": "en gång per år", "reglering": "En skillnad regleras på nästa faktura."},
+    },
     "personuppgifter": {"roll": "ingen"},
     "avtalstid": {"start": "2025-06-01", "slut": "2027-05-31"},
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..errors import ComputeError, Problem, ThresholdError
@@ -14,6 +14,8 @@ from .thresholds import Thresholds, ThresholdValue
 
 ORE = Decimal("0.01")
 RATE_PRECISION = Decimal("0.0001")
+# Shares are shown with one decimal, rounded so that the shown shares add up to exactly 100,0 %.
+SHARE_PRECISION = Decimal("0.1")
 
 UNITS = {"invanare": "invånare", "anvandare": "användare", "andel": "procent", "lika": "lika delar"}
 OPTIONAL_SECTIONS = ("forsakring", "upphovsratt", "personal")
@@ -134,6 +136,30 @@ def whole_months(start: dt.date, end: dt.date) -> int | None:
     return months
 
 
+def largest_remainder(total: Decimal, weights: list[Decimal], unit: Decimal = ORE) -> list[Decimal]:
+    """``total`` split in proportion to ``weights`` into whole ``unit``s (öre) that add up to exactly ``total``.
+
+    Largest-remainder rounding: every part is first rounded down, and the units left over go one each to the parts
+    that lost most by it (the earlier part first on a tie). ``total`` must be a whole number of units.
+    """
+    units = total / unit
+    if units != units.to_integral_value():
+        raise ValueError(f"{total} is not a whole number of {unit}")
+    weight_sum = sum(weights, Decimal(0))
+    if weight_sum <= 0:
+        return [Decimal(0) * unit for _ in weights]
+    exact = [units * w / weight_sum for w in weights]
+    parts = [e.to_integral_value(rounding=ROUND_FLOOR) for e in exact]
+    left = int(units - sum(parts, Decimal(0)))
+    for i in sorted(range(len(parts)), key=lambda i: (parts[i] - exact[i], i))[:left]:
+        parts[i] += 1
+    return [(part * unit).quantize(unit) for part in parts]
+
+
+def _has_ore(amount: Decimal) -> bool:
+    return amount != amount.to_integral_value()
+
+
 def whole_years(start: dt.date, end: dt.date) -> int | None:
     """Number of whole years from ``start`` to ``end`` inclusive, or None when it is not a whole number."""
     months = whole_months(start, end)
@@ -163,15 +189,19 @@ class _Computer:
         data = self.data
         period = self.tid()
         troskel = self.troskel()
-        fordelning = self.fordelning(period["manader_berakning"], troskel)
-        support = self.support()
+        months = period["manader_berakning"]
+        if troskel is not None and months is None and not self.ekonomi.get("fordelning"):
+            self.period_problem()
+        support = self.support(months)
+        other = {} if support is None or support["annat_avtal"] else {r["id"]: r["belopp_period"] for r in support["rader"]}
+        fordelning = self.fordelning(months, troskel, other)
+        betalningar = self.betalningar(fordelning, support, troskel, months) if fordelning or support or troskel else None
         pub = self.pub()
         andringar, new_annexes = self.andringar()
         bilagor, numbers = self.bilagor(pub is not None, fordelning is not None, new_annexes)
         for change in andringar:
             change["bilaga_nummer"] = next((b["nummer"] for b in bilagor if change["bilaga"] and b["titel"] == change["bilaga"]), None)
         ersattning_ar = self.ekonomi.get("ersattning_ar")
-        months = period["manader_berakning"]
         if self.problems:
             raise ComputeError(self.problems)
         return {
@@ -187,6 +217,8 @@ class _Computer:
             "troskel": _threshold_dict(troskel, threshold_day(self.data)) if troskel else None,
             "fordelning": fordelning,
             "support": support,
+            "betalningar": betalningar,
+            "kostnad": self.kostnad(fordelning, numbers.get(COST_FILE)),
             "ersattning_period": (Decimal(ersattning_ar) * months / 12) if ersattning_ar is not None and months else None,
             "pub": pub,
             "andringar": andringar,
@@ -251,7 +283,11 @@ class _Computer:
                 "i $.ekonomi.berakningsperiod_manader, till exempel 5 för fem månader",
             )
 
-    def fordelning(self, months: int | None, troskel: ThresholdValue | None) -> dict[str, Any] | None:
+    def fordelning(self, months: int | None, troskel: ThresholdValue | None, other: dict[str, Decimal]) -> dict[str, Any] | None:
+        """The cost split between the payers, every column summing exactly to the amount it allocates.
+
+        ``other`` is what each party pays besides this allocation over the period (support), which counts against the cap.
+        """
         ekonomi = self.ekonomi
         fordelning = ekonomi.get("fordelning")
         if not fordelning:
@@ -272,7 +308,7 @@ class _Computer:
                     self.fail(f"$.parter[{index}].{field}", f"saknas; behövs när kostnaden fördelas efter {UNITS[key]}")
                     basis.append(Decimal(0))
                     continue
-                basis.append(Decimal(p[field]))
+                basis.append(Decimal(str(p[field])))
             else:
                 basis.append(Decimal(1))
         total_basis = sum(basis, Decimal(0))
@@ -280,36 +316,60 @@ class _Computer:
             if not self.problems:
                 self.fail("$.ekonomi.fordelning.nyckel", "underlaget för fördelningen summerar till noll")
             return None
+        performers = {p["id"] for p in self.with_role("uppdragstagare")}
         cost: Any = ekonomi.get("kostnad_ar", ekonomi.get("ersattning_ar"))
-        rate: Decimal | None = None
+        price: Decimal | None = None
+        binding = rounded = False
         if ekonomi["modell"] in ("per_invanare", "per_anvandare") and key in ("invanare", "anvandare"):
-            candidates = []
-            if cost is not None:
-                candidates.append(Decimal(cost) / total_basis)
+            from_cost = Decimal(cost) / total_basis if cost is not None else None
+            from_cap = None
             if troskel is not None:
-                candidates.append(Decimal(troskel.belopp) / max(basis) / years)
-            if not candidates:
+                # The highest price at which every paying party that is not the performer stays within the cap,
+                # counting what it pays besides this allocation (support) over the same period.
+                limits = [
+                    max(Decimal(troskel.belopp) - other.get(p["id"], Decimal(0)), Decimal(0)) / amount / years
+                    for (_, p), amount in zip(payers, basis, strict=True)
+                    if amount > 0 and p["id"] not in performers
+                ]
+                from_cap = min(limits) if limits else None
+            if from_cost is None and from_cap is None:
                 self.fail("$.ekonomi.kostnad_ar", "ange kostnaden per år eller ett tak, så att priset per enhet kan räknas ut")
                 return None
-            rate = min(candidates).quantize(RATE_PRECISION, rounding=ROUND_DOWN)
+            if from_cap is not None and (from_cost is None or from_cap < from_cost):
+                binding = True
+                price = from_cap.quantize(RATE_PRECISION, rounding=ROUND_DOWN)
+                total_year = (price * total_basis).quantize(ORE, rounding=ROUND_HALF_UP)
+            else:
+                assert from_cost is not None
+                price = from_cost.quantize(ORE, rounding=ROUND_HALF_UP)
+                rounded = price != from_cost
+                total_year = Decimal(cost)
         elif cost is None:
             self.fail("$.ekonomi.kostnad_ar", "ange kostnaden per år som ska fördelas")
             return None
+        else:
+            total_year = Decimal(cost)
+        per_year = largest_remainder(total_year, basis)
+        if months % 12 == 0:
+            per_period = [amount * (months // 12) for amount in per_year]
+        else:
+            total_period = (total_year * months / 12).quantize(ORE, rounding=ROUND_HALF_UP)
+            per_period = largest_remainder(total_period, basis)
+        shown_shares = largest_remainder(Decimal(100), basis, SHARE_PRECISION)
         rows = []
-        for (_, p), amount in zip(payers, basis, strict=False):
-            share = amount / total_basis
-            per_year = (amount * rate) if rate is not None else Decimal(cost) * share
-            per_year = per_year.quantize(ORE, rounding=ROUND_HALF_UP)
-            per_period = (per_year * months / 12).quantize(ORE, rounding=ROUND_HALF_UP)
+        for (_, p), amount, share, year, period in zip(payers, basis, shown_shares, per_year, per_period, strict=True):
+            performer = p["id"] in performers
             rows.append({
                 "id": p["id"],
                 "namn": p["namn"],
                 "organisationsnummer": p["organisationsnummer"],
                 "underlag": int(amount) if key in ("invanare", "anvandare") else None,
-                "andel_procent": share * 100,
-                "belopp_ar": per_year,
-                "belopp_period": per_period,
-                "inom_tak": troskel is None or per_period < troskel.belopp,
+                "andel_procent": amount / total_basis * 100,
+                "andel_visad": share,
+                "belopp_ar": year,
+                "belopp_period": period,
+                "utforare": performer,
+                "inom_tak": None,
             })
         return {
             "nyckel": key,
@@ -318,36 +378,111 @@ class _Computer:
             "period_ar": months // 12 if months % 12 == 0 else None,
             "period_manader": months,
             "kostnad_ar": Decimal(cost) if cost is not None else None,
-            "pris_per_enhet_ar": rate,
+            "pris_per_enhet_ar": price,
+            "pris_bindande": binding,
+            "pris_avrundat": rounded,
             "tak_per_part": troskel.belopp if troskel else None,
             "kommentar": fordelning.get("kommentar"),
             "rader": rows,
             "summa_underlag": int(total_basis) if key in ("invanare", "anvandare") else None,
-            "summa_ar": sum((r["belopp_ar"] for r in rows), Decimal(0)),
-            "summa_period": sum((r["belopp_period"] for r in rows), Decimal(0)),
+            "summa_ar": sum(per_year, Decimal(0)),
+            "summa_period": sum(per_period, Decimal(0)),
+            "ore_ar": any(_has_ore(a) for a in per_year),
+            "ore_period": any(_has_ore(a) for a in per_period),
         }
 
-    def support(self) -> dict[str, Any] | None:
+    def support(self, months: int | None) -> dict[str, Any] | None:
         support = self.ekonomi.get("support")
         if not support:
             return None
-        price = (Decimal(support["kostnad_ar"]) / support["anvandare_totalt"]).quantize(ORE, rounding=ROUND_HALF_UP)
-        rows = [
-            {"id": p["id"], "namn": p["namn"], "anvandare": p["anvandare"], "belopp_ar": price * p["anvandare"]}
-            for p in self.with_role("uppdragsgivare")
-            if "anvandare" in p
-        ]
+        exact = Decimal(support["kostnad_ar"]) / support["anvandare_totalt"]
+        price = exact.quantize(ORE, rounding=ROUND_HALF_UP)
+        rows = []
+        for p in self.with_role("uppdragsgivare"):
+            if "anvandare" not in p:
+                continue
+            year = price * p["anvandare"]
+            period = (year * months / 12).quantize(ORE, rounding=ROUND_HALF_UP) if months else None
+            rows.append({"id": p["id"], "namn": p["namn"], "anvandare": p["anvandare"], "belopp_ar": year, "belopp_period": period})
         if not rows:
             self.fail("$.ekonomi.support", "ingen uppdragsgivare har angett antal användare (parter[].anvandare)")
         return {
             "kostnad_ar": Decimal(support["kostnad_ar"]),
             "anvandare_totalt": support["anvandare_totalt"],
             "pris_per_anvandare_ar": price,
+            "pris_avrundat": price != exact,
             "beskrivning": support.get("beskrivning"),
+            "annat_avtal": support.get("annat_avtal"),
             "rader": rows,
             "summa_anvandare": sum(r["anvandare"] for r in rows),
             "summa_ar": sum((r["belopp_ar"] for r in rows), Decimal(0)),
+            "ore": any(_has_ore(r["belopp_ar"]) for r in rows),
         }
+
+    def betalningar(self, fordelning: dict[str, Any] | None, support: dict[str, Any] | None,
+                    troskel: ThresholdValue | None, months: int | None) -> dict[str, Any]:
+        """Everything each party pays under the agreement over the period, summed, and held against the cap.
+
+        The cap is about what a buyer pays under the contract (5 kap. LOU on a contract's value), so support counts
+        unless it is paid under another agreement (``ekonomi.support.annat_avtal``). The performer has no cap.
+        """
+        performers = {p["id"] for p in self.with_role("uppdragstagare")}
+        allocated = {r["id"]: r["belopp_period"] for r in (fordelning or {}).get("rader", [])}
+        counted_support = support is not None and not support.get("annat_avtal")
+        supported = {r["id"]: r["belopp_period"] for r in (support or {}).get("rader", [])} if counted_support else {}
+        rows = []
+        for p in self.data["parter"]:
+            if p["id"] not in allocated and p["id"] not in supported:
+                continue
+            use = allocated.get(p["id"])
+            fee = supported.get(p["id"])
+            total = (use or Decimal(0)) + (fee or Decimal(0))
+            cap = troskel.belopp if troskel is not None and p["id"] not in performers else None
+            rows.append({
+                "id": p["id"],
+                "namn": p["namn"],
+                "fordelning_period": use,
+                "support_period": fee,
+                "summa_period": total,
+                "utforare": p["id"] in performers,
+                "tak": cap,
+                "inom_tak": None if cap is None else total < cap,
+            })
+        covers = []
+        if fordelning is not None:
+            covers.append("den kostnad som fördelas enligt kostnadsfördelningen")
+        if counted_support:
+            covers.append("avgiften för support och förvaltning")
+        for row in (fordelning or {}).get("rader", []):
+            row["inom_tak"] = next((r["inom_tak"] for r in rows if r["id"] == row["id"]), None)
+        amounts = [a for r in rows for a in (r["fordelning_period"], r["support_period"], r["summa_period"]) if a is not None]
+        tid = self.data["avtalstid"]
+        first = dt.date.fromisoformat(tid.get("betalning_fran", tid["start"]))
+        return {
+            "period_manader": months,
+            "period_start": first.isoformat(),
+            "period_slut": (add_months(first, months) - dt.timedelta(days=1)).isoformat() if months else None,
+            "rader": rows,
+            "omfattar": covers,
+            "utan_tak": [p for p in self.with_role("uppdragstagare") if p["id"] in allocated or p["id"] in supported],
+            "tak": troskel.belopp if troskel is not None else None,
+            "alla_inom": all(r["inom_tak"] is not False for r in rows),
+            "ore": any(_has_ore(a) for a in amounts),
+        }
+
+    def kostnad(self, fordelning: dict[str, Any] | None, annex: int | None) -> dict[str, Any] | None:
+        """What the yearly amount in ``ekonomi.kostnad_ar`` is, said in words the document can stand behind."""
+        cost = self.ekonomi.get("kostnad_ar")
+        if cost is None:
+            return None
+        label = self.ekonomi.get("kostnad_benamning")
+        if label:
+            benamning = label[:1].upper() + label[1:]
+        elif fordelning is not None and annex is not None and fordelning["summa_ar"] == cost:
+            benamning = f"Den kostnad som fördelas enligt bilaga {annex}"
+        else:
+            benamning = "Den beräknade kostnaden för uppgifterna"
+        return {"benamning": benamning, "belopp_ar": Decimal(cost)}
 
     def receivers_text(self, ids: list[str]) -> str:
         """The recipients of a task by name, or "samtliga uppdragsgivare" when it is for all of many."""

@@ -57,9 +57,9 @@ def belopp(value: Any) -> str:
     return _belopp(value, "belopp")
 
 
-def _belopp(value: Any, name: str) -> str:
+def _belopp(value: Any, name: str, ore: Any = False) -> str:
     number = _decimal(value, name).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    if number == number.to_integral_value():
+    if number == number.to_integral_value() and not ore:
         return format_decimal(number, format="#,##0", locale=LOCALE)
     return format_decimal(number, format="#,##0.00", locale=LOCALE)
 
@@ -69,14 +69,14 @@ def pris(value: Any) -> str:
     return format_decimal(_decimal(value, "pris"), format="#,##0.00##", locale=LOCALE)
 
 
-def kronor(value: Any) -> str:
-    """Running text: ``615 312 kronor``."""
-    return f"{_belopp(value, 'kronor')} kronor"
+def kronor(value: Any, ore: Any = False) -> str:
+    """Running text: ``615 312 kronor``; ``kronor(true)`` always shows öre: ``615 312,00 kronor``."""
+    return f"{_belopp(value, 'kronor', ore)} kronor"
 
 
-def kr(value: Any) -> str:
-    """Tables: ``615 312 kr``."""
-    return f"{_belopp(value, 'kr')}{NBSP}kr"
+def kr(value: Any, ore: Any = False) -> str:
+    """Tables: ``615 312 kr``; ``kr(true)`` always shows öre, so that a column where one row has öre reads alike."""
+    return f"{_belopp(value, 'kr', ore)}{NBSP}kr"
 
 
 def antal(value: Any) -> str:
@@ -90,10 +90,11 @@ def mnkr(value: Any) -> str:
     return f"{format_decimal(millions, format='#,##0.0', locale=LOCALE)}{NBSP}mnkr"
 
 
-def procent(value: Any) -> str:
-    """A percentage with at most one decimal and a space before the sign: ``12,5 %``."""
+def procent(value: Any, decimaler: Any = None) -> str:
+    """A percentage with at most one decimal and a space before the sign: ``12,5 %``; ``procent(1)``: always one, ``16,0 %``."""
     number = _decimal(value, "procent").quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{format_decimal(number, format='#,##0.#', locale=LOCALE)}{NBSP}%"
+    pattern = "#,##0.0" if decimaler == 1 else "#,##0.#"
+    return f"{format_decimal(number, format=pattern, locale=LOCALE)}{NBSP}%"
 
 
 def _date(value: Any, name: str) -> dt.date:
@@ -197,4 +198,31 @@ def tidsperiod(months: Any) -> str:
     return ar(years) if not rest else f"{ar(years)} och {manader(rest)}"
 
 
-FILTERS.update({"manader": manader, "ar": ar, "tidsperiod": tidsperiod})
+def dagar(value: Any) -> str:
+    """A number of days with the noun agreeing: ``1 dag``, ``30 dagar``."""
+    return _count(value, "dag", "dagar", "dagar")
+
+
+def timmar(value: Any) -> str:
+    """A number of hours with the noun agreeing: ``1 timme``, ``24 timmar``."""
+    return _count(value, "timme", "timmar", "timmar")
+
+
+# Counts up to twelve are written in words in running text (the common Swedish rule); larger ones in digits.
+_WORDS = ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv")
+
+
+def rakneord(value: Any, ett: Any = None) -> str:
+    """A small count in words: ``två``, ``tolv``; 13 and more in digits (``15``). ``rakneord("ett")`` for neuter nouns: ``ett exemplar``."""
+    number = _decimal(value, "rakneord")
+    if number != number.to_integral_value() or number < 0:
+        raise FilterValueError("rakneord", value, "ett helt antal")
+    count = int(number)
+    if count >= len(_WORDS):
+        return format_decimal(count, format="#,##0", locale=LOCALE)
+    if count == 1 and ett == "ett":
+        return "ett"
+    return _WORDS[count]
+
+
+FILTERS.update({"manader": manader, "ar": ar, "tidsperiod": tidsperiod, "dagar": dagar, "timmar": timmar, "rakneord": rakneord})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Problem, ThresholdError, ValidationError
@@ -33,6 +33,7 @@ class Thresholds:
 
     file: str
     values: dict[str, list[ThresholdValue]]
+    notes: dict[str, str] = field(default_factory=dict)
 
     def value(self, name: str, day: dt.date, place: str = "", file: str | None = None) -> ThresholdValue:
         """The value of ``name`` that applies on ``day``; ThresholdError (naming ``file`` and ``place``) otherwise."""
@@ -43,8 +44,19 @@ class Thresholds:
         for value in self.values[name]:
             if value.covers(day):
                 return value
-        message = f"tröskelvärdet \"{name}\" har inget värde för {day.isoformat()} i {self.file}; lägg till det värde som gäller den dagen"
-        raise ThresholdError(Problem(where, place, message))
+        raise ThresholdError(Problem(where, place, self.missing_message(name, day)))
+
+    def missing_message(self, name: str, day: dt.date) -> str:
+        """Which value is missing, where to add it (file and key), and the file's own note on what is known of it."""
+        values = self.values[name]
+        known = ", ".join(f"{v.fran} – {v.till or 'tills vidare'}" for v in values)
+        message = (
+            f"tröskelvärdet \"{name}\" har inget belopp för {day.isoformat()} i {self.file} (perioder med belopp: {known}); "
+            f"lägg till det belopp i kronor som gäller den dagen, med fran, till, belopp och kalla, under "
+            f"$.troskelvarden.{name}.varden i {self.file}"
+        )
+        note = self.notes.get(name)
+        return f"{message}. {note}" if note else message
 
 
 def load_thresholds(path: Path) -> Thresholds:
@@ -56,6 +68,7 @@ def load_thresholds(path: Path) -> Thresholds:
         raise ThresholdError(e.problems) from e
     problems: list[Problem] = []
     values: dict[str, list[ThresholdValue]] = {}
+    notes = {name: entry["kommentar"] for name, entry in data["troskelvarden"].items() if "kommentar" in entry}
     for name, entry in data["troskelvarden"].items():
         items = []
         for index, raw in enumerate(entry["varden"]):
@@ -73,4 +86,4 @@ def load_thresholds(path: Path) -> Thresholds:
         values[name] = [value for _, value in items]
     if problems:
         raise ThresholdError(problems)
-    return Thresholds(file, values)
+    return Thresholds(file, values, notes)

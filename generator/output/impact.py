@@ -34,7 +34,7 @@ def with_amount(thresholds: Thresholds, name: str, day: dt.date, amount: int) ->
     current = thresholds.value(name, day)
     values = dict(thresholds.values)
     values[name] = [dataclasses.replace(v, belopp=amount) if v == current else v for v in values[name]]
-    return Thresholds(thresholds.file, values)
+    return Thresholds(thresholds.file, values, thresholds.notes)
 
 
 def impact(name: str, files: list[Path], thresholds: Thresholds, utdata: Path, amount: int | None = None) -> list[Impact]:

@@ -78,6 +78,9 @@ def key_amounts(context: dict[str, Any]) -> dict[str, str]:
         amounts["Support per användare och år"] = kr(berakning["support"]["pris_per_anvandare_ar"])
         for row in berakning["support"]["rader"]:
             amounts[f"{row['namn']}: support per år"] = kr(row["belopp_ar"])
+    if berakning.get("troskel") and berakning.get("betalningar"):
+        for row in berakning["betalningar"]["rader"]:
+            amounts[f"{row['namn']}: allt enligt avtalet för perioden"] = kr(row["summa_period"])
     return amounts
 
 

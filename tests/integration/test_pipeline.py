@@ -116,12 +116,13 @@ def test_amounts_in_swedish_format(examples_generated: tuple[Path, Result]) -> N
     utdata, _ = examples_generated
     hospital = utdata / "region-stockholm-vardovergangar"
     assert f"615{NB}312 kronor" in text(hospital / "avtal.docx")
-    assert "0,5899 kronor per invånare och år" in text(hospital / "avtal.docx")
+    assert "0,4078 kronor per invånare och år" in text(hospital / "avtal.docx")
     costs = text(hospital / "kostnadsfordelning.docx")
-    assert f"76{NB}902,31{NB}kr" in costs
-    assert f"615{NB}218,48{NB}kr" in costs
+    assert f"53{NB}162,85{NB}kr" in costs
+    assert f"615{NB}302,80{NB}kr" in costs  # Huddinge: use and support over 8 years, under the 615 312 kr cap
     assert f"130{NB}365" in costs
-    assert f"425{NB}000{NB}kr" in costs
+    assert f"92{NB}000{NB}kr" in costs
+    assert f"16,0{NB}%" in costs
     assert f"700{NB}000 kronor" in text(utdata / "region-internetbehandling" / "avtal.docx")
     assert f"8{NB}109{NB}450 kronor" in text(utdata / "norrstrom-fjallviken-familjebehandling" / "avtal.docx")
 

@@ -22,7 +22,11 @@ def _context(data: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def per_inhabitant_capped(minimal_agreement: dict[str, Any]) -> dict[str, Any]:
-    """Seed 002's model: price per inhabitant capped by the 2020 limit over 8 years, plus support per user."""
+    """Seed 002's model: price per inhabitant capped by the 2020 limit over 8 years, plus support per user.
+
+    The support is marked as paid under another agreement, so the cap covers only the use, as in the seed's arithmetic
+    (615 312 / 130 365 / 8); tests/test_money.py covers support counted against the cap.
+    """
     data = minimal_agreement
     data["avtal"]["datum"] = "2020-09-01"
     data["avtalstid"] = {"start": "2020-09-01", "betalning_fran": "2021-01-01"}
@@ -39,7 +43,7 @@ def per_inhabitant_capped(minimal_agreement: dict[str, Any]) -> dict[str, Any]:
         "fordelning": {"nyckel": "invanare"},
         "tak": {"troskel": "direktupphandlingsgrans"},
         "berakningsperiod_ar": 8,
-        "support": {"kostnad_ar": 3250000, "anvandare_totalt": 13000},
+        "support": {"kostnad_ar": 3250000, "anvandare_totalt": 13000, "annat_avtal": "förvaltningsavtalet HSN 2019-0001"},
     }
     return data
 

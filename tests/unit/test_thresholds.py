@@ -29,7 +29,7 @@ def test_unknown_name_is_an_error() -> None:
 
 def test_date_without_value_is_an_error() -> None:
     thresholds = load_thresholds(THRESHOLDS)
-    with pytest.raises(ThresholdError, match="har inget värde för 2013-05-01"):
+    with pytest.raises(ThresholdError, match="har inget belopp för 2013-05-01"):
         thresholds.value("direktupphandlingsgrans", dt.date(2013, 5, 1))
 
 

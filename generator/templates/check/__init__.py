@@ -90,7 +90,7 @@ _GUARDED_BY_DOCUMENT = {
     COST_FILE: ("berakning.fordelning", "berakning.kostnad_bilaga"),
 }
 _DATE_FILTERS = {"datum", "isodatum"}
-_NUMBER_FILTERS = {"belopp", "pris", "kronor", "kr", "antal", "mnkr", "procent"}
+_NUMBER_FILTERS = {"belopp", "pris", "kronor", "kr", "antal", "mnkr", "procent", "dagar", "timmar", "rakneord"}
 _SAME_LIST_FILTERS = {"sort", "reverse", "list", "unique", "selectattr", "rejectattr", "select", "reject", "default", "d"}
 _ITEM_FILTERS = {"first", "last", "random"}
 _ATTRIBUTE_ARG_FILTERS = {"selectattr", "rejectattr", "groupby"}  # first argument names an attribute of each item
