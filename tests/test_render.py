@@ -300,7 +300,7 @@ def test_regenerating_on_another_day_keeps_unchanged_documents_as_issued(tmp_pat
 @pytest.fixture
 def fresh_process_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty per-user cache and no templates prepared in this process yet: as a new `avtal` process sees it."""
-    from avtalsgenerator.output import usercache
+    from avtalsgenerator.output import cache as usercache
     from avtalsgenerator.templates import render
 
     folder = tmp_path / "cache"

@@ -1,45 +1,16 @@
-"""Template check cached by template hash and checker fingerprint, so an unchanged set of templates is checked once."""
+"""The template check through the per-user cache: the names callers use, kept; the code is in ``output.cache``."""
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-from dataclasses import asdict
 from pathlib import Path
 
 from ..errors import Problem
-from ..templates.check import ensure_templates_ok
-from .manifest import disk_hash
-from .write import write_atomic
+from . import cache
+from .cache import CACHE_DIR, cache_key
 
-CACHE_DIR = ".mallkontroll"
-KEEP = 8
+__all__ = ["CACHE_DIR", "cache_key", "checked_templates"]
 
 
-def cache_key(paths: list[Path], checker: str) -> str:
-    """Key of a check: every template's path and content hash, and the fingerprint of the checking code."""
-    h = hashlib.sha256(checker.encode("utf-8"))
-    for path in paths:
-        for file in sorted(path.glob("*.docx")) if path.is_dir() else [path]:
-            h.update(f"\0{file}\0{disk_hash(file) or 'saknas'}".encode())
-    return h.hexdigest()
-
-
-def checked_templates(paths: list[Path], folder: Path, checker: str) -> list[Problem]:
-    """``ensure_templates_ok(paths)``, with passing results (their warnings) kept in ``folder/.mallkontroll``.
-
-    A set of templates that failed is checked again each time (it raises TemplateError as before); a
-    cache that cannot be read or written is ignored.
-    """
-    cache = folder / CACHE_DIR
-    entry = cache / f"{cache_key(paths, checker)}.json"
-    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-        return [Problem(**raw) for raw in json.loads(entry.read_text(encoding="utf-8"))["varningar"]]
-    warnings = ensure_templates_ok(paths)
-    with contextlib.suppress(OSError):
-        write_atomic(entry, json.dumps({"varningar": [asdict(w) for w in warnings]}, ensure_ascii=False).encode("utf-8"))
-        older = sorted(cache.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP:]
-        for old in older:
-            old.unlink(missing_ok=True)
-    return warnings
+def checked_templates(paths: list[Path], folder: Path | None, checker: str) -> list[Problem]:
+    """``cache.checked_templates(paths, checker)``; ``folder`` (the output folder, where results were once kept) is not used."""
+    return cache.checked_templates(paths, checker)

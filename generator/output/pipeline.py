@@ -24,7 +24,7 @@ from ..errors import AvtalError, LoadError, MissingProgramError, PdfError, Probl
 from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA, MAIN_FILE, OUTPUT_FILES, TEMPLATE_FILES
 from . import pdf as pdf_output
 from .batch import Built, Settings, build_all, unexpected
-from .checkcache import CACHE_DIR, checked_templates
+from .cache import CACHE_DIR, checked_templates
 from .fingerprint import changes as fingerprint_changes
 from .fingerprint import fingerprint
 from .lock import LOCK_NAME, locked
@@ -141,7 +141,7 @@ def generate(
         todo = _select(run, sources, progress)
         if todo:
             checker = json.dumps(run.depends, sort_keys=True)
-            result.warnings.extend(checked_templates([mallar / name for name in TEMPLATE_FILES], utdata, checker))
+            result.warnings.extend(checked_templates([mallar / name for name in TEMPLATE_FILES], checker))
         pending = {sources[p] for p in todo}
         claimed: dict[str, str] = {}  # ids taken in this run, by the normalised input path
         try:

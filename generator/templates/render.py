@@ -32,7 +32,7 @@ from ..agreement.filters import FILTERS, FilterValueError
 from ..docx.properties import CORE_PART, issued_core_xml
 from ..docx.safety import MAX_TEMPLATE_BYTES, STRICT_PARSER, package_problems
 from ..errors import Problem, RenderError
-from ..output import usercache
+from ..output import cache
 from ..output.fingerprint import fingerprint, library_versions
 from .blocks import Scan, scan
 from .syntax import short as _short
@@ -239,7 +239,7 @@ class _Part:
 
 @dataclass(frozen=True)
 class _Prepared:
-    """Everything a CompiledTemplate takes from its .docx; only plain values, so it can be kept in the usercache."""
+    """Everything a CompiledTemplate takes from its .docx; only plain values, so it can be kept in the per-user cache."""
 
     fallback: bool
     core: bytes | None
@@ -264,27 +264,27 @@ class _Prepared:
 
 
 _PREPARED_FORMAT = 1
-_MEMO: dict[str, _Prepared] = {}  # by usercache key: templates prepared in this process
+_MEMO: dict[str, _Prepared] = {}  # by cache key: templates prepared in this process
 _MEMO_SIZE = 32  # a long-running form whose templates are edited keeps only the latest
 
 
 def _prepared(path: Path, source: bytes, digest: str, env: SandboxedEnvironment, generator: str | None = None) -> _Prepared:
-    """The prepared template for ``source`` (whose sha256 is ``digest``) under ``env``: from this process, the usercache, or made now.
+    """The prepared template for ``source`` (whose sha256 is ``digest``) under ``env``: from this process, the per-user cache, or made now.
 
     The key covers the template's bytes (by their digest), the environment's settings and filters, the generator's source
     and the library versions, so a change to any of them prepares the template again. Only a template
     that passed the package checks and compiled is ever stored.
     """
     generator = generator if generator is not None else fingerprint()["generator"]
-    name = usercache.key("compiled-template", digest, _environment_key(env), json.dumps(generator),
+    name = cache.key("compiled-template", digest, _environment_key(env), json.dumps(generator),
                          json.dumps(library_versions(), sort_keys=True))
     found = _MEMO.get(name)
     if found is None:
-        data = usercache.read("templates", name)
+        data = cache.read("templates", name)
         found = _Prepared.load(data) if data is not None else None
         if found is None:
             found = _prepare(path, source, env)
-            usercache.write("templates", name, found.dump())
+            cache.write("templates", name, found.dump())
         while len(_MEMO) >= _MEMO_SIZE:
             _MEMO.pop(next(iter(_MEMO)))
         _MEMO[name] = found
