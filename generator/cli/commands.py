@@ -59,7 +59,9 @@ def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, 
     show = not current().quiet and sys.stderr.isatty()
     with click.progressbar(length=len(files), label="Avtal", show_eta=True, show_pos=True, file=sys.stderr) if show else nullcontext() as bar:
         tick = bar.update if bar is not None else None
-        result = pipeline.generate(files, utdata=utdata, mallar=mallar, troskelvarden=troskelvarden, force=tvinga, pdf=pdf, progress=tick)
+        # Without FILER the run lists the folder itself: a file deleted meanwhile is then skipped, not an error.
+        result = pipeline.generate(list(filer) or None, indata=indata, utdata=utdata, mallar=mallar, troskelvarden=troskelvarden,
+                                   force=tvinga, pdf=pdf, progress=tick)
     _report(result.warnings)
     for path in [*result.written, *result.pdfs]:
         info(f"skrev {path}")
@@ -76,8 +78,15 @@ def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, 
     else:
         click.echo(f"Klart: {generated} avtal genererade, {unchanged} oförändrade, {len(result.failed)} med fel.")
     if not result.ok:
-        click.echo("Avtal med fel (inget skrevs för dem):", err=True)
-        _report(result.problems)
+        written = {pipeline.normalised(file) for file in result.built}
+        unwritten = [p for file, problems in result.failed.items() if pipeline.normalised(file) not in written for p in problems]
+        partly = [p for file, problems in result.failed.items() if pipeline.normalised(file) in written for p in problems]
+        if unwritten:
+            click.echo("Avtal med fel (inget skrevs för dem):", err=True)
+            _report(unwritten)
+        if partly:
+            click.echo("Avtal vars Word-dokument skrevs men där något annat misslyckades:", err=True)
+            _report(partly)
         sys.exit(1)
 
 

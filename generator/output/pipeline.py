@@ -148,6 +148,10 @@ def generate(
             for built in _build_each(todo, Settings(mallar, thresholds=run.thresholds, issued=now.date()), workers, result):
                 if progress:
                     progress(1)
+                if built.problems and files is None and not os.path.lexists(built.file):
+                    # listed from the folder, gone when read: deleted meanwhile (the form moves it to .borttagna/)
+                    result.warnings.append(Problem(built.file, "", "filen togs bort medan körningen pågick och hoppades över", "varning"))
+                    continue
                 if built.problems:
                     result.failed[built.file] = built.problems
                     continue
