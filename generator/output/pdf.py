@@ -10,11 +10,15 @@ import signal
 import subprocess
 import tempfile
 import unicodedata
+import zipfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from lxml import etree
+
+from ..docx.safety import STRICT_PARSER
 from ..errors import PdfError, Problem
 from .write import write_atomic
 
@@ -36,6 +40,9 @@ _SOFFICE_PLACES = (
     "/Applications/LibreOffice.app/Contents/MacOS/soffice",
 )
 _filters: dict[str, str] = {}
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_DATA_WINDOW = 12  # characters from a "{{" on that must be in the .docx text for it to count as data
+_TEXT_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
 
 
 @dataclass(frozen=True)
@@ -79,12 +86,14 @@ def convert(
     timeout: float = 120,
     chunk: int = MAX_CHUNK,
     must_contain: Mapping[Path, Sequence[str]] | None = None,
+    rendered: bool = False,
 ) -> list[Path]:
     """Write ``X.pdf`` beside every ``X.docx`` and return the PDF paths, in the order given.
 
     One LibreOffice process converts up to ``chunk`` files (at most 200) into a private temporary folder;
     it gets its own temporary user profile, ``timeout`` seconds, and one restart for the files it did not
-    deliver. Every PDF is checked (pages, no ``{{``/``{%``, the texts ``must_contain`` lists for its .docx)
+    deliver. Every PDF is checked (pages, no ``{{``/``{%`` (with ``rendered``, the files are rendered documents and
+    such text that their .docx holds is data, not a leftover tag), the texts ``must_contain`` lists for its .docx)
     before it is written atomically beside its .docx, and so is that it is PDF/A (never a plain PDF
     in its place without a word). PDFs that pass are written even when others fail; the PdfError
     raised at the end names every file that got no PDF and why.
@@ -107,6 +116,7 @@ def convert(
     for path in docx_files:
         unique.setdefault(_key(path), path)
     sources = list(unique.values())
+    source_texts = {key: docx_text(path) for key, path in unique.items()} if rendered else {}
 
     failures: list[Problem] = []
     work = Path(tempfile.mkdtemp(prefix="avtal-pdf-"))
@@ -119,7 +129,8 @@ def convert(
             done = [(docx, made) for docx, made in zip(part, outputs, strict=True) if made is not None]
             # The checks run side by side: pdftotext takes a noticeable moment on a PDF/A.
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-                checks = list(pool.map(lambda job: check_pdf(job[1], wanted.get(_key(job[0]), [])) + _pdfa_problems(job[1]), done))
+                checks = list(pool.map(lambda job: check_pdf(job[1], wanted.get(_key(job[0]), []), source_texts.get(_key(job[0])))
+                                       + _pdfa_problems(job[1]), done))
             for (docx, made), issues in zip(done, checks, strict=True):
                 if issues:
                     failures.extend(Problem(str(docx), "", f"{issue}; PDF-filen sparades inte") for issue in issues)
@@ -133,10 +144,13 @@ def convert(
     return [path.with_suffix(".pdf") for path in docx_files]
 
 
-def check_pdf(pdf: Path, must_contain: Sequence[str]) -> list[str]:
+def check_pdf(pdf: Path, must_contain: Sequence[str], source_text: str | None = None) -> list[str]:
     """Problems with a finished PDF, in Swedish: no pages, a text in ``must_contain`` missing, leftover tags.
 
-    Texts are compared without regard to case or line breaks (a name may wrap or be set in capitals).
+    Texts are compared without regard to case or line breaks (a name may wrap or be set in capitals). Every
+    ``{{`` or ``{%`` is a leftover tag, except, when ``source_text`` is given (the text of a .docx that
+    rendering has already consumed every tag of), one whose next characters are there too: agreement data
+    may hold such text, and it is printed as written.
     Raises PdfError when pdfinfo or pdftotext is not installed.
     """
     missing = _missing_poppler()
@@ -158,13 +172,37 @@ def check_pdf(pdf: Path, must_contain: Sequence[str]) -> list[str]:
     for wanted in must_contain:
         if _normalise(wanted).casefold() not in flat.casefold():
             problems.append(f"texten i PDF-filen saknar ”{wanted}”")
+    source = _normalise(source_text) if source_text is not None else None
     for marker in TAG_MARKERS:
-        count = flat.count(marker)
+        found = [at for at in _occurrences(flat, marker) if source is None or flat[at : at + _DATA_WINDOW] not in source]
+        count = len(found)
         if count:
-            snippet = _tag_at(flat, flat.index(marker))
+            snippet = _tag_at(flat, found[0])
             where = "ett ställe" if count == 1 else f"{count} ställen"
             problems.append(f"texten i PDF-filen innehåller kvarlämnad mallkod ”{snippet}” ({where})")
     return problems
+
+
+def _occurrences(text: str, marker: str) -> list[int]:
+    found, at = [], text.find(marker)
+    while at >= 0:
+        found.append(at)
+        at = text.find(marker, at + 1)
+    return found
+
+
+def docx_text(docx: Path) -> str:
+    """The text of a .docx's body, headers, footers and notes (deleted text of tracked changes too), each part's runs joined ("" when unreadable)."""
+    texts: list[str] = []
+    try:
+        with zipfile.ZipFile(docx) as package:
+            for name in package.namelist():
+                if _TEXT_PARTS.fullmatch(name):
+                    root = etree.fromstring(package.read(name), STRICT_PARSER)
+                    texts.append("".join(node.text or "" for node in root.iter(f"{_W}t", f"{_W}delText")))
+    except (OSError, zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, ValueError):
+        return ""
+    return "\n".join(texts)
 
 
 def is_pdfa(pdf: Path) -> bool:

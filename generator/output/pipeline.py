@@ -407,7 +407,7 @@ def _make_pdfs(run: _Run) -> None:
             result.warnings.append(Problem(str(pdf_path), "", message, "varning"))
     failures: list[Problem] = []
     try:
-        pdf_output.convert(list(needs), must_contain=run.pdf_texts)
+        pdf_output.convert(list(needs), must_contain=run.pdf_texts, rendered=True)
     except PdfError as e:
         failures = e.problems
     failed_docs = {p.file for p in failures}
