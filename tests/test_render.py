@@ -369,3 +369,30 @@ def test_unsafe_template_is_refused_every_time_and_never_cached(tmp_path: Path, 
         with pytest.raises(RenderError, match="DOCTYPE"):
             Renderer().render(template, {"avtal": {"titel": "A"}})
     assert not (fresh_process_cache / "templates").exists()
+
+
+@pytest.mark.parametrize("wrong", ["no-code", "short-part", "not-bytes"])
+def test_a_cache_entry_of_the_wrong_shape_is_prepared_again_not_blamed_on_the_template(tmp_path: Path, fresh_process_cache: Path,
+                                                                                      monkeypatch: pytest.MonkeyPatch, wrong: str) -> None:
+    """An entry whose checksum holds but whose content is not a prepared template (another tool, a hand edit) is ignored."""
+    import marshal
+
+    from avtalsgenerator.output import cache as usercache
+    from avtalsgenerator.templates import render
+
+    template = one_paragraph_template(tmp_path / "mall.docx", "Inledning", "Titel: {{ avtal.titel }}")
+    expected = Renderer().render(template, {"avtal": {"titel": "Avtal A"}})
+    (entry,) = (fresh_process_cache / "templates").iterdir()
+    fields = list(marshal.loads(usercache.read("templates", entry.name) or b""))
+    parts = [list(part) for part in fields[6]]
+    if wrong == "no-code":
+        parts[0][2] = "inte kompilerad kod"
+    elif wrong == "short-part":
+        parts[0] = parts[0][:2]
+    else:
+        fields[4] = "inte bytes"
+    fields[6] = tuple(tuple(part) for part in parts)
+    usercache.write("templates", entry.name, marshal.dumps(tuple(fields)))
+    monkeypatch.setattr(render, "_MEMO", {})
+
+    assert Renderer().render(template, {"avtal": {"titel": "Avtal A"}}) == expected

@@ -256,11 +256,28 @@ class _Prepared:
     def load(cls, data: bytes) -> _Prepared | None:
         try:
             version, fallback, core, tagged, document_xml, compressed, parts = marshal.loads(data)
-            if version != _PREPARED_FORMAT:
-                return None
+            if version != _PREPARED_FORMAT or not _well_formed(fallback, core, tagged, document_xml, compressed, parts):
+                return None  # not what dump() writes: prepared again from the template, never blamed on it
             return cls(fallback, core, tagged, document_xml, compressed, tuple(_Part(*part) for part in parts))
         except (ValueError, EOFError, TypeError):
             return None
+
+
+def _well_formed(fallback: Any, core: Any, tagged: Any, document_xml: Any, compressed: Any, parts: Any) -> bool:
+    """True when loaded values have the types ``_Prepared.dump`` writes (a checksum only shows the bytes were not damaged)."""
+    def strings(value: Any) -> bool:
+        return isinstance(value, tuple) and all(isinstance(item, str) for item in value)
+
+    def member(value: Any) -> bool:
+        return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], tuple)
+                and len(value[1]) == 4 and all(isinstance(x, t) for x, t in zip(value[1], (bytes, bytes, int, int), strict=True)))
+
+    def part(value: Any) -> bool:
+        return (isinstance(value, tuple) and len(value) == 5 and isinstance(value[0], str) and isinstance(value[1], str)
+                and isinstance(value[2], CodeType) and isinstance(value[3], int) and strings(value[4]))
+
+    return (isinstance(fallback, bool) and (core is None or isinstance(core, bytes)) and strings(tagged) and isinstance(document_xml, bytes)
+            and isinstance(compressed, tuple) and all(member(m) for m in compressed) and isinstance(parts, tuple) and all(part(p) for p in parts))
 
 
 _PREPARED_FORMAT = 1
