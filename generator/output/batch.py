@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import signal
 import threading
 import time
 import traceback
@@ -55,6 +56,9 @@ _worker: tuple[Settings, Renderer] | None = None
 
 def _init(settings: Settings, parent: int) -> None:
     global _worker
+    # Ctrl-C in a terminal goes to the whole process group: only the run answers it (and stops the pool), so no
+    # worker prints a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _follow_parent(parent)
     _worker = (settings, Renderer())
 
@@ -128,5 +132,10 @@ def build_all(paths: list[Path], settings: Settings, workers: int | None = None)
     # Forked workers do not keep the output folder's lock (lock.py closes it in every forked child), and
     # each exits as soon as this process is gone (_follow_parent), so a killed run leaves nothing behind.
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init, initargs=(settings, os.getpid())) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init, initargs=(settings, os.getpid()))
+    try:
         yield from pool.map(_build_in_worker, paths, chunksize=max(1, min(16, len(paths) // (workers * 4))))
+    except BaseException:  # Ctrl-C or an error in the run: the work not started is dropped, not waited for
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()

@@ -280,7 +280,7 @@ def _well_formed(fallback: Any, core: Any, tagged: Any, document_xml: Any, compr
             and isinstance(compressed, tuple) and all(member(m) for m in compressed) and isinstance(parts, tuple) and all(part(p) for p in parts))
 
 
-_PREPARED_FORMAT = 1
+_PREPARED_FORMAT = 2  # 2: docxtpl's {_{ escapes compiled into the code
 _MEMO: dict[str, _Prepared] = {}  # by cache key: templates prepared in this process
 _MEMO_SIZE = 32  # a long-running form whose templates are edited keeps only the latest
 
@@ -324,6 +324,12 @@ def _environment_key(env: SandboxedEnvironment) -> str:
     ))
 
 
+# docxtpl's escapes for a literal tag in a template's text: printed as the tag. They are turned into Jinja output when
+# the template is compiled, not replaced in the finished XML, where agreement data that holds "{_{" would change too.
+_ESCAPED = {"{_{": "{{", "}_}": "}}", "{_%": "{%", "%_}": "%}"}
+_ESCAPES = re.compile("|".join(re.escape(escape) for escape in _ESCAPED))
+
+
 def _prepare(path: Path, source: bytes, env: SandboxedEnvironment) -> _Prepared:
     """Open the template with python-docx and docxtpl, patch and scan each templated part and compile it with Jinja."""
     _refuse_unsafe(path)
@@ -339,10 +345,11 @@ def _prepare(path: Path, source: bytes, env: SandboxedEnvironment) -> _Prepared:
         jinja_source = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
         found = scan(xml)
         try:
-            code = env.compile(jinja_source)
+            code = env.compile(_ESCAPES.sub(lambda m: "{{ " + repr(_ESCAPED[m.group(0)]) + " }}", jinja_source))
         except Exception as e:
             raise _render_error(path, partname, e, jinja_source, "") from e
-        parts.append(_Part(partname, jinja_source, code, found.static_paragraphs, tuple(found.static_texts)))
+        static = tuple(_ESCAPES.sub(lambda m: _ESCAPED[m.group(0)], text) for text in found.static_texts)
+        parts.append(_Part(partname, jinja_source, code, found.static_paragraphs, static))
 
     add("/word/document.xml", doc.patch_xml(doc.get_xml()))
     for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
@@ -450,7 +457,9 @@ class CompiledTemplate:
     def _finish(self, partname: str, xml: str) -> bytes:
         """docxtpl's post-processing of one rendered part, as its ``render`` does it; the XML must be whole first."""
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
-        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        # A CR in data (a text pasted from Windows) is a line break as LF is; left alone, the XML parser would make it
+        # an LF after the line breaks were made, and Word would show it as a space.
+        xml = xml.replace("\r\n", "\n").replace("\r", "\n")
         try:
             etree.fromstring(xml.encode("utf-8"), STRICT_PARSER)
         except etree.XMLSyntaxError as e:
