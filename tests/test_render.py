@@ -399,11 +399,7 @@ def test_a_cache_entry_of_the_wrong_shape_is_prepared_again_not_blamed_on_the_te
 
 
 def test_data_holding_docxtpl_escapes_is_printed_as_written_and_the_templates_escapes_still_work(tmp_path: Path) -> None:
-    template = tmp_path / "mall.docx"
-    document = docx.Document()
-    document.add_paragraph("Skriv {_{ namn }_} och {_% if x %_} i mallen")
-    document.add_paragraph("{{ namn }}")
-    document.save(str(template))
+    template = one_paragraph_template(tmp_path / "mall.docx", "Skriv {_{ namn }_} och {_% if x %_} i mallen", "{{ namn }}")
     written = "Kod {_{ x }_} och {_% y %_} i data"
 
     rendered = docx.Document(io.BytesIO(Renderer().render(template, {"namn": written})))
@@ -412,10 +408,7 @@ def test_data_holding_docxtpl_escapes_is_printed_as_written_and_the_templates_es
 
 
 def test_a_carriage_return_in_data_is_a_line_break_like_a_newline(tmp_path: Path) -> None:
-    template = tmp_path / "mall.docx"
-    document = docx.Document()
-    document.add_paragraph("{{ text }}")
-    document.save(str(template))
+    template = one_paragraph_template(tmp_path / "mall.docx", "{{ text }}")
     data = Renderer().render(template, {"text": "Rad ett\rRad två\r\nRad tre"})
     assert docx.Document(io.BytesIO(data)).paragraphs[0].text == "Rad ett\nRad två\nRad tre"
     assert zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode().count("<w:br/>") == 2
