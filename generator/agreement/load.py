@@ -162,6 +162,8 @@ _JSON_MESSAGES = {
     "Invalid control character at": "otillåtet styrtecken i en sträng",
     "Invalid \\escape": "ogiltig escape-sekvens med \\",
     "Extra data": "text efter JSON-dokumentets slut",
+    "Unexpected UTF-8 BOM": "filen börjar med ett BOM-tecken (byte order mark), som JSON inte tillåter; spara den som UTF-8 utan BOM",
+    "Invalid \\uXXXX escape": "ogiltig \\u-sekvens (fyra hexadecimala siffror ska följa)",
 }
 
 
@@ -169,4 +171,4 @@ def _swedish_json_message(msg: str) -> str:
     for english, swedish in _JSON_MESSAGES.items():
         if msg.startswith(english):
             return swedish
-    return msg
+    return "felaktig JSON-syntax"  # never the parser's English words: every message json raises is listed above

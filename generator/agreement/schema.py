@@ -15,7 +15,7 @@ import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker, validators
 
 from ..errors import Problem, ValidationError, did_you_mean
-from ..output import usercache
+from ..output import cache as usercache
 
 SCHEMA_DIR = Path(str(resources.files("avtalsgenerator.schemas")))
 AGREEMENT_SCHEMA = SCHEMA_DIR / "avtal.schema.json"
@@ -46,7 +46,7 @@ def _jsonschema_version() -> str:
 
 @cache
 def load_schema(path: Path) -> dict[str, Any]:
-    """Read a schema file once per process, checked against JSON Schema 2020-12 once per content (usercache)."""
+    """Read a schema file once per process, checked against JSON Schema 2020-12 once per content (output.cache)."""
     text = path.read_bytes()
     schema: dict[str, Any] = json.loads(text)
     checked = usercache.key("schema-check", text, _jsonschema_version())

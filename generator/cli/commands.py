@@ -7,6 +7,7 @@ docxtpl, python-docx, lxml, Flask or the comparison code (tests/integration/test
 from __future__ import annotations
 
 import json
+import os
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -68,7 +69,9 @@ def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, 
     with pdf_output.conversion(pdf_server), \
             click.progressbar(length=len(files), label="Avtal", show_eta=True, show_pos=True, file=sys.stderr) if show else nullcontext() as bar:
         tick = bar.update if bar is not None else None
-        result = pipeline.generate(files, utdata=utdata, mallar=mallar, troskelvarden=troskelvarden, force=tvinga, pdf=pdf, progress=tick)
+        # Without FILER the run lists the folder itself: a file deleted meanwhile is then skipped, not an error.
+        result = pipeline.generate(list(filer) or None, indata=indata, utdata=utdata, mallar=mallar, troskelvarden=troskelvarden,
+                                   force=tvinga, pdf=pdf, progress=tick)
     _report(result.warnings)
     for path in [*result.written, *result.pdfs]:
         info(f"skrev {path}")
@@ -85,24 +88,38 @@ def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, 
     else:
         click.echo(f"Klart: {generated} avtal genererade, {unchanged} oförändrade, {len(result.failed)} med fel.")
     if not result.ok:
-        click.echo("Avtal med fel (inget skrevs för dem):", err=True)
-        _report(result.problems)
+        # An agreement built, or a document on disk whose PDF failed: its Word documents were written.
+        written = {_same_file(str(file)) for file in [*result.built, *result.written]}
+        done = {file for file in result.failed if _same_file(file) in written or (file.endswith(".docx") and os.path.isfile(file))}
+        unwritten = [p for file, problems in result.failed.items() if file not in done for p in problems]
+        partly = [p for file, problems in result.failed.items() if file in done for p in problems]
+        if unwritten:
+            click.echo("Avtal med fel (inget skrevs för dem):", err=True)
+            _report(unwritten)
+        if partly:
+            click.echo("Avtal vars Word-dokument skrevs men där något annat misslyckades:", err=True)
+            _report(partly)
         sys.exit(1)
 
 
 def _strict_preflight(files: list[Path], utdata: Path, mallar: Path, troskelvarden: Path) -> None:
     """Under --strikt, the checks that give warnings run before anything is written: a warning ends the run with nothing written."""
     from ..output import pipeline
-    from ..output.checkcache import checked_templates
+    from ..output.cache import checked_templates
     from ..output.fingerprint import fingerprint
 
-    warnings = checked_templates([mallar], utdata, json.dumps(fingerprint(), sort_keys=True), troskelvarden)
+    warnings = checked_templates([mallar], json.dumps(fingerprint(), sort_keys=True), troskelvarden)
     checked = pipeline.check(files, troskelvarden=troskelvarden)
     found = [*warnings, *checked.warnings, *checked.problems]
     if found:
         _report(found)
         click.echo("Inget skrevs: med --strikt görs inga avtal när mallarna eller avtalen ger varningar eller fel.", err=True)
         sys.exit(1)
+
+
+def _same_file(path: str) -> str:
+    """One spelling of a file's path, so a file named two ways is one file."""
+    return os.path.realpath(os.path.abspath(path))
 
 
 @main.command()

@@ -6,6 +6,7 @@ import datetime as dt
 import multiprocessing
 import os
 import select
+import signal
 import threading
 import time
 import traceback
@@ -56,6 +57,9 @@ _worker: tuple[Settings, Renderer] | None = None
 
 def _init(settings: Settings, run: int) -> None:
     global _worker
+    # Ctrl-C in a terminal goes to the whole process group: only the run answers it (and stops the pool), so no
+    # worker prints a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _follow_run(run)
     _worker = (settings, Renderer())
 
@@ -148,8 +152,13 @@ def build_all(paths: list[Path], settings: Settings, workers: int | None = None)
     # Workers come from a fork server (or are spawned), never forked from the run: they hold none of its
     # descriptors, so the output folder's lock is the run's alone and the kernel frees it when the run ends,
     # however it ends. Each worker exits as soon as the run is gone (_follow_run), and the fork server with them.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init, initargs=(settings, os.getpid())) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init, initargs=(settings, os.getpid()))
+    try:
         yield from pool.map(_build_in_worker, paths, chunksize=max(1, min(16, len(paths) // (workers * 4))))
+    except BaseException:  # Ctrl-C or an error in the run: the work not started is dropped, not waited for
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -78,7 +78,7 @@ def comparison_pdfs(changes: Iterable[Change]) -> tuple[list[Path], dict[str, li
         return [], {}
     failed: dict[str, list[Problem]] = {}
     try:
-        pdf_output.convert(list(owners))
+        pdf_output.convert(list(owners), rendered=True)
     except PdfError as e:
         for problem in e.problems:
             owner = owners.get(Path(problem.file), problem.file or "PDF")

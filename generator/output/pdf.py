@@ -9,12 +9,14 @@ import subprocess
 import tempfile
 import threading
 import unicodedata
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..docx.namespaces import W
 from ..errors import PdfError, Problem
 from . import officeserver
 from .children import Child
@@ -40,6 +42,9 @@ _SOFFICE_PLACES = (
 _filters: dict[str, str] = {}
 # Below this many documents one LibreOffice for the batch is quicker than starting servers (unoserver takes ~7 s).
 SERVER_THRESHOLD = 4
+_W = W
+_DATA_WINDOW = 12  # characters from a "{{" on that must be in the .docx text for it to count as data
+_TEXT_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ def convert(
     timeout: float = 120,
     chunk: int = MAX_CHUNK,
     must_contain: Mapping[Path, Sequence[str]] | None = None,
+    rendered: bool = False,
 ) -> list[Path]:
     """Write ``X.pdf`` beside every ``X.docx`` and return the PDF paths, in the order given.
 
@@ -99,7 +105,8 @@ def convert(
     time; a server that fails or hangs is restarted and the document tried once more. Otherwise
     one LibreOffice process converts up to ``chunk`` files (at most 200) into a private temporary folder;
     it gets its own temporary user profile, ``timeout`` seconds, and one restart for the files it did not
-    deliver. Every PDF is checked (pages, no ``{{``/``{%``, the texts ``must_contain`` lists for its .docx)
+    deliver. Every PDF is checked (pages, no ``{{``/``{%`` (with ``rendered``, the files are rendered documents and
+    such text that their .docx holds is data, not a leftover tag), the texts ``must_contain`` lists for its .docx)
     before it is written atomically beside its .docx, and so is that it is PDF/A (never a plain PDF
     in its place without a word). PDFs that pass are written even when others fail; the PdfError
     raised at the end names every file that got no PDF and why.
@@ -121,10 +128,11 @@ def convert(
     for path in docx_files:
         unique.setdefault(_key(path), path)
     sources = list(unique.values())
+    source_texts = {key: docx_text(path) for key, path in unique.items()} if rendered else {}
 
     with _servers_for(soffice, len(sources)) as servers:
         if servers is not None:
-            refused = _convert_on_servers(servers, sources, wanted, timeout)
+            refused = _convert_on_servers(servers, sources, wanted, timeout, source_texts)
             if refused:
                 raise PdfError(refused)
             return [path.with_suffix(".pdf") for path in docx_files]
@@ -139,7 +147,8 @@ def convert(
             done = [(docx, made) for docx, made in zip(part, outputs, strict=True) if made is not None]
             # The checks run side by side: pdftotext takes a noticeable moment on a PDF/A.
             with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-                checks = list(pool.map(lambda job: check_pdf(job[1], wanted.get(_key(job[0]), [])) + _pdfa_problems(job[1]), done))
+                checks = list(pool.map(lambda job: check_pdf(job[1], wanted.get(_key(job[0]), []), source_texts.get(_key(job[0])))
+                                       + _pdfa_problems(job[1]), done))
             for (docx, made), issues in zip(done, checks, strict=True):
                 if issues:
                     failures.extend(Problem(str(docx), "", f"{issue}; PDF-filen sparades inte") for issue in issues)
@@ -233,7 +242,8 @@ def _new_servers(soffice: str, addresses: Sequence[str], count: int, warm: bool)
     return officeserver.local_servers(soffice, python, default_workers() if warm or _session is not None else min(default_workers(), count))
 
 
-def _convert_on_servers(servers: Servers, sources: list[Path], wanted: Mapping[Path, Sequence[str]], timeout: float) -> list[Problem]:
+def _convert_on_servers(servers: Servers, sources: list[Path], wanted: Mapping[Path, Sequence[str]], timeout: float,
+                        source_texts: Mapping[Path, str]) -> list[Problem]:
     """Convert each file on the servers and check its PDF as soon as it comes back; the problems of those that failed."""
     failures: list[Problem] = []
     taken = threading.Lock()
@@ -251,7 +261,7 @@ def _convert_on_servers(servers: Servers, sources: list[Path], wanted: Mapping[P
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(data)
-            issues = check_pdf(made, wanted.get(_key(docx), [])) + _pdfa_problems(made)
+            issues = check_pdf(made, wanted.get(_key(docx), []), source_texts.get(_key(docx))) + _pdfa_problems(made)
         finally:
             made.unlink(missing_ok=True)
         if issues:
@@ -265,10 +275,13 @@ def _convert_on_servers(servers: Servers, sources: list[Path], wanted: Mapping[P
     return sorted(failures, key=lambda p: order.get(p.file, 0))
 
 
-def check_pdf(pdf: Path, must_contain: Sequence[str]) -> list[str]:
+def check_pdf(pdf: Path, must_contain: Sequence[str], source_text: str | None = None) -> list[str]:
     """Problems with a finished PDF, in Swedish: no pages, a text in ``must_contain`` missing, leftover tags.
 
-    Texts are compared without regard to case or line breaks (a name may wrap or be set in capitals).
+    Texts are compared without regard to case or line breaks (a name may wrap or be set in capitals). Every
+    ``{{`` or ``{%`` is a leftover tag, except, when ``source_text`` is given (the text of a .docx that
+    rendering has already consumed every tag of), one whose next characters are there too: agreement data
+    may hold such text, and it is printed as written.
     Raises PdfError when pdfinfo or pdftotext is not installed.
     """
     missing = _missing_poppler()
@@ -290,13 +303,41 @@ def check_pdf(pdf: Path, must_contain: Sequence[str]) -> list[str]:
     for wanted in must_contain:
         if _normalise(wanted).casefold() not in flat.casefold():
             problems.append(f"texten i PDF-filen saknar ”{wanted}”")
+    source = _normalise(source_text) if source_text is not None else None
     for marker in TAG_MARKERS:
-        count = flat.count(marker)
+        found = [at for at in _occurrences(flat, marker) if source is None or flat[at : at + _DATA_WINDOW] not in source]
+        count = len(found)
         if count:
-            snippet = _tag_at(flat, flat.index(marker))
+            snippet = _tag_at(flat, found[0])
             where = "ett ställe" if count == 1 else f"{count} ställen"
             problems.append(f"texten i PDF-filen innehåller kvarlämnad mallkod ”{snippet}” ({where})")
     return problems
+
+
+def _occurrences(text: str, marker: str) -> list[int]:
+    found, at = [], text.find(marker)
+    while at >= 0:
+        found.append(at)
+        at = text.find(marker, at + 1)
+    return found
+
+
+def docx_text(docx: Path) -> str:
+    """The text of a .docx's body, headers, footers and notes (deleted text of tracked changes too), each part's runs joined ("" when unreadable)."""
+    from lxml import etree  # here: `avtal validera` imports this module and never needs lxml
+
+    from ..docx.safety import STRICT_PARSER
+
+    texts: list[str] = []
+    try:
+        with zipfile.ZipFile(docx) as package:
+            for name in package.namelist():
+                if _TEXT_PARTS.fullmatch(name):
+                    root = etree.fromstring(package.read(name), STRICT_PARSER)
+                    texts.append("".join(node.text or "" for node in root.iter(f"{_W}t", f"{_W}delText")))
+    except (OSError, zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, ValueError):
+        return ""
+    return "\n".join(texts)
 
 
 def is_pdfa(pdf: Path) -> bool:

@@ -21,7 +21,7 @@ from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAU
 from ..prepare import Prepared, prepare
 from . import pdf as pdf_output
 from .archive import ARCHIVE_DIR, keep_aside
-from .checkcache import CACHE_DIR, checked_templates
+from .cache import CACHE_DIR, checked_templates
 from .entry import Entry
 from .fingerprint import changes as fingerprint_changes
 from .fingerprint import fingerprint
@@ -150,7 +150,7 @@ def generate(
             if todo:
                 checker = json.dumps(run.depends, sort_keys=True)
                 # The same checks as avtal mallar kontrollera (the folder, each template, a trial with each kind's minimal agreement).
-                result.warnings.extend(checked_templates([mallar], utdata, checker, troskelvarden))
+                result.warnings.extend(checked_templates([mallar], checker, troskelvarden))
             pending = {sources[p] for p in todo}
             claimed: dict[str, InputId] = {}  # ids taken in this run, by input
             from .batch import Settings
@@ -158,6 +158,10 @@ def generate(
             for built in _build_each(todo, Settings(mallar, thresholds=run.thresholds, issued=now.date()), workers, result):
                 if progress:
                     progress(1)
+                if built.problems and files is None and not os.path.lexists(built.file):
+                    # listed from the folder, gone when read: deleted meanwhile (the form moves it to .borttagna/)
+                    result.warnings.append(Problem(built.file, "", "filen togs bort medan körningen pågick och hoppades över", "varning"))
+                    continue
                 if built.problems:
                     result.failed[built.file] = built.problems
                     continue
@@ -339,7 +343,7 @@ def _make_pdfs(run: Run) -> None:
         result.warnings.append(Problem(str(records.path), "", f"PDF-filerna som görs kunde inte antecknas: {os_reason(e)}", "varning"))
     failures: list[Problem] = []
     try:
-        pdf_output.convert(list(needs), must_contain=run.pdf_texts)
+        pdf_output.convert(list(needs), must_contain=run.pdf_texts, rendered=True)
     except PdfError as e:
         failures = e.problems
     failed_docs = {p.file for p in failures}

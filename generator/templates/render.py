@@ -33,7 +33,7 @@ from ..docx.properties import CORE_PART, issued_core_xml
 from ..docx.safety import MAX_TEMPLATE_BYTES, STRICT_PARSER, package_problems
 from ..docx.zipwriter import Deflated, deflate, write_zip
 from ..errors import Problem, RenderError
-from ..output import usercache
+from ..output import cache
 from ..output.fingerprint import fingerprint, library_versions
 from .blocks import Scan, scan
 from .placeholders import document_placeholders, issued_message
@@ -241,7 +241,7 @@ class _Part:
 
 @dataclass(frozen=True)
 class _Prepared:
-    """Everything a CompiledTemplate takes from its .docx; only plain values, so it can be kept in the usercache."""
+    """Everything a CompiledTemplate takes from its .docx; only plain values, so it can be kept in the per-user cache."""
 
     fallback: bool
     core: bytes | None
@@ -258,35 +258,52 @@ class _Prepared:
     def load(cls, data: bytes) -> _Prepared | None:
         try:
             version, fallback, core, tagged, document_xml, compressed, parts = marshal.loads(data)
-            if version != _PREPARED_FORMAT:
-                return None
+            if version != _PREPARED_FORMAT or not _well_formed(fallback, core, tagged, document_xml, compressed, parts):
+                return None  # not what dump() writes: prepared again from the template, never blamed on it
             return cls(fallback, core, tagged, document_xml, compressed, tuple(_Part(*part) for part in parts))
         except (ValueError, EOFError, TypeError):
             return None
 
 
-_PREPARED_FORMAT = 1
-_MEMO: dict[str, _Prepared] = {}  # by usercache key: templates prepared in this process
+def _well_formed(fallback: Any, core: Any, tagged: Any, document_xml: Any, compressed: Any, parts: Any) -> bool:
+    """True when loaded values have the types ``_Prepared.dump`` writes (a checksum only shows the bytes were not damaged)."""
+    def strings(value: Any) -> bool:
+        return isinstance(value, tuple) and all(isinstance(item, str) for item in value)
+
+    def member(value: Any) -> bool:
+        return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str) and isinstance(value[1], tuple)
+                and len(value[1]) == 4 and all(isinstance(x, t) for x, t in zip(value[1], (bytes, bytes, int, int), strict=True)))
+
+    def part(value: Any) -> bool:
+        return (isinstance(value, tuple) and len(value) == 5 and isinstance(value[0], str) and isinstance(value[1], str)
+                and isinstance(value[2], CodeType) and isinstance(value[3], int) and strings(value[4]))
+
+    return (isinstance(fallback, bool) and (core is None or isinstance(core, bytes)) and strings(tagged) and isinstance(document_xml, bytes)
+            and isinstance(compressed, tuple) and all(member(m) for m in compressed) and isinstance(parts, tuple) and all(part(p) for p in parts))
+
+
+_PREPARED_FORMAT = 2  # 2: docxtpl's {_{ escapes compiled into the code
+_MEMO: dict[str, _Prepared] = {}  # by cache key: templates prepared in this process
 _MEMO_SIZE = 32  # a long-running form whose templates are edited keeps only the latest
 
 
 def _prepared(path: Path, source: bytes, digest: str, env: SandboxedEnvironment, generator: str | None = None) -> _Prepared:
-    """The prepared template for ``source`` (whose sha256 is ``digest``) under ``env``: from this process, the usercache, or made now.
+    """The prepared template for ``source`` (whose sha256 is ``digest``) under ``env``: from this process, the per-user cache, or made now.
 
     The key covers the template's bytes (by their digest), the environment's settings and filters, the generator's source
     and the library versions, so a change to any of them prepares the template again. Only a template
     that passed the package checks and compiled is ever stored.
     """
     generator = generator if generator is not None else fingerprint()["generator"]
-    name = usercache.key("compiled-template", digest, _environment_key(env), json.dumps(generator),
+    name = cache.key("compiled-template", digest, _environment_key(env), json.dumps(generator),
                          json.dumps(library_versions(), sort_keys=True))
     found = _MEMO.get(name)
     if found is None:
-        data = usercache.read("templates", name)
+        data = cache.read("templates", name)
         found = _Prepared.load(data) if data is not None else None
         if found is None:
             found = _prepare(path, source, env)
-            usercache.write("templates", name, found.dump())
+            cache.write("templates", name, found.dump())
         while len(_MEMO) >= _MEMO_SIZE:
             _MEMO.pop(next(iter(_MEMO)))
         _MEMO[name] = found
@@ -309,6 +326,12 @@ def _environment_key(env: SandboxedEnvironment) -> str:
     ))
 
 
+# docxtpl's escapes for a literal tag in a template's text: printed as the tag. They are turned into Jinja output when
+# the template is compiled, not replaced in the finished XML, where agreement data that holds "{_{" would change too.
+_ESCAPED = {"{_{": "{{", "}_}": "}}", "{_%": "{%", "%_}": "%}"}
+_ESCAPES = re.compile("|".join(re.escape(escape) for escape in _ESCAPED))
+
+
 def _prepare(path: Path, source: bytes, env: SandboxedEnvironment) -> _Prepared:
     """Open the template with python-docx and docxtpl, patch and scan each templated part and compile it with Jinja."""
     _refuse_unsafe(path)
@@ -324,10 +347,11 @@ def _prepare(path: Path, source: bytes, env: SandboxedEnvironment) -> _Prepared:
         jinja_source = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
         found = scan(xml)
         try:
-            code = env.compile(jinja_source)
+            code = env.compile(_ESCAPES.sub(lambda m: "{{ " + repr(_ESCAPED[m.group(0)]) + " }}", jinja_source))
         except Exception as e:
             raise _render_error(path, partname, e, jinja_source, "") from e
-        parts.append(_Part(partname, jinja_source, code, found.static_paragraphs, tuple(found.static_texts)))
+        static = tuple(_ESCAPES.sub(lambda m: _ESCAPED[m.group(0)], text) for text in found.static_texts)
+        parts.append(_Part(partname, jinja_source, code, found.static_paragraphs, static))
 
     add("/word/document.xml", doc.patch_xml(doc.get_xml()))
     for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
@@ -444,7 +468,9 @@ class CompiledTemplate:
         document around the body is the template's, parsed once (_skeleton), not for every document.
         """
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
-        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        # A CR in data (a text pasted from Windows) is a line break as LF is; left alone, the XML parser would make it
+        # an LF after the line breaks were made, and Word would show it as a space.
+        xml = xml.replace("\r\n", "\n").replace("\r", "\n")
         try:
             tree = etree.fromstring(xml.encode("utf-8"), STRICT_PARSER)
         except etree.XMLSyntaxError as e:

@@ -331,3 +331,26 @@ def test_plain_pdf_is_refused_with_a_message(tmp_path: Path, monkeypatch: pytest
     with pytest.raises(PdfError, match=r"PDF-filen blev inte PDF/A \(arkivformatet\).*PDF-filen sparades inte"):
         pdf.convert([source], timeout=180)
     assert not source.with_suffix(".pdf").exists()
+
+
+def test_data_text_with_braces_gets_its_pdf_when_the_docx_holds_it(tmp_path: Path) -> None:
+    """A rendered document whose data holds "{{" or "{%" as text: the .docx has it too, so it is no leftover tag."""
+    requires_office()
+    data = make_docx(tmp_path / "data" / "avtal.docx", PARTIES[0], extra=["Projektet kallas {{Vårdlyftet}} och {% arbetsnamn %} internt."])
+
+    made = pdf.convert([data], must_contain={data: list(PARTIES[0])}, rendered=True)
+
+    assert made == [data.with_suffix(".pdf")] and data.with_suffix(".pdf").is_file()
+
+
+def test_a_tag_the_docx_does_not_hold_is_still_a_leftover() -> None:
+    """check_pdf on the PDF text itself: only a "{{" whose next characters the .docx holds is data."""
+    requires_program("pdftotext")
+    requires_program("pdfinfo")
+    requires_office()
+    with tempfile.TemporaryDirectory() as folder:
+        docx_path = make_docx(Path(folder) / "avtal.docx", PARTIES[0], extra=["Kontakt: {{ part.kontakt }}"])
+        outputs, failures = pdf._convert_chunk(pdf.find_soffice() or "soffice", [docx_path], Path(folder) / "ut", pdf.PLAIN_FILTER, 120)
+        assert failures == [] and outputs[0] is not None
+        assert any("kvarlämnad mallkod" in p for p in pdf.check_pdf(outputs[0], [], source_text="Kontakt: {{ annat }}"))
+        assert not any("kvarlämnad mallkod" in p for p in pdf.check_pdf(outputs[0], [], source_text="Kontakt: {{ part.kontakt }}"))

@@ -47,3 +47,34 @@ def test_unexpected_error_in_one_agreement_fails_only_that_one(tmp_path: Path, m
     assert "oväntat fel när avtalet byggdes" in message or "för djupt nästlad" in message
     assert sorted(result.built) == [str(paths[0]), str(paths[2])]
     assert (tmp_path / "utdata" / "avtal-2" / "avtal.docx").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_the_process_group_stops_the_run_without_worker_tracebacks(tmp_path: Path, minimal_agreement: dict[str, Any]) -> None:
+    """Ctrl-C in a terminal reaches every process of the group: the workers too. Only the run answers, in Swedish."""
+    import contextlib
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "indata"
+    _agreements(folder, minimal_agreement, 120)
+    utdata = tmp_path / "utdata"
+    avtal = Path(sys.executable).with_name("avtal")
+    process = subprocess.Popen([str(avtal), "generera", "--indata", str(folder), "--utdata", str(utdata), "--mallar", str(TEMPLATES),
+                                "--troskelvarden", str(THRESHOLDS)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(utdata.glob("*/avtal.docx")) and process.poll() is None:
+        time.sleep(0.05)
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert process.returncode in (0, 130), err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err

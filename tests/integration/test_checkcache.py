@@ -1,9 +1,8 @@
-"""Tests for the cached template check: checked once per set of templates and checker, again when either changes."""
+"""Tests for the cached template check (in the per-user cache): checked once per set of templates and checker, again when either changes."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,21 +12,23 @@ import pytest
 from conftest import TEMPLATES, THRESHOLDS
 
 from avtalsgenerator.errors import TemplateError
-from avtalsgenerator.output import checkcache
+from avtalsgenerator.output import cache
 from avtalsgenerator.output.pipeline import generate
+from avtalsgenerator.templates import check as templatecheck
 
 
 @pytest.fixture
-def counted_checks(monkeypatch: pytest.MonkeyPatch) -> list[list[Path]]:
-    """Every call of the real template check, with the templates it was given."""
+def counted_checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[list[Path]]:
+    """Every call of the real template check, with the templates it was given (with a cache of the test's own)."""
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
     calls: list[list[Path]] = []
-    real = checkcache.ensure_templates_ok
+    real = templatecheck.ensure_templates_ok
 
     def counting(paths: list[Path], thresholds: Path | None = None) -> Any:
         calls.append(paths)
         return real(paths, thresholds)
 
-    monkeypatch.setattr(checkcache, "ensure_templates_ok", counting)
+    monkeypatch.setattr(templatecheck, "ensure_templates_ok", counting)
     return calls
 
 
@@ -39,7 +40,8 @@ def test_one_agreement_change_does_not_check_the_templates_again(tmp_path: Path,
     shutil.copytree(TEMPLATES, mallar)
     assert generate([path], utdata=tmp_path / "utdata", mallar=mallar, troskelvarden=THRESHOLDS).ok
     assert len(counted_checks) == 1
-    assert list((tmp_path / "utdata" / checkcache.CACHE_DIR).glob("*.json"))
+    assert list((tmp_path / "cache" / cache.TEMPLATE_CHECKS).iterdir())
+    assert not (tmp_path / "utdata" / cache.CACHE_DIR).exists(), "the check's result is kept in the user's cache, not in utdata"
 
     minimal_agreement["avtal"]["titel"] = "Avtal om familjerådgivning i två kommuner"
     path.write_text(json.dumps(minimal_agreement), encoding="utf-8")
@@ -58,25 +60,21 @@ def test_one_agreement_change_does_not_check_the_templates_again(tmp_path: Path,
 
 def test_changed_checker_checks_again(tmp_path: Path, counted_checks: list[list[Path]]) -> None:
     paths = [TEMPLATES / "avtal.docx"]
-    checkcache.checked_templates(paths, tmp_path, "kontroll 1")
-    checkcache.checked_templates(paths, tmp_path, "kontroll 1")
-    checkcache.checked_templates(paths, tmp_path, "kontroll 2")
+    cache.checked_templates(paths, "kontroll 1")
+    cache.checked_templates(paths, "kontroll 1")
+    cache.checked_templates(paths, "kontroll 2")
     assert len(counted_checks) == 2
 
 
 def test_warnings_come_back_from_the_cache(tmp_path: Path, counted_checks: list[list[Path]]) -> None:
-    first = checkcache.checked_templates([TEMPLATES], tmp_path, "k")
-    assert checkcache.checked_templates([TEMPLATES], tmp_path, "k") == first
+    first = cache.checked_templates([TEMPLATES], "k")
+    assert cache.checked_templates([TEMPLATES], "k") == first
     assert len(counted_checks) == 1
 
 
-def test_fifo_in_place_of_the_cached_check_is_checked_again(tmp_path: Path, counted_checks: list[list[Path]]) -> None:
-    utdata = tmp_path / "utdata"
-    checkcache.checked_templates([TEMPLATES], utdata, "kontrollant")
-    (entry,) = (utdata / checkcache.CACHE_DIR).glob("*.json")
-    entry.unlink()
-    os.mkfifo(entry)  # opening it for reading would wait for a writer for ever
-
-    checkcache.checked_templates([TEMPLATES], utdata, "kontrollant")
-
+def test_an_entry_that_is_not_a_list_of_problems_is_checked_again(tmp_path: Path, counted_checks: list[list[Path]]) -> None:
+    paths = [TEMPLATES / "avtal.docx"]
+    first = cache.checked_templates(paths, "k")
+    cache.write(cache.TEMPLATE_CHECKS, cache.cache_key(paths, "k"), b'{"varningar": [{"okand": 1}]}')
+    assert cache.checked_templates(paths, "k") == first
     assert len(counted_checks) == 2

@@ -300,7 +300,7 @@ def test_regenerating_on_another_day_keeps_unchanged_documents_as_issued(tmp_pat
 @pytest.fixture
 def fresh_process_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty per-user cache and no templates prepared in this process yet: as a new `avtal` process sees it."""
-    from avtalsgenerator.output import usercache
+    from avtalsgenerator.output import cache as usercache
     from avtalsgenerator.templates import render
 
     folder = tmp_path / "cache"
@@ -396,3 +396,46 @@ def test_table_fix_is_skipped_exactly_when_docxtpl_would_change_nothing(grid: li
     xml = _table(grid, rows)
     fixed = etree.tostring(Docx.fix_tables(None, xml))
     assert _tables_need_fixing(etree.fromstring(xml)) == (fixed != etree.tostring(etree.fromstring(xml)))
+
+
+@pytest.mark.parametrize("wrong", ["no-code", "short-part", "not-bytes"])
+def test_a_cache_entry_of_the_wrong_shape_is_prepared_again_not_blamed_on_the_template(tmp_path: Path, fresh_process_cache: Path,
+                                                                                      monkeypatch: pytest.MonkeyPatch, wrong: str) -> None:
+    """An entry whose checksum holds but whose content is not a prepared template (another tool, a hand edit) is ignored."""
+    import marshal
+
+    from avtalsgenerator.output import cache as usercache
+    from avtalsgenerator.templates import render
+
+    template = one_paragraph_template(tmp_path / "mall.docx", "Inledning", "Titel: {{ avtal.titel }}")
+    expected = Renderer().render(template, {"avtal": {"titel": "Avtal A"}})
+    (entry,) = (fresh_process_cache / "templates").iterdir()
+    fields = list(marshal.loads(usercache.read("templates", entry.name) or b""))
+    parts = [list(part) for part in fields[6]]
+    if wrong == "no-code":
+        parts[0][2] = "inte kompilerad kod"
+    elif wrong == "short-part":
+        parts[0] = parts[0][:2]
+    else:
+        fields[4] = "inte bytes"
+    fields[6] = tuple(tuple(part) for part in parts)
+    usercache.write("templates", entry.name, marshal.dumps(tuple(fields)))
+    monkeypatch.setattr(render, "_MEMO", {})
+
+    assert Renderer().render(template, {"avtal": {"titel": "Avtal A"}}) == expected
+
+
+def test_data_holding_docxtpl_escapes_is_printed_as_written_and_the_templates_escapes_still_work(tmp_path: Path) -> None:
+    template = one_paragraph_template(tmp_path / "mall.docx", "Skriv {_{ namn }_} och {_% if x %_} i mallen", "{{ namn }}")
+    written = "Kod {_{ x }_} och {_% y %_} i data"
+
+    rendered = docx.Document(io.BytesIO(Renderer().render(template, {"namn": written})))
+
+    assert [p.text for p in rendered.paragraphs] == ["Skriv {{ namn }} och {% if x %} i mallen", written]
+
+
+def test_a_carriage_return_in_data_is_a_line_break_like_a_newline(tmp_path: Path) -> None:
+    template = one_paragraph_template(tmp_path / "mall.docx", "{{ text }}")
+    data = Renderer().render(template, {"text": "Rad ett\rRad två\r\nRad tre"})
+    assert docx.Document(io.BytesIO(data)).paragraphs[0].text == "Rad ett\nRad två\nRad tre"
+    assert zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode().count("<w:br/>") == 2

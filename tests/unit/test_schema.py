@@ -174,7 +174,7 @@ def test_schema_is_checked_against_the_meta_schema_once_per_content(tmp_path: Pa
     import jsonschema
 
     from avtalsgenerator.agreement import schema
-    from avtalsgenerator.output import usercache
+    from avtalsgenerator.output import cache as usercache
 
     monkeypatch.setenv(usercache.ENV_VAR, str(tmp_path / "cache"))
     path = tmp_path / "egen.schema.json"
