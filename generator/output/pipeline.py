@@ -326,7 +326,7 @@ def _make_pdfs(run: Run) -> None:
             try:
                 kept = keep_aside(pdf_path, run.today)
             except OSError as e:
-                result.failed.setdefault(run.entry(agreement_id).fil, []).append(
+                result.failed.setdefault(_input_name(run, run.entry(agreement_id).fil), []).append(
                     Problem(str(pdf_path), "", f"kunde inte spara undan den tidigare PDF-filen: {os_reason(e)}")
                 )
                 continue
@@ -352,7 +352,7 @@ def _make_pdfs(run: Run) -> None:
         if str(docx_path) in failed_docs:
             docx_path.with_suffix(".pdf").unlink(missing_ok=True)
             entry.dokument[name].pdf_hash = None
-            result.failed.setdefault(entry.fil, []).extend(p for p in failures if p.file == str(docx_path))
+            result.failed.setdefault(_input_name(run, entry.fil), []).extend(p for p in failures if p.file == str(docx_path))
             continue
         entry.dokument[name].pdf_hash = disk_hash(docx_path.with_suffix(".pdf"))
         result.pdfs.append(docx_path.with_suffix(".pdf"))
@@ -360,7 +360,7 @@ def _make_pdfs(run: Run) -> None:
         try:
             records.update(agreement_id, run.now)
         except OSError as e:
-            result.failed.setdefault(run.entry(agreement_id).fil, []).append(
+            result.failed.setdefault(_input_name(run, run.entry(agreement_id).fil), []).append(
                 Problem(str(records.path), "", f"PDF-filernas kontrollsummor kunde inte antecknas: {os_reason(e)}"))
     with contextlib.suppress(OSError):
         records.end_pdfs(list(pending))
@@ -412,3 +412,8 @@ def _up_to_date(run: Run, entry: Entry, path: Path, folder: Path) -> bool:
         if run.pdf and not pdf_current(target, doc.pdf_hash):
             return False
     return True
+
+
+def _input_name(run: Run, identity: InputId) -> str:
+    """The input file of a recorded agreement as a path, as failures are keyed (not the identity relative to the project)."""
+    return str(input_path(identity, run.records.project))
