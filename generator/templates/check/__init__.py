@@ -87,6 +87,9 @@ _GUARDED_BY_DOCUMENT = {
     PUB_FILE: ("berakning.pub", "berakning.pub_bilaga", "berakning.pub.bitrade"),
     COST_FILE: ("berakning.fordelning", "berakning.kostnad_bilaga"),
 }
+# After an unknown field with no near name: where the fields are listed, and where a new one is declared.
+_NEW_FIELD = ("; alla fält står i docs/falt.md (avtal mallar falt). Ett nytt fält läggs först till i schema/avtal.schema.json "
+              "med svensk titel, beskrivning och standardvärde, se mallar/LASMIG.md (Ett nytt fält i avtalsdata)")
 _DATE_FILTERS = {"datum", "isodatum"}
 _NUMBER_FILTERS = {"belopp", "pris", "kronor", "kr", "antal", "mnkr", "procent"}
 _SAME_LIST_FILTERS = {"sort", "reverse", "list", "unique", "selectattr", "rejectattr", "select", "reject", "default", "d"}
@@ -930,7 +933,7 @@ class _Checker:
         info = self.catalogue.get(base)
         if info is not None and any(attr in _METHODS.get(t, ()) for t in info.types):
             return ANY
-        self.report(node, f"okänt fält \"{path}\"{self.hint(base, attr)}")
+        self.report(node, f"okänt fält \"{path}\"{self.hint(base, attr) or _NEW_FIELD}")
         return BAD
 
     def hint(self, base: str, attr: str) -> str:
@@ -1062,7 +1065,10 @@ def _check_source(env: SandboxedEnvironment, catalogue: dict[str, FieldInfo], so
                   template: str) -> None:
     tree, source, failed = _parse(env, source, lines, part)
     if tree is None:
+        before = len(part.found)
         _check_tags_one_by_one(env, catalogue, source, lines, failed, part, template)
+        # Without the block structure no tag is known to be guarded: warnings about guards would be false alarms.
+        part.found[before:] = [found for found in part.found[before:] if found[2].severity == "fel"]
         return
     before = len(part.found)
     _Checker(env, catalogue, lines, part, template).visit(tree)
