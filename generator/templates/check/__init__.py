@@ -1074,7 +1074,7 @@ def _check_source(env: SandboxedEnvironment, catalogue: dict[str, FieldInfo], so
     _Checker(env, catalogue, lines, part, template).visit(tree)
     if len(part.found) == before and not failed:
         try:
-            env.compile(source)
+            env.compile(tree, raw=True)  # Jinja's own checks on the parsed tree; its Python code is not needed
         except jinja2.TemplateSyntaxError as error:
             line = _line(lines, error.lineno)
             part.report(line.paragraph, syntax_message(error.message or str(error), line.tag))
