@@ -1097,6 +1097,48 @@ def _xml_parts(template: DocxTemplate) -> list[tuple[str, str]]:
     return parts
 
 
+def _check_part(env: SandboxedEnvironment, catalogue: dict[str, FieldInfo], template: DocxTemplate, path: Path, name: str, xml: str,
+                word: WordCheck, relationships: dict[str, str]) -> _Part:
+    """One templated XML part (body, header, footer, footnotes) checked: revisions, Word's extras, tags, blocks and Jinja."""
+    root = etree.fromstring(xml.encode("utf-8"))
+    paragraphs = _paragraphs(root)
+    part = _Part(str(path), name, part_label(name), paragraphs)
+    numbers = {para.element: para.number for para in paragraphs}
+    for element, message in revisions(root):
+        part.report(numbers.get(element, 0), message, raw=True)
+    for para in paragraphs:
+        texts = [el for el in _own(para.element) if el.tag == _T]
+        for message in word.paragraph(para.element, texts, [(t.start, t.text) for t in para.tags], para.text, para.shown, relationships):
+            part.report(para.number, message, raw=True)
+    if _raw_check(part, template):
+        source, lines = _model_source(paragraphs)
+    else:
+        source, lines = _docxtpl_source(template, xml, paragraphs)
+        _check_blocks(source, lines, part)
+    _check_source(env, catalogue, source, lines, part, path.name)
+    return part
+
+
+def _package_parts(template: DocxTemplate, file: str) -> list[_Part]:
+    """Comments (which would go into every agreement) and endnotes with tags (which are never filled in)."""
+    parts = []
+    for part in template.docx.part.package.parts:
+        if part.content_type == _COMMENTS:
+            count = len(etree.fromstring(part.blob).findall(f"{_W}comment"))
+            if count:
+                problem = f"mallen har {count} {'kommentar' if count == 1 else 'kommentarer'}, som skulle följa med i varje avtal; {REMOVE_COMMENTS}"
+                comments = _Part(file, str(part.partname), "kommentarer", [], "")
+                comments.report(0, problem)
+                parts.append(comments)
+        if part.content_type == _ENDNOTES:
+            endnotes = _Part(file, str(part.partname), "slutnoter", _paragraphs(etree.fromstring(part.blob)))
+            for para in endnotes.paragraphs.values():
+                if para.tags:
+                    endnotes.report(para.number, "taggar i slutnoter fylls inte i av generatorn; flytta taggen till brödtexten eller en fotnot")
+            parts.append(endnotes)
+    return parts
+
+
 def _analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list[tuple[str, Use]]]:
     """Every problem in one template, and every field it uses with where."""
     file = str(path)
@@ -1119,38 +1161,8 @@ def _analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list
         parts.append(_Part(file, found.place, found.place, [], ""))
         parts[-1].found.append((0, 0, found))
     for name, xml in xml_parts:
-        root = etree.fromstring(xml.encode("utf-8"))
-        paragraphs = _paragraphs(root)
-        part = _Part(file, name, part_label(name), paragraphs)
-        parts.append(part)
-        numbers = {para.element: para.number for para in paragraphs}
-        for element, message in revisions(root):
-            part.report(numbers.get(element, 0), message, raw=True)
-        for para in paragraphs:
-            texts = [el for el in _own(para.element) if el.tag == _T]
-            for message in word.paragraph(para.element, texts, [(t.start, t.text) for t in para.tags], para.text, para.shown,
-                                          relationships.get(name, {})):
-                part.report(para.number, message, raw=True)
-        if _raw_check(part, template):
-            source, lines = _model_source(paragraphs)
-        else:
-            source, lines = _docxtpl_source(template, xml, paragraphs)
-            _check_blocks(source, lines, part)
-        _check_source(env, catalogue, source, lines, part, path.name)
-    for part in template.docx.part.package.parts:
-        if part.content_type == _COMMENTS:
-            count = len(etree.fromstring(part.blob).findall(f"{_W}comment"))
-            if count:
-                problem = f"mallen har {count} {'kommentar' if count == 1 else 'kommentarer'}, som skulle följa med i varje avtal; {REMOVE_COMMENTS}"
-                comments = _Part(file, str(part.partname), "kommentarer", [], "")
-                comments.report(0, problem)
-                parts.append(comments)
-        if part.content_type == _ENDNOTES:
-            endnotes = _Part(file, str(part.partname), "slutnoter", _paragraphs(etree.fromstring(part.blob)))
-            for para in endnotes.paragraphs.values():
-                if para.tags:
-                    endnotes.report(para.number, "taggar i slutnoter fylls inte i av generatorn; flytta taggen till brödtexten eller en fotnot")
-            parts.append(endnotes)
+        parts.append(_check_part(env, catalogue, template, path, name, xml, word, relationships.get(name, {})))
+    parts.extend(_package_parts(template, file))
     core = template.docx.core_properties
     for attribute, label in _PROPERTIES:
         value = getattr(core, attribute) or ""
