@@ -64,6 +64,14 @@ def swedish_json_message(msg: str) -> str:
     return msg
 
 
+def _as_given(path: Path) -> str:
+    """The path relative to the current folder when it lies inside it (``schema/avtal.schema.json``), else as it is."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 @cache
 def load_schema(path: Path) -> dict[str, Any]:
     """Read a schema file once per process, checked against JSON Schema 2020-12 once per content (usercache).
@@ -74,7 +82,7 @@ def load_schema(path: Path) -> dict[str, Any]:
     try:
         schema: dict[str, Any] = json.loads(text)
     except json.JSONDecodeError as e:
-        raise LoadError(Problem(str(path), f"rad {e.lineno}, kolumn {e.colno}", f"schemat är inte giltig JSON: {swedish_json_message(e.msg)}. "
+        raise LoadError(Problem(_as_given(path), f"rad {e.lineno}, kolumn {e.colno}", f"schemat är inte giltig JSON: {swedish_json_message(e.msg)}. "
                                            "Rätta filen; den används när alla avtal läses och mallarna kontrolleras")) from e
     checked = usercache.key("schema-check", text, _jsonschema_version())
     if usercache.read("schema-checks", checked) is None:
