@@ -5,7 +5,7 @@ AVTAL := $(VENV)/bin/avtal
 STAMP := $(VENV)/.installerad
 PYTHON ?= python3
 
-.PHONY: avtal pdf test test-snabb lint bench clean rensa-utdata redigera
+.PHONY: avtal pdf test test-snabb lint bench clean rensa-utdata redigera fornya
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,18 @@ test-snabb: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check generator tests bench
 	$(VENV)/bin/mypy
+
+# For template authors: after a change to a template or the schema, renew what is generated from them (the golden
+# snapshots of the example agreements and the field reference docs/falt.md) and show how it changed, in Swedish.
+fornya: $(STAMP)
+	@echo "Förnyar ögonblicksbilderna (tests/golden/) och fältreferensen (docs/falt.md) …"
+	@log=$$(mktemp); UPDATE_GOLDEN=1 $(PY) -m pytest tests/integration/test_golden.py -q -p no:cacheprovider > $$log 2>&1 \
+		|| { cat $$log >&2; rm -f $$log; echo "Ögonblicksbilderna kunde inte förnyas: ett exempelavtal gick inte att göra." \
+		     "Kör avtal mallar kontrollera och avtal generera för att se varför." >&2; exit 1; }; rm -f $$log
+	@$(AVTAL) mallar falt --markdown > docs/falt.md.ny && mv docs/falt.md.ny docs/falt.md
+	@echo "Klart. Så här ändrades de; läs igenom ändringarna och lägg in dem tillsammans med mallen eller schemat:"
+	@git --no-pager diff --stat -- tests/golden docs/falt.md || true
+	@git --no-pager diff --no-color -- tests/golden docs/falt.md || true
 
 bench: $(STAMP)
 	$(PY) bench/bench.py

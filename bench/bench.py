@@ -264,6 +264,30 @@ def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
     }
 
 
+def template_check_figures(work: Path, extra: int = 3000) -> dict[str, float]:
+    """``avtal mallar kontrollera``'s template check, warm: the shipped folder, and avtal.docx with ``extra`` more paragraphs.
+
+    The check must grow linearly with the template (issue 26: a template with 3 000 extra paragraphs in at most 3 s).
+    """
+    from docx import Document
+
+    from avtalsgenerator.templates.check import check_templates
+
+    check_templates([MALLAR])  # warm: imports, schema, field catalogue
+    start = time.perf_counter()
+    check_templates([MALLAR])
+    folder_s = time.perf_counter() - start
+    large = work / "stor" / "avtal.docx"
+    large.parent.mkdir(parents=True)
+    document = Document(str(MALLAR / "avtal.docx"))
+    for number in range(extra):
+        document.add_paragraph(f"Stycke {number}: {{{{ avtal.titel }}}}, diarienummer {{{{ avtal.diarienummer }}}}.")
+    document.save(str(large))
+    start = time.perf_counter()
+    check_templates([large])
+    return {"template_check_s": round(folder_s, 2), "template_check_3000_extra_s": round(time.perf_counter() - start, 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--antal", type=int, default=1000, help="agreements in the batch")
@@ -326,6 +350,7 @@ def main() -> None:
             figures.update(pdf_figures(docs, work))
         if args.jamforelser:
             figures.update(comparison_figures(work, args.jamforelser))
+        figures.update(template_check_figures(work))
 
     args.utdata.mkdir(parents=True, exist_ok=True)
     (args.utdata / "bench.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -346,6 +371,8 @@ def main() -> None:
         "cli_one_agreement_changed_cold_ms": "  samma med tomma cacher (ms)",
         "cli_start_and_imports_ms": "  därav Python-start och import (ms)",
         "peak_rss_mb": "högsta minnesanvändning (MB)",
+        "template_check_s": "mallkontrollen av mallar/, varm (s)",
+        "template_check_3000_extra_s": "mallkontrollen av avtal.docx med 3 000 extra stycken (s)",
         "ms_per_doc_pdf_batch": "PDF, en LibreOffice för hela batchen (ms/dokument)",
         "ms_per_doc_pdf_single": "PDF, en soffice per dokument (ms/dokument)",
         "ms_per_comparison": f"jämförelsedokument, avtal på {figures.get('comparison_words', 0)} ord (ms/jämförelse)",

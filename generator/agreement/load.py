@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import LoadError, Problem, os_reason
 from .schema import AGREEMENT_SCHEMA, apply_defaults, validate
+from .schema import swedish_json_message as _swedish_json_message
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 # Deeper than any agreement or threshold file can be (the deepest field is five levels down).
@@ -151,24 +152,3 @@ def _too_deep(value: Any) -> str | None:
         elif isinstance(item, list):
             stack.extend((sub, f"{path}[{index}]", depth + 1) for index, sub in enumerate(item))
     return None
-
-
-_JSON_MESSAGES = {
-    "Expecting value": "ett värde saknas",
-    "Expecting ',' delimiter": "kommatecken saknas",
-    "Expecting ':' delimiter": "kolon saknas",
-    "Expecting property name enclosed in double quotes": "nyckeln måste stå inom dubbla citattecken (eller ett kommatecken för mycket)",
-    "Unterminated string starting at": "en sträng avslutas aldrig",
-    "Invalid control character at": "otillåtet styrtecken i en sträng",
-    "Invalid \\escape": "ogiltig escape-sekvens med \\",
-    "Extra data": "text efter JSON-dokumentets slut",
-    "Unexpected UTF-8 BOM": "filen börjar med ett BOM-tecken (byte order mark), som JSON inte tillåter; spara den som UTF-8 utan BOM",
-    "Invalid \\uXXXX escape": "ogiltig \\u-sekvens (fyra hexadecimala siffror ska följa)",
-}
-
-
-def _swedish_json_message(msg: str) -> str:
-    for english, swedish in _JSON_MESSAGES.items():
-        if msg.startswith(english):
-            return swedish
-    return "felaktig JSON-syntax"  # never the parser's English words: every message json raises is listed above

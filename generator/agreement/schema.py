@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker, validators
 
-from ..errors import Problem, ValidationError, did_you_mean
+from ..errors import LoadError, Problem, ValidationError, did_you_mean
 from ..output import cache as usercache
 
 SCHEMA_DIR = Path(str(resources.files("avtalsgenerator.schemas")))
@@ -44,11 +44,48 @@ def _jsonschema_version() -> str:
     return metadata.version("jsonschema")
 
 
+_JSON_MESSAGES = {
+    "Expecting value": "ett värde saknas",
+    "Expecting ',' delimiter": "kommatecken saknas",
+    "Expecting ':' delimiter": "kolon saknas",
+    "Expecting property name enclosed in double quotes": "nyckeln måste stå inom dubbla citattecken (eller ett kommatecken för mycket)",
+    "Unterminated string starting at": "en sträng avslutas aldrig",
+    "Invalid control character at": "otillåtet styrtecken i en sträng",
+    "Invalid \\escape": "ogiltig escape-sekvens med \\",
+    "Extra data": "text efter JSON-dokumentets slut",
+    "Unexpected UTF-8 BOM": "filen börjar med ett BOM-tecken (byte order mark), som JSON inte tillåter; spara den som UTF-8 utan BOM",
+    "Invalid \\uXXXX escape": "ogiltig \\u-sekvens (fyra hexadecimala siffror ska följa)",
+}
+
+
+def swedish_json_message(msg: str) -> str:
+    """Python's JSON syntax error in Swedish; never the parser's English words (every message json raises is listed)."""
+    for english, swedish in _JSON_MESSAGES.items():
+        if msg.startswith(english):
+            return swedish
+    return "felaktig JSON-syntax"
+
+
+def _as_given(path: Path) -> str:
+    """The path relative to the current folder when it lies inside it (``schema/avtal.schema.json``), else as it is."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
 @cache
 def load_schema(path: Path) -> dict[str, Any]:
-    """Read a schema file once per process, checked against JSON Schema 2020-12 once per content (output.cache)."""
+    """Read a schema file once per process, checked against JSON Schema 2020-12 once per content (output.cache).
+
+    Raises LoadError naming the file, line and column when it is not valid JSON (an author adding a field).
+    """
     text = path.read_bytes()
-    schema: dict[str, Any] = json.loads(text)
+    try:
+        schema: dict[str, Any] = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise LoadError(Problem(_as_given(path), f"rad {e.lineno}, kolumn {e.colno}", f"schemat är inte giltig JSON: {swedish_json_message(e.msg)}. "
+                                           "Rätta filen; den används när alla avtal läses och mallarna kontrolleras")) from e
     checked = usercache.key("schema-check", text, _jsonschema_version())
     if usercache.read("schema-checks", checked) is None:
         Draft202012Validator.check_schema(schema)

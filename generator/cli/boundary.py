@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import tempfile
 import traceback
 from collections.abc import Iterable
@@ -114,6 +115,11 @@ class Command(SwedishCommand):
         except KeyboardInterrupt:
             click.echo("Avbrutet.", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            # The reader stopped reading (avtal mallar falt | head): not an error. Standard output goes to /dev/null
+            # so that Python's last flush of it does not fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except Exception as e:  # the boundary: every other exception is a bug in the generator
             internal_error(e, ctx.command_path)
             ctx.exit(EXIT_INTERNAL)

@@ -614,7 +614,9 @@ def _message(error: BaseException, data_file: str) -> str:
     text = str(getattr(error, "message", None) or error)
     suffix = f" (vid rendering av {data_file})" if data_file else ""
     if isinstance(error, jinja2.UndefinedError):
-        return f"mallen använder {_swedish_undefined(text)}, som inte finns{suffix}"
+        hint = ("; ett fält som kan saknas skrivs inom {% if … is defined %} eller med default(\"…\") (mallar/LASMIG.md, Valfria fält)"
+                if "has no attribute" in text else "")
+        return f"mallen använder {_swedish_undefined(text)}, som inte finns{suffix}{hint}"
     if isinstance(error, jinja2.exceptions.SecurityError):
         return f"mallen försöker nå något som sandlådan förbjuder ({_short(text, 80)}); en mall får bara läsa avtalsdata och beräknade värden"
     if isinstance(error, jinja2.TemplateSyntaxError):

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+
+# Characters Word keeps in a text without showing them: named where a message quotes the text.
+INVISIBLE = {"\u00ad": "[mjukt bindestreck]", "\u200b": "[nollbreddsmellanslag]", "\u200c": "[osynlig avskiljare]",
+             "\u200d": "[osynlig sammanfogning]", "\u2060": "[osynligt ordfogstecken]", "\ufeff": "[osynligt BOM-tecken]"}
+_INVISIBLE = re.compile("[" + "".join(INVISIBLE) + "]")
 
 
 def short(text: str, limit: int = 80) -> str:
-    """``text`` on one line, cut with "…" after ``limit`` characters."""
+    """``text`` on one line, invisible characters named, cut with "…" after ``limit`` characters."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return _INVISIBLE.sub(lambda m: INVISIBLE[m.group()], text)
 
 
 def unclosed_message(name: str, tag: str | None) -> str:
@@ -37,8 +44,27 @@ def _token(name: str) -> str:
 
 
 def syntax_message(message: str, tag: str | None) -> str:
+    """The syntax error with the tag as written; advice on the tag to write has the same kind (``{%p``, ``{%tr``) as that tag."""
     where = f"syntaxfel i \"{short(tag, 60)}\"" if tag else "syntaxfel"
-    return f"{where}: {swedish_syntax(message)}"
+    advice = swedish_syntax(message)
+    kind = re.match(r"\{%(tr|tc|p|r) ", tag) if tag else None
+    if kind:
+        advice = advice.replace('"{% ', f'"{{%{kind.group(1)} ')
+    return f"{where}: {advice}"
+
+
+_TAG_NAMES = ("if", "elif", "else", "endif", "for", "endfor", "set", "endset", "macro", "endmacro", "call", "endcall", "filter",
+              "endfilter", "with", "endwith", "raw", "endraw")
+
+
+def _meant_tag(name: str, block: str) -> str:
+    """The tag a misspelled one (``endfi``, ``end``, ``elseif``) most likely meant inside ``block``."""
+    if name.startswith("end") or name in (f"{block}end", "fi", "done"):
+        return f"end{block}"
+    if name.startswith("els") or name.startswith("elif"):
+        return "elif" if block == "if" and name not in ("els", "esle") else "else"
+    near = difflib.get_close_matches(name, _TAG_NAMES, n=1)
+    return near[0] if near else ""
 
 
 def swedish_syntax(message: str) -> str:
@@ -46,6 +72,12 @@ def swedish_syntax(message: str) -> str:
     match = re.match(r"Encountered unknown tag '(\w+)'\.(?:.*The innermost block that needs to be closed is '(\w+)')?", message, re.DOTALL)
     if match:
         name, block = match.groups()
+        if block and name not in _TAG_NAMES:
+            meant = _meant_tag(name, block)
+            text = f"\"{name}\" är ingen tagg" + (f"; menade du \"{meant}\"?" if meant else "")
+            if name == "end":
+                text += " Skriv \"end\" och blockets namn ihop, utan mellanslag"
+            return f"{text} (blocket \"{block}\" är öppet här och avslutas med \"{{% end{block} %}}\")"
         if block:
             return f"taggen passar inte här; blocket \"{block}\" är öppet och ska först avslutas med \"{{% end{block} %}}\""
         if name in ("tr", "tc"):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
+from conftest import EXAMPLES, ROOT, TEMPLATES, THRESHOLDS
 
 from avtalsgenerator.cli import main
 from avtalsgenerator.errors import Problem
@@ -386,3 +389,18 @@ def test_absurd_threshold_values_are_refused(tmp_path: Path) -> None:
     assert f"{bad}: $.troskelvarden.{first}.varden[0].belopp: värdet {10**26} är för stort" in result.stderr
     assert f"{bad}: $.troskelvarden.{first}.varden[0].fran: datumet 0001-01-01 är för tidigt för ett avtal; tidigast 1900-01-01" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_reader_that_stops_reading_is_not_an_error(tmp_path: Path) -> None:
+    """``avtal mallar falt | head``: the closed pipe ends the command quietly, with exit code 0 and no log file."""
+    environment = {**os.environ, "TMPDIR": str(tmp_path)}
+    with subprocess.Popen([sys.executable, "-m", "avtalsgenerator", "mallar", "falt"], cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=environment) as process:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()
+        process.stdout.close()
+        errors = process.stderr.read()
+        code = process.wait()
+    assert first.startswith(b"avtal (objekt): ")
+    assert (code, errors) == (0, b"")
+    assert not list(tmp_path.glob("**/*.log"))

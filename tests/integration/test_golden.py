@@ -74,11 +74,12 @@ def test_generated_text_matches_golden_snapshot(path: Path, name: str, built_exa
     if UPDATE:
         snapshot.parent.mkdir(parents=True, exist_ok=True)
         snapshot.write_text(actual, encoding="utf-8")
-    assert snapshot.exists(), f"ingen ögonblicksbild {snapshot}; skapa den med UPDATE_GOLDEN=1"
+    assert snapshot.exists(), f"ingen ögonblicksbild {snapshot}; skapa den med make fornya"
     expected = snapshot.read_text(encoding="utf-8")
     if actual != expected:
         diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True), str(snapshot), "genererat", n=2))
-        pytest.fail(f"{name} för {built.agreement_id} skiljer sig från ögonblicksbilden:\n{diff}", pytrace=False)
+        pytest.fail(f"{name} för {built.agreement_id} skiljer sig från ögonblicksbilden. Är ändringen avsedd (en ändrad mall eller ett "
+                    f"nytt fält), förnya ögonblicksbilderna med make fornya och läs igenom skillnaden:\n{diff}", pytrace=False)
 
 
 def test_every_snapshot_belongs_to_a_generated_document(built_examples: dict[Path, Built]) -> None:

@@ -25,7 +25,7 @@ def per_inhabitant_capped(minimal_agreement: dict[str, Any]) -> dict[str, Any]:
     """Seed 002's model: price per inhabitant capped by the 2020 limit over 8 years, plus support per user.
 
     The support is marked as paid under another agreement, so the cap covers only the use, as in the seed's arithmetic
-    (615 312 / 130 365 / 8); tests/test_money.py covers support counted against the cap.
+    (615 312 / 130 365 / 8); tests/integration/test_money.py covers support counted against the cap.
     """
     data = minimal_agreement
     data["avtal"]["datum"] = "2020-09-01"

@@ -10,7 +10,7 @@ from avtalsgenerator.templates.fields import field_catalogue
 
 def test_committed_field_reference_is_current() -> None:
     committed = (ROOT / REFERENCE_FILE).read_text(encoding="utf-8")
-    assert committed == field_reference_markdown(), "docs/falt.md är inaktuell: kör avtal mallar falt --markdown > docs/falt.md"
+    assert committed == field_reference_markdown(), "docs/falt.md är inaktuell: kör make fornya (eller avtal mallar falt --markdown > docs/falt.md)"
 
 
 def test_reference_lists_every_field_with_its_swedish_title() -> None:

@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT, example_paths
 
 from avtalsgenerator.agreement.schema import AGREEMENT_SCHEMA, apply_defaults, load_schema, schema_fields, validate
-from avtalsgenerator.errors import ValidationError
+from avtalsgenerator.errors import LoadError, Problem, ValidationError
 from avtalsgenerator.templates.trial import minimal_agreement as minimal_agreement_of
 
 
@@ -251,3 +251,16 @@ def test_every_error_message_is_text_on_a_node_that_only_requires(schema_file: s
         assert set(node) - {"errorMessage", "description"} == {"required"}, node
     if schema_file == "avtal.schema.json":
         assert found  # the interimsavtal's last day
+
+
+def test_schema_with_a_trailing_comma_names_file_and_line(tmp_path: Path) -> None:
+    text = AGREEMENT_SCHEMA.read_text(encoding="utf-8")
+    end = text.index("\n        }", text.index('"title": "Avtals-id",'))
+    broken = tmp_path / "avtal.schema.json"
+    broken.write_text(text[:end] + "," + text[end:], encoding="utf-8")
+    with pytest.raises(LoadError) as raised:
+        load_schema(broken)
+    line = text[:end].count("\n") + 2
+    assert raised.value.problems == [Problem(str(broken), f"rad {line}, kolumn 9", (
+        "schemat är inte giltig JSON: nyckeln måste stå inom dubbla citattecken (eller ett kommatecken för mycket). Rätta filen; den "
+        "används när alla avtal läses och mallarna kontrolleras"))]

@@ -314,3 +314,33 @@ def test_missing_or_renamed_kind_template_is_refused(template_folder: Path) -> N
         f"{template_folder / 'pub-bilaga.docx'}: mallen saknas (borttagen eller omdöpt); den behövs för bilagan med "
         "personuppgiftsbiträdesavtalet, som annars inte kan göras. Lägg tillbaka pub-bilaga.docx i mappen",
     ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Messages: a misspelled end tag, follow-on warnings, invisible characters
+# --------------------------------------------------------------------------------------------------
+
+INSURANCE_END = "<w:t>{{ forsakring.text }}</w:t></w:r></w:p><w:p><w:r><w:t>{%p endif %}"
+
+
+@pytest.mark.parametrize(("written", "advice"), [
+    ("{%p endfi %}", '"endfi" är ingen tagg; menade du "endif"?'),
+    ("{%p end if %}", '"end" är ingen tagg; menade du "endif"? Skriv "end" och blockets namn ihop, utan mellanslag'),
+])
+def test_misspelled_end_tag_gets_advice_for_its_own_kind_and_no_follow_on_warnings(tmp_path: Path, written: str, advice: str) -> None:
+    template = word_copy(tmp_path, (DOCUMENT, INSURANCE_END, INSURANCE_END.replace("{%p endif %}", written)))
+    [problem] = check_templates([template])
+    assert problem.place == f'brödtext, stycke {problem.place.split()[2].rstrip(",")}, under rubriken "Försäkring", vid texten "{written}"'
+    assert problem.message == f'syntaxfel i "{written}": {advice} (blocket "if" är öppet här och avslutas med "{{%p endif %}}")'
+
+
+def test_invisible_characters_in_a_place_are_named(tmp_path: Path) -> None:
+    template = word_copy(tmp_path, (DOCUMENT, PARTIES_INTRO, "<w:t>Avtalet ingås mel\u00adlan följande parter{{ okand_x }}.</w:t>"))
+    assert the_error(template).place == f'{PARTIES_PLACE}"Avtalet ingås mel[mjukt bindestreck]lan följande parter{{{{ okand_x }}}}."'
+
+
+def test_unknown_field_with_no_near_name_says_where_fields_are_declared(tmp_path: Path) -> None:
+    template = word_copy(tmp_path, (DOCUMENT, "{%p if underskrifter.elektronisk %}", "{%p if avtal.sarskilda_villkor %}"))
+    assert the_error(template).message == (
+        'okänt fält "avtal.sarskilda_villkor"; alla fält står i docs/falt.md (avtal mallar falt). Ett nytt fält läggs först till i '
+        "schema/avtal.schema.json med svensk titel, beskrivning och standardvärde, se mallar/LASMIG.md (Ett nytt fält i avtalsdata)")

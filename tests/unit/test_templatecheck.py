@@ -302,7 +302,7 @@ def test_end_tag_of_the_wrong_block(tmp_path: Path) -> None:
     template = make_template(tmp_path / "fel-slut.docx", ["{%p if avtal %}", "Text", "{%p endfor %}"])
     assert [(p.place, p.message) for p in check_templates([template])] == [
         ('brödtext, stycke 3, vid texten "{%p endfor %}"',
-         'syntaxfel i "{%p endfor %}": taggen passar inte här; blocket "if" är öppet och ska först avslutas med "{% endif %}"'),
+         'syntaxfel i "{%p endfor %}": taggen passar inte här; blocket "if" är öppet och ska först avslutas med "{%p endif %}"'),
     ]
 
 

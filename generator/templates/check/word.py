@@ -11,13 +11,13 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from ...docx.namespaces import R_NS, W
 from ...docx.safety import STRICT_PARSER
 from ...errors import Problem, did_you_mean
 from ..placeholders import TAG, placeholder_message, placeholders
 from ..syntax import short
 
-W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_R_ID = f"{{{R_NS}}}id"
 _OPENER = re.compile(r"\{[{%#]")
 _OFF = {"0", "false", "off"}
 _HEADING_NAME = re.compile(r"(?i)(?:heading|rubrik)\s*\d")
