@@ -234,17 +234,14 @@ def _new_servers(soffice: str, addresses: Sequence[str], count: int, warm: bool)
 
 
 def _convert_on_servers(servers: Servers, sources: list[Path], wanted: Mapping[Path, Sequence[str]], timeout: float) -> list[Problem]:
-    """Convert each file on the servers and check its PDF as soon as it comes back; the problems of those that failed."""
+    """Convert each file on the servers and check its PDF as soon as it comes back; the problems of those that failed.
+
+    The checks (pdftotext takes as long as the conversion) run beside the conversions, so no server waits for one.
+    """
     failures: list[Problem] = []
     taken = threading.Lock()
 
-    def one(docx: Path) -> None:
-        try:
-            data = servers.convert(docx.read_bytes(), timeout)
-        except (ServerError, OSError) as e:
-            with taken:
-                failures.append(Problem(str(docx), "", f"ingen PDF efter två försök: {e}"))
-            return
+    def check_and_write(docx: Path, data: bytes) -> None:
         # Checked beside its .docx under a temporary name, which a killed run's successor sweeps away.
         handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".pdf", dir=docx.parent)
         made = Path(name)
@@ -260,7 +257,21 @@ def _convert_on_servers(servers: Servers, sources: list[Path], wanted: Mapping[P
         else:
             write_atomic(docx.with_suffix(".pdf"), data)
 
-    servers.map(one, sources)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="avtal-pdf-kontroll") as checks:
+        pending = []
+
+        def convert_one(docx: Path) -> None:
+            try:
+                data = servers.convert(docx.read_bytes(), timeout)
+            except (ServerError, OSError) as e:
+                with taken:
+                    failures.append(Problem(str(docx), "", f"ingen PDF efter två försök: {e}"))
+                return
+            pending.append(checks.submit(check_and_write, docx, data))
+
+        servers.map(convert_one, sources)
+        for future in pending:
+            future.result()
     order = {str(path): index for index, path in enumerate(sources)}
     return sorted(failures, key=lambda p: order.get(p.file, 0))
 
