@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import xmlrpc.client
 from pathlib import Path
@@ -151,3 +154,29 @@ def test_killed_pdf_run_leaves_no_office_and_no_temporary_folder(tmp_path: Path)
         for pid in _processes_naming(str(temporary)):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_ctrl_c_stops_the_servers_and_sends_no_more_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    requires_uno_office()
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    documents = [make_docx(tmp_path / f"avtal-{n:02d}.docx", PARTIES[n % len(PARTIES)]) for n in range(30)]
+
+    def interrupt_after_the_first_pdf() -> None:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not any(path.with_suffix(".pdf").exists() for path in documents):
+            time.sleep(0.05)
+        _thread.interrupt_main()  # as Ctrl-C does
+
+    threading.Thread(target=interrupt_after_the_first_pdf, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt), pdf.conversion():
+        pdf.convert(documents)
+
+    made = [path for path in documents if path.with_suffix(".pdf").exists()]
+    assert 1 <= len(made) < len(documents), "the documents not yet sent are never sent"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (_processes_naming(str(temporary)) or list(temporary.iterdir())):
+        time.sleep(0.2)
+    assert _processes_naming(str(temporary)) == []
+    assert list(temporary.iterdir()) == []
