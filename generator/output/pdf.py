@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -166,13 +167,14 @@ _session_lock = threading.Lock()
 
 
 @contextmanager
-def conversion(addresses: Sequence[str] = (), *, warm: bool = False) -> Iterator[None]:
+def conversion(addresses: Sequence[str] = (), *, warm: bool = False, start: bool = False) -> Iterator[None]:
     """Keep LibreOffice conversion servers for every ``convert`` in the block; the servers this started stop at its end.
 
     ``addresses`` (``VÄRD:PORT``, else those in AVTAL_PDF_SERVER) are servers elsewhere, which documents
     are spread across; without them servers are started on this machine, one per core, each when a
     document first needs it. ``warm`` (the form): use them even for a single document, so that only the
-    first conversion pays for starting LibreOffice. A block inside another one uses the outer one's servers.
+    first conversion pays for starting LibreOffice; ``start`` (with ``warm``): start them now, in the background, so
+    that not even the first does. A block inside another one uses the outer one's servers.
     """
     global _session
     named = list(addresses) or officeserver.configured_addresses()
@@ -186,6 +188,8 @@ def conversion(addresses: Sequence[str] = (), *, warm: bool = False) -> Iterator
             mine = None
         else:
             mine = _session = _Session(named, warm)
+    if mine is not None and warm and start and not named and find_soffice():
+        threading.Thread(target=_start_servers, args=(mine,), name="avtal-pdf-start", daemon=True).start()
     try:
         yield
     finally:
@@ -194,6 +198,17 @@ def conversion(addresses: Sequence[str] = (), *, warm: bool = False) -> Iterator
                 _session = None
             if mine.servers is not None:
                 mine.servers.stop()
+
+
+def _start_servers(session: _Session) -> None:
+    """Start the block's servers on this machine ahead of the first document; a failure is left for that document to meet."""
+    with _session_lock:
+        if session.servers is None:
+            session.servers = _new_servers(find_soffice() or "", [], 1, warm=True)
+        servers = session.servers
+    if servers is not None:
+        with contextlib.suppress(ServerError):
+            servers.map(lambda server: server.ensure_started(), servers.servers)
 
 
 @contextmanager
