@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from avtalsgenerator.agreement.thresholds import load_thresholds  # noqa: E402
+from avtalsgenerator.compare import comparisons  # noqa: E402
 from avtalsgenerator.compare.document import compare_documents  # noqa: E402
-from avtalsgenerator.output import pdf, pipeline  # noqa: E402
+from avtalsgenerator.output import officeserver, pdf, pipeline  # noqa: E402
 from avtalsgenerator.output.batch import default_workers  # noqa: E402
 from avtalsgenerator.output.pipeline import generate  # noqa: E402
 from avtalsgenerator.output.report import document_text  # noqa: E402
@@ -101,17 +102,77 @@ def pdf_figures(docs: list[Path], work: Path) -> dict[str, float]:
         )
         shutil.rmtree(profile, ignore_errors=True)
     single_ms = (time.perf_counter() - start) * 1000 / len(single)
-    batch_dir = work / "pdfbatch"
-    batch_dir.mkdir()
     copies = []
-    for doc in docs:
-        target = batch_dir / f"{doc.parent.name}-{doc.name}"
-        shutil.copy(doc, target)
-        copies.append(target)
+    for folder in ("pdfbatch", "pdfservrar", "pdfenserver"):
+        (work / folder).mkdir()
+        for doc in docs:
+            target = work / folder / f"{doc.parent.name}-{doc.name}"
+            shutil.copy(doc, target)
+            copies.append(target)
+    batch_copies, server_copies, one_copies = (copies[i * len(docs):(i + 1) * len(docs)] for i in range(3))
+    os.environ[officeserver.PYTHON_ENV_VAR] = "/saknas"  # no uno: one LibreOffice for the whole batch, as before
     start = time.perf_counter()
-    pdf.convert(copies)
-    batch_ms = (time.perf_counter() - start) * 1000 / len(copies)
-    return {"ms_per_doc_pdf_batch": round(batch_ms, 1), "ms_per_doc_pdf_single": round(single_ms, 1), "pdf_docs": len(copies)}
+    pdf.convert(batch_copies)
+    batch_ms = (time.perf_counter() - start) * 1000 / len(docs)
+    del os.environ[officeserver.PYTHON_ENV_VAR]
+    figures = {"ms_per_doc_pdf_batch": round(batch_ms, 1), "ms_per_doc_pdf_single": round(single_ms, 1), "pdf_docs": len(docs)}
+    python = officeserver.uno_python()
+    if python is None:
+        return figures
+    workers = default_workers()
+    with pdf.conversion(warm=True):  # as the form holds them: started once, then warm
+        start = time.perf_counter()
+        pdf.convert(server_copies[:workers])
+        figures["pdf_servers_start_s"] = round(time.perf_counter() - start, 1)
+        start = time.perf_counter()
+        pdf.convert(server_copies)
+        figures["ms_per_doc_pdf_servers"] = round((time.perf_counter() - start) * 1000 / len(docs), 1)
+    one = officeserver.local_servers(soffice, python, 1)
+    try:
+        pdf._convert_on_servers(one, one_copies[:1], {}, 180)  # started and warm
+        start = time.perf_counter()
+        problems = pdf._convert_on_servers(one, one_copies, {}, 180)
+        figures["ms_per_doc_pdf_one_server"] = round((time.perf_counter() - start) * 1000 / len(docs), 1)
+        assert not problems, problems
+    finally:
+        one.stop()
+    figures["pdf_server_workers"] = workers
+    return figures
+
+
+def _median_run_ms(command: list[str], rounds: int = 5) -> float:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        times.append((time.perf_counter() - start) * 1000)
+    return round(sorted(times)[len(times) // 2], 1)
+
+
+def top_imports(arguments: list[str], count: int = 6) -> list[str]:
+    """The packages a command imports that cost most (``python -X importtime``), as "name ms"."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "avtalsgenerator", *arguments], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+    costs: dict[str, int] = {}
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = (part.strip() for part in line.removeprefix("import time:").split("|"))
+            if cumulative.isdigit() and "." not in name and name not in ("avtalsgenerator", "encodings", "site"):
+                costs[name] = max(costs.get(name, 0), int(cumulative))
+    return [f"{name} {us / 1000:.0f} ms" for name, us in sorted(costs.items(), key=lambda item: -item[1])[:count]]
+
+
+def startup_figures() -> dict[str, Any]:
+    """A new process: `avtal --version` against a bare Python, and the top imports of each command."""
+    example = str(EXAMPLES / f"{EXAMPLE_NAMES[1]}.json")
+    commands = {"--version": ["--version"], "--help": ["--help"], "validera": ["validera", example],
+                "generera": ["generera", "--utdata", tempfile.mkdtemp(prefix="avtal-bench-imports-"), example]}
+    return {
+        "python_start_ms": _median_run_ms([sys.executable, "-c", "pass"]),
+        "cli_version_ms": _median_run_ms([str(Path(sys.executable).with_name("avtal")), "--version"]),
+        "cli_help_ms": _median_run_ms([str(Path(sys.executable).with_name("avtal")), "--help"]),
+        "top_imports": {name: top_imports(arguments) for name, arguments in commands.items()},
+    }
 
 
 def long_agreement(extra_parties: int) -> dict[str, Any]:
@@ -196,6 +257,10 @@ def _edit(path: Path) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
+GENERERA_IMPORTS = ("import avtalsgenerator.cli; from avtalsgenerator.output import batch, pipeline; "
+                    "from avtalsgenerator.compare import comparisons; from avtalsgenerator.templates import render")
+
+
 def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
     """The common case: one agreement edited and regenerated alone, in a folder of all the others.
 
@@ -216,8 +281,8 @@ def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
                 spent[0] += time.perf_counter() - start
         return wrapper
 
-    originals = pipeline.record_comparison, pipeline.sentence_changes
-    pipeline.record_comparison, pipeline.sentence_changes = timed(originals[0]), timed(originals[1])
+    originals = comparisons.record_comparison, pipeline.sentence_changes
+    comparisons.record_comparison, pipeline.sentence_changes = timed(originals[0]), timed(originals[1])
     try:
         for name, path in zip(EXAMPLE_NAMES, paths, strict=False):
             trials = []  # (total, comparisons) of each edit; the middle one of three is kept, against noise
@@ -228,10 +293,10 @@ def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
                 result = generate([path], utdata=utdata, mallar=MALLAR, troskelvarden=THRESHOLDS, workers=1)
                 trials.append(((time.perf_counter() - start) * 1000, spent[0] * 1000))
                 assert result.ok and result.written, "the changed agreement was not regenerated"
-            total, comparisons = sorted(trials)[1]
-            work[name], reporting[name] = round(total, 1), round(comparisons, 1)
+            total, compared = sorted(trials)[1]
+            work[name], reporting[name] = round(total, 1), round(compared, 1)
     finally:
-        pipeline.record_comparison, pipeline.sentence_changes = originals
+        comparisons.record_comparison, pipeline.sentence_changes = originals
     command = [str(Path(sys.executable).with_name("avtal")), "generera", "--tyst", "--utdata", str(utdata),
                "--mallar", str(MALLAR), "--troskelvarden", str(THRESHOLDS)]
     cli: dict[str, float] = {}
@@ -244,8 +309,8 @@ def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
             start = time.perf_counter()
             subprocess.run([*command, str(paths[1])], check=True, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             cli[name] = round((time.perf_counter() - start) * 1000, 1)
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import avtalsgenerator.cli"], check=True, env=user)
+    start = time.perf_counter()  # Python's start and every module `generera` imports
+    subprocess.run([sys.executable, "-c", GENERERA_IMPORTS], check=True, env=user)
     imports = round((time.perf_counter() - start) * 1000, 1)
     ordered = sorted(work.values())
     rest = sorted(work[name] - reporting[name] for name in work)
@@ -339,7 +404,9 @@ def main() -> None:
             "batch_s": round(batch_s, 2),
             "workers": workers,
             "noop_regeneration_s": round(noop_s, 3),
+            "docs_per_s_one_core": round(1000 / pipeline_ms, 1),
             **one_agreement_changed(paths, utdata),
+            **startup_figures(),
             "peak_rss_mb": round(
                 max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024, 1
             ),
@@ -375,13 +442,45 @@ def main() -> None:
         "template_check_3000_extra_s": "mallkontrollen av avtal.docx med 3 000 extra stycken (s)",
         "ms_per_doc_pdf_batch": "PDF, en LibreOffice för hela batchen (ms/dokument)",
         "ms_per_doc_pdf_single": "PDF, en soffice per dokument (ms/dokument)",
+        "ms_per_doc_pdf_servers": "PDF, varma LibreOffice-servrar, en per kärna (ms/dokument)",
+        "ms_per_doc_pdf_one_server": "PDF, en varm LibreOffice-server (ms/dokument)",
+        "pdf_servers_start_s": "  servrarnas start, en gång per körning eller formulär (s)",
+        "python_start_ms": "Python utan något (ms)",
+        "cli_version_ms": "avtal --version i ny process (ms)",
+        "cli_help_ms": "avtal --help i ny process (ms)",
         "ms_per_comparison": f"jämförelsedokument, avtal på {figures.get('comparison_words', 0)} ord (ms/jämförelse)",
         "ms_long_paragraph_comparison": "jämförelsedokument, syftet ett stycke på 15 000 ord som skrivits om (ms)",
     }
     for key, label in labels.items():
         if key in figures:
             print(f"{label:<62} {figures[key]:>10}")
+    print()
+    print_issue_table(figures)
+    for command, imports in figures.get("top_imports", {}).items():
+        print(f"tyngsta importerna, avtal {command}: {', '.join(imports)}")
     print(f"skrev {args.utdata / 'bench.json'}")
+
+
+def print_issue_table(figures: dict[str, Any]) -> None:
+    """Issue 24's table: each row measured now beside its baseline measured in the same run, and the target."""
+    def row(what: str, now: Any, baseline: str, target: str) -> None:
+        print(f"| {what} | {now} | {baseline} | {target} |")
+
+    f = figures.get
+    print("| vad | nu | jämfört med (samma körning) | mål |")
+    print("|---|---:|---|---:|")
+    if "ms_per_doc_pdf_batch" in figures:
+        row("PDF, varma servrar, en per kärna", f"{f('ms_per_doc_pdf_servers', '–')} ms/dok",
+            f"en LibreOffice för batchen {f('ms_per_doc_pdf_batch')} ms/dok; en soffice per dokument {f('ms_per_doc_pdf_single')} ms/dok",
+            "≤ 150 ms/dok")
+        row("PDF, en varm server", f"{f('ms_per_doc_pdf_one_server', '–')} ms/dok", "golvet att slå med en server per kärna", "–")
+    row("avtal --version, ny process", f"{f('cli_version_ms')} ms", f"Python utan något {f('python_start_ms')} ms", "≤ 100 ms")
+    row("ett ändrat avtal, avtal generera FIL, ny process", f"{f('cli_one_agreement_changed_ms')} ms",
+        f"därav start och import {f('cli_start_and_imports_ms')} ms", "≤ 300 ms")
+    row("batch på alla kärnor", f"{f('docs_per_s_batch')} dok/s",
+        f"en kärna {f('docs_per_s_one_core')} dok/s × {f('workers')} kärnor", "≥ 300 dok/s")
+    row("pipelinen per dokument mot golvet", f"{f('ratio_to_zip_floor')} × golvet",
+        f"{f('ms_per_doc_pipeline')} ms mot golvet {f('ms_per_doc_zip_floor')} ms", "≤ 1,0 ×")
 
 
 if __name__ == "__main__":

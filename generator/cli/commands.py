@@ -328,6 +328,7 @@ def redigera(indata: Path, utdata: Path, mallar: Path, troskelvarden: Path, port
     """Skriv och ändra avtal i ett formulär i webbläsaren (bara på den här datorn, 127.0.0.1)."""
     import webbrowser
 
+    from ..output import pdf as pdf_output
     from ..web.app import create_app, serve
 
     def ready(url: str) -> None:
@@ -336,7 +337,9 @@ def redigera(indata: Path, utdata: Path, mallar: Path, troskelvarden: Path, port
             webbrowser.open(url)
 
     try:
-        serve(create_app(indata, utdata, mallar, troskelvarden), port, ready)
+        # The form keeps its LibreOffice servers while it is open, started now, so Generate never waits for one.
+        with pdf_output.conversion(warm=True, start=True):
+            serve(create_app(indata, utdata, mallar, troskelvarden), port, ready)
     except OSError as e:
         raise AvtalError(Problem("", f"127.0.0.1:{port}", f"formuläret kan inte starta ({e.strerror}); välj en annan port med --port")) from e
     except KeyboardInterrupt:

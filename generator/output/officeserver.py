@@ -148,6 +148,7 @@ class LocalServer(Server):
         self.soffice, self.python = soffice, python
         self.child: Child | None = None
         self.folder: Path | None = None
+        self.closed = False  # stopped for good: a thread still converting gets an error, never a new server
         self._lock = threading.Lock()
 
     def ensure_started(self) -> None:
@@ -158,6 +159,11 @@ class LocalServer(Server):
             self._start()
 
     def _start(self) -> None:
+        if self.closed:
+            raise ServerError("LibreOffice-servern är stoppad; körningen avslutas")
+        self._launch()
+
+    def _launch(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="avtal-lo-server-"))
         (self.folder / "tmp").mkdir()
         self.port = _free_port()
@@ -205,6 +211,7 @@ class LocalServer(Server):
             self.folder = None
 
     def stop(self) -> None:
+        self.closed = True
         with self._lock:
             self._stop()
 
@@ -275,9 +282,14 @@ class Servers:
             return
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=len(self.servers), thread_name_prefix="avtal-pdf") as pool:
+        pool = ThreadPoolExecutor(max_workers=len(self.servers), thread_name_prefix="avtal-pdf")
+        try:
             for future in [pool.submit(work, item) for item in items]:
                 future.result()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)  # Ctrl-C: the documents not yet sent are never sent
+            raise
+        pool.shutdown()
 
     def stop(self) -> None:
         for server in self.servers:

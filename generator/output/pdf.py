@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -175,13 +176,14 @@ _session_lock = threading.Lock()
 
 
 @contextmanager
-def conversion(addresses: Sequence[str] = (), *, warm: bool = False) -> Iterator[None]:
+def conversion(addresses: Sequence[str] = (), *, warm: bool = False, start: bool = False) -> Iterator[None]:
     """Keep LibreOffice conversion servers for every ``convert`` in the block; the servers this started stop at its end.
 
     ``addresses`` (``VÄRD:PORT``, else those in AVTAL_PDF_SERVER) are servers elsewhere, which documents
     are spread across; without them servers are started on this machine, one per core, each when a
     document first needs it. ``warm`` (the form): use them even for a single document, so that only the
-    first conversion pays for starting LibreOffice. A block inside another one uses the outer one's servers.
+    first conversion pays for starting LibreOffice; ``start`` (with ``warm``): start them now, in the background, so
+    that not even the first does. A block inside another one uses the outer one's servers.
     """
     global _session
     named = list(addresses) or officeserver.configured_addresses()
@@ -195,6 +197,8 @@ def conversion(addresses: Sequence[str] = (), *, warm: bool = False) -> Iterator
             mine = None
         else:
             mine = _session = _Session(named, warm)
+    if mine is not None and warm and start and not named and find_soffice():
+        threading.Thread(target=_start_servers, args=(mine,), name="avtal-pdf-start", daemon=True).start()
     try:
         yield
     finally:
@@ -203,6 +207,17 @@ def conversion(addresses: Sequence[str] = (), *, warm: bool = False) -> Iterator
                 _session = None
             if mine.servers is not None:
                 mine.servers.stop()
+
+
+def _start_servers(session: _Session) -> None:
+    """Start the block's servers on this machine ahead of the first document; a failure is left for that document to meet."""
+    with _session_lock:
+        if session.servers is None:
+            session.servers = _new_servers(find_soffice() or "", [], 1, warm=True)
+        servers = session.servers
+    if servers is not None:
+        with contextlib.suppress(ServerError):
+            servers.map(lambda server: server.ensure_started(), servers.servers)
 
 
 @contextmanager
@@ -244,17 +259,14 @@ def _new_servers(soffice: str, addresses: Sequence[str], count: int, warm: bool)
 
 def _convert_on_servers(servers: Servers, sources: list[Path], wanted: Mapping[Path, Sequence[str]], timeout: float,
                         source_texts: Mapping[Path, str]) -> list[Problem]:
-    """Convert each file on the servers and check its PDF as soon as it comes back; the problems of those that failed."""
+    """Convert each file on the servers and check its PDF as soon as it comes back; the problems of those that failed.
+
+    The checks (pdftotext takes as long as the conversion) run beside the conversions, so no server waits for one.
+    """
     failures: list[Problem] = []
     taken = threading.Lock()
 
-    def one(docx: Path) -> None:
-        try:
-            data = servers.convert(docx.read_bytes(), timeout)
-        except (ServerError, OSError) as e:
-            with taken:
-                failures.append(Problem(str(docx), "", f"ingen PDF efter två försök: {e}"))
-            return
+    def check_and_write(docx: Path, data: bytes) -> None:
         # Checked beside its .docx under a temporary name, which a killed run's successor sweeps away.
         handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".pdf", dir=docx.parent)
         made = Path(name)
@@ -270,7 +282,21 @@ def _convert_on_servers(servers: Servers, sources: list[Path], wanted: Mapping[P
         else:
             write_atomic(docx.with_suffix(".pdf"), data)
 
-    servers.map(one, sources)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="avtal-pdf-kontroll") as checks:
+        pending = []
+
+        def convert_one(docx: Path) -> None:
+            try:
+                data = servers.convert(docx.read_bytes(), timeout)
+            except (ServerError, OSError) as e:
+                with taken:
+                    failures.append(Problem(str(docx), "", f"ingen PDF efter två försök: {e}"))
+                return
+            pending.append(checks.submit(check_and_write, docx, data))
+
+        servers.map(convert_one, sources)
+        for future in pending:
+            future.result()
     order = {str(path): index for index, path in enumerate(sources)}
     return sorted(failures, key=lambda p: order.get(p.file, 0))
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import xmlrpc.client
 from pathlib import Path
@@ -57,7 +60,7 @@ def _processes_naming(text: str) -> list[int]:
         if entry.name.isdigit():
             with contextlib.suppress(OSError):
                 state = (entry / "stat").read_text().rsplit(")", 1)[-1].split()[0]
-                if state not in ("Z", "X") and text in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                if state not in ("Z", "X") and text in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
                     found.append(int(entry.name))
     return found
 
@@ -104,7 +107,7 @@ def test_crashed_server_is_restarted_and_the_document_tried_again(tmp_path: Path
 
         assert server.child is not None and server.child.pid != crashed
     assert pages(made) == 2 and pdf.is_pdfa(made)
-    assert not _processes_naming(str(server.port)), "the servers stop when the block ends"
+    assert not _processes_naming(f"--port {server.port} "), "the servers stop when the block ends"
 
 
 def test_unreachable_server_is_each_documents_error(tmp_path: Path) -> None:
@@ -151,3 +154,50 @@ def test_killed_pdf_run_leaves_no_office_and_no_temporary_folder(tmp_path: Path)
         for pid in _processes_naming(str(temporary)):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_ctrl_c_stops_the_servers_and_sends_no_more_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    requires_uno_office()
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    documents = [make_docx(tmp_path / f"avtal-{n:02d}.docx", PARTIES[n % len(PARTIES)]) for n in range(30)]
+
+    def interrupt_after_the_first_pdf() -> None:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not any(path.with_suffix(".pdf").exists() for path in documents):
+            time.sleep(0.05)
+        _thread.interrupt_main()  # as Ctrl-C does
+
+    threading.Thread(target=interrupt_after_the_first_pdf, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt), pdf.conversion():
+        pdf.convert(documents)
+
+    made = [path for path in documents if path.with_suffix(".pdf").exists()]
+    assert 1 <= len(made) < len(documents), "the documents not yet sent are never sent"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (_processes_naming(str(temporary)) or list(temporary.iterdir())):
+        time.sleep(0.2)
+    assert _processes_naming(str(temporary)) == []
+    assert list(temporary.iterdir()) == []
+
+
+def test_form_servers_are_started_before_the_first_document(tmp_path: Path) -> None:
+    requires_uno_office()
+    with pdf.conversion(warm=True, start=True):
+        deadline = time.monotonic() + 180
+        running: list[officeserver.LocalServer] = []
+        while time.monotonic() < deadline:
+            session = pdf._session
+            servers = session.servers.servers if session is not None and session.servers is not None else []
+            running = [s for s in servers if isinstance(s, officeserver.LocalServer) and s.child is not None and s.child.running()]
+            if servers and len(running) == len(servers):
+                break
+            time.sleep(0.2)
+        assert running, "no server was started ahead of the first document"
+        pids = [s.child.pid for s in running if s.child is not None]
+        document = make_docx(tmp_path / "avtal.docx", PARTIES[0])
+        (made,) = pdf.convert([document], must_contain={document: list(PARTIES[0])})
+        assert [s.child.pid for s in running if s.child is not None] == pids, "the document used the servers already started"
+    assert pdf.is_pdfa(made)
+    assert not any(_processes_naming(f"--port {s.port} ") for s in running)
