@@ -54,7 +54,7 @@ BASE: Data = {
     "uppgifter": [{"beskrivning": "Familjebehandling för 12–17 år", "utforare": "norrstrom", "mottagare": ["fjallviken", "ostanby"]}],
     "extern_delegering": {
         "forekommer": True,
-        "delegerande_namnd": "Socialnämnden i Fjällvikens kommun",
+        "namnder": [{"part": "fjallviken", "namnd": "Socialnämnden i Fjällvikens kommun"}],
         "arenden": ["Beslut om familjebehandling enligt 4 kap. 1 § socialtjänstlagen"],
         "mottagare_part": "norrstrom",
         "befattning": "enhetschef",
@@ -145,6 +145,8 @@ def test_rule_ids_and_severities() -> None:
         "delegering.vidaredelegering": "fel",
         "delegering.arenden": "fel",
         "delegering.mottagare_part": "fel",
+        "delegering.namnder": "fel",
+        "delegering.forvaltningschef": "fel",
         "datum.avtalstid": "fel",
         "datum.betalning_fran": "fel",
         "datum.beslut": "fel",

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import ComputeError, Problem, ThresholdError
 from ..paths import COST_FILE, PUB_FILE
+from .organs import controller_organs, delegation, is_cooperation_basis
 from .thresholds import Thresholds, ThresholdValue
 
 ORE = Decimal("0.01")
@@ -53,10 +54,13 @@ def party_references(data: dict[str, Any]) -> list[tuple[str, str]]:
     delegering = data.get("extern_delegering") or {}
     if delegering.get("forekommer") and "mottagare_part" in delegering:
         refs.append(("$.extern_delegering.mottagare_part", delegering["mottagare_part"]))
+    if delegering.get("forekommer"):
+        refs.extend((f"$.extern_delegering.namnder[{n}].part", row["part"]) for n, row in enumerate(delegering.get("namnder", [])))
     pu = data.get("personuppgifter") or {}
     refs.extend((f"$.personuppgifter.ansvarig[{n}]", r) for n, r in enumerate(pu.get("ansvarig", [])))
     if "bitrade" in pu:
         refs.append(("$.personuppgifter.bitrade", pu["bitrade"]))
+    refs.extend((f"$.personuppgifter.organ[{n}].part", row["part"]) for n, row in enumerate(pu.get("organ", [])))
     return refs
 
 
@@ -191,6 +195,8 @@ class _Computer:
             "uppdragstagare": self.with_role("uppdragstagare"),
             "uppgifter": self.uppgifter(),
             "delegering_mottagare": self.delegering_mottagare(),
+            "delegering": delegation(data),
+            "lagrum_avtalssamverkan": is_cooperation_basis(data["avtal"]["lagrum"]),
             "avtalstid": period["avtalstid"],
             "troskel": _threshold_dict(troskel, threshold_day(self.data)) if troskel else None,
             "fordelning": fordelning,
@@ -391,10 +397,12 @@ class _Computer:
         if pu.get("roll") != "personuppgiftsbitrade":
             return None
         controllers = [self.parties[c] for c in controller_ids(self.data) if c in self.parties]
+        organs = controller_organs(self.data, controller_ids(self.data))
         processor = processor_id(self.data)
         return {
             "ansvariga": controllers,
-            "ansvariga_namn": join_names([c["namn"] for c in controllers]),
+            "ansvariga_organ": organs,
+            "ansvariga_namn": join_names([c["namn"] for c in organs]),
             "bitrade": self.parties.get(processor) if processor else None,
         }
 

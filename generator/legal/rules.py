@@ -487,6 +487,50 @@ def delegation_party(a: Agreement) -> Iterator[Finding]:
         )
 
 
+@rule("delegering.namnder")
+def delegation_committees(a: Agreement) -> Iterator[Finding]:
+    """Only a committee of a commissioning party delegates, and the agreement names it (9 kap. 37 § KL)."""
+    delegation = a.data["extern_delegering"]
+    if not delegation["forekommer"]:
+        return
+    committees = delegation.get("namnder", [])
+    if not committees:
+        yield (
+            "$.extern_delegering.namnder",
+            "saknas; ange den eller de nämnder hos uppdragsgivarna som får delegera beslutanderätt enligt avtalet, "
+            "en rad per nämnd med part och nämndens namn (och nämndens beslut om delegeringen när det är fattat)",
+        )
+    for n, row in enumerate(committees):
+        role = a.role_of(row["part"])
+        if a.index_of(row["part"]) is not None and role != "uppdragsgivare":
+            givers = [p["id"] for p in a.parties if p.get("roll") == "uppdragsgivare"]
+            yield (
+                f"$.extern_delegering.namnder[{n}].part",
+                f"\"{row['part']}\" har rollen {role}; bara en nämnd hos en uppdragsgivare kan delegera beslutanderätt i "
+                f"uppdragsgivarens ärenden till uppdragstagarens anställda; ange en av: {', '.join(givers) or '(ingen uppdragsgivare)'}",
+            )
+
+
+def _is_administrative_head(delegation: dict[str, Any]) -> bool:
+    """True when the post receiving the delegation is a förvaltningschef, by name or as stated."""
+    return delegation.get("forvaltningschef") is True or "förvaltningschef" in str(delegation.get("befattning", "")).casefold()
+
+
+@rule("delegering.forvaltningschef")
+def delegation_further_only_through_head(a: Agreement) -> Iterator[Finding]:
+    """Further delegation only from a förvaltningschef (7 kap. 6 § KL)."""
+    delegation = a.data["extern_delegering"]
+    if delegation["forekommer"] and delegation.get("vidaredelegering") is True and not _is_administrative_head(delegation):
+        post = delegation.get("befattning", "(ingen befattning angiven)")
+        yield (
+            "$.extern_delegering.vidaredelegering",
+            f"vidaredelegering är bara tillåten när beslutanderätten har lämnats till en förvaltningschef (7 kap. 6 § kommunallagen), "
+            f"och befattningen är {post}; ange false, eller lämna beslutanderätten till förvaltningschefen i $.extern_delegering.befattning "
+            "(ange $.extern_delegering.forvaltningschef: true om befattningen är förvaltningschef under ett annat namn); "
+            "kontrollera också att den delegerande nämndens delegationsordning medger vidaredelegering",
+        )
+
+
 # --- dates -----------------------------------------------------------------------------------------
 
 
