@@ -24,9 +24,8 @@ from avtalsgenerator.agreement.schema import schema_problems
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.cli import main
 from avtalsgenerator.output import pipeline
-from avtalsgenerator.output.batch import Built, Settings, build
+from avtalsgenerator.output.batch import Built
 from avtalsgenerator.paths import MAIN_FILE, MAIN_TEMPLATES, TEMPLATE_FILES
-from avtalsgenerator.templates.render import Renderer
 from avtalsgenerator.templates.trial import minimal_agreement
 
 Data = dict[str, Any]
@@ -52,30 +51,6 @@ def interim() -> Data:
 def supplement() -> Data:
     """The VGR supplement on digital assistive devices (seed 003): three changes to the main agreement."""
     return copy.deepcopy(read_example(SUPPLEMENT))
-
-
-@pytest.fixture
-def generate(write_agreement: Callable[..., Path]) -> Callable[[Data], Built]:
-    """Write the agreement and build its documents in memory, as `make avtal` does; fails on problems."""
-
-    def run(data: Data) -> Built:
-        built = build(write_agreement(data), Settings(TEMPLATES, load_thresholds(THRESHOLDS)), Renderer())
-        assert not built.problems, [str(p) for p in built.problems]
-        return built
-
-    return run
-
-
-@pytest.fixture
-def problems(write_agreement: Callable[..., Path]) -> Callable[[Data], list[str]]:
-    """What `avtal validera` reports for the agreement, as the user reads it (place: message)."""
-
-    def run(data: Data) -> list[str]:
-        path = write_agreement(data)
-        result = pipeline.check([path], troskelvarden=THRESHOLDS)
-        return [f"{p.place}: {p.message}" for p in result.failed.get(str(path), []) + result.warnings]
-
-    return run
 
 
 def text(built: Built, name: str = MAIN_FILE) -> str:

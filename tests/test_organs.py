@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TEMPLATES, THRESHOLDS, read_example
+from conftest import read_example
 from test_golden import docx_text
 
-from avtalsgenerator.agreement.thresholds import load_thresholds
-from avtalsgenerator.output import pipeline
-from avtalsgenerator.output.batch import Built, Settings, build
+from avtalsgenerator.output.batch import Built
 from avtalsgenerator.paths import MAIN_FILE
-from avtalsgenerator.templates.render import Renderer
 
 Data = dict[str, Any]
 FULL = "norrstrom-fjallviken-familjebehandling"
@@ -31,30 +27,6 @@ NO_DELEGATION = "Ingen beslutanderätt delegeras inom ramen för avtalet."
 def family() -> Data:
     """Norrström and Fjällviken (seed 001): Fjällviken's social committee may delegate to Norrström's unit head."""
     return copy.deepcopy(read_example(FULL))
-
-
-@pytest.fixture
-def generate(write_agreement: Callable[..., Path]) -> Callable[[Data], Built]:
-    """Build the agreement's documents in memory as `make avtal` does; fails on problems."""
-
-    def run(data: Data) -> Built:
-        built = build(write_agreement(data), Settings(TEMPLATES, load_thresholds(THRESHOLDS)), Renderer())
-        assert not built.problems, [str(p) for p in built.problems]
-        return built
-
-    return run
-
-
-@pytest.fixture
-def problems(write_agreement: Callable[..., Path]) -> Callable[[Data], list[str]]:
-    """What `avtal validera` reports for the agreement (place: message), errors and warnings."""
-
-    def run(data: Data) -> list[str]:
-        path = write_agreement(data)
-        result = pipeline.check([path], troskelvarden=THRESHOLDS)
-        return [f"{p.place}: {p.message}" for p in result.failed.get(str(path), []) + result.warnings]
-
-    return run
 
 
 def text(built: Built, name: str = MAIN_FILE) -> str:
