@@ -117,3 +117,82 @@ def test_an_agreement_without_delegation_says_so(stem: str, generate: Callable[[
     assert clause == f"[Normal] {NO_DELEGATION} " + (
         "Anställda hos uppdragstagaren fattar inga beslut på en uppdragsgivares vägnar; beslut i ärenden som hör till en "
         "uppdragsgivares nämnder fattas av nämnderna själva eller enligt deras egna delegationsordningar.")
+
+
+# --- 7. archive: a neutral default, hand-over only after a decision ------------------------------
+
+OLD_ARCHIVE = "När avtalet upphör lämnas handlingarna över till uppdragsgivaren."
+
+
+@pytest.mark.parametrize("stem", [REGIONS, INTERIM])
+def test_archive_default_keeps_each_partys_archive_and_hands_over_only_after_a_decision(
+        stem: str, generate: Callable[[Data], Built]) -> None:
+    clause = section(text(generate(read_example(stem))), "Informationshantering och arkiv")
+    assert "Handlingar som kommer in till eller upprättas hos en part i uppdraget ingår i den partens arkiv" in clause
+    assert "(2 kap. 10 § tryckfrihetsförordningen)" in clause
+    assert "lämnas över från en part till en annan endast efter beslut enligt arkivlagen och parternas arkivreglementen" in clause
+    assert OLD_ARCHIVE not in clause and "uppdragsgivarens dokumenthanteringsplan" not in clause
+
+
+def test_the_archive_responsible_authority_is_printed_when_named(family: Data, generate: Callable[[Data], Built]) -> None:
+    clause = section(text(generate(family)), "Informationshantering och arkiv")
+    assert ("Parterna har kommit överens om att Socialnämnden i Fjällvikens kommun ansvarar för arkivet med handlingarna i "
+            "uppdraget.") in clause
+
+
+def test_a_hand_over_without_a_decision_is_warned_with_its_place(problems: Callable[[Data], list[str]]) -> None:
+    data = read_example(REGIONS)
+    data["informationshantering"] = {"arkiv": f"Handlingarna bevaras enligt arkivlagen. {OLD_ARCHIVE}"}
+    found = [p for p in problems(data) if p.startswith("$.informationshantering.arkiv: ")]
+    assert len(found) == 1 and "3 § arkivlagen" in found[0] and "beslut enligt arkivlagen" in found[0]
+
+
+# --- 8. renegotiation: limited by term and notice, allowed in an interim -------------------------
+
+RENEGOTIATION_LIMIT = "dock längst till dess det upphör enligt bestämmelserna om avtalstid och uppsägning"
+
+
+def test_renegotiation_default_never_outlives_the_term(generate: Callable[[Data], Built]) -> None:
+    data = read_example(REGIONS)
+    del data["uppsagning"]["omforhandling"]
+    clause = section(text(generate(data)), "Uppsägning och omförhandling")
+    assert f"Under omförhandlingen gäller avtalet med oförändrade villkor, {RENEGOTIATION_LIMIT}." in clause
+    assert "till dess ett nytt avtal har börjat gälla" not in clause
+
+
+def test_an_interim_prints_the_renegotiation_default_and_may_change_it(generate: Callable[[Data], Built],
+                                                                      problems: Callable[[Data], list[str]]) -> None:
+    data = read_example(INTERIM)
+    assert RENEGOTIATION_LIMIT in section(text(generate(data)), "Uppsägning och omförhandling")
+    data["uppsagning"] = {"omforhandling": "En part som vill omförhandla interimsavtalet begär det skriftligen. "
+                                           "Under omförhandlingen gäller det oförändrat, dock längst till den dag det upphör enligt avsnittet Avtalstid."}
+    assert not [p for p in problems(data) if p.startswith("$.uppsagning")]
+    clause = section(text(generate(data)), "Uppsägning och omförhandling")
+    assert "dock längst till den dag det upphör enligt avsnittet Avtalstid." in clause
+    assert "Interimsavtalet kan inte sägas upp i förtid." in clause
+
+
+def test_a_renegotiation_clause_that_outlives_the_term_is_warned(problems: Callable[[Data], list[str]]) -> None:
+    data = read_example(REGIONS)
+    data["uppsagning"]["omforhandling"] = "Avtalet gäller med oförändrade villkor till dess ett nytt avtal har börjat gälla."
+    found = [p for p in problems(data) if p.startswith("$.uppsagning.omforhandling: ")]
+    assert len(found) == 1 and "efter slutdatum eller uppsägning" in found[0]
+
+
+# --- 9. lagstöd: the avtalssamverkan paragraph only under 9 kap. 37 § KL -------------------------
+
+EXPLAINS_COOPERATION = "Avtalssamverkan innebär att en kommun eller en region genom avtal låter en annan kommun"
+
+
+def test_the_cooperation_paragraph_only_under_9_kap_37_kl(generate: Callable[[Data], Built],
+                                                          problems: Callable[[Data], list[str]]) -> None:
+    data = read_example(STOCKHOLM)
+    assert EXPLAINS_COOPERATION in section(text(generate(data)), "Lagstöd")
+    data["avtal"]["lagrum"] = "lagen (2017:612) om samverkan vid utskrivning från sluten hälso- och sjukvård"
+    clause = section(text(generate(data)), "Lagstöd")
+    assert "Avtalet ingås med stöd av lagen (2017:612)" in clause
+    assert EXPLAINS_COOPERATION not in clause and "ta tillbaka uppgifterna" not in clause
+    family = read_example(FULL)
+    family["avtal"]["lagrum"] = "lagen (2017:612) om samverkan vid utskrivning från sluten hälso- och sjukvård"
+    assert any(p.startswith("$.avtal.lagrum: avtalstypen är avtalssamverkan, som vilar på 9 kap. 37 §")
+               for p in problems(family))
