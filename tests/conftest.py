@@ -154,7 +154,7 @@ MINIMAL: dict[str, Any] = {
     ],
     "uppgifter": [{"beskrivning": "Familjerådgivning", "utforare": "stockholm", "mottagare": ["goteborg"]}],
     "ekonomi": {"modell": "fast_belopp", "ersattning_ar": 100000},
-    "personuppgifter": {"roll": "ingen"},
+    "personuppgifter": {"roll": "ingen", "bedomning": "Varje part behandlar bara personuppgifter i sina egna ärenden."},
     "avtalstid": {"start": "2025-06-01", "slut": "2027-05-31"},
 }
 

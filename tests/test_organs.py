@@ -11,7 +11,7 @@ from conftest import read_example
 from test_golden import docx_text
 
 from avtalsgenerator.output.batch import Built
-from avtalsgenerator.paths import MAIN_FILE
+from avtalsgenerator.paths import MAIN_FILE, PUB_FILE
 
 Data = dict[str, Any]
 FULL = "norrstrom-fjallviken-familjebehandling"
@@ -196,3 +196,61 @@ def test_the_cooperation_paragraph_only_under_9_kap_37_kl(generate: Callable[[Da
     family["avtal"]["lagrum"] = "lagen (2017:612) om samverkan vid utskrivning från sluten hälso- och sjukvård"
     assert any(p.startswith("$.avtal.lagrum: avtalstypen är avtalssamverkan, som vilar på 9 kap. 37 §")
                for p in problems(family))
+
+
+# --- 4. one controller in the agreement and the PUB annex ---------------------------------------
+
+
+def test_the_same_controller_organ_in_agreement_and_processor_annex(family: Data, generate: Callable[[Data], Built]) -> None:
+    built = generate(family)
+    agreement = section(text(built), "Personuppgifter")
+    annex = text(built, PUB_FILE)
+    assert "personuppgiftsansvaret ligger hos Socialnämnden i Fjällvikens kommun" in agreement
+    assert "| Personuppgiftsansvarig | Socialnämnden i Fjällvikens kommun | 212000-9986 |" in annex
+    assert "I biträdesavtalet kallas Socialnämnden i Fjällvikens kommun den personuppgiftsansvarige" in annex
+    assert ("[List Bullet] Socialnämnden i Fjällvikens kommun, som hör till Fjällvikens kommun, organisationsnummer 212000-9986"
+            in annex)
+    assert "| Personuppgiftsansvarig | Fjällvikens kommun |" not in annex
+
+
+def test_a_comment_naming_another_controller_than_the_annex_is_warned(family: Data, problems: Callable[[Data], list[str]],
+                                                                     generate: Callable[[Data], Built]) -> None:
+    del family["personuppgifter"]["organ"]
+    family["personuppgifter"]["kommentar"] = "Socialnämnden i Fjällvikens kommun är personuppgiftsansvarig för ärendena."
+    found = [p for p in problems(family) if p.startswith("$.personuppgifter.kommentar: ")]
+    assert len(found) == 1 and "nämner Fjällvikens kommun som personuppgiftsansvarig" in found[0] and "$.personuppgifter.organ" in found[0]
+    # without an organ both documents name the party itself: still one controller
+    built = generate(family)
+    assert "personuppgiftsansvaret ligger hos Fjällvikens kommun" in text(built)
+    assert "| Personuppgiftsansvarig | Fjällvikens kommun | 212000-9986 |" in text(built, PUB_FILE)
+
+
+def test_an_organ_belongs_to_a_controller(family: Data, problems: Callable[[Data], list[str]]) -> None:
+    family["personuppgifter"]["organ"][0]["part"] = "norrstrom"
+    assert any(p.startswith("$.personuppgifter.organ[0].part: \"norrstrom\" är inte personuppgiftsansvarig") for p in problems(family))
+
+
+# --- 5. "ingen" is the parties' assessment, with its reason; or a separate agreement -------------
+
+
+def test_no_processing_for_another_is_printed_as_the_parties_assessment_with_its_reason(
+        generate: Callable[[Data], Built], problems: Callable[[Data], list[str]]) -> None:
+    data = read_example(REGIONS)
+    data["personuppgifter"] = {"roll": "ingen"}
+    assert any(p.startswith("$.personuppgifter.bedomning: saknas; att ingen part behandlar personuppgifter") for p in problems(data))
+    data["personuppgifter"]["bedomning"] = "Varje region behandlar bara uppgifter om sina egna patienter i sin egen journal."
+    clause = section(text(generate(data)), "Personuppgifter")
+    assert ("Parterna har bedömt att ingen part behandlar personuppgifter för en annan parts räkning inom ramen för avtalet, av "
+            "följande skäl: Varje region behandlar bara uppgifter om sina egna patienter i sin egen journal.") in clause
+    assert "[Normal] Ingen part behandlar personuppgifter" not in clause
+
+
+def test_processing_regulated_in_a_separate_agreement(generate: Callable[[Data], Built], problems: Callable[[Data], list[str]]) -> None:
+    data = read_example(STOCKHOLM)
+    clause = section(text(generate(data)), "Personuppgifter")
+    assert ("regleras i de personuppgiftsbiträdesavtal som tecknas när Region Stockholms avtal med systemleverantören är klart."
+            in clause)
+    assert "Ingen part får behandla personuppgifter för en annan parts räkning innan det avtalet har ingåtts." in clause
+    assert "Ingen part behandlar personuppgifter för en annan parts räkning" not in clause
+    del data["personuppgifter"]["separat_avtal"]
+    assert any(p.startswith("$.personuppgifter.separat_avtal: saknas") for p in problems(data))

@@ -162,6 +162,9 @@ def test_rule_ids_and_severities() -> None:
         "personuppgifter.kansliga": "fel",
         "personuppgifter.tredjeland": "fel",
         "personuppgifter.parter": "fel",
+        "personuppgifter.roll": "fel",
+        "personuppgifter.organ": "fel",
+        "personuppgifter.samma_ansvarige": "varning",
         "avtalstyp.delar": "fel",
         "avtalstyp.tomma_listor": "fel",
         "interim.upphorande": "fel",
@@ -221,7 +224,7 @@ def test_kommun_and_region_may_share_a_health_care_task_with_one_warning(data: D
     data["uppgifter"] = [{"beskrivning": "Hjälpmedel", "utforare": "region", "mottagare": [p["id"] for p in municipalities],
                           "lagrum": "hälso- och sjukvårdslagen (2017:30)"}]
     data["extern_delegering"] = {"forekommer": False}
-    data["personuppgifter"] = {"roll": "ingen"}
+    data["personuppgifter"] = {"roll": "ingen", "bedomning": "Varje part behandlar bara personuppgifter i sina egna ärenden."}
     data["ekonomi"] = {"modell": "sjalvkostnad", "kostnad_ar": 100000}
     found = findings(data)
     assert errors(found) == []
@@ -556,7 +559,7 @@ def test_processor_agreement_nature_is_a_warning(data: Data, findings: Callable[
 
 
 def test_no_processor_role_needs_no_pub_content(data: Data, findings: Callable[..., list[Problem]]) -> None:
-    data["personuppgifter"] = {"roll": "ingen"}
+    data["personuppgifter"] = {"roll": "ingen", "bedomning": "Varje part behandlar bara personuppgifter i sina egna ärenden."}
     assert findings(data) == []
 
 

@@ -155,6 +155,7 @@ def test_a_jurist_writes_an_agreement_fixes_an_error_saves_and_generates(server:
     field(page, "$.ekonomi.modell").select_option("fast_belopp")
     field(page, "$.ekonomi.ersattning_ar").fill("120000")
     field(page, "$.personuppgifter.roll").select_option("ingen")
+    field(page, "$.personuppgifter.bedomning").fill("Varje kommun behandlar bara personuppgifter i sina egna ärenden.")
     field(page, "$.avtalstid.start").fill("2025-06-01")
     field(page, "$.avtalstid.slut").fill("2027-05-31")
     expect(page.locator("#status")).to_have_text("Osparade ändringar")

@@ -806,6 +806,63 @@ def controller_processor(a: Agreement) -> Iterator[Finding]:
         )
 
 
+@rule("personuppgifter.roll")
+def role_reasons(a: Agreement) -> Iterator[Finding]:
+    """"Ingen" is the parties' assessment and needs its reason; "separat_avtal" names the agreement; neither text is dropped."""
+    pu = a.data.get("personuppgifter") or {}
+    role = pu.get("roll")
+    if role == "ingen" and _blank(pu.get("bedomning")):
+        yield (
+            "$.personuppgifter.bedomning",
+            "saknas; att ingen part behandlar personuppgifter för en annan parts räkning är parternas bedömning och inte en "
+            "självklarhet: skriv kort varför (till exempel att varje part bara behandlar uppgifter i sina egna ärenden), eller "
+            "välj rollen personuppgiftsbitrade, gemensamt_personuppgiftsansvar eller separat_avtal",
+        )
+    if role == "separat_avtal" and _blank(pu.get("separat_avtal")):
+        yield "$.personuppgifter.separat_avtal", "saknas; ange det avtal som reglerar behandlingen av personuppgifter"
+    for field, owner in (("bedomning", "ingen"), ("separat_avtal", "separat_avtal")):
+        if field in pu and role != owner:
+            yield f"$.personuppgifter.{field}", f"används bara när rollen är {owner} och kommer inte med i avtalet; ta bort fältet eller ändra rollen"
+
+
+@rule("personuppgifter.organ")
+def organ_parties(a: Agreement) -> Iterator[Finding]:
+    """An organ named as controller belongs to a controller party, at most one per party."""
+    pu = a.data.get("personuppgifter") or {}
+    controllers = controller_ids(a.data)
+    seen: set[str] = set()
+    for n, row in enumerate(pu.get("organ", [])):
+        if a.index_of(row["part"]) is not None and row["part"] not in controllers:
+            yield (
+                f"$.personuppgifter.organ[{n}].part",
+                f"\"{row['part']}\" är inte personuppgiftsansvarig i avtalet; ange organet för en av: {', '.join(controllers)}",
+            )
+        if row["part"] in seen:
+            yield f"$.personuppgifter.organ[{n}].part", f"\"{row['part']}\" har redan ett personuppgiftsansvarigt organ; ange ett per part"
+        seen.add(row["part"])
+
+
+@rule("personuppgifter.samma_ansvarige", "varning")
+def one_controller(a: Agreement) -> Iterator[Finding]:
+    """The comment names a committee as controller that the data (and so the PUB annex) does not."""
+    pu = a.data.get("personuppgifter") or {}
+    comment = str(pu.get("kommentar", ""))
+    named = {row["part"] for row in pu.get("organ", [])}
+    for party_id in controller_ids(a.data):
+        index = a.index_of(party_id)
+        if index is None or party_id in named:
+            continue
+        name = a.parties[index]["namn"]
+        found = re.search(rf"(\w*(?:nämnden|styrelsen))\s+i\s+{re.escape(name)}", comment)
+        if found:
+            yield (
+                "$.personuppgifter.kommentar",
+                f"kommentaren nämner {found.group(0)} medan avtalet och personuppgiftsbiträdesavtalet nämner {name} som "
+                f"personuppgiftsansvarig; ange organet i $.personuppgifter.organ (part {party_id}) så att samma ansvarige står i "
+                "båda dokumenten, eller rätta kommentaren",
+            )
+
+
 # --- agreement kinds -------------------------------------------------------------------------------
 
 
