@@ -254,3 +254,33 @@ def test_processing_regulated_in_a_separate_agreement(generate: Callable[[Data],
     assert "Ingen part behandlar personuppgifter för en annan parts räkning" not in clause
     del data["personuppgifter"]["separat_avtal"]
     assert any(p.startswith("$.personuppgifter.separat_avtal: saknas") for p in problems(data))
+
+
+# --- 3. the decision organ of a large agreement ---------------------------------------------------
+
+
+def test_a_large_agreement_decided_by_the_board_is_warned_until_the_mandate_is_stated(problems: Callable[[Data], list[str]]) -> None:
+    data = read_example(INTERIM)
+    data["parter"][11]["beslut"]["organ"] = "Kommunstyrelsen"  # Piteå kommun
+    found = [p for p in problems(data) if p.startswith("$.parter[11].beslut.organ: ")]
+    assert len(found) == 1
+    assert "per år för Piteå kommun och beslutas av Kommunstyrelsen" in found[0]
+    assert "5 kap. 1 § kommunallagen" in found[0] and "gränsen 1\xa0000\xa0000\xa0kr per år är generatorns riktvärde, inte en lagregel" in found[0]
+    assert "$.parter[11].beslut.mandat" in found[0]
+    data["parter"][11]["beslut"]["beloppsgrans"] = 50_000_000
+    assert not [p for p in problems(data) if p.startswith("$.parter[11].beslut.organ")]
+    data["parter"][11]["beslut"]["beloppsgrans"] = 2_000_000
+    found = [p for p in problems(data) if p.startswith("$.parter[11].beslut.organ")]
+    assert found and "partens egen gräns i $.parter[11].beslut.beloppsgrans" in found[0]
+    data["parter"][11]["beslut"]["mandat"] = "Kommunfullmäktiges uppdrag till kommunstyrelsen den 15 november 2021, § 120."
+    assert not [p for p in problems(data) if p.startswith("$.parter[11].beslut.organ")]
+
+
+def test_a_small_agreement_decided_by_a_committee_is_not_warned(problems: Callable[[Data], list[str]]) -> None:
+    assert not [p for p in problems(read_example(REGIONS)) if ".beslut.organ" in p]
+
+
+def test_goteborg_signs_the_supplement_on_the_fullmaktige_decision(generate: Callable[[Data], Built]) -> None:
+    body = text(generate(read_example(SUPPLEMENT)))
+    assert "[Titeluppgift] Beslut: Kommunfullmäktige 8 december 2022, § 22" in body
+    assert "Beslut: Kommunstyrelsen" not in body

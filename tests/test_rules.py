@@ -147,6 +147,7 @@ def test_rule_ids_and_severities() -> None:
         "delegering.mottagare_part": "fel",
         "delegering.namnder": "fel",
         "delegering.forvaltningschef": "fel",
+        "beslut.organ": "varning",
         "datum.avtalstid": "fel",
         "datum.betalning_fran": "fel",
         "datum.beslut": "fel",

@@ -532,6 +532,56 @@ def delegation_further_only_through_head(a: Agreement) -> Iterator[Finding]:
         )
 
 
+# --- decision organ ---------------------------------------------------------------------------------
+
+# The generator's own guide value for a "large" agreement when a party states no limit of its own: not a rule of law.
+DECISION_AMOUNT_DEFAULT = 1_000_000
+
+
+def _highest_organ(party: dict[str, Any]) -> bool:
+    """True when the decision is the assembly's: fullmäktige, or the board of a federation without an assembly."""
+    organ = str((party.get("beslut") or {}).get("organ", "")).casefold()
+    return "fullmäktige" in organ or (party.get("typ") == "kommunalforbund" and "direktion" in organ)
+
+
+def _yearly_value(a: Agreement, party_id: str) -> Decimal | None:
+    """What the agreement is worth a year to a party: its row in the cost allocation, else the agreement's yearly amount."""
+    fordelning = a.berakning().get("fordelning") or {}
+    for row in fordelning.get("rader", []):
+        if row.get("id") == party_id:
+            return Decimal(row["belopp_ar"])
+    ekonomi = _ekonomi(a)
+    for value in (ekonomi.get("kostnad_ar"), ekonomi.get("ersattning_ar"), fordelning.get("summa_ar")):
+        if value is not None:
+            return Decimal(value)
+    return None
+
+
+@rule("beslut.organ", "varning")
+def decision_organ(a: Agreement) -> Iterator[Finding]:
+    """A large agreement decided by the board or a committee: matters of principle or greater weight are fullmäktige's (5 kap. 1 § KL)."""
+    if a.kind not in FULL_KINDS:
+        return
+    for i, party in enumerate(a.parties):
+        beslut = party.get("beslut") or {}
+        if _highest_organ(party) or not _blank(beslut.get("mandat")):
+            continue
+        value = _yearly_value(a, party["id"])
+        limit = beslut.get("beloppsgrans", DECISION_AMOUNT_DEFAULT)
+        if value is None or value < limit:
+            continue
+        source = "partens egen gräns i $.parter[{i}].beslut.beloppsgrans" if "beloppsgrans" in beslut else (
+            f"generatorns riktvärde, inte en lagregel; ange partens egen gräns i $.parter[{i}].beslut.beloppsgrans")
+        yield (
+            f"$.parter[{i}].beslut.organ",
+            f"avtalet är värt {kr(value)} per år för {party['namn']} och beslutas av {beslut.get('organ')}; ärenden av principiell "
+            "beskaffenhet eller annars av större vikt beslutas av fullmäktige (5 kap. 1 § kommunallagen), och ett avtal av den "
+            f"storleken kan vara ett sådant (gränsen {kr(limit)} per år är {source.format(i=i)}). Bekräfta att "
+            f"{beslut.get('organ')} har mandat att ingå avtalet och ange vad mandatet grundas på i $.parter[{i}].beslut.mandat, "
+            "eller låt fullmäktige besluta",
+        )
+
+
 # --- dates -----------------------------------------------------------------------------------------
 
 
