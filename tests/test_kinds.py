@@ -180,7 +180,8 @@ def test_interim_says_how_it_ends_and_where_everything_goes(interim: Data, gener
     assert ("Det upphör när den nya samverkansformen för hjälpmedel och medicinskt förbrukningsmaterial i Norrbotten har börjat gälla, "
             "dock senast vid utgången av den 30 juni 2022.") in body
     assert "[Heading 1] Övergång när avtalet upphör" in body
-    assert "förs verksamheten över till den nya samverkansformen" in body and "återgår alltså inte till uppdragsgivarna" in body
+    assert "tar Region Norrbotten över verksamheten, som därefter bedrivs i den nya samverkansformen" in body
+    assert "återgår alltså inte till uppdragsgivarna" in body
     for heading in ("Uppgifter", "Personal", "Utrustning", "Lager", "Information och handlingar"):
         assert f"[Heading 2] {heading}\n" in body
     assert "Interimsavtalet kan inte sägas upp i förtid." in body

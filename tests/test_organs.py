@@ -284,3 +284,28 @@ def test_goteborg_signs_the_supplement_on_the_fullmaktige_decision(generate: Cal
     body = text(generate(read_example(SUPPLEMENT)))
     assert "[Titeluppgift] Beslut: Kommunfullmäktige 8 december 2022, § 22" in body
     assert "Beslut: Kommunstyrelsen" not in body
+
+
+# --- 12. the interim names the legal person that takes over, and settles the costs ----------------
+
+
+def test_the_interim_names_who_takes_over_and_settles_the_costs(generate: Callable[[Data], Built],
+                                                               problems: Callable[[Data], list[str]]) -> None:
+    data = read_example(INTERIM)
+    body = text(generate(data))
+    handover = section(body, "Övergång när avtalet upphör")
+    assert ("När interimsavtalet upphör tar Region Norrbotten över verksamheten, som därefter bedrivs i den nya samverkansformen. "
+            "Region Norrbotten är den juridiska person som tar över verksamheten och dess åtaganden, också om verksamheten ska "
+            "bedrivas av en gemensam nämnd, som ingår i Region Norrbotten och inte är en egen juridisk person.") in handover
+    assert ("När interimsavtalet har upphört stäms de faktiska kostnaderna för hela avtalstiden av mot det som har fakturerats. "
+            "En skillnad regleras mellan uppdragstagaren och de betalande parterna efter samma fördelning som kostnaderna (avräkning) "
+            "och betalas inom 30 dagar från det att avräkningen har lämnats.") in section(body, "Ekonomi")
+    data["interim"]["overtagare"] = {"namn": "Kommunalförbundet Hjälpmedel i Norrbotten", "typ": "kommunalforbund"}
+    handover = section(text(generate(data)), "Övergång när avtalet upphör")
+    assert "Kommunalförbundet Hjälpmedel i Norrbotten är den juridiska person som tar över verksamheten och dess åtaganden. " in handover
+    del data["interim"]["overtagare"]
+    assert "$.interim.overtagare: obligatoriskt fält saknas" in problems(data)
+
+
+def test_other_kinds_have_no_settlement_sentence(generate: Callable[[Data], Built]) -> None:
+    assert "(avräkning)" not in text(generate(read_example(REGIONS)))
