@@ -309,3 +309,48 @@ def test_the_interim_names_who_takes_over_and_settles_the_costs(generate: Callab
 
 def test_other_kinds_have_no_settlement_sentence(generate: Callable[[Data], Built]) -> None:
     assert "(avräkning)" not in text(generate(read_example(REGIONS)))
+
+
+# --- 11. the letter of intent: binding words warned, a binding clause under its own heading -------
+
+
+def test_binding_words_in_a_letter_of_intent_are_warned_with_the_place(problems: Callable[[Data], list[str]]) -> None:
+    data = read_example(INTENT)
+    data["avsikt"]["nasta_steg"] = "betala dröjsmålsränta om beslutet dröjer."
+    data["avsikt"]["utredning"][1]["vad"] = "en översyn av abonnemangskostnaden, som kommunerna åtar sig att betala"
+    found = problems(data)
+    assert any(p.startswith('$.avsikt.nasta_steg: "dröjsmålsränta" binder parterna, men en avsiktsförklaring binder inte') for p in found)
+    assert any(p.startswith('$.avsikt.utredning[1].vad: "åtar sig" binder parterna') and "$.avsikt.bindande_atagande" in p
+               for p in found)
+
+
+def test_a_letter_of_intent_without_a_binding_clause_says_one_needs_its_own_agreement(generate: Callable[[Data], Built]) -> None:
+    clause = section(text(generate(read_example(INTENT))), "Avsiktsförklaringens verkan")
+    assert "Den är inte ett avtal och binder inte parterna." in clause
+    assert "Vill parterna binda sig vid något, till exempel betalning för leveranser medan samverkan utreds, kräver det ett eget avtal." in clause
+
+
+def test_seed_004_payment_bridge_is_a_separately_headed_binding_clause(generate: Callable[[Data], Built],
+                                                                      problems: Callable[[Data], list[str]]) -> None:
+    data = read_example(INTENT)
+    data["avsikt"]["bindande_atagande"] = {
+        "rubrik": "Betalning för leveranser under utredningen",
+        "text": "Kommunerna betalar Region Norrbotten för de hjälpmedel och det förbrukningsmaterial som regionen levererar från den "
+                "29 september 2021 till dess att ett interimsavtal har börjat gälla, till de priser som gällde enligt det tidigare "
+                "samverkansavtalet.",
+    }
+    assert not [p for p in problems(data) if p.startswith("$.avsikt")]
+    body = text(generate(data))
+    bridge = section(body, "Betalning för leveranser under utredningen")
+    assert "Till skillnad från avsiktsförklaringen i övrigt är det som står i detta avsnitt ett bindande åtagande" in bridge
+    assert "Kommunerna betalar Region Norrbotten för de hjälpmedel" in bridge
+    effect = section(body, "Avsiktsförklaringens verkan")
+    assert "Med undantag för avsnittet Betalning för leveranser under utredningen uttrycker avsiktsförklaringen" in effect
+    assert "Den är inte ett avtal och binder inte parterna." not in effect
+
+
+def test_a_cost_split_beside_binds_no_one_is_refused(problems: Callable[[Data], list[str]]) -> None:
+    data = read_example(INTENT)
+    data["avsikt"]["kostnader"] = "Kostnaderna för utredningen delas mellan parterna efter invånarantal."
+    found = [p for p in problems(data) if p.startswith("$.avsikt.kostnader: ")]
+    assert len(found) == 1 and '("delas")' in found[0] and "$.avsikt.bindande_atagande" in found[0]

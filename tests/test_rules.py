@@ -174,6 +174,8 @@ def test_rule_ids_and_severities() -> None:
         "avtal.lagrum": "varning",
         "tillagg.andringar": "fel",
         "tillagg.datum": "fel",
+        "avsikt.bindande_ord": "varning",
+        "avsikt.kostnader": "fel",
         "avsikt.datum": "fel",
     }
 

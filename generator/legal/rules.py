@@ -1073,6 +1073,57 @@ def supplement_dates(a: Agreement) -> Iterator[Finding]:
         yield "$.avtalstid.start", f"ändringarna gäller från {start}, före huvudavtalets datum {made}; rätta datumen"
 
 
+# Words that bind (a duty to pay, interest, a penalty, an undertaking): a letter of intent binds no one.
+_BINDING = re.compile(r"\bska (?:betala|ersätta|stå för)\b|\bdröjsmålsränta|\bvite\b|\bviten\b|\båtar sig\b|\bförbinder sig\b|\bskyldiga? att\b",
+                      re.IGNORECASE)
+# A split of costs: one party pays for another.
+_COST_SPLIT = re.compile(r"\b(?:delas|fördelas|betalar|betala|ersätter|ersätta|står för|faktureras|fakturerar)\b", re.IGNORECASE)
+
+
+def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every string in ``value`` with its JSON path."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _texts(item, f"{path}[{n}]")
+
+
+@rule("avsikt.bindande_ord", "varning")
+def intent_binding_words(a: Agreement) -> Iterator[Finding]:
+    """Text in a letter of intent that binds (ska betala, dröjsmålsränta, vite, åtar sig), outside the binding clause."""
+    if a.kind != "avsiktsforklaring":
+        return
+    for section in ("avtal", "avsikt"):
+        for path, text in _texts(a.data.get(section), f"$.{section}"):
+            found = _BINDING.search(text)
+            if found and not path.startswith("$.avsikt.bindande_atagande"):
+                yield (
+                    path,
+                    f"\"{found.group(0)}\" binder parterna, men en avsiktsförklaring binder inte; skriv vad parterna avser, eller "
+                    "flytta åtagandet till $.avsikt.bindande_atagande, där det står under en egen rubrik som bindande",
+                )
+
+
+@rule("avsikt.kostnader")
+def intent_cost_split(a: Agreement) -> Iterator[Finding]:
+    """A split of the investigation's costs is an undertaking to pay: it cannot stand beside "binds no one"."""
+    avsikt = a.data.get("avsikt") or {}
+    if a.kind != "avsiktsforklaring" or "bindande_atagande" in avsikt:
+        return
+    found = _COST_SPLIT.search(str(avsikt.get("kostnader", "")))
+    if found:
+        yield (
+            "$.avsikt.kostnader",
+            f"texten delar kostnaderna mellan parterna (\"{found.group(0)}\"), vilket är ett åtagande att betala, medan "
+            "avsiktsförklaringen säger att den inte ger någon part rätt att kräva betalning; skriv kostnadsdelningen som ett "
+            "bindande åtagande i $.avsikt.bindande_atagande, eller skriv att varje part bär sina egna kostnader",
+        )
+
+
 @rule("avsikt.datum")
 def intent_dates(a: Agreement) -> Iterator[Finding]:
     """The investigation is finished after the letter of intent is signed."""
