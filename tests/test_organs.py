@@ -354,3 +354,36 @@ def test_a_cost_split_beside_binds_no_one_is_refused(problems: Callable[[Data], 
     data["avsikt"]["kostnader"] = "Kostnaderna för utredningen delas mellan parterna efter invånarantal."
     found = [p for p in problems(data) if p.startswith("$.avsikt.kostnader: ")]
     assert len(found) == 1 and '("delas")' in found[0] and "$.avsikt.bindande_atagande" in found[0]
+
+
+# --- 6. third-country transfers: recipient, country and purpose, agreeing with the sub-processors --
+
+US_SUPPORT = {"mottagare": "Nordic Support Inc.", "land": "USA", "andamal": "support och felsökning av behandlingsplattformen",
+              "grund": "kommissionens beslut om adekvat skyddsnivå för EU–US Data Privacy Framework"}
+
+
+def test_each_transfer_is_printed_with_recipient_country_purpose_and_basis(generate: Callable[[Data], Built]) -> None:
+    data = read_example(REGIONS)
+    data["personuppgifter"]["underbitraden"]["lista"].append(
+        {"namn": "Nordic Support Inc.", "behandling": "support och felsökning", "land": "USA"})
+    data["personuppgifter"]["tredjeland"] = {"forekommer": True, "overforingar": [US_SUPPORT]}
+    annex = text(generate(data), PUB_FILE)
+    assert ("[List Bullet] Till Nordic Support Inc. i USA, för support och felsökning av behandlingsplattformen. Grund: kommissionens "
+            "beslut om adekvat skyddsnivå för EU–US Data Privacy Framework.") in annex
+    assert "endast till de mottagare, i de länder och för de ändamål som anges för varje överföring i bilaga II" in annex
+    assert "i den omfattning som anges i bilaga II" not in annex and "Uppgifter förs över till USA" not in annex
+
+
+def test_transfers_and_sub_processor_locations_that_disagree_are_warned(problems: Callable[[Data], list[str]]) -> None:
+    data = read_example(REGIONS)
+    data["personuppgifter"]["underbitraden"]["lista"].append(
+        {"namn": "Nordic Support Inc.", "behandling": "support och felsökning", "land": "Indien"})
+    found = problems(data)
+    assert any(p.startswith("$.personuppgifter.underbitraden.lista[1].land: underbiträdet Nordic Support Inc. behandlar uppgifterna "
+                            "i Indien, som inte är ett EU/EES-land") for p in found)
+    data["personuppgifter"]["tredjeland"] = {"forekommer": True, "overforingar": [US_SUPPORT]}
+    found = problems(data)
+    assert any(p.startswith("$.personuppgifter.tredjeland.overforingar[0].land: överföringen till Nordic Support Inc. anger USA, "
+                            "men underbiträdet står med landet Indien") for p in found)
+    data["personuppgifter"]["tredjeland"] = {"forekommer": True}
+    assert any(p.startswith("$.personuppgifter.tredjeland.overforingar: saknas") for p in problems(data))

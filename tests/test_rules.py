@@ -162,6 +162,7 @@ def test_rule_ids_and_severities() -> None:
         "personuppgifter.behandlingens_art": "varning",
         "personuppgifter.kansliga": "fel",
         "personuppgifter.tredjeland": "fel",
+        "personuppgifter.tredjeland_underbitraden": "varning",
         "personuppgifter.parter": "fel",
         "personuppgifter.roll": "fel",
         "personuppgifter.organ": "fel",
@@ -575,7 +576,7 @@ def test_third_country_needs_basis_and_countries(data: Data, findings: Callable[
     data["personuppgifter"]["tredjeland"] = {"forekommer": True}
     found = findings(data)
     assert "kapitel V" in one(found, "$.personuppgifter.tredjeland.grund")
-    assert "vilka länder" in one(found, "$.personuppgifter.tredjeland.lander")
+    assert "mottagare, land och ändamål" in one(found, "$.personuppgifter.tredjeland.overforingar")
 
 
 def test_processor_is_not_a_controller(data: Data, findings: Callable[..., list[Problem]]) -> None:

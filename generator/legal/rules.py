@@ -825,18 +825,58 @@ def sensitive_data(a: Agreement) -> Iterator[Finding]:
 
 @rule("personuppgifter.tredjeland")
 def third_country(a: Agreement) -> Iterator[Finding]:
-    """Transfers to a third country need a stated legal basis and the countries."""
+    """Each transfer to a third country names its recipient, country and purpose, and has a legal basis (art. 44–46 GDPR)."""
     transfer = (a.data.get("personuppgifter") or {}).get("tredjeland") or {}
     if not transfer.get("forekommer"):
         return
-    if _blank(transfer.get("grund")):
+    transfers = transfer.get("overforingar", [])
+    if not transfers:
+        yield (
+            "$.personuppgifter.tredjeland.overforingar",
+            "saknas; ange varje överföring till tredjeland med mottagare, land och ändamål (artikel 28.3 a i dataskyddsförordningen)",
+        )
+    if _blank(transfer.get("grund")) and (not transfers or any(_blank(t.get("grund")) for t in transfers)):
         yield (
             "$.personuppgifter.tredjeland.grund",
             "saknas; en överföring till tredjeland kräver en grund enligt kapitel V i dataskyddsförordningen, "
-            "till exempel ett beslut om adekvat skyddsnivå eller standardavtalsklausuler; ange den",
+            "till exempel ett beslut om adekvat skyddsnivå eller standardavtalsklausuler; ange den här eller för varje överföring",
         )
-    if _blank(transfer.get("lander")):
-        yield "$.personuppgifter.tredjeland.lander", "saknas; ange till vilka länder uppgifterna förs över"
+
+
+# EU and EEA member states, as the data names countries (Swedish names).
+EU_EEA = frozenset(name.casefold() for name in (
+    "Belgien", "Bulgarien", "Cypern", "Danmark", "Estland", "Finland", "Frankrike", "Grekland", "Irland", "Italien", "Kroatien",
+    "Lettland", "Litauen", "Luxemburg", "Malta", "Nederländerna", "Polen", "Portugal", "Rumänien", "Slovakien", "Slovenien",
+    "Spanien", "Sverige", "Tjeckien", "Tyskland", "Ungern", "Österrike", "Island", "Liechtenstein", "Norge",
+))
+
+
+@rule("personuppgifter.tredjeland_underbitraden", "varning")
+def third_country_sub_processors(a: Agreement) -> Iterator[Finding]:
+    """The countries of the transfers and the sub-processors' locations agree (art. 28.3 a, 44–46 GDPR)."""
+    pu = a.data.get("personuppgifter") or {}
+    transfer = pu.get("tredjeland") or {}
+    transfers = transfer.get("overforingar", []) if transfer.get("forekommer") else []
+    countries = {str(t["land"]).strip().casefold() for t in transfers}
+    subs = (pu.get("underbitraden") or {}).get("lista", [])
+    for n, sub in enumerate(subs):
+        land = str(sub["land"]).strip()
+        if land.casefold() not in EU_EEA and land.casefold() not in countries:
+            yield (
+                f"$.personuppgifter.underbitraden.lista[{n}].land",
+                f"underbiträdet {sub['namn']} behandlar uppgifterna i {land}, som inte är ett EU/EES-land, men ingen överföring dit "
+                "anges i $.personuppgifter.tredjeland.overforingar; ange överföringen med mottagare, land, ändamål och grund, "
+                "eller rätta landet (bekräfta var underbiträdet och dess egna underbiträden behandlar uppgifterna)",
+            )
+    by_name = {str(sub["namn"]).strip().casefold(): sub for sub in subs}
+    for n, item in enumerate(transfers):
+        sub = by_name.get(str(item["mottagare"]).strip().casefold())
+        if sub is not None and str(sub["land"]).strip().casefold() != str(item["land"]).strip().casefold():
+            yield (
+                f"$.personuppgifter.tredjeland.overforingar[{n}].land",
+                f"överföringen till {item['mottagare']} anger {item['land']}, men underbiträdet står med landet {sub['land']} i "
+                "$.personuppgifter.underbitraden.lista; rätta så att länderna stämmer",
+            )
 
 
 @rule("personuppgifter.parter")
