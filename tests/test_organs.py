@@ -387,3 +387,38 @@ def test_transfers_and_sub_processor_locations_that_disagree_are_warned(problems
                             "men underbiträdet står med landet Indien") for p in found)
     data["personuppgifter"]["tredjeland"] = {"forekommer": True}
     assert any(p.startswith("$.personuppgifter.tredjeland.overforingar: saknas") for p in problems(data))
+
+
+# --- 10. the supplement: joining parties, and a supplement between some of the main agreement's parties
+
+
+def test_a_joining_party_accedes_from_a_date_and_the_others_approve(generate: Callable[[Data], Built],
+                                                                    problems: Callable[[Data], list[str]]) -> None:
+    data = read_example(SUPPLEMENT)
+    data["parter"].append({
+        "id": "alingsas", "namn": "Alingsås kommun", "typ": "kommun", "organisationsnummer": "212000-1561",
+        "ansluter_fran": "2023-03-01",
+        "undertecknare": {"namn": "Anna Ek", "titel": "kommunstyrelsens ordförande"},
+        "beslut": {"organ": "Kommunfullmäktige", "datum": "2022-12-05", "paragraf": "§ 140"},
+    })
+    body = text(generate(data))
+    assert "[Normal] Tilläggsavtalet ingås mellan följande parter.\n" in body
+    assert "som är parter i huvudavtalet" not in body
+    assert "[Normal] Västra Götalandsregionen och Göteborgs kommun är parter i huvudavtalet." in body
+    assert ("Alingsås kommun ansluter genom tilläggsavtalet till huvudavtalet från och med den 1 mars 2023 och blir från den dagen "
+            "part i huvudavtalet") in body
+    assert "Övriga parter godkänner genom sina underskrifter att Alingsås kommun blir part i huvudavtalet." in body
+    data["parter"][2]["ansluter_fran"] = "2019-01-01"
+    assert any(p.startswith("$.parter[2].ansluter_fran: 2019-01-01 ligger före huvudavtalets datum") for p in problems(data))
+
+
+def test_a_supplement_between_some_parties_binds_only_them(generate: Callable[[Data], Built],
+                                                           problems: Callable[[Data], list[str]]) -> None:
+    data = read_example(SUPPLEMENT)
+    body = text(generate(data))
+    assert ("Huvudavtalet har fler parter än tilläggsavtalet (50 parter). Tilläggsavtalet gäller därför endast i förhållandet mellan "
+            "parterna i tilläggsavtalet. För huvudavtalets övriga parter gäller huvudavtalet oförändrat.") in body
+    del data["avtal"]["huvudavtal"]["endast_mellan_parterna"]
+    found = [p for p in problems(data) if p.startswith("$.avtal.huvudavtal.antal_parter: ")]
+    assert len(found) == 1 and "huvudavtalet har 50 parter men tilläggsavtalet 2 av dem" in found[0]
+    assert "i förhållandet mellan parterna i tilläggsavtalet" in text(generate(data))

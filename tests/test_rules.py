@@ -174,6 +174,8 @@ def test_rule_ids_and_severities() -> None:
         "arkiv.overlamnande": "varning",
         "avtal.lagrum": "varning",
         "tillagg.andringar": "fel",
+        "tillagg.parter": "fel",
+        "tillagg.vissa_parter": "varning",
         "tillagg.datum": "fel",
         "avsikt.bindande_ord": "varning",
         "avsikt.kostnader": "fel",

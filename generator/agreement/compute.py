@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import ComputeError, Problem, ThresholdError
 from ..paths import COST_FILE, PUB_FILE
-from .organs import controller_organs, delegation, is_cooperation_basis
+from .organs import controller_organs, delegation, is_cooperation_basis, supplement_parties
 from .thresholds import Thresholds, ThresholdValue
 
 ORE = Decimal("0.01")
@@ -197,6 +197,7 @@ class _Computer:
             "delegering_mottagare": self.delegering_mottagare(),
             "delegering": delegation(data),
             "lagrum_avtalssamverkan": is_cooperation_basis(data["avtal"]["lagrum"]),
+            "tillagg": supplement_parties(data),
             "avtalstid": period["avtalstid"],
             "troskel": _threshold_dict(troskel, threshold_day(self.data)) if troskel else None,
             "fordelning": fordelning,

@@ -47,3 +47,20 @@ def controller_organs(data: dict[str, Any], controller_ids: list[str]) -> list[d
         for party_id in controller_ids
         if party_id in parties
     ]
+
+
+def supplement_parties(data: dict[str, Any]) -> dict[str, Any] | None:
+    """For a tilläggsavtal: the main agreement's parties, those joining through the supplement, and whether it binds only some."""
+    avtal = data["avtal"]
+    if avtal["typ"] != "tillaggsavtal":
+        return None
+    existing = [p for p in data["parter"] if "ansluter_fran" not in p]
+    joining = [{"namn": p["namn"], "fran": p["ansluter_fran"]} for p in data["parter"] if "ansluter_fran" in p]
+    main = avtal.get("huvudavtal") or {}
+    partial = main.get("endast_mellan_parterna") is True or main.get("antal_parter", 0) > len(existing)
+    return {
+        "befintliga_namn": join_names([p["namn"] for p in existing]),
+        "befintliga_antal": len(existing),
+        "anslutande": joining,
+        "endast_mellan_parterna": partial,
+    }

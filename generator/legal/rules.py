@@ -1099,6 +1099,46 @@ def supplement_changes(a: Agreement) -> Iterator[Finding]:
             yield f"{base}.bilaga", "en ny bilaga anges bara när åtgärden är ersatts_av_bilaga; ta bort fältet eller ändra åtgärden"
 
 
+@rule("tillagg.parter")
+def supplement_joining(a: Agreement) -> Iterator[Finding]:
+    """Joining parties only in a supplement, after the main agreement; at least one party is already a party to it."""
+    joining = [i for i, p in enumerate(a.parties) if "ansluter_fran" in p]
+    if a.kind != "tillaggsavtal":
+        for i in joining:
+            yield (
+                f"$.parter[{i}].ansluter_fran",
+                f"en part ansluter till ett huvudavtal bara genom ett tilläggsavtal och fältet kommer inte med i {KIND_NAMES[a.kind]}; ta bort fältet",
+            )
+        return
+    if joining and len(joining) == len(a.parties):
+        yield (
+            "$.parter",
+            "alla parter ansluter genom tillägget, men ett tilläggsavtal ingås med minst en part i huvudavtalet; "
+            "ta bort ansluter_fran för parterna i huvudavtalet",
+        )
+    made = _date((a.data["avtal"].get("huvudavtal") or {}).get("datum"))
+    for i in joining:
+        day = _date(a.parties[i]["ansluter_fran"])
+        if made and day and day < made:
+            yield f"$.parter[{i}].ansluter_fran", f"{day} ligger före huvudavtalets datum {made}; rätta datumet"
+
+
+@rule("tillagg.vissa_parter", "varning")
+def supplement_some_parties(a: Agreement) -> Iterator[Finding]:
+    """A supplement signed by some of the main agreement's parties binds only them: say so in the data."""
+    main = a.data["avtal"].get("huvudavtal") or {}
+    if a.kind != "tillaggsavtal" or "antal_parter" not in main or main.get("endast_mellan_parterna") is True:
+        return
+    existing = sum(1 for p in a.parties if "ansluter_fran" not in p)
+    if main["antal_parter"] > existing:
+        yield (
+            "$.avtal.huvudavtal.antal_parter",
+            f"huvudavtalet har {main['antal_parter']} parter men tilläggsavtalet {existing} av dem; tillägget binder bara sina egna "
+            "parter och gäller i förhållandet mellan dem, vilket avtalet säger. Bekräfta det med "
+            "$.avtal.huvudavtal.endast_mellan_parterna: true, eller ta med huvudavtalets övriga parter",
+        )
+
+
 @rule("tillagg.datum")
 def supplement_dates(a: Agreement) -> Iterator[Finding]:
     """The main agreement was made before the supplement, which takes effect after it."""
