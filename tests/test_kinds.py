@@ -113,8 +113,10 @@ def test_supplement_is_short_and_says_what_changes(supplement: Data, generate: C
             "med diarienummer RS 2019/0412, daterat den 18 juni 2019") in body
     assert "[Normal] 1. I huvudavtalet ersätts punkt 3.1 med följande lydelse.\n[Quote] Avtalet omfattar" in body
     assert "[Normal] 2. I huvudavtalet införs en ny punkt 3.4 med följande lydelse." in body
-    assert "3. I huvudavtalet ersätts bilaga 2 (Sortiment) av bilaga 1 till detta tilläggsavtal" in body
-    assert "[List Bullet] Bilaga 1: Sortiment av hjälpmedel, med digitala hjälpmedel, version 2023" in body
+    assert ("3. I huvudavtalet ersätts bilaga 2 (Sortiment) av en ny bilaga 2 (Sortiment av hjälpmedel, med digitala hjälpmedel, "
+            "version 2023), som bifogas tilläggsavtalet.") in body
+    assert ("[List Bullet] Bilaga 2: Sortiment av hjälpmedel, med digitala hjälpmedel, version 2023 (ersätter bilaga 2 (Sortiment) "
+            "i huvudavtalet)") in body
     assert "Ändringarna gäller från och med den 1 mars 2023." in body
     assert "I övrigt gäller huvudavtalet oförändrat." in body
     for forbidden in ("Force majeure", "Tvister", "dröjsmålsränta", "Uppsägning", "personuppgift", "Betalning ska ske", "Avtalstid"):

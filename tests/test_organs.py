@@ -422,3 +422,18 @@ def test_a_supplement_between_some_parties_binds_only_them(generate: Callable[[D
     found = [p for p in problems(data) if p.startswith("$.avtal.huvudavtal.antal_parter: ")]
     assert len(found) == 1 and "huvudavtalet har 50 parter men tilläggsavtalet 2 av dem" in found[0]
     assert "i förhållandet mellan parterna i tilläggsavtalet" in text(generate(data))
+
+
+def test_no_two_different_annexes_share_a_number_in_a_supplement(generate: Callable[[Data], Built],
+                                                                 problems: Callable[[Data], list[str]]) -> None:
+    data = read_example(SUPPLEMENT)
+    data["andringar"].append({"avser": "bilaga 1 (Kontaktpersoner)", "atgard": "utgar"})
+    data["bilagor"] = [{"titel": "Förteckning över digitala hjälpmedel"}]
+    body = text(generate(data))
+    annexes = [line for line in body.splitlines() if line.startswith("[List Bullet] Bilaga ")]
+    assert annexes == [
+        "[List Bullet] Bilaga 2: Sortiment av hjälpmedel, med digitala hjälpmedel, version 2023 (ersätter bilaga 2 (Sortiment) i huvudavtalet)",
+        "[List Bullet] Bilaga 3: Förteckning över digitala hjälpmedel",  # 1 and 2 are the main agreement's annexes named in the changes
+    ]
+    data["andringar"][2]["avser"] = "sortimentsbilagan"
+    assert any(p.startswith('$.andringar[2].avser: "sortimentsbilagan" säger inte vilken bilaga') for p in problems(data))

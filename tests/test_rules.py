@@ -176,6 +176,7 @@ def test_rule_ids_and_severities() -> None:
         "tillagg.andringar": "fel",
         "tillagg.parter": "fel",
         "tillagg.vissa_parter": "varning",
+        "tillagg.bilagor": "fel",
         "tillagg.datum": "fel",
         "avsikt.bindande_ord": "varning",
         "avsikt.kostnader": "fel",

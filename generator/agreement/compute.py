@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import ComputeError, Problem, ThresholdError
 from ..paths import COST_FILE, PUB_FILE
-from .organs import controller_organs, delegation, is_cooperation_basis, supplement_parties
+from .organs import controller_organs, delegation, is_cooperation_basis, number_supplement_annexes, supplement_parties
 from .thresholds import Thresholds, ThresholdValue
 
 ORE = Decimal("0.01")
@@ -436,8 +436,10 @@ class _Computer:
         annexes.extend({"titel": b["titel"], "fil": None} for b in self.data.get("bilagor", []) if b["titel"] not in new_annexes)
         for number, annex in enumerate(annexes, start=1):
             annex["nummer"] = number
-            if annex["fil"]:
-                numbers[annex["fil"]] = number
+            annex["ersatter"] = None
+        if self.data["avtal"]["typ"] == "tillaggsavtal":
+            annexes = number_supplement_annexes(annexes, self.data.get("andringar", []))
+        numbers = {annex["fil"]: annex["nummer"] for annex in annexes if annex["fil"]}
         return annexes, numbers
 
 

@@ -64,3 +64,30 @@ def supplement_parties(data: dict[str, Any]) -> dict[str, Any] | None:
         "anslutande": joining,
         "endast_mellan_parterna": partial,
     }
+
+
+# "bilaga 2 (Sortiment)": the number of a main agreement's annex that a change names.
+_ANNEX_NUMBER = re.compile(r"\bbilaga\s+(\d+)\b", re.IGNORECASE)
+
+
+def annex_number(text: str) -> int | None:
+    """The annex number a change's ``avser`` names (``bilaga 2 (Sortiment)`` gives 2), or None."""
+    found = _ANNEX_NUMBER.search(text)
+    return int(found.group(1)) if found else None
+
+
+def number_supplement_annexes(annexes: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A supplement's annexes numbered so that no number means two annexes.
+
+    An annex that replaces a main agreement's annex keeps that annex's number (``ersatter`` names it); the supplement's other
+    annexes take the lowest numbers that no change refers to. Returns the annexes in number order.
+    """
+    replaced = {c["bilaga"]: (annex_number(c["avser"]), c["avser"]) for c in changes
+                if c["atgard"] == "ersatts_av_bilaga" and c.get("bilaga") and annex_number(c["avser"]) is not None}
+    taken = {n for n in (annex_number(c["avser"]) for c in changes) if n is not None}
+    free = (n for n in range(1, 10_000) if n not in taken)
+    for annex in annexes:
+        number, avser = replaced.get(annex["titel"], (None, None))
+        annex["nummer"] = number if number is not None else next(free)
+        annex["ersatter"] = avser
+    return sorted(annexes, key=lambda annex: annex["nummer"])

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..agreement.compute import FULL_KINDS, add_months, controller_ids, payer_ids, processor_id
 from ..agreement.filters import kr, manader, procent, tidsperiod
-from ..agreement.organs import is_cooperation_basis
+from ..agreement.organs import annex_number, is_cooperation_basis
 from ..agreement.schema import apply_defaults
 from ..agreement.thresholds import Thresholds
 from ..errors import AvtalError, Problem, Severity
@@ -1137,6 +1137,31 @@ def supplement_some_parties(a: Agreement) -> Iterator[Finding]:
             "parter och gäller i förhållandet mellan dem, vilket avtalet säger. Bekräfta det med "
             "$.avtal.huvudavtal.endast_mellan_parterna: true, eller ta med huvudavtalets övriga parter",
         )
+
+
+@rule("tillagg.bilagor")
+def supplement_annexes(a: Agreement) -> Iterator[Finding]:
+    """A replaced annex is named by its number in the main agreement, which the new annex keeps; no number twice."""
+    if a.kind != "tillaggsavtal":
+        return
+    seen: dict[int, int] = {}
+    for n, change in enumerate(a.data.get("andringar", [])):
+        if change["atgard"] != "ersatts_av_bilaga":
+            continue
+        number = annex_number(change["avser"])
+        if number is None:
+            yield (
+                f"$.andringar[{n}].avser",
+                f"\"{change['avser']}\" säger inte vilken bilaga i huvudavtalet som ersätts; skriv bilagans nummer, till exempel "
+                "bilaga 2 (Sortiment), så får den nya bilagan samma nummer och inga två bilagor får samma nummer",
+            )
+        elif number in seen:
+            yield (
+                f"$.andringar[{n}].avser",
+                f"bilaga {number} i huvudavtalet ersätts redan i $.andringar[{seen[number]}]; ersätt den med en bilaga",
+            )
+        else:
+            seen[number] = n
 
 
 @rule("tillagg.datum")
