@@ -437,3 +437,39 @@ def test_no_two_different_annexes_share_a_number_in_a_supplement(generate: Calla
     ]
     data["andringar"][2]["avser"] = "sortimentsbilagan"
     assert any(p.startswith('$.andringar[2].avser: "sortimentsbilagan" säger inte vilken bilaga') for p in problems(data))
+
+
+def _price_change(data: Data) -> Data:
+    """The VGR supplement with a change of the price: the main agreement's cost annex (bilaga 3) replaced by a computed one."""
+    data["andringar"].append({"avser": "bilaga 3 (Kostnadsfördelning)", "atgard": "ersatts_av_bilaga", "kostnadsfordelning": True})
+    data["parter"][0]["invanare"] = 400_000
+    data["parter"][1]["invanare"] = 600_000
+    data["avtalstid"]["slut"] = "2025-02-28"
+    data["ekonomi"] = {"modell": "sjalvkostnad", "kostnad_ar": 300_000, "tak": {"troskel": "direktupphandlingsgrans"},
+                       "fordelning": {"nyckel": "invanare", "betalande": ["vgr", "goteborg"]}}
+    return data
+
+
+def test_a_supplement_that_changes_the_price_gets_the_replacement_cost_annex_with_its_number(generate: Callable[[Data], Built]) -> None:
+    built = generate(_price_change(read_example(SUPPLEMENT)))
+    body = text(built)
+    assert ("4. I huvudavtalet ersätts bilaga 3 (Kostnadsfördelning) av en ny bilaga 3 (Kostnadsfördelning), som bifogas "
+            "tilläggsavtalet.") in body
+    assert "[List Bullet] Bilaga 3: Kostnadsfördelning (ersätter bilaga 3 (Kostnadsfördelning) i huvudavtalet)" in body
+    annex = text(built, "kostnadsfordelning.docx")
+    assert "[Title] Bilaga 3: Kostnadsfördelning" in annex
+    assert ("Bilagan ersätter bilaga 3 (Kostnadsfördelning) i huvudavtalet ”Samarbetsavtal om personligt förskrivna hjälpmedel i "
+            "Västra Götaland” från och med den 1 mars 2023.") in annex
+    plain = annex.replace("\xa0", " ").replace("\u202f", " ")
+    assert "| Göteborgs kommun | 600 000 | 60 % | 180 000 kr | 360 000 kr | 700 000 kr |" in plain
+
+
+def test_the_price_change_gets_the_same_cap_check_and_needs_its_economy(problems: Callable[[Data], list[str]]) -> None:
+    data = _price_change(read_example(SUPPLEMENT))
+    data["ekonomi"]["kostnad_ar"] = 3_000_000
+    assert any(p.startswith("$.parter[1]: Göteborgs kommun betalar") for p in problems(data))
+    del data["ekonomi"]["fordelning"]["betalande"]
+    assert any(p.startswith("$.ekonomi.fordelning.betalande: saknas; parterna i ett tilläggsavtal har inga roller") for p in problems(data))
+    plain = read_example(SUPPLEMENT)
+    plain["ekonomi"] = data["ekonomi"]
+    assert any(p.startswith("$.ekonomi: används bara i avtal med uppgifter") for p in problems(plain))

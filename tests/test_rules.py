@@ -177,6 +177,7 @@ def test_rule_ids_and_severities() -> None:
         "tillagg.parter": "fel",
         "tillagg.vissa_parter": "varning",
         "tillagg.bilagor": "fel",
+        "tillagg.ekonomi": "fel",
         "tillagg.datum": "fel",
         "avsikt.bindande_ord": "varning",
         "avsikt.kostnader": "fel",

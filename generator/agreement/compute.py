@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import ComputeError, Problem, ThresholdError
 from ..paths import COST_FILE, PUB_FILE
-from .organs import controller_organs, delegation, is_cooperation_basis, number_supplement_annexes, supplement_parties
+from .organs import COST_ANNEX, annex_title, controller_organs, delegation, is_cooperation_basis, number_supplement_annexes, supplement_parties
 from .thresholds import Thresholds, ThresholdValue
 
 ORE = Decimal("0.01")
@@ -412,8 +412,8 @@ class _Computer:
         changes = []
         annexes: list[str] = []
         for n, change in enumerate(self.data.get("andringar", [])):
-            annex = change.get("bilaga") if change["atgard"] == "ersatts_av_bilaga" else None
-            if annex and annex not in annexes:
+            annex = annex_title(change)
+            if annex and annex not in annexes and not change.get("kostnadsfordelning"):
                 annexes.append(annex)
             changes.append({
                 "nummer": n + 1,
@@ -431,7 +431,7 @@ class _Computer:
         if has_pub:
             annexes.append({"titel": "Personuppgiftsbiträdesavtal", "fil": PUB_FILE})
         if has_cost:
-            annexes.append({"titel": "Kostnadsfördelning", "fil": COST_FILE})
+            annexes.append({"titel": COST_ANNEX, "fil": COST_FILE})
         annexes.extend({"titel": title, "fil": None} for title in new_annexes)
         annexes.extend({"titel": b["titel"], "fil": None} for b in self.data.get("bilagor", []) if b["titel"] not in new_annexes)
         for number, annex in enumerate(annexes, start=1):

@@ -66,6 +66,7 @@ def supplement_parties(data: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+COST_ANNEX = "Kostnadsfördelning"
 # "bilaga 2 (Sortiment)": the number of a main agreement's annex that a change names.
 _ANNEX_NUMBER = re.compile(r"\bbilaga\s+(\d+)\b", re.IGNORECASE)
 
@@ -76,14 +77,21 @@ def annex_number(text: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
+def annex_title(change: dict[str, Any]) -> str | None:
+    """The title of the annex a change brings: the generated cost annex for a change of the cost allocation."""
+    if change["atgard"] != "ersatts_av_bilaga":
+        return None
+    return COST_ANNEX if change.get("kostnadsfordelning") is True else change.get("bilaga")
+
+
 def number_supplement_annexes(annexes: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A supplement's annexes numbered so that no number means two annexes.
 
     An annex that replaces a main agreement's annex keeps that annex's number (``ersatter`` names it); the supplement's other
     annexes take the lowest numbers that no change refers to. Returns the annexes in number order.
     """
-    replaced = {c["bilaga"]: (annex_number(c["avser"]), c["avser"]) for c in changes
-                if c["atgard"] == "ersatts_av_bilaga" and c.get("bilaga") and annex_number(c["avser"]) is not None}
+    replaced = {annex_title(c): (annex_number(c["avser"]), c["avser"]) for c in changes
+                if c["atgard"] == "ersatts_av_bilaga" and annex_title(c) and annex_number(c["avser"]) is not None}
     taken = {n for n in (annex_number(c["avser"]) for c in changes) if n is not None}
     free = (n for n in range(1, 10_000) if n not in taken)
     for annex in annexes:

@@ -966,7 +966,7 @@ def kind_sections(a: Agreement) -> Iterator[Finding]:
     """Each kind's document uses only its own sections: anything else given would be silently left out."""
     defaults = _schema_defaults()
     for section, kinds in SECTION_KINDS.items():
-        if a.kind in kinds or section not in a.data:
+        if a.kind in kinds or section not in a.data or (section == "ekonomi" and _changes_costs(a)):
             continue
         if section in defaults and a.data[section] == defaults[section]:
             continue
@@ -1091,7 +1091,7 @@ def supplement_changes(a: Agreement) -> Iterator[Finding]:
         action = change["atgard"]
         if action in ("ersatts", "ny") and _blank(change.get("lydelse")):
             yield f"{base}.lydelse", f"saknas; ange den nya lydelsen för {change['avser']}"
-        if action == "ersatts_av_bilaga" and _blank(change.get("bilaga")):
+        if action == "ersatts_av_bilaga" and _blank(change.get("bilaga")) and change.get("kostnadsfordelning") is not True:
             yield f"{base}.bilaga", f"saknas; ange titeln på den bilaga till tilläggsavtalet som ersätter {change['avser']}"
         if action in ("utgar", "ersatts_av_bilaga") and "lydelse" in change:
             yield f"{base}.lydelse", f"en lydelse används inte när åtgärden är {action}; ta bort fältet eller ändra åtgärden"
@@ -1162,6 +1162,38 @@ def supplement_annexes(a: Agreement) -> Iterator[Finding]:
             )
         else:
             seen[number] = n
+
+
+def _changes_costs(a: Agreement) -> bool:
+    """True for a supplement with a change that replaces the main agreement's cost allocation."""
+    return a.kind == "tillaggsavtal" and any(c.get("kostnadsfordelning") is True for c in a.data.get("andringar", []))
+
+
+@rule("tillagg.ekonomi")
+def supplement_costs(a: Agreement) -> Iterator[Finding]:
+    """A supplement that changes the price carries the economy its new cost annex is computed from."""
+    if a.kind != "tillaggsavtal":
+        return
+    for n, change in enumerate(a.data.get("andringar", [])):
+        if change.get("kostnadsfordelning") is True and change["atgard"] != "ersatts_av_bilaga":
+            yield (
+                f"$.andringar[{n}].atgard",
+                "en ny kostnadsfördelning ersätter huvudavtalets bilaga om kostnadsfördelning: ange atgard ersatts_av_bilaga "
+                "och bilagans nummer i avser, till exempel bilaga 3 (Kostnadsfördelning)",
+            )
+    if not _changes_costs(a):
+        return
+    fordelning = _ekonomi(a).get("fordelning")
+    if not fordelning:
+        yield (
+            "$.ekonomi.fordelning",
+            "saknas; en ändring ersätter kostnadsfördelningen, så tilläggsavtalet ska ange den nya fördelningen i $.ekonomi.fordelning",
+        )
+    elif "betalande" not in fordelning and not any(p.get("roll") == "uppdragsgivare" for p in a.parties):
+        yield (
+            "$.ekonomi.fordelning.betalande",
+            "saknas; parterna i ett tilläggsavtal har inga roller, så ange vilka parter som delar kostnaden",
+        )
 
 
 @rule("tillagg.datum")
