@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import read_example
+from conftest import ROOT, read_example
 from test_golden import docx_text
 
 from avtalsgenerator.output.batch import Built
@@ -473,3 +474,24 @@ def test_the_price_change_gets_the_same_cap_check_and_needs_its_economy(problems
     plain = read_example(SUPPLEMENT)
     plain["ekonomi"] = data["ekonomi"]
     assert any(p.startswith("$.ekonomi: används bara i avtal med uppgifter") for p in problems(plain))
+
+
+# --- LASMIG.md: every default clause text is named with its legal source -----------------------
+
+
+def _clause_defaults(node: dict[str, Any], path: str = "") -> list[str]:
+    """Schema paths whose default is a clause text (a sentence, not a code or a number)."""
+    found = [path] if isinstance(node.get("default"), str) and " " in node["default"] else []
+    for key, child in node.get("properties", {}).items():
+        found += _clause_defaults(child, f"{path}.{key}" if path else key)
+    return found
+
+
+def test_lasmig_names_every_default_clause_with_its_legal_source() -> None:
+    schema = json.loads((ROOT / "schema" / "avtal.schema.json").read_text(encoding="utf-8"))
+    guide = (ROOT / "mallar" / "LASMIG.md").read_text(encoding="utf-8")
+    table = guide.split("## Standardtexter och deras rättsliga grund", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    for path in _clause_defaults(schema):
+        parent, leaf = path.rsplit(".", 1)
+        assert any(f"`{path}`" in row or (f"`{parent}." in row and f"`.{leaf}`" in row) for row in rows), f"{path} saknas i LASMIG.md"
