@@ -1166,7 +1166,9 @@ def supplement_annexes(a: Agreement) -> Iterator[Finding]:
 
 def _changes_costs(a: Agreement) -> bool:
     """True for a supplement with a change that replaces the main agreement's cost allocation."""
-    return a.kind == "tillaggsavtal" and any(c.get("kostnadsfordelning") is True for c in a.data.get("andringar", []))
+    changes = a.data.get("andringar")
+    return a.kind == "tillaggsavtal" and isinstance(changes, list) and any(
+        isinstance(c, dict) and c.get("kostnadsfordelning") is True for c in changes)
 
 
 @rule("tillagg.ekonomi")
