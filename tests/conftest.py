@@ -97,6 +97,34 @@ def write_agreement(tmp_path: Path):
 
 
 @pytest.fixture
+def generate(write_agreement):
+    """Write the agreement and build its documents in memory, as `make avtal` does; fails on problems."""
+    from avtalsgenerator.agreement.thresholds import load_thresholds
+    from avtalsgenerator.output.batch import Settings, build
+    from avtalsgenerator.templates.render import Renderer
+
+    def run(data: dict[str, Any]):
+        built = build(write_agreement(data), Settings(TEMPLATES, load_thresholds(THRESHOLDS)), Renderer())
+        assert not built.problems, [str(p) for p in built.problems]
+        return built
+
+    return run
+
+
+@pytest.fixture
+def problems(write_agreement):
+    """What `avtal validera` reports for the agreement, as the user reads it (place: message), errors and warnings."""
+    from avtalsgenerator.output import pipeline
+
+    def run(data: dict[str, Any]) -> list[str]:
+        path = write_agreement(data)
+        result = pipeline.check([path], troskelvarden=THRESHOLDS)
+        return [f"{p.place}: {p.message}" for p in result.failed.get(str(path), []) + result.warnings]
+
+    return run
+
+
+@pytest.fixture
 def family_therapy() -> dict[str, Any]:
     """The Norrström–Fjällviken example (avtalssamverkan, PUB, cost allocation, external delegation)."""
     return copy.deepcopy(read_example("norrstrom-fjallviken-familjebehandling"))
@@ -149,7 +177,7 @@ MINIMAL: dict[str, Any] = {
         "ersattning_ar": 100000,
         "avrakning": {"underlag": "de faktiska kostnaderna", "tidpunkt": "en gång per år", "reglering": "En skillnad regleras på nästa faktura."},
     },
-    "personuppgifter": {"roll": "ingen"},
+    "personuppgifter": {"roll": "ingen", "bedomning": "Varje part behandlar bara personuppgifter i sina egna ärenden."},
     "avtalstid": {"start": "2025-06-01", "slut": "2027-05-31"},
 }
 

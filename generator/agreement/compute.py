@@ -10,6 +10,7 @@ from typing import Any
 from ..errors import ComputeError, Problem, ThresholdError
 from ..kinds import KINDS
 from ..paths import COST_FILE, PUB_FILE
+from .organs import COST_ANNEX, annex_title, controller_organs, delegation, is_cooperation_basis, number_supplement_annexes, supplement_parties
 from .thresholds import Thresholds, ThresholdValue
 
 ORE = Decimal("0.01")
@@ -47,10 +48,13 @@ def party_references(data: dict[str, Any]) -> list[tuple[str, str]]:
     delegering = data.get("extern_delegering") or {}
     if delegering.get("forekommer") and "mottagare_part" in delegering:
         refs.append(("$.extern_delegering.mottagare_part", delegering["mottagare_part"]))
+    if delegering.get("forekommer"):
+        refs.extend((f"$.extern_delegering.namnder[{n}].part", row["part"]) for n, row in enumerate(delegering.get("namnder", [])))
     pu = data.get("personuppgifter") or {}
     refs.extend((f"$.personuppgifter.ansvarig[{n}]", r) for n, r in enumerate(pu.get("ansvarig", [])))
     if "bitrade" in pu:
         refs.append(("$.personuppgifter.bitrade", pu["bitrade"]))
+    refs.extend((f"$.personuppgifter.organ[{n}].part", row["part"]) for n, row in enumerate(pu.get("organ", [])))
     return refs
 
 
@@ -213,6 +217,9 @@ class _Computer:
             "uppdragstagare": self.with_role("uppdragstagare"),
             "uppgifter": self.uppgifter(),
             "delegering_mottagare": self.delegering_mottagare(),
+            "delegering": delegation(data),
+            "lagrum_avtalssamverkan": is_cooperation_basis(data["avtal"]["lagrum"]),
+            "tillagg": supplement_parties(data),
             "avtalstid": period["avtalstid"],
             "troskel": _threshold_dict(troskel, threshold_day(self.data)) if troskel else None,
             "fordelning": fordelning,
@@ -518,10 +525,12 @@ class _Computer:
         if pu.get("roll") != "personuppgiftsbitrade":
             return None
         controllers = [self.parties[c] for c in controller_ids(self.data) if c in self.parties]
+        organs = controller_organs(self.data, controller_ids(self.data))
         processor = processor_id(self.data)
         return {
             "ansvariga": controllers,
-            "ansvariga_namn": join_names([c["namn"] for c in controllers]),
+            "ansvariga_organ": organs,
+            "ansvariga_namn": join_names([c["namn"] for c in organs]),
             "bitrade": self.parties.get(processor) if processor else None,
         }
 
@@ -530,8 +539,8 @@ class _Computer:
         changes = []
         annexes: list[str] = []
         for n, change in enumerate(self.data.get("andringar", [])):
-            annex = change.get("bilaga") if change["atgard"] == "ersatts_av_bilaga" else None
-            if annex and annex not in annexes:
+            annex = annex_title(change)
+            if annex and annex not in annexes and not change.get("kostnadsfordelning"):
                 annexes.append(annex)
             changes.append({
                 "nummer": n + 1,
@@ -549,13 +558,15 @@ class _Computer:
         if has_pub:
             annexes.append({"titel": "Personuppgiftsbiträdesavtal", "fil": PUB_FILE})
         if has_cost:
-            annexes.append({"titel": "Kostnadsfördelning", "fil": COST_FILE})
+            annexes.append({"titel": COST_ANNEX, "fil": COST_FILE})
         annexes.extend({"titel": title, "fil": None} for title in new_annexes)
         annexes.extend({"titel": b["titel"], "fil": None} for b in self.data.get("bilagor", []) if b["titel"] not in new_annexes)
         for number, annex in enumerate(annexes, start=1):
             annex["nummer"] = number
-            if annex["fil"]:
-                numbers[annex["fil"]] = number
+            annex["ersatter"] = None
+        if self.data["avtal"]["typ"] == "tillaggsavtal":
+            annexes = number_supplement_annexes(annexes, self.data.get("andringar", []))
+        numbers = {annex["fil"]: annex["nummer"] for annex in annexes if annex["fil"]}
         return annexes, numbers
 
 

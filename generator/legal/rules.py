@@ -11,6 +11,7 @@ from typing import Any
 
 from ..agreement.compute import add_months, controller_ids, payer_ids, processor_id
 from ..agreement.filters import kr, manader, pris, procent, tidsperiod
+from ..agreement.organs import annex_number, is_cooperation_basis
 from ..agreement.schema import apply_defaults
 from ..agreement.thresholds import Thresholds
 from ..errors import AvtalError, Problem, Severity
@@ -456,6 +457,100 @@ def delegation_party(a: Agreement) -> Iterator[Finding]:
         )
 
 
+@rule("delegering.namnder")
+def delegation_committees(a: Agreement) -> Iterator[Finding]:
+    """Only a committee of a commissioning party delegates, and the agreement names it (9 kap. 37 § KL)."""
+    delegation = a.data["extern_delegering"]
+    if not delegation["forekommer"]:
+        return
+    committees = delegation.get("namnder", [])
+    if not committees:
+        yield (
+            "$.extern_delegering.namnder",
+            "saknas; ange den eller de nämnder hos uppdragsgivarna som får delegera beslutanderätt enligt avtalet, "
+            "en rad per nämnd med part och nämndens namn (och nämndens beslut om delegeringen när det är fattat)",
+        )
+    for n, row in enumerate(committees):
+        role = a.role_of(row["part"])
+        if a.index_of(row["part"]) is not None and role != "uppdragsgivare":
+            givers = [p["id"] for p in a.parties if p.get("roll") == "uppdragsgivare"]
+            yield (
+                f"$.extern_delegering.namnder[{n}].part",
+                f"\"{row['part']}\" har rollen {role}; bara en nämnd hos en uppdragsgivare kan delegera beslutanderätt i "
+                f"uppdragsgivarens ärenden till uppdragstagarens anställda; ange en av: {', '.join(givers) or '(ingen uppdragsgivare)'}",
+            )
+
+
+def _is_administrative_head(delegation: dict[str, Any]) -> bool:
+    """True when the post receiving the delegation is a förvaltningschef, by name or as stated."""
+    return delegation.get("forvaltningschef") is True or "förvaltningschef" in str(delegation.get("befattning", "")).casefold()
+
+
+@rule("delegering.forvaltningschef")
+def delegation_further_only_through_head(a: Agreement) -> Iterator[Finding]:
+    """Further delegation only from a förvaltningschef (7 kap. 6 § KL)."""
+    delegation = a.data["extern_delegering"]
+    if delegation["forekommer"] and delegation.get("vidaredelegering") is True and not _is_administrative_head(delegation):
+        post = delegation.get("befattning", "(ingen befattning angiven)")
+        yield (
+            "$.extern_delegering.vidaredelegering",
+            f"vidaredelegering är bara tillåten när beslutanderätten har lämnats till en förvaltningschef (7 kap. 6 § kommunallagen), "
+            f"och befattningen är {post}; ange false, eller lämna beslutanderätten till förvaltningschefen i $.extern_delegering.befattning "
+            "(ange $.extern_delegering.forvaltningschef: true om befattningen är förvaltningschef under ett annat namn); "
+            "kontrollera också att den delegerande nämndens delegationsordning medger vidaredelegering",
+        )
+
+
+# --- decision organ ---------------------------------------------------------------------------------
+
+# The generator's own guide value for a "large" agreement when a party states no limit of its own: not a rule of law.
+DECISION_AMOUNT_DEFAULT = 1_000_000
+
+
+def _highest_organ(party: dict[str, Any]) -> bool:
+    """True when the decision is the assembly's: fullmäktige, or the board of a federation without an assembly."""
+    organ = str((party.get("beslut") or {}).get("organ", "")).casefold()
+    return "fullmäktige" in organ or (party.get("typ") == "kommunalforbund" and "direktion" in organ)
+
+
+def _yearly_value(a: Agreement, party_id: str) -> Decimal | None:
+    """What the agreement is worth a year to a party: its row in the cost allocation, else the agreement's yearly amount."""
+    fordelning = a.berakning().get("fordelning") or {}
+    for row in fordelning.get("rader", []):
+        if row.get("id") == party_id:
+            return Decimal(row["belopp_ar"])
+    ekonomi = _ekonomi(a)
+    for value in (ekonomi.get("kostnad_ar"), ekonomi.get("ersattning_ar"), fordelning.get("summa_ar")):
+        if value is not None:
+            return Decimal(value)
+    return None
+
+
+@rule("beslut.organ", "varning")
+def decision_organ(a: Agreement) -> Iterator[Finding]:
+    """A large agreement decided by the board or a committee: matters of principle or greater weight are fullmäktige's (5 kap. 1 § KL)."""
+    if a.kind not in FULL_KINDS:
+        return
+    for i, party in enumerate(a.parties):
+        beslut = party.get("beslut") or {}
+        if _highest_organ(party) or not _blank(beslut.get("mandat")):
+            continue
+        value = _yearly_value(a, party["id"])
+        limit = beslut.get("beloppsgrans", DECISION_AMOUNT_DEFAULT)
+        if value is None or value < limit:
+            continue
+        source = "partens egen gräns i $.parter[{i}].beslut.beloppsgrans" if "beloppsgrans" in beslut else (
+            f"generatorns riktvärde, inte en lagregel; ange partens egen gräns i $.parter[{i}].beslut.beloppsgrans")
+        yield (
+            f"$.parter[{i}].beslut.organ",
+            f"avtalet är värt {kr(value)} per år för {party['namn']} och beslutas av {beslut.get('organ')}; ärenden av principiell "
+            "beskaffenhet eller annars av större vikt beslutas av fullmäktige (5 kap. 1 § kommunallagen), och ett avtal av den "
+            f"storleken kan vara ett sådant (gränsen {kr(limit)} per år är {source.format(i=i)}). Bekräfta att "
+            f"{beslut.get('organ')} har mandat att ingå avtalet och ange vad mandatet grundas på i $.parter[{i}].beslut.mandat, "
+            "eller låt fullmäktige besluta",
+        )
+
+
 # --- dates -----------------------------------------------------------------------------------------
 
 
@@ -805,18 +900,58 @@ def sensitive_data(a: Agreement) -> Iterator[Finding]:
 
 @rule("personuppgifter.tredjeland")
 def third_country(a: Agreement) -> Iterator[Finding]:
-    """Transfers to a third country need a stated legal basis and the countries."""
+    """Each transfer to a third country names its recipient, country and purpose, and has a legal basis (art. 44–46 GDPR)."""
     transfer = (a.data.get("personuppgifter") or {}).get("tredjeland") or {}
     if not transfer.get("forekommer"):
         return
-    if _blank(transfer.get("grund")):
+    transfers = transfer.get("overforingar", [])
+    if not transfers:
+        yield (
+            "$.personuppgifter.tredjeland.overforingar",
+            "saknas; ange varje överföring till tredjeland med mottagare, land och ändamål (artikel 28.3 a i dataskyddsförordningen)",
+        )
+    if _blank(transfer.get("grund")) and (not transfers or any(_blank(t.get("grund")) for t in transfers)):
         yield (
             "$.personuppgifter.tredjeland.grund",
             "saknas; en överföring till tredjeland kräver en grund enligt kapitel V i dataskyddsförordningen, "
-            "till exempel ett beslut om adekvat skyddsnivå eller standardavtalsklausuler; ange den",
+            "till exempel ett beslut om adekvat skyddsnivå eller standardavtalsklausuler; ange den här eller för varje överföring",
         )
-    if _blank(transfer.get("lander")):
-        yield "$.personuppgifter.tredjeland.lander", "saknas; ange till vilka länder uppgifterna förs över"
+
+
+# EU and EEA member states, as the data names countries (Swedish names).
+EU_EEA = frozenset(name.casefold() for name in (
+    "Belgien", "Bulgarien", "Cypern", "Danmark", "Estland", "Finland", "Frankrike", "Grekland", "Irland", "Italien", "Kroatien",
+    "Lettland", "Litauen", "Luxemburg", "Malta", "Nederländerna", "Polen", "Portugal", "Rumänien", "Slovakien", "Slovenien",
+    "Spanien", "Sverige", "Tjeckien", "Tyskland", "Ungern", "Österrike", "Island", "Liechtenstein", "Norge",
+))
+
+
+@rule("personuppgifter.tredjeland_underbitraden", "varning")
+def third_country_sub_processors(a: Agreement) -> Iterator[Finding]:
+    """The countries of the transfers and the sub-processors' locations agree (art. 28.3 a, 44–46 GDPR)."""
+    pu = a.data.get("personuppgifter") or {}
+    transfer = pu.get("tredjeland") or {}
+    transfers = transfer.get("overforingar", []) if transfer.get("forekommer") else []
+    countries = {str(t["land"]).strip().casefold() for t in transfers}
+    subs = (pu.get("underbitraden") or {}).get("lista", [])
+    for n, sub in enumerate(subs):
+        land = str(sub["land"]).strip()
+        if land.casefold() not in EU_EEA and land.casefold() not in countries:
+            yield (
+                f"$.personuppgifter.underbitraden.lista[{n}].land",
+                f"underbiträdet {sub['namn']} behandlar uppgifterna i {land}, som inte är ett EU/EES-land, men ingen överföring dit "
+                "anges i $.personuppgifter.tredjeland.overforingar; ange överföringen med mottagare, land, ändamål och grund, "
+                "eller rätta landet (bekräfta var underbiträdet och dess egna underbiträden behandlar uppgifterna)",
+            )
+    by_name = {str(sub["namn"]).strip().casefold(): sub for sub in subs}
+    for n, item in enumerate(transfers):
+        sub = by_name.get(str(item["mottagare"]).strip().casefold())
+        if sub is not None and str(sub["land"]).strip().casefold() != str(item["land"]).strip().casefold():
+            yield (
+                f"$.personuppgifter.tredjeland.overforingar[{n}].land",
+                f"överföringen till {item['mottagare']} anger {item['land']}, men underbiträdet står med landet {sub['land']} i "
+                "$.personuppgifter.underbitraden.lista; rätta så att länderna stämmer",
+            )
 
 
 @rule("personuppgifter.parter")
@@ -836,6 +971,63 @@ def controller_processor(a: Agreement) -> Iterator[Finding]:
         )
 
 
+@rule("personuppgifter.roll")
+def role_reasons(a: Agreement) -> Iterator[Finding]:
+    """"Ingen" is the parties' assessment and needs its reason; "separat_avtal" names the agreement; neither text is dropped."""
+    pu = a.data.get("personuppgifter") or {}
+    role = pu.get("roll")
+    if role == "ingen" and _blank(pu.get("bedomning")):
+        yield (
+            "$.personuppgifter.bedomning",
+            "saknas; att ingen part behandlar personuppgifter för en annan parts räkning är parternas bedömning och inte en "
+            "självklarhet: skriv kort varför (till exempel att varje part bara behandlar uppgifter i sina egna ärenden), eller "
+            "välj rollen personuppgiftsbitrade, gemensamt_personuppgiftsansvar eller separat_avtal",
+        )
+    if role == "separat_avtal" and _blank(pu.get("separat_avtal")):
+        yield "$.personuppgifter.separat_avtal", "saknas; ange det avtal som reglerar behandlingen av personuppgifter"
+    for field, owner in (("bedomning", "ingen"), ("separat_avtal", "separat_avtal")):
+        if field in pu and role != owner:
+            yield f"$.personuppgifter.{field}", f"används bara när rollen är {owner} och kommer inte med i avtalet; ta bort fältet eller ändra rollen"
+
+
+@rule("personuppgifter.organ")
+def organ_parties(a: Agreement) -> Iterator[Finding]:
+    """An organ named as controller belongs to a controller party, at most one per party."""
+    pu = a.data.get("personuppgifter") or {}
+    controllers = controller_ids(a.data)
+    seen: set[str] = set()
+    for n, row in enumerate(pu.get("organ", [])):
+        if a.index_of(row["part"]) is not None and row["part"] not in controllers:
+            yield (
+                f"$.personuppgifter.organ[{n}].part",
+                f"\"{row['part']}\" är inte personuppgiftsansvarig i avtalet; ange organet för en av: {', '.join(controllers)}",
+            )
+        if row["part"] in seen:
+            yield f"$.personuppgifter.organ[{n}].part", f"\"{row['part']}\" har redan ett personuppgiftsansvarigt organ; ange ett per part"
+        seen.add(row["part"])
+
+
+@rule("personuppgifter.samma_ansvarige", "varning")
+def one_controller(a: Agreement) -> Iterator[Finding]:
+    """The comment names a committee as controller that the data (and so the PUB annex) does not."""
+    pu = a.data.get("personuppgifter") or {}
+    comment = str(pu.get("kommentar", ""))
+    named = {row["part"] for row in pu.get("organ", [])}
+    for party_id in controller_ids(a.data):
+        index = a.index_of(party_id)
+        if index is None or party_id in named:
+            continue
+        name = a.parties[index]["namn"]
+        found = re.search(rf"(\w*(?:nämnden|styrelsen))\s+i\s+{re.escape(name)}", comment)
+        if found:
+            yield (
+                "$.personuppgifter.kommentar",
+                f"kommentaren nämner {found.group(0)} medan avtalet och personuppgiftsbiträdesavtalet nämner {name} som "
+                f"personuppgiftsansvarig; ange organet i $.personuppgifter.organ (part {party_id}) så att samma ansvarige står i "
+                "båda dokumenten, eller rätta kommentaren",
+            )
+
+
 # --- agreement kinds -------------------------------------------------------------------------------
 
 
@@ -849,7 +1041,7 @@ def kind_sections(a: Agreement) -> Iterator[Finding]:
     """Each kind's document uses only its own sections: anything else given would be silently left out."""
     defaults = _schema_defaults()
     for section, kinds in SECTION_KINDS.items():
-        if a.kind in kinds or section not in a.data:
+        if a.kind in kinds or section not in a.data or (section == "ekonomi" and _changes_costs(a)):
             continue
         if section in defaults and a.data[section] == defaults[section]:
             continue
@@ -890,11 +1082,13 @@ def interim_ending(a: Agreement) -> Iterator[Finding]:
         return
     interim = a.data.get("interim") or {}
     defaults = _schema_defaults()
-    if not interim.get("fortida_uppsagning") and a.data.get("uppsagning") != defaults.get("uppsagning"):
+    notice = {k: v for k, v in (a.data.get("uppsagning") or {}).items() if k != "omforhandling"}
+    default_notice = {k: v for k, v in (defaults.get("uppsagning") or {}).items() if k != "omforhandling"}
+    if not interim.get("fortida_uppsagning") and notice != default_notice:
         yield (
             "$.uppsagning",
             "ett interimsavtal kan inte sägas upp i förtid om inte $.interim.fortida_uppsagning är true; "
-            "ange true om parterna ska få säga upp det, annars ta bort $.uppsagning",
+            "ange true om parterna ska få säga upp det, annars ta bort allt i $.uppsagning utom omforhandling",
         )
     if "forlangning" in a.data["avtalstid"]:
         yield (
@@ -909,6 +1103,59 @@ def interim_ending(a: Agreement) -> Iterator[Finding]:
         )
 
 
+# --- default clauses: renegotiation, archive, legal basis -------------------------------------------
+
+# A renegotiation clause that keeps the agreement alive "until" something, without a limit by term or notice.
+_OPEN_ENDED = re.compile(r"\btill dess\b|\btills\b", re.IGNORECASE)
+_LIMITED = re.compile(r"längst|senast|upphör enligt|avtalstid", re.IGNORECASE)
+# A hand-over of documents, and the decision it needs.
+_HAND_OVER = re.compile(r"\b(?:lämna[sr]?|förs|för)\s+(?:\w+\s+){0,3}?över\b|överlämna|återlämna", re.IGNORECASE)
+_DECISION = re.compile(r"beslut", re.IGNORECASE)
+
+
+@rule("omforhandling.avtalstid", "varning")
+def renegotiation_within_term(a: Agreement) -> Iterator[Finding]:
+    """Renegotiation keeps the terms only until the agreement ends by its term or notice, never beyond."""
+    if a.kind not in FULL_KINDS:
+        return
+    text = str((a.data.get("uppsagning") or {}).get("omforhandling", ""))
+    if _OPEN_ENDED.search(text) and not _LIMITED.search(text):
+        yield (
+            "$.uppsagning.omforhandling",
+            "texten låter avtalet gälla till dess något annat har hänt, utan gräns; det kan hålla avtalet vid liv efter "
+            "slutdatum eller uppsägning. Lägg till att avtalet under omförhandlingen gäller längst till dess det upphör enligt "
+            "bestämmelserna om avtalstid och uppsägning, eller ta bort fältet så gäller standardlydelsen",
+        )
+
+
+@rule("arkiv.overlamnande", "varning")
+def archive_hand_over(a: Agreement) -> Iterator[Finding]:
+    """A hand-over of documents between parties needs a decision under arkivlagen and the parties' arkivreglementen."""
+    places = [("$.informationshantering.arkiv", (a.data.get("informationshantering") or {}).get("arkiv"))]
+    if a.kind == "interimsavtal":
+        places.append(("$.interim.overgang.information", ((a.data.get("interim") or {}).get("overgang") or {}).get("information")))
+    for place, text in places:
+        if isinstance(text, str) and _HAND_OVER.search(text) and not _DECISION.search(text):
+            yield (
+                place,
+                "texten säger att handlingar lämnas över till en annan part; handlingar som en part förvarar ingår i dess eget "
+                "arkiv (3 § arkivlagen), och allmänna handlingar kan lämnas över bara efter beslut enligt arkivlagen och "
+                "parternas arkivreglementen: skriv att överlämnandet sker efter sådant beslut, och kontrollera vem som får fatta det",
+            )
+
+
+@rule("avtal.lagrum", "varning")
+def cooperation_basis(a: Agreement) -> Iterator[Finding]:
+    """An avtalssamverkan rests on 9 kap. 37 § KL; another basis belongs to a samverkansavtal."""
+    lagrum = str(a.data["avtal"].get("lagrum", ""))
+    if a.kind == "avtalssamverkan" and not is_cooperation_basis(lagrum):
+        yield (
+            "$.avtal.lagrum",
+            f"avtalstypen är avtalssamverkan, som vilar på 9 kap. 37 § kommunallagen, men lagrummet är {lagrum}; "
+            "ange 9 kap. 37 § kommunallagen (2017:725) eller ändra $.avtal.typ till samverkansavtal",
+        )
+
+
 @rule("tillagg.andringar")
 def supplement_changes(a: Agreement) -> Iterator[Finding]:
     """Each change says what it does: a new text for ersatts and ny, an annex for ersatts_av_bilaga, nothing for utgar."""
@@ -919,12 +1166,111 @@ def supplement_changes(a: Agreement) -> Iterator[Finding]:
         action = change["atgard"]
         if action in ("ersatts", "ny") and _blank(change.get("lydelse")):
             yield f"{base}.lydelse", f"saknas; ange den nya lydelsen för {change['avser']}"
-        if action == "ersatts_av_bilaga" and _blank(change.get("bilaga")):
+        if action == "ersatts_av_bilaga" and _blank(change.get("bilaga")) and change.get("kostnadsfordelning") is not True:
             yield f"{base}.bilaga", f"saknas; ange titeln på den bilaga till tilläggsavtalet som ersätter {change['avser']}"
         if action in ("utgar", "ersatts_av_bilaga") and "lydelse" in change:
             yield f"{base}.lydelse", f"en lydelse används inte när åtgärden är {action}; ta bort fältet eller ändra åtgärden"
         if action != "ersatts_av_bilaga" and "bilaga" in change:
             yield f"{base}.bilaga", "en ny bilaga anges bara när åtgärden är ersatts_av_bilaga; ta bort fältet eller ändra åtgärden"
+
+
+@rule("tillagg.parter")
+def supplement_joining(a: Agreement) -> Iterator[Finding]:
+    """Joining parties only in a supplement, after the main agreement; at least one party is already a party to it."""
+    joining = [i for i, p in enumerate(a.parties) if "ansluter_fran" in p]
+    if a.kind != "tillaggsavtal":
+        for i in joining:
+            yield (
+                f"$.parter[{i}].ansluter_fran",
+                f"en part ansluter till ett huvudavtal bara genom ett tilläggsavtal och fältet kommer inte med i {KIND_NAMES[a.kind]}; ta bort fältet",
+            )
+        return
+    if joining and len(joining) == len(a.parties):
+        yield (
+            "$.parter",
+            "alla parter ansluter genom tillägget, men ett tilläggsavtal ingås med minst en part i huvudavtalet; "
+            "ta bort ansluter_fran för parterna i huvudavtalet",
+        )
+    made = _date((a.data["avtal"].get("huvudavtal") or {}).get("datum"))
+    for i in joining:
+        day = _date(a.parties[i]["ansluter_fran"])
+        if made and day and day < made:
+            yield f"$.parter[{i}].ansluter_fran", f"{day} ligger före huvudavtalets datum {made}; rätta datumet"
+
+
+@rule("tillagg.vissa_parter", "varning")
+def supplement_some_parties(a: Agreement) -> Iterator[Finding]:
+    """A supplement signed by some of the main agreement's parties binds only them: say so in the data."""
+    main = a.data["avtal"].get("huvudavtal") or {}
+    if a.kind != "tillaggsavtal" or "antal_parter" not in main or main.get("endast_mellan_parterna") is True:
+        return
+    existing = sum(1 for p in a.parties if "ansluter_fran" not in p)
+    if main["antal_parter"] > existing:
+        yield (
+            "$.avtal.huvudavtal.antal_parter",
+            f"huvudavtalet har {main['antal_parter']} parter men tilläggsavtalet {existing} av dem; tillägget binder bara sina egna "
+            "parter och gäller i förhållandet mellan dem, vilket avtalet säger. Bekräfta det med "
+            "$.avtal.huvudavtal.endast_mellan_parterna: true, eller ta med huvudavtalets övriga parter",
+        )
+
+
+@rule("tillagg.bilagor")
+def supplement_annexes(a: Agreement) -> Iterator[Finding]:
+    """A replaced annex is named by its number in the main agreement, which the new annex keeps; no number twice."""
+    if a.kind != "tillaggsavtal":
+        return
+    seen: dict[int, int] = {}
+    for n, change in enumerate(a.data.get("andringar", [])):
+        if change["atgard"] != "ersatts_av_bilaga":
+            continue
+        number = annex_number(change["avser"])
+        if number is None:
+            yield (
+                f"$.andringar[{n}].avser",
+                f"\"{change['avser']}\" säger inte vilken bilaga i huvudavtalet som ersätts; skriv bilagans nummer, till exempel "
+                "bilaga 2 (Sortiment), så får den nya bilagan samma nummer och inga två bilagor får samma nummer",
+            )
+        elif number in seen:
+            yield (
+                f"$.andringar[{n}].avser",
+                f"bilaga {number} i huvudavtalet ersätts redan i $.andringar[{seen[number]}]; ersätt den med en bilaga",
+            )
+        else:
+            seen[number] = n
+
+
+def _changes_costs(a: Agreement) -> bool:
+    """True for a supplement with a change that replaces the main agreement's cost allocation."""
+    changes = a.data.get("andringar")
+    return a.kind == "tillaggsavtal" and isinstance(changes, list) and any(
+        isinstance(c, dict) and c.get("kostnadsfordelning") is True for c in changes)
+
+
+@rule("tillagg.ekonomi")
+def supplement_costs(a: Agreement) -> Iterator[Finding]:
+    """A supplement that changes the price carries the economy its new cost annex is computed from."""
+    if a.kind != "tillaggsavtal":
+        return
+    for n, change in enumerate(a.data.get("andringar", [])):
+        if change.get("kostnadsfordelning") is True and change["atgard"] != "ersatts_av_bilaga":
+            yield (
+                f"$.andringar[{n}].atgard",
+                "en ny kostnadsfördelning ersätter huvudavtalets bilaga om kostnadsfördelning: ange atgard ersatts_av_bilaga "
+                "och bilagans nummer i avser, till exempel bilaga 3 (Kostnadsfördelning)",
+            )
+    if not _changes_costs(a):
+        return
+    fordelning = _ekonomi(a).get("fordelning")
+    if not fordelning:
+        yield (
+            "$.ekonomi.fordelning",
+            "saknas; en ändring ersätter kostnadsfördelningen, så tilläggsavtalet ska ange den nya fördelningen i $.ekonomi.fordelning",
+        )
+    elif "betalande" not in fordelning and not any(p.get("roll") == "uppdragsgivare" for p in a.parties):
+        yield (
+            "$.ekonomi.fordelning.betalande",
+            "saknas; parterna i ett tilläggsavtal har inga roller, så ange vilka parter som delar kostnaden",
+        )
 
 
 @rule("tillagg.datum")
@@ -939,6 +1285,57 @@ def supplement_dates(a: Agreement) -> Iterator[Finding]:
         yield "$.avtal.huvudavtal.datum", f"huvudavtalet ({made}) är daterat efter tilläggsavtalet ({signed}); rätta datumen"
     if start and start < made:
         yield "$.avtalstid.start", f"ändringarna gäller från {start}, före huvudavtalets datum {made}; rätta datumen"
+
+
+# Words that bind (a duty to pay, interest, a penalty, an undertaking): a letter of intent binds no one.
+_BINDING = re.compile(r"\bska (?:betala|ersätta|stå för)\b|\bdröjsmålsränta|\bvite\b|\bviten\b|\båtar sig\b|\bförbinder sig\b|\bskyldiga? att\b",
+                      re.IGNORECASE)
+# A split of costs: one party pays for another.
+_COST_SPLIT = re.compile(r"\b(?:delas|fördelas|betalar|betala|ersätter|ersätta|står för|faktureras|fakturerar)\b", re.IGNORECASE)
+
+
+def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every string in ``value`` with its JSON path."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _texts(item, f"{path}[{n}]")
+
+
+@rule("avsikt.bindande_ord", "varning")
+def intent_binding_words(a: Agreement) -> Iterator[Finding]:
+    """Text in a letter of intent that binds (ska betala, dröjsmålsränta, vite, åtar sig), outside the binding clause."""
+    if a.kind != "avsiktsforklaring":
+        return
+    for section in ("avtal", "avsikt"):
+        for path, text in _texts(a.data.get(section), f"$.{section}"):
+            found = _BINDING.search(text)
+            if found and not path.startswith("$.avsikt.bindande_atagande"):
+                yield (
+                    path,
+                    f"\"{found.group(0)}\" binder parterna, men en avsiktsförklaring binder inte; skriv vad parterna avser, eller "
+                    "flytta åtagandet till $.avsikt.bindande_atagande, där det står under en egen rubrik som bindande",
+                )
+
+
+@rule("avsikt.kostnader")
+def intent_cost_split(a: Agreement) -> Iterator[Finding]:
+    """A split of the investigation's costs is an undertaking to pay: it cannot stand beside "binds no one"."""
+    avsikt = a.data.get("avsikt") or {}
+    if a.kind != "avsiktsforklaring" or "bindande_atagande" in avsikt:
+        return
+    found = _COST_SPLIT.search(str(avsikt.get("kostnader", "")))
+    if found:
+        yield (
+            "$.avsikt.kostnader",
+            f"texten delar kostnaderna mellan parterna (\"{found.group(0)}\"), vilket är ett åtagande att betala, medan "
+            "avsiktsförklaringen säger att den inte ger någon part rätt att kräva betalning; skriv kostnadsdelningen som ett "
+            "bindande åtagande i $.avsikt.bindande_atagande, eller skriv att varje part bär sina egna kostnader",
+        )
 
 
 @rule("avsikt.datum")

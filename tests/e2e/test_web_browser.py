@@ -156,6 +156,7 @@ def test_a_jurist_writes_an_agreement_fixes_an_error_saves_and_generates(server:
     field(page, "$.ekonomi.ersattning_ar").fill("120000")
     field(page, "$.ekonomi.prisgrund").fill("Ersättningen är ett fast belopp som parterna har kommit överens om och stäms inte av mot de faktiska kostnaderna.")
     field(page, "$.personuppgifter.roll").select_option("ingen")
+    field(page, "$.personuppgifter.bedomning").fill("Varje kommun behandlar bara personuppgifter i sina egna ärenden.")
     field(page, "$.avtalstid.start").fill("2025-06-01")
     field(page, "$.avtalstid.slut").fill("2027-05-31")
     expect(page.locator("#status")).to_have_text("Osparade ändringar")

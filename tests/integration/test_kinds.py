@@ -24,11 +24,10 @@ from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.cli import main
 from avtalsgenerator.kinds import MAIN_TEMPLATES, TEMPLATE_FILES
 from avtalsgenerator.output import pipeline
-from avtalsgenerator.output.batch import Built, Settings, build
+from avtalsgenerator.output.batch import Built
 from avtalsgenerator.output.records import Records
 from avtalsgenerator.paths import MAIN_FILE
 from avtalsgenerator.prepare import prepare
-from avtalsgenerator.templates.render import Renderer
 from avtalsgenerator.templates.trial import minimal_agreement
 
 Data = dict[str, Any]
@@ -54,30 +53,6 @@ def interim() -> Data:
 def supplement() -> Data:
     """The VGR supplement on digital assistive devices (seed 003): three changes to the main agreement."""
     return copy.deepcopy(read_example(SUPPLEMENT))
-
-
-@pytest.fixture
-def generate(write_agreement: Callable[..., Path]) -> Callable[[Data], Built]:
-    """Write the agreement and build its documents in memory, as `make avtal` does; fails on problems."""
-
-    def run(data: Data) -> Built:
-        built = build(write_agreement(data), Settings(TEMPLATES, load_thresholds(THRESHOLDS)), Renderer())
-        assert not built.problems, [str(p) for p in built.problems]
-        return built
-
-    return run
-
-
-@pytest.fixture
-def problems(write_agreement: Callable[..., Path]) -> Callable[[Data], list[str]]:
-    """What `avtal validera` reports for the agreement, as the user reads it (place: message)."""
-
-    def run(data: Data) -> list[str]:
-        path = write_agreement(data)
-        result = pipeline.check([path], troskelvarden=THRESHOLDS)
-        return [f"{p.place}: {p.message}" for p in result.failed.get(str(path), []) + result.warnings]
-
-    return run
 
 
 def text(built: Built, name: str = MAIN_FILE) -> str:
@@ -140,8 +115,10 @@ def test_supplement_is_short_and_says_what_changes(supplement: Data, generate: C
             "med diarienummer RS 2019/0412, daterat den 18 juni 2019") in body
     assert "[Normal] 1. I huvudavtalet ersätts punkt 3.1 med följande lydelse.\n[Quote] Avtalet omfattar" in body
     assert "[Normal] 2. I huvudavtalet införs en ny punkt 3.4 med följande lydelse." in body
-    assert "3. I huvudavtalet ersätts bilaga 2 (Sortiment) av bilaga 1 till detta tilläggsavtal" in body
-    assert "[List Bullet] Bilaga 1: Sortiment av hjälpmedel, med digitala hjälpmedel, version 2023" in body
+    assert ("3. I huvudavtalet ersätts bilaga 2 (Sortiment) av en ny bilaga 2 (Sortiment av hjälpmedel, med digitala hjälpmedel, "
+            "version 2023), som bifogas tilläggsavtalet.") in body
+    assert ("[List Bullet] Bilaga 2: Sortiment av hjälpmedel, med digitala hjälpmedel, version 2023 (ersätter bilaga 2 (Sortiment) "
+            "i huvudavtalet)") in body
     assert "Ändringarna gäller från och med den 1 mars 2023." in body
     assert "I övrigt gäller huvudavtalet oförändrat." in body
     for forbidden in ("Force majeure", "Tvister", "dröjsmålsränta", "Uppsägning", "personuppgift", "Betalning ska ske", "Avtalstid"):
@@ -207,7 +184,8 @@ def test_interim_says_how_it_ends_and_where_everything_goes(interim: Data, gener
     assert ("Det upphör när den nya samverkansformen för hjälpmedel och medicinskt förbrukningsmaterial i Norrbotten har börjat gälla, "
             "dock senast vid utgången av den 30 juni 2022.") in body
     assert "[Heading 1] Övergång när avtalet upphör" in body
-    assert "förs verksamheten över till den nya samverkansformen" in body and "återgår alltså inte till uppdragsgivarna" in body
+    assert "tar Region Norrbotten över verksamheten, som därefter bedrivs i den nya samverkansformen" in body
+    assert "återgår alltså inte till uppdragsgivarna" in body
     for heading in ("Uppgifter", "Personal", "Utrustning", "Lager", "Information och handlingar"):
         assert f"[Heading 2] {heading}\n" in body
     assert "Interimsavtalet kan inte sägas upp i förtid." in body

@@ -304,7 +304,7 @@ def test_annex_no_longer_needed_is_moved_to_tidigare(workspace: Path) -> None:
     run(workspace)
     source = workspace / "indata" / "avtal" / "region-internetbehandling.json"
     data = json.loads(source.read_text(encoding="utf-8"))
-    data["personuppgifter"] = {"roll": "ingen"}
+    data["personuppgifter"] = {"roll": "ingen", "bedomning": "Varje part behandlar bara personuppgifter i sina egna ärenden."}
     source.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     folder = workspace / "utdata" / DEPENDENT
 

@@ -54,7 +54,7 @@ BASE: Data = {
     "uppgifter": [{"beskrivning": "Familjebehandling för 12–17 år", "utforare": "norrstrom", "mottagare": ["fjallviken", "ostanby"]}],
     "extern_delegering": {
         "forekommer": True,
-        "delegerande_namnd": "Socialnämnden i Fjällvikens kommun",
+        "namnder": [{"part": "fjallviken", "namnd": "Socialnämnden i Fjällvikens kommun"}],
         "arenden": ["Beslut om familjebehandling enligt 4 kap. 1 § socialtjänstlagen"],
         "mottagare_part": "norrstrom",
         "befattning": "enhetschef",
@@ -146,6 +146,9 @@ def test_rule_ids_and_severities() -> None:
         "delegering.vidaredelegering": "fel",
         "delegering.arenden": "fel",
         "delegering.mottagare_part": "fel",
+        "delegering.namnder": "fel",
+        "delegering.forvaltningschef": "fel",
+        "beslut.organ": "varning",
         "datum.avtalstid": "fel",
         "datum.betalning_fran": "fel",
         "datum.beslut": "fel",
@@ -164,12 +167,25 @@ def test_rule_ids_and_severities() -> None:
         "personuppgifter.behandlingens_art": "varning",
         "personuppgifter.kansliga": "fel",
         "personuppgifter.tredjeland": "fel",
+        "personuppgifter.tredjeland_underbitraden": "varning",
         "personuppgifter.parter": "fel",
+        "personuppgifter.roll": "fel",
+        "personuppgifter.organ": "fel",
+        "personuppgifter.samma_ansvarige": "varning",
         "avtalstyp.delar": "fel",
         "avtalstyp.tomma_listor": "fel",
         "interim.upphorande": "fel",
+        "omforhandling.avtalstid": "varning",
+        "arkiv.overlamnande": "varning",
+        "avtal.lagrum": "varning",
         "tillagg.andringar": "fel",
+        "tillagg.parter": "fel",
+        "tillagg.vissa_parter": "varning",
+        "tillagg.bilagor": "fel",
+        "tillagg.ekonomi": "fel",
         "tillagg.datum": "fel",
+        "avsikt.bindande_ord": "varning",
+        "avsikt.kostnader": "fel",
         "avsikt.datum": "fel",
     }
 
@@ -221,7 +237,7 @@ def test_kommun_and_region_may_share_a_health_care_task_with_one_warning(data: D
     data["uppgifter"] = [{"beskrivning": "Hjälpmedel", "utforare": "region", "mottagare": [p["id"] for p in municipalities],
                           "lagrum": "hälso- och sjukvårdslagen (2017:30)"}]
     data["extern_delegering"] = {"forekommer": False}
-    data["personuppgifter"] = {"roll": "ingen"}
+    data["personuppgifter"] = {"roll": "ingen", "bedomning": "Varje part behandlar bara personuppgifter i sina egna ärenden."}
     data["ekonomi"] = {"modell": "sjalvkostnad", "kostnad_ar": 100000, "avrakning": BASE["ekonomi"]["avrakning"]}
     found = findings(data)
     assert errors(found) == []
@@ -565,7 +581,7 @@ def test_processor_agreement_nature_is_a_warning(data: Data, findings: Callable[
 
 
 def test_no_processor_role_needs_no_pub_content(data: Data, findings: Callable[..., list[Problem]]) -> None:
-    data["personuppgifter"] = {"roll": "ingen"}
+    data["personuppgifter"] = {"roll": "ingen", "bedomning": "Varje part behandlar bara personuppgifter i sina egna ärenden."}
     assert findings(data) == []
 
 
@@ -578,7 +594,7 @@ def test_third_country_needs_basis_and_countries(data: Data, findings: Callable[
     data["personuppgifter"]["tredjeland"] = {"forekommer": True}
     found = findings(data)
     assert "kapitel V" in one(found, "$.personuppgifter.tredjeland.grund")
-    assert "vilka länder" in one(found, "$.personuppgifter.tredjeland.lander")
+    assert "mottagare, land och ändamål" in one(found, "$.personuppgifter.tredjeland.overforingar")
 
 
 def test_processor_is_not_a_controller(data: Data, findings: Callable[..., list[Problem]]) -> None:

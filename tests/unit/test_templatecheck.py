@@ -643,7 +643,7 @@ def test_comparison_with_a_value_outside_the_schema_is_an_error(tmp_path: Path) 
     template = main_template_copy(tmp_path, '{%p if personuppgifter.roll == "personuppgiftsbiträde" %}', "PUB", "{%p endif %}")
     [problem] = errors(check_templates([template]))
     assert problem.message == ('"personuppgifter.roll" jämförs med "personuppgiftsbiträde", som fältet aldrig kan ha; menade du '
-                               '"personuppgiftsbitrade"? tillåtna värden: "personuppgiftsbitrade", "gemensamt_personuppgiftsansvar", "ingen"'
+                               '"personuppgiftsbitrade"? tillåtna värden: "personuppgiftsbitrade", "gemensamt_personuppgiftsansvar", "ingen", "separat_avtal"'
                                ).replace("? tillåtna", "?; tillåtna")
 
 
