@@ -447,7 +447,8 @@ def _price_change(data: Data) -> Data:
     data["parter"][1]["invanare"] = 600_000
     data["avtalstid"]["slut"] = "2025-02-28"
     data["ekonomi"] = {"modell": "sjalvkostnad", "kostnad_ar": 300_000, "tak": {"troskel": "direktupphandlingsgrans"},
-                       "fordelning": {"nyckel": "invanare", "betalande": ["vgr", "goteborg"]}}
+                       "fordelning": {"nyckel": "invanare", "betalande": ["vgr", "goteborg"]},
+                       "avrakning": {"underlag": "de faktiska kostnaderna", "tidpunkt": "en gång per år", "reglering": "En skillnad regleras på nästa faktura."}}
     return data
 
 
@@ -462,7 +463,7 @@ def test_a_supplement_that_changes_the_price_gets_the_replacement_cost_annex_wit
     assert ("Bilagan ersätter bilaga 3 (Kostnadsfördelning) i huvudavtalet ”Samarbetsavtal om personligt förskrivna hjälpmedel i "
             "Västra Götaland” från och med den 1 mars 2023.") in annex
     plain = annex.replace("\xa0", " ").replace("\u202f", " ")
-    assert "| Göteborgs kommun | 600 000 | 60 % | 180 000 kr | 360 000 kr | 700 000 kr |" in plain
+    assert "| Göteborgs kommun | 600 000 | 60,0 % | 180 000 kr | 360 000 kr |" in plain
 
 
 def test_the_price_change_gets_the_same_cap_check_and_needs_its_economy(problems: Callable[[Data], list[str]]) -> None:
