@@ -25,7 +25,7 @@ from avtalsgenerator.paths import DEFAULT_INDATA, DEFAULT_UTDATA
 from avtalsgenerator.web.app import create_app
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--lang=sv-SE"]
+                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 # Set to a folder (docs) to keep screenshots of the form as the test sees it.
 # Resolved now: a test may change the working folder (project_server).
 SCREENSHOTS = str(Path(os.environ["AVTAL_SKARMBILDER"]).resolve()) if os.environ.get("AVTAL_SKARMBILDER") else None
@@ -73,15 +73,16 @@ def project_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         yield url, DEFAULT_INDATA, DEFAULT_UTDATA
 
 
-@pytest.fixture
-def page(tmp_path: Path) -> Iterator[Any]:
-    """A page in Debian's headless Chromium with a fresh profile; never a browser download."""
+@contextlib.contextmanager
+def chromium_page(folder: Path, locale: str = "sv-SE") -> Iterator[Any]:
+    """A page in Debian's headless Chromium with a fresh profile in ``folder`` and the browser language ``locale``;
+    never a browser download. Skips without chromium or Playwright (fails under CI=true); fails on a JavaScript error."""
     chromium = shutil.which("chromium") or requires_program("chromium")
     sync_playwright = _sync_playwright()
-    profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
+    profile = tempfile.mkdtemp(prefix="chromium-", dir=folder)
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=chromium, headless=True, args=CHROMIUM_ARGS, locale="sv-SE",
+            profile, executable_path=chromium, headless=True, args=[*CHROMIUM_ARGS, f"--lang={locale}"], locale=locale,
             viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         page = context.pages[0] if context.pages else context.new_page()
         errors: list[str] = []
@@ -91,6 +92,13 @@ def page(tmp_path: Path) -> Iterator[Any]:
         finally:
             context.close()
         assert errors == [], f"JavaScript-fel på sidan: {errors}"
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Any]:
+    """A page in headless Chromium with a Swedish browser language."""
+    with chromium_page(tmp_path) as page:
+        yield page
 
 
 def field(page: Any, path: str) -> Any:

@@ -61,6 +61,15 @@ def _body() -> dict[str, Any]:
     return body
 
 
+def recorded_ids(utdata: Path, path: Path) -> list[str]:
+    """The ids the records of ``utdata`` hold for the input file ``path``, however the path was written (relative,
+    absolute, through a link): both sides go through the pipeline's own identity of an input file."""
+    try:
+        return Manifest.load(utdata).ids_of(pipeline.normalised(path))
+    except AvtalError:
+        return []
+
+
 def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mallar: Path = DEFAULT_MALLAR,
                troskelvarden: Path = DEFAULT_TROSKELVARDEN, pdf: bool | None = None) -> Flask:
     """The application for the agreements in ``indata``; ``pdf`` None: make PDFs when LibreOffice is installed."""
@@ -159,10 +168,7 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
 
     def generated_folder(path: Path) -> Path | None:
         """Where the documents made from the file ``path`` are, if any: by the manifest, else by the file's name."""
-        try:
-            keys = Manifest.load(utdata).ids_of(str(path))
-        except AvtalError:
-            keys = []
+        keys = recorded_ids(utdata, path)
         folders = [utdata / key for key in keys] + [utdata / path.stem]
         return next((folder for folder in folders if folder.is_dir() and not folder.is_symlink()), None)
 
@@ -249,7 +255,7 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
             return jsonify({"meddelande": "Dokumenten kunde inte göras.", "problem": _problems(e.problems), "dokument": []}), 422
         entry = Manifest.load(utdata).entries.get(agreement)
         documents = []
-        if entry is not None and entry.fil == str(path):
+        if entry is not None and agreement in recorded_ids(utdata, path):
             for name in entry.dokument:
                 for file in (name, name.removesuffix(".docx") + ".pdf"):
                     if (utdata / agreement / file).exists():
