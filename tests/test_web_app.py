@@ -757,7 +757,8 @@ def test_an_unexpected_error_is_answered_in_swedish(client, monkeypatch: pytest.
     client.application.testing = False
     response = post(client, "/api/kontrollera", {"data": minimal()})
     assert response.status_code == 500
-    assert "Ett oväntat fel inträffade (RuntimeError)" in response.get_json()["meddelande"]
+    assert "Ett oväntat fel inträffade i formuläret" in response.get_json()["meddelande"]
+    assert "RuntimeError" not in response.get_json()["meddelande"]
 
 
 def test_get_is_not_allowed_on_the_api(client) -> None:
@@ -810,3 +811,23 @@ def test_redigera_says_in_swedish_when_the_port_is_taken(folders) -> None:
     assert result.exit_code == 1
     assert f"127.0.0.1:{port}: formuläret kan inte starta" in result.output
     assert "--port" in result.output
+
+
+# ---- drafts with errors ---------------------------------------------------------------------------
+
+
+def test_a_decimal_where_a_whole_number_belongs_is_saved_and_the_draft_still_lists_and_opens(client, folders) -> None:
+    data = read_example(FAMILY)
+    data["avtal"]["id"] = "decimal-i-heltal"
+    data["ekonomi"]["kostnad_ar"] = 2.5
+    saved = post(client, "/api/spara", {"data": data, "fil": None, "version": None})
+    assert saved.status_code == 200 and "heltal" in places(saved)["$.ekonomi.kostnad_ar"]
+    listing = client.get("/")
+    assert listing.status_code == 200
+    assert "1 fel" in page_text(listing)
+    opened = client.get("/avtal/decimal-i-heltal")
+    assert opened.status_code == 200, page_text(opened)
+    field = lxml.html.fromstring(opened.get_data(as_text=True)).xpath('//*[@data-key="kostnad_ar"]//input')[0]
+    assert field.get("value") == "2,5"  # shown as typed, in its own field, with the error beside it after the check
+    for response in (listing, opened):
+        assert "Error" not in response.get_data(as_text=True)

@@ -114,7 +114,7 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[Any, int]:
         app.logger.exception("oväntat fel i formuläret")
-        message = f"Ett oväntat fel inträffade ({type(error).__name__}); det du har skrivit finns kvar i formuläret."
+        message = "Ett oväntat fel inträffade i formuläret; det du har skrivit finns kvar. Felet står i terminalen där formuläret startades."
         if request.path.startswith("/api/"):
             return jsonify({"meddelande": message, "problem": []}), 500
         return render_template("fel.html", message=message, code=500), 500

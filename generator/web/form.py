@@ -280,9 +280,7 @@ def fits(node: Node, value: Any) -> bool:
         return isinstance(value, list)
     if node.kind == "bool":
         return isinstance(value, bool)
-    if node.kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if node.kind == "number":
+    if node.kind in ("integer", "number"):  # a decimal in a whole-number field is shown as typed, its error beside it
         return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
     if node.kind == "date":
         if not isinstance(value, str):

@@ -10,6 +10,7 @@ import stat
 import tempfile
 import threading
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -88,9 +89,16 @@ def _content_key(path: Path) -> tuple[int, int, str] | None:
         return None
 
 
+def _number(value: Any) -> Any:
+    """A number ``load_json`` read as Decimal, as JSON writes it: whole numbers as integers, others as floats."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} är inget JSON-värde")
+
+
 def to_json_text(data: Any) -> str:
     """The file text: keys in schema order, two-space indent, UTF-8 as written, newline at the end."""
-    return json.dumps(in_schema_order(data, form()), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(in_schema_order(data, form()), ensure_ascii=False, indent=2, default=_number) + "\n"
 
 
 def agreement_id(data: Any) -> Any:
