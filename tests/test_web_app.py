@@ -831,3 +831,15 @@ def test_a_decimal_where_a_whole_number_belongs_is_saved_and_the_draft_still_lis
     assert field.get("value") == "2,5"  # shown as typed, in its own field, with the error beside it after the check
     for response in (listing, opened):
         assert "Error" not in response.get_data(as_text=True)
+
+
+def test_the_records_of_a_file_are_found_whether_its_path_is_relative_or_absolute(folders, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator.output import pipeline
+    from avtalsgenerator.web.routes import recorded_ids
+
+    monkeypatch.chdir(folders["indata"].parent.parent)
+    relative = Path("indata") / "avtal" / f"{FAMILY}.json"
+    made = pipeline.generate([relative], utdata=Path("utdata"), indata=Path("indata/avtal"), mallar=TEMPLATES, troskelvarden=THRESHOLDS, pdf=False)
+    assert made.ok, made.problems
+    assert recorded_ids(Path("utdata"), relative) == [FAMILY]
+    assert recorded_ids(folders["utdata"], folders["indata"] / f"{FAMILY}.json") == [FAMILY]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -315,3 +316,8 @@ def in_schema_order(value: Any, node: Node | None) -> Any:
     if isinstance(value, list) and node.kind == "array":
         return [in_schema_order(v, node.item) for v in value]
     return value
+
+
+def json_text(value: Any) -> str:
+    """A value the form has no widget for, as indented JSON for its text field."""
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
