@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import http.cookiejar
 import io
 import json
 import os
@@ -36,9 +37,16 @@ def folders(tmp_path: Path) -> dict[str, Path]:
 
 @pytest.fixture
 def client(folders: dict[str, Path]):
-    app = create_app(folders["indata"], folders["utdata"], TEMPLATES, THRESHOLDS, pdf=False)
+    return logged_in(create_app(folders["indata"], folders["utdata"], TEMPLATES, THRESHOLDS, pdf=False))
+
+
+def logged_in(app: Any) -> Any:
+    """A test client that opened the start address with the token (so it has the cookie) and sends the form's Origin."""
     app.testing = True
-    return app.test_client()
+    client = app.test_client()
+    assert client.get(f"/?token={app.config['AVTAL_TOKEN']}").status_code == 303
+    client.environ_base["HTTP_ORIGIN"] = "http://localhost"
+    return client
 
 
 def minimal(**avtal: Any) -> dict[str, Any]:
@@ -697,7 +705,7 @@ def test_editing_the_thresholds_file_checks_every_file_again(folders, tmp_path: 
     thresholds = tmp_path / "troskelvarden.json"
     shutil.copy(THRESHOLDS, thresholds)
     (folders["indata"] / "minsta-avtalet.json").write_text(json.dumps(minimal()), encoding="utf-8")
-    client = create_app(folders["indata"], folders["utdata"], TEMPLATES, thresholds, pdf=False).test_client()
+    client = logged_in(create_app(folders["indata"], folders["utdata"], TEMPLATES, thresholds, pdf=False))
     badges(client)
     badges(client)
     assert sorted(prepare_calls) == ["minsta-avtalet", FAMILY]
@@ -786,7 +794,8 @@ def test_serve_listens_on_127_0_0_1_only_and_answers(monkeypatch: pytest.MonkeyP
 
     def ready(url: str) -> None:
         def fetch_and_stop() -> None:
-            with urllib.request.urlopen(url, timeout=30) as response:
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            with opener.open(url, timeout=30) as response:
                 answers.append(response.read().decode("utf-8"))
             servers[0].shutdown()
 
@@ -843,3 +852,102 @@ def test_the_records_of_a_file_are_found_whether_its_path_is_relative_or_absolut
     assert made.ok, made.problems
     assert recorded_ids(Path("utdata"), relative) == [FAMILY]
     assert recorded_ids(folders["utdata"], folders["indata"] / f"{FAMILY}.json") == [FAMILY]
+
+
+# ---- who gets in: the token of this start ---------------------------------------------------------
+
+
+@pytest.fixture
+def app(folders: dict[str, Path]) -> Any:
+    return create_app(folders["indata"], folders["utdata"], TEMPLATES, THRESHOLDS, pdf=False, token="hemlig-nyckel-for-testet")
+
+
+def test_every_request_without_the_token_cookie_is_refused_in_swedish(app) -> None:
+    stranger = app.test_client()  # another local user: right host, no cookie
+    for response in (stranger.get("/"), stranger.get(f"/avtal/{FAMILY}"), stranger.get("/static/redigera.js"),
+                     post(stranger, "/api/kontrollera", {"data": {}}, headers={"Origin": "http://localhost"})):
+        assert response.status_code == 403
+        assert "Öppna adressen som avtal redigera skrev ut" in response.get_data(as_text=True)
+    assert stranger.get("/?token=gissad").status_code == 403
+
+
+def test_the_start_address_exchanges_the_token_for_an_httponly_strict_cookie_and_drops_it_from_the_address(app) -> None:
+    browser = app.test_client()
+    response = browser.get(f"/avtal/{FAMILY}?token=hemlig-nyckel-for-testet")
+    assert response.status_code == 303 and response.headers["Location"] == f"/avtal/{FAMILY}"
+    cookie = response.headers["Set-Cookie"]
+    assert "hemlig-nyckel-for-testet" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert browser.get(f"/avtal/{FAMILY}").status_code == 200
+
+
+def test_a_post_without_origin_is_refused_even_with_the_cookie(app) -> None:
+    browser = app.test_client()
+    browser.get("/?token=hemlig-nyckel-for-testet")
+    assert post(browser, "/api/kontrollera", {"data": {}}).status_code == 403
+    assert browser.post(f"/avtal/{FAMILY}/ta-bort", data={"version": "x"}).status_code == 403
+    assert post(browser, "/api/kontrollera", {"data": {}}, headers={"Origin": "http://localhost"}).status_code == 200
+
+
+def test_each_start_has_its_own_random_token(folders) -> None:
+    tokens = {create_app(folders["indata"], folders["utdata"], TEMPLATES, THRESHOLDS, pdf=False).config["AVTAL_TOKEN"] for _ in range(3)}
+    assert len(tokens) == 3 and all(len(token) >= 40 for token in tokens)
+
+
+# ---- bodies and files that must not make a 500 ------------------------------------------------------
+
+
+def test_deeply_nested_json_is_refused_with_its_own_message(client) -> None:
+    for depth in (100, 100_000):
+        body = '{"data": ' + "[" * depth + "]" * depth + "}"
+        response = client.post("/api/kontrollera", data=body, content_type="application/json")
+        assert response.status_code == 400
+        assert "nästlad i fler än 64 nivåer" in response.get_json()["meddelande"]
+
+
+def test_a_lone_surrogate_is_refused_with_its_own_message(client, folders) -> None:
+    body = '{"data": {"avtal": {"id": "surrogat", "titel": "Avtal \\ud800"}}}'
+    for url in ("/api/kontrollera", "/api/spara"):
+        response = client.post(url, data=body, content_type="application/json")
+        assert response.status_code == 400
+        assert "ensamt surrogattecken" in response.get_json()["meddelande"]
+    assert not (folders["indata"] / "surrogat.json").exists()
+
+
+def test_an_agreement_file_that_links_out_of_the_folder_is_named_not_a_500(client, folders, tmp_path: Path) -> None:
+    outside = tmp_path / "utanfor.json"
+    outside.write_text(json.dumps(minimal(id="utanfor")), encoding="utf-8")
+    (folders["indata"] / "utanfor.json").symlink_to(outside)
+    for response in (client.get("/avtal/utanfor"), post(client, "/api/generera", {"fil": "utanfor", "version": "x"}),
+                     post(client, "/api/spara", {"data": minimal(id="utanfor"), "fil": "utanfor", "version": "x"})):
+        assert response.status_code == 422, response.get_data(as_text=True)
+        assert "utanfor.json" in response.get_data(as_text=True)
+        assert "ligger inte i mappen med avtalsdata" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 200
+    assert json.loads(outside.read_text(encoding="utf-8"))["avtal"]["id"] == "utanfor"
+
+
+def test_a_chunked_body_over_the_limit_is_too_large_not_invalid_json(folders) -> None:
+    import http.client
+
+    from werkzeug.serving import make_server
+
+    app = create_app(folders["indata"], folders["utdata"], TEMPLATES, THRESHOLDS, pdf=False, token="nyckel")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        cookie = f"avtal-formular-{server.port}=nyckel"
+
+        def chunked(size: int) -> tuple[int, dict[str, Any]]:
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+            body = json.dumps({"data": {"avtal": {"bakgrund": "x" * size}}}).encode()
+            parts = (body[i:i + 65536] for i in range(0, len(body), 65536))
+            connection.request("POST", "/api/kontrollera", body=parts, encode_chunked=True, headers={
+                "Content-Type": "application/json", "Origin": f"http://127.0.0.1:{server.port}", "Cookie": cookie})
+            answer = connection.getresponse()
+            return answer.status, json.loads(answer.read())
+
+        status, answer = chunked(MAX_BODY_BYTES + 10)
+        assert status == 413 and "för stor" in answer["meddelande"]
+        assert chunked(1000)[0] == 200
+    finally:
+        server.shutdown()

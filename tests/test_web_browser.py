@@ -22,7 +22,7 @@ from docx import Document
 from avtalsgenerator.output import pdf as pdf_output
 from avtalsgenerator.output import pipeline
 from avtalsgenerator.paths import DEFAULT_INDATA, DEFAULT_UTDATA
-from avtalsgenerator.web.app import create_app
+from avtalsgenerator.web.app import create_app, start_address
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
@@ -42,8 +42,8 @@ def _sync_playwright() -> Any:
 
 
 @contextlib.contextmanager
-def serving(indata: Path, utdata: Path) -> Iterator[str]:
-    """The form for ``indata`` on a free port of 127.0.0.1; its address."""
+def serving(indata: Path, utdata: Path, page: Any) -> Iterator[str]:
+    """The form for ``indata`` on a free port of 127.0.0.1, ``page`` let in with the start address's token; its address."""
     from werkzeug.serving import make_server
 
     indata.mkdir(parents=True)
@@ -52,24 +52,26 @@ def serving(indata: Path, utdata: Path) -> Iterator[str]:
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.port}"
+        url = f"http://127.0.0.1:{httpd.port}"
+        page.goto(start_address(app, httpd.port))
+        yield url
     finally:
         httpd.shutdown()
         thread.join(10)
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Path, Path]]:
+def server(tmp_path: Path, page: Any) -> Iterator[tuple[str, Path, Path]]:
     """The form on a free port of 127.0.0.1, with an empty agreement folder below tmp_path."""
-    with serving(tmp_path / "indata" / "avtal", tmp_path / "utdata") as url:
+    with serving(tmp_path / "indata" / "avtal", tmp_path / "utdata", page) as url:
         yield url, tmp_path / "indata" / "avtal", tmp_path / "utdata"
 
 
 @pytest.fixture
-def project_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path, Path]]:
+def project_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: Any) -> Iterator[tuple[str, Path, Path]]:
     """As ``server``, started in a project folder (tmp_path) with its own default paths, as `make redigera` is."""
     monkeypatch.chdir(tmp_path)
-    with serving(DEFAULT_INDATA, DEFAULT_UTDATA) as url:
+    with serving(DEFAULT_INDATA, DEFAULT_UTDATA, page) as url:
         yield url, DEFAULT_INDATA, DEFAULT_UTDATA
 
 

@@ -50,9 +50,13 @@ def unexpected(error: Exception) -> tuple[Any, int]:
 
 
 def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mallar: Path = DEFAULT_MALLAR,
-               troskelvarden: Path = DEFAULT_TROSKELVARDEN, pdf: bool | None = None) -> Flask:
-    """The application for the agreements in ``indata``; ``pdf`` None: make PDFs when LibreOffice is installed."""
+               troskelvarden: Path = DEFAULT_TROSKELVARDEN, pdf: bool | None = None, token: str | None = None) -> Flask:
+    """The application for the agreements in ``indata``; ``pdf`` None: make PDFs when LibreOffice is installed.
+
+    ``token`` (None: a new random one) is the key of this start: only a browser that opened the address with it gets in.
+    """
     app = Flask(__name__)
+    app.config["AVTAL_TOKEN"] = token or access.new_token()
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -66,6 +70,11 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
     app.register_error_handler(Exception, unexpected)
     app.register_blueprint(pages)
     return app
+
+
+def start_address(app: Flask, port: int) -> str:
+    """The address that lets the user in: the form's start page with this start's token, as the command prints and opens it."""
+    return f"http://127.0.0.1:{port}/?{access.TOKEN_PARAMETER}={app.config['AVTAL_TOKEN']}"
 
 
 def serve(app: Flask, port: int, ready: Callable[[str], None] | None = None) -> None:
@@ -83,7 +92,7 @@ def serve(app: Flask, port: int, ready: Callable[[str], None] | None = None) -> 
         listener.listen(64)
         server = make_server("127.0.0.1", listener.getsockname()[1], app, threaded=True, request_handler=QuietHandler, fd=listener.fileno())
         if ready:
-            ready(f"http://127.0.0.1:{server.port}/")
+            ready(start_address(app, server.port))
         try:
             server.serve_forever()
         finally:
