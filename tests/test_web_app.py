@@ -951,3 +951,10 @@ def test_a_chunked_body_over_the_limit_is_too_large_not_invalid_json(folders) ->
         assert chunked(1000)[0] == 200
     finally:
         server.shutdown()
+
+
+def test_a_date_is_a_text_field_in_the_swedish_format_whatever_the_browser_language(client) -> None:
+    page = lxml.html.fromstring(client.get(f"/avtal/{FAMILY}").get_data(as_text=True))
+    field = page.xpath('//*[@data-path="$.avtal.datum" or @data-key="datum"]//input[contains(@class, "input")]')[0]
+    assert (field.get("type"), field.get("placeholder"), field.get("value")) == ("text", "ÅÅÅÅ-MM-DD", "2024-03-01")
+    assert page.xpath('//*[@data-key="datum"]//span[@class="hint"]')[0].text_content().startswith("Skriv datumet som år-månad-dag")

@@ -110,6 +110,8 @@ def version_of(form: Form, agreement: str) -> str:
 
 
 def test_generate_in_the_form_started_as_the_readme_says_reports_the_documents(running_form: Form) -> None:
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{40,}", running_form.printed)
+    assert running_form.get("/")[0] == 403  # without the token of this start: refused
     status, _ = running_form.get(running_form.printed.removeprefix(running_form.base))
     assert status == 200
     status, answer = running_form.post("/api/generera", {"fil": FAMILY, "version": version_of(running_form, FAMILY)})
@@ -138,6 +140,30 @@ def test_a_jurist_opens_saves_and_generates_in_the_form_started_as_the_readme_sa
         page.click(f'a[href="/avtal/{FAMILY}"]')
         page.wait_for_selector("body[data-ready='1']")
         field(page, "$.avtal.diarienummer").fill("SN 2024/0456")
+        # Dates read ÅÅÅÅ-MM-DD whatever the browser's language, and are taken as people type them.
+        datum = field(page, "$.avtal.datum")
+        expect(datum).to_have_value("2024-03-01")
+        expect(datum).to_have_attribute("placeholder", "ÅÅÅÅ-MM-DD")
+        for typed in ("20240301", "1/3 2024", "2024-3-1"):
+            datum.fill(typed)
+            datum.blur()
+            expect(datum).to_have_value("2024-03-01")
+        start = field(page, "$.avtalstid.start")
+        start.fill("2024-04-31")  # no such day: kept as typed, and the check says so beside the field
+        expect(page.locator('[data-path="$.avtalstid.start"] > .msgs')).not_to_be_empty()
+        start.fill("1.4.2024")
+        start.blur()
+        expect(start).to_have_value("2024-04-01")
+        expect(page.locator('[data-path="$.avtalstid.start"] > .msgs')).to_be_empty()
+        # Numbers as people type them; an organisation number without its hyphen gets it.
+        cost = field(page, "$.ekonomi.kostnad_ar")
+        cost.fill("1 250 000,00 kr")
+        cost.blur()
+        expect(cost).to_have_value("1\u00a0250\u00a0000")
+        number = field(page, "$.parter[0].organisationsnummer")
+        number.fill("2120009994")
+        number.blur()
+        expect(number).to_have_value("212000-9994")
         page.click("#generate")
         expect(page.locator("#status")).to_contain_text("Dokumenten är genererade", timeout=240_000)
         expect(page.locator("#results-text")).to_have_text("Dokumenten är klara.")
@@ -145,5 +171,7 @@ def test_a_jurist_opens_saves_and_generates_in_the_form_started_as_the_readme_sa
         expect(page.locator("#documents")).to_contain_text("kostnadsfordelning.docx")
     saved = json.loads((running_form.project / "indata" / "avtal" / f"{FAMILY}.json").read_text(encoding="utf-8"))
     assert saved["avtal"]["diarienummer"] == "SN 2024/0456"
+    assert (saved["avtal"]["datum"], saved["avtalstid"]["start"], saved["ekonomi"]["kostnad_ar"]) == ("2024-03-01", "2024-04-01", 1250000)
+    assert saved["parter"][0]["organisationsnummer"] == "212000-9994"
     text = "\n".join(p.text for p in Document(str(running_form.project / "utdata" / FAMILY / "avtal.docx")).paragraphs)
     assert "SN 2024/0456" in text

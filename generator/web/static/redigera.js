@@ -44,15 +44,39 @@
     }
   }
 
-  function parseNumber(text, integer) {
-    const clean = text.replace(/[\s\u00a0\u202f]/g, "").replace(",", ".").replace("\u2212", "-");
+  // Numbers as people type them: "1 200 000 kr", "1 200 000,00", "1200000", "33,3 %", "2,5". A decimal in a
+  // whole-number field is sent as the number it is, so the check says beside the field that a whole number is needed.
+  function parseNumber(text) {
+    const clean = text.replace(/[\s\u00a0\u202f]/g, "").replace(/(kronor|kr|:-|%|procent)$/i, "").replace("\u2212", "-");
     if (clean === "") return undefined;
-    if (integer ? /^-?\d+$/.test(clean) : /^-?\d+(\.\d+)?$/.test(clean)) return Number(clean);
+    if (/^-?\d+([.,]\d+)?$/.test(clean)) return Number(clean.replace(",", "."));
     return text; // not a number: sent as it is, so the check says what is wrong beside the field
   }
 
+  // An organisation number typed without its hyphen (2120001488) is written as it is printed: 212000-1488.
+  function formatOrganisationNumber(text) {
+    const digits = text.trim();
+    return /^\d{10}$/.test(digits) ? digits.slice(0, 6) + "-" + digits.slice(6) : text;
+  }
+
+  // Dates are ÅÅÅÅ-MM-DD whatever the browser's language. Also taken: 20260501, 2026-5-1, and day/month as
+  // Swedes write it, "1/5 2026" or "1/5/2026" or "1.5.2026". Anything else is sent as typed, and the check says why.
+  function parseDate(text) {
+    const t = text.trim();
+    let m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(t) || /^(\d{4})(\d{2})(\d{2})$/.exec(t);
+    let year, month, day;
+    if (m) { year = m[1]; month = m[2]; day = m[3]; } else {
+      m = /^(\d{1,2})[/.](\d{1,2})(?:[/.]|\s+)(\d{4})$/.exec(t);
+      if (!m) return null;
+      year = m[3]; month = m[2]; day = m[1];
+    }
+    const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+    if (date.getUTCFullYear() !== Number(year) || date.getUTCMonth() !== Number(month) - 1 || date.getUTCDate() !== Number(day)) return null;
+    return year + "-" + String(month).padStart(2, "0") + "-" + String(day).padStart(2, "0");
+  }
+
   function formatNumber(input, integer) {
-    const value = parseNumber(input.value, integer);
+    const value = parseNumber(input.value);
     if (typeof value === "number") {
       input.value = new Intl.NumberFormat("sv-SE", { maximumFractionDigits: 20, useGrouping: true }).format(value);
     }
@@ -63,7 +87,9 @@
     const kind = node.dataset.kind;
     const raw = input.value;
     if (kind === "bool") return raw === "" ? undefined : raw === "true";
-    if (kind === "integer" || kind === "number") return parseNumber(raw, kind === "integer");
+    if (kind === "date") return raw.trim() === "" ? undefined : parseDate(raw) || raw;
+    if (node.dataset.key === "organisationsnummer" && raw !== "") return formatOrganisationNumber(raw);
+    if (kind === "integer" || kind === "number") return parseNumber(raw);
     if (kind === "json") {
       if (raw.trim() === "") return undefined;
       try {
@@ -491,11 +517,13 @@
       if (!input) return;
       input.id = "f" + (++idCounter);
       if (label) label.htmlFor = input.id;
+      const hint = leaf.querySelector(":scope > .control > .hint");
+      if (hint && !hint.id) hint.id = "h" + idCounter;
       const desc = leaf.querySelector(":scope > .desc");
       const msgs = leaf.querySelector(":scope > .msgs");
       if (desc && !desc.id) desc.id = "d" + idCounter;
       if (msgs && !msgs.id) msgs.id = "m" + idCounter;
-      input.setAttribute("aria-describedby", [desc && desc.id, msgs && msgs.id].filter(Boolean).join(" "));
+      input.setAttribute("aria-describedby", [desc && desc.id, hint && hint.id, msgs && msgs.id].filter(Boolean).join(" "));
     });
   }
 
@@ -589,6 +617,12 @@
       button.closest(".std").hidden = true;
       grow(input);
       input.focus();
+    } else if (button.classList.contains("pick-date")) {
+      const control = button.closest(".control");
+      const picker = control.querySelector(".date-picker");
+      picker.value = parseDate(control.querySelector(".input").value) || "";
+      try { picker.showPicker(); } catch (e) { picker.focus(); }
+      return;
     } else if (button.classList.contains("std-list-edit")) {
       useStandardList(button.closest(".node.arr"), true);
     } else if (button.classList.contains("std-list-reset")) {
@@ -605,6 +639,13 @@
 
   root.addEventListener("change", function (event) {
     const box = event.target;
+    if (box.classList.contains("date-picker")) { // a day chosen in the calendar goes into the text field
+      const input = box.closest(".control").querySelector(".input");
+      input.value = box.value;
+      touch(input);
+      markDirty();
+      return;
+    }
     touch(box);
     if (box.classList.contains("include-box")) {
       const node = box.closest(".node.obj");
@@ -641,6 +682,11 @@
     const target = event.target;
     const leaf = target.closest ? target.closest(".node.leaf") : null;
     if (leaf && (leaf.dataset.kind === "integer" || leaf.dataset.kind === "number")) formatNumber(target, leaf.dataset.kind === "integer");
+    if (leaf && leaf.dataset.key === "organisationsnummer") target.value = formatOrganisationNumber(target.value);
+    if (leaf && leaf.dataset.kind === "date" && target.classList.contains("date")) {
+      const iso = parseDate(target.value);
+      if (iso && iso !== target.value) target.value = iso;
+    }
   });
 
   window.addEventListener("beforeunload", function (event) {
