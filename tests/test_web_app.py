@@ -78,7 +78,7 @@ def test_list_offers_every_kind_the_schema_allows(client) -> None:
     page = client.get("/").get_data(as_text=True)
     for kind in load_schema(AGREEMENT_SCHEMA)["properties"]["avtal"]["properties"]["typ"]["enum"]:
         assert f'<option value="{kind}">' in page
-    assert ">tilläggsavtal<" in page and ">avsiktsförklaring<" in page
+    assert ">Tilläggsavtal<" in page and ">Avsiktsförklaring<" in page
 
 
 def test_list_escapes_a_title_with_markup(client, folders) -> None:
@@ -216,7 +216,7 @@ def test_form_shows_titles_descriptions_values_and_standard_texts_from_the_schem
     assert 'value="212000-9994"' in page
     assert 'value="1\u00a0250\u00a0000"' in page  # kostnad_ar with Swedish grouping
     assert '<span class="unit">kr</span>' in page
-    assert 'type="date" value="2024-03-01"' in page
+    assert 'placeholder="ÅÅÅÅ-MM-DD"\n           value="2024-03-01"' in page
     assert "9 kap. 37 § kommunallagen (2017:725)" in page  # avtal.lagrum's default, shown as standard text
     assert 'placeholder="30 (standard)"' in page  # betalningsvillkor_dagar
 

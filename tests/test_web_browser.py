@@ -451,3 +451,28 @@ def test_a_delete_from_the_list_is_refused_when_the_file_changed_after_the_list_
     expect(page.locator("#changed")).to_contain_text("Filen har ändrats på disken sedan du öppnade sidan")
     expect(page.locator("#confirm-remove")).to_have_count(0)
     assert target.exists() and not (indata / ".borttagna").exists()
+
+
+def test_on_a_small_screen_every_button_is_reachable_and_assistive_technology_is_told_what_each_control_does(
+        server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, _, _ = server
+    page.set_viewport_size({"width": 390, "height": 800})
+    open_new(page, url, "avtalssamverkan")
+    for button in ("#save", "#generate"):
+        box = page.locator(button).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (button, box)
+    expect(page.locator("h1")).to_have_count(1)
+    skip = page.locator("a.skip")
+    expect(skip).to_have_text("Hoppa till första fältet")
+    assert page.locator(skip.get_attribute("href")).evaluate("e => e.matches('.input')")
+    expect(field(page, "$.avtal.id")).to_have_attribute("aria-required", "true")
+    expect(field(page, "$.avtal.bakgrund")).to_have_attribute("aria-required", "false")
+    field(page, "$.parter[1].namn").fill("Fjällvikens kommun")
+    expect(page.locator('.item:has(> [data-path="$.parter[1]"]) .remove')).to_have_attribute("aria-label", "Ta bort part 2: Fjällvikens kommun")
+    identity = field(page, "$.avtal.id")
+    identity.fill("Inget giltigt id")
+    expect(identity).to_have_attribute("aria-invalid", "true")
+    identity.fill("giltigt-id")
+    expect(identity).not_to_have_attribute("aria-invalid", "true")

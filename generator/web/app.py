@@ -63,7 +63,7 @@ def create_app(indata: Path = DEFAULT_INDATA, utdata: Path = DEFAULT_UTDATA, mal
     make_pdf = pdf_output.available() if pdf is None else pdf
     app.extensions["avtal"] = Settings(Store(indata, troskelvarden), indata, utdata, mallar, troskelvarden, make_pdf)
     app.jinja_env.globals.update(fits=form_schema.fits, unknown_keys=form_schema.unknown_keys, number_text=form_schema.number_text,
-                                 choice_label=form_schema.choice_label, tojson_pretty=form_schema.json_text)
+                                 tojson_pretty=form_schema.json_text)
     app.before_request(access.check_request)
     app.after_request(access.secure_headers)
     app.register_error_handler(HTTPException, http_error)

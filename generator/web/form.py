@@ -22,31 +22,14 @@ MISSING: Any = object()
 KIND_RULE = "avtalstyp.delar"
 _PROBE = "\u0000formulär"  # a value no field has by default, so the rule sees every field as given
 
-# Enum values are ASCII JSON keys; shown to the user in Swedish spelling. A value not listed is shown
-# with its underscores as spaces, so a value the schema gains later still appears, only less polished.
-_WORDS = {
-    "tillaggsavtal": "tilläggsavtal",
-    "avsiktsforklaring": "avsiktsförklaring",
-    "kommunalforbund": "kommunalförbund",
-    "sjalvkostnad": "självkostnad",
-    "per_invanare": "per invånare",
-    "per_anvandare": "per användare",
-    "invanare": "invånare",
-    "anvandare": "användare",
-    "myndighetsutovning": "myndighetsutövning",
-    "personuppgiftsbitrade": "personuppgiftsbiträde",
-    "anstalld": "anställd",
-    "fortroendevald": "förtroendevald",
-    "sarskilt": "särskilt",
-    "aterlamna": "återlämna",
-    "hamburg": "Hamburgundantaget (3 kap. 17 § LOU)",
-}
+# The schema key that gives each enum value its Swedish label (enum values are ASCII JSON keys).
+LABELS_KEY = "x-etikett"
 
 
 def choice_label(value: Any) -> str:
-    """The Swedish text shown for an enum value."""
+    """The Swedish text for an enum value no label is given for: a value the schema gains later still shows, less polished."""
     if isinstance(value, str):
-        return _WORDS.get(value, value.replace("_", " "))
+        return value.replace("_", " ")
     return str(value)
 
 
@@ -109,7 +92,7 @@ class Node:
         if self.kind == "bool":
             return "Ja" if self.default else "Nej"
         if self.kind == "choice":
-            return choice_label(self.default)
+            return dict(self.choices).get(self.default, choice_label(self.default))
         if self.kind in ("integer", "number"):
             return number_text(self.default)
         return str(self.default)
@@ -146,7 +129,8 @@ def build(node: dict[str, Any], root: dict[str, Any], key: str = "", required: b
     description = str(node.get("description", ""))
     result = Node(key, kind, str(node.get("title", key)), description, required, default)
     if kind == "choice":
-        result.choices = [(v, choice_label(v)) for v in node["enum"]]
+        labels = node.get(LABELS_KEY, {})
+        result.choices = [(v, str(labels.get(v) or choice_label(v))) for v in node["enum"]]
     elif kind == "object":
         needed = set(node.get("required", []))
         for name, sub in node.get("properties", {}).items():

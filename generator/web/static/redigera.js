@@ -148,6 +148,25 @@
     return null;
   }
 
+  // Where a message belongs, in the words of the form: "Parter › Part 2 › Organisationsnummer", never a JSON path.
+  function placeText(place) {
+    const hit = place ? nodeFor(place) : null;
+    if (!hit || hit.node === root) return "";
+    const parts = [];
+    let node = hit.node;
+    while (node && node !== root) {
+      const item = node.parentElement && node.parentElement.classList.contains("item") ? node.parentElement : null;
+      if (item) {
+        parts.unshift((node.dataset.title || "Rad") + " " + item.querySelector(".item-num").textContent);
+        node = parentNode(node); // the list itself: its row already says what it is
+      } else if (node.dataset.title) {
+        parts.unshift(node.dataset.title);
+      }
+      node = node ? parentNode(node) : null;
+    }
+    return parts.join(" › ");
+  }
+
   function sectionOf(node) {
     const section = node.closest("section.section");
     return section ? section.id.replace("avsnitt-", "") : "";
@@ -166,6 +185,7 @@
   function showProblems(problems) {
     document.querySelectorAll(".msgs").forEach(function (m) { m.replaceChildren(); });
     document.querySelectorAll(".has-fel, .has-varning").forEach(function (n) { n.classList.remove("has-fel", "has-varning"); });
+    root.querySelectorAll('.input[aria-invalid="true"]').forEach(function (input) { input.removeAttribute("aria-invalid"); });
     const general = [];
     const counts = {};
     let errors = 0;
@@ -191,9 +211,11 @@
       const box = target.querySelector(":scope > .msgs");
       const line = document.createElement("p");
       line.className = "msg " + p.allvar;
-      line.textContent = (hit.exact ? "" : p.plats.slice(target.dataset.path.length).replace(/^\./, "") + ": ") + p.meddelande;
+      line.textContent = p.meddelande;
       box.appendChild(line);
       target.classList.add(p.allvar === "fel" ? "has-fel" : "has-varning");
+      const own = p.allvar === "fel" ? target.querySelector(":scope > .control > .input, :scope > .input") : null;
+      if (own) own.setAttribute("aria-invalid", "true");
       counts[section][p.allvar === "fel" ? "fel" : "varning"]++;
     });
     const list = document.getElementById("problem-list");
@@ -201,7 +223,8 @@
     general.forEach(function (p) {
       const li = document.createElement("li");
       li.className = p.allvar;
-      li.textContent = (p.plats ? p.plats + ": " : "") + p.meddelande;
+      const where = placeText(p.plats);
+      li.textContent = (where ? where + ": " : "") + p.meddelande;
       list.appendChild(li);
     });
     document.getElementById("general").hidden = general.length === 0;
@@ -209,8 +232,8 @@
       const c = counts[el.dataset.countFor];
       const parts = [];
       if (c && c.fel) parts.push(c.fel + " fel");
-      if (c && c.varning) parts.push(c.varning + " varn.");
-      if (c && c.kvar) parts.push(c.kvar + " kvar");
+      if (c && c.varning) parts.push(c.varning + (c.varning === 1 ? " varning" : " varningar"));
+      if (c && c.kvar) parts.push(c.kvar + " kvar att fylla i");
       el.textContent = parts.join(", ");
       el.className = "toc-count" + (c && c.fel ? " fel" : c && c.varning ? " varning" : c && c.kvar ? " kvar" : "");
     });
@@ -218,7 +241,7 @@
     const summary = [];
     if (errors) summary.push(errors + " fel");
     if (warnings) summary.push(warnings + (warnings === 1 ? " varning" : " varningar"));
-    if (todo) summary.push(todo + " obligatoriska fält kvar att fylla i");
+    if (todo) summary.push(todo + (todo === 1 ? " obligatoriskt fält" : " obligatoriska fält") + " kvar att fylla i");
     countsEl.textContent = summary.length ? summary.join(", ") : "Inga fel";
     countsEl.className = "counts " + (errors ? "fel" : warnings ? "varning" : todo ? "kvar" : "ok");
   }
@@ -527,6 +550,17 @@
     });
   }
 
+  // Required fields say so to assistive technology too; the skip link leads to the first field shown.
+  function markRequired() {
+    root.querySelectorAll(".node.leaf").forEach(function (leaf) {
+      const input = leaf.querySelector(":scope > .control > .input, :scope > .input");
+      if (input) input.setAttribute("aria-required", leaf.dataset.required === "1" ? "true" : "false");
+    });
+    const first = Array.from(root.querySelectorAll(".node.leaf .input")).find(function (input) { return !input.closest("[hidden]"); });
+    const skip = document.querySelector(".skip");
+    if (first && skip) skip.href = "#" + first.id;
+  }
+
   function grow(textarea) {
     textarea.style.height = "auto";
     textarea.style.height = textarea.scrollHeight + 2 + "px";
@@ -549,6 +583,13 @@
       const name = item.querySelector(":scope > .item-bar .item-name");
       const text = first ? first.value.trim() : "";
       name.textContent = text ? " – " + (text.length > 70 ? text.slice(0, 67) + "…" : text) : "";
+      // Each row's buttons say which row they act on: "Ta bort part 2: Fjällvikens kommun".
+      const row = (item.querySelector(":scope > .item-bar .item-title").firstChild.textContent.trim() + " " +
+        item.querySelector(":scope > .item-bar .item-num").textContent).toLowerCase() + (text ? ": " + text : "");
+      [["up", "Flytta upp "], ["down", "Flytta ned "], ["remove", "Ta bort "]].forEach(function (pair) {
+        const button = item.querySelector(":scope > .item-bar ." + pair[0]);
+        if (button) button.setAttribute("aria-label", pair[1] + row);
+      });
     });
     document.getElementById("doc-title").textContent = (root.querySelector('[data-path="$.avtal.titel"] .input') || {}).value || "Nytt avtal";
   }
@@ -561,6 +602,7 @@
     arrayNode.querySelector(":scope > .items").appendChild(fragment);
     applyKind(item, false);
     prepare(item);
+    markRequired();
     assignPaths(root, "$");
     if (focus) {
       const input = item.querySelector(".input");
@@ -654,6 +696,7 @@
     }
     if (box === kindInput()) {
       applyKind(root, true);
+      markRequired();
       assignPaths(root, "$");
       updateItemNames();
     }
@@ -719,6 +762,7 @@
   prepare(document);
   assignPaths(root, "$");
   applyKind(root, false);
+  markRequired();
   updateUnusedNotice();
   updateItemNames();
   updatePartyIds();
