@@ -958,3 +958,19 @@ def test_a_date_is_a_text_field_in_the_swedish_format_whatever_the_browser_langu
     field = page.xpath('//*[@data-path="$.avtal.datum" or @data-key="datum"]//input[contains(@class, "input")]')[0]
     assert (field.get("type"), field.get("placeholder"), field.get("value")) == ("text", "ÅÅÅÅ-MM-DD", "2024-03-01")
     assert page.xpath('//*[@data-key="datum"]//span[@class="hint"]')[0].text_content().startswith("Skriv datumet som år-månad-dag")
+
+
+def test_a_draft_missing_required_fields_still_gets_the_legal_checks_it_has_what_they_need_for(client) -> None:
+    data = minimal()
+    del data["avtal"]["syfte"]  # a required field not filled in yet: the schema fails
+    data["parter"][1]["organisationsnummer"] = "212000-1356"  # wrong check digit
+    data["avtalstid"] = {"start": "2026-05-01", "slut": "2026-01-31"}
+    found = places(post(client, "/api/kontrollera", {"data": data}))
+    assert "$.avtal.syfte" in found
+    assert "kontrollsiffran" in found["$.parter[1].organisationsnummer"]
+    assert "ligger inte efter startdatum" in found["$.avtalstid.slut"]
+
+
+def test_a_rule_that_cannot_run_on_a_half_written_draft_waits_instead_of_failing(client) -> None:
+    response = post(client, "/api/kontrollera", {"data": {"avtal": {"typ": "avtalssamverkan"}, "parter": [None, {"namn": 3}]}})
+    assert response.status_code == 200 and response.get_json()["problem"]
