@@ -160,8 +160,8 @@ def test_a_jurist_writes_an_agreement_fixes_an_error_saves_and_generates(server:
     fill_party(page, 0, PARTIES[0], PARTIES[0]["organisationsnummer"])
     fill_party(page, 1, PARTIES[1], "212000-1471")  # wrong check digit
     field(page, "$.uppgifter[0].beskrivning").fill("Lerums kommun ger familjerådgivning åt invånarna i Alingsås kommun.")
-    field(page, "$.uppgifter[0].utforare").fill("lerum")
-    field(page, "$.uppgifter[0].mottagare[0]").fill("alingsas")
+    field(page, "$.uppgifter[0].utforare").select_option(label="Lerums kommun")
+    field(page, "$.uppgifter[0].mottagare[0]").select_option(label="Alingsås kommun")
     field(page, "$.ekonomi.modell").select_option("fast_belopp")
     field(page, "$.ekonomi.ersattning_ar").fill("120000")
     field(page, "$.personuppgifter.roll").select_option("ingen")
@@ -476,3 +476,33 @@ def test_on_a_small_screen_every_button_is_reachable_and_assistive_technology_is
     expect(identity).to_have_attribute("aria-invalid", "true")
     identity.fill("giltigt-id")
     expect(identity).not_to_have_attribute("aria-invalid", "true")
+
+
+def test_parties_are_chosen_by_name_and_a_new_partys_id_is_made_from_its_name(server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, indata, _ = server
+    open_new(page, url, "avtalssamverkan")
+    field(page, "$.avtal.id").fill("parter-efter-namn")
+    field(page, "$.parter[0].namn").fill("Lerums kommun")
+    field(page, "$.parter[1].namn").fill("Alingsås kommun")
+    expect(field(page, "$.parter[0].id")).to_have_value("lerums-kommun")
+    expect(field(page, "$.parter[1].id")).to_have_value("alingsas-kommun")
+    performer = field(page, "$.uppgifter[0].utforare")
+    assert performer.locator("option").all_inner_texts()[1:] == ["Lerums kommun", "Alingsås kommun"]
+    performer.select_option(label="Lerums kommun")
+    field(page, "$.uppgifter[0].mottagare[0]").select_option(label="Alingsås kommun")
+
+    # A party id typed by hand: every reference follows it.
+    field(page, "$.parter[0].id").fill("lerum")
+    expect(performer).to_have_value("lerum")
+    page.click("#save")
+    expect(page.locator("#status")).to_contain_text("Sparat")
+    data = json.loads((indata / "parter-efter-namn.json").read_text(encoding="utf-8"))
+    assert [p["id"] for p in data["parter"]] == ["lerum", "alingsas-kommun"]
+    assert data["uppgifter"][0]["utforare"] == "lerum" and data["uppgifter"][0]["mottagare"] == ["alingsas-kommun"]
+
+    # After the save the id stays when the name changes; the references show the new name.
+    field(page, "$.parter[1].namn").fill("Alingsås stad")
+    expect(field(page, "$.parter[1].id")).to_have_value("alingsas-kommun")
+    expect(field(page, "$.uppgifter[0].mottagare[0]").locator("option:checked")).to_have_text("Alingsås stad")

@@ -328,6 +328,8 @@
       return false;
     }
     document.getElementById("conflict").hidden = true;
+    // Saved: a party id made from the name stays as it is now, whatever the name becomes.
+    root.querySelectorAll('[data-auto="1"]').forEach(function (input) { input.dataset.auto = "0"; });
     meta.fil = result.json.id;
     meta.version = result.json.version;
     dirty = false;
@@ -566,16 +568,84 @@
     textarea.style.height = textarea.scrollHeight + 2 + "px";
   }
 
-  function updatePartyIds() {
-    const list = document.getElementById("part-ids");
-    list.replaceChildren();
-    root.querySelectorAll('[data-path^="$.parter["][data-key="id"] .input').forEach(function (input) {
-      if (!input.value) return;
-      const option = document.createElement("option");
-      option.value = input.value;
-      list.appendChild(option);
+  // ---- parties by name ------------------------------------------------------------------------------
+  // Every reference to a party (utförare, mottagare, betalande, …) is a list of the parties entered, shown by
+  // name. A new party's id is made from its name (until the first save or an id typed by hand; then it stays
+  // as it is when the name changes); when an id changes, every reference to the old id follows it.
+
+  function partyRows() {
+    return Array.from(root.querySelectorAll('[data-path^="$.parter["][data-key="id"]')).filter(function (node) {
+      return /^\$\.parter\[\d+\]\.id$/.test(node.dataset.path);
+    }).map(function (idNode) {
+      const row = idNode.parentElement.closest(".node");
+      const name = row.querySelector(':scope > .children > [data-key="namn"] .input');
+      return { id: idNode.querySelector(".input"), name: name };
     });
   }
+
+  function slug(name) {
+    return name.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "").slice(0, 80).replace(/-+$/, "");
+  }
+
+  function renameReferences(from, to) {
+    if (!from || from === to) return;
+    root.querySelectorAll("select.ref").forEach(function (select) {
+      Array.from(select.options).forEach(function (option) { if (option.value === from) option.value = to; });
+    });
+  }
+
+  function updatePartyIds() {
+    const parties = partyRows();
+    parties.forEach(function (party) {
+      if (!party.name) return;
+      const auto = party.id.dataset.auto === "1" || (party.id.value === "" && party.id.dataset.auto !== "0");
+      if (!auto) return;
+      const wanted = slug(party.name.value);
+      if (wanted !== party.id.value) {
+        renameReferences(party.id.value, wanted);
+        party.id.value = wanted;
+      }
+      party.id.dataset.auto = "1";
+    });
+    const choices = parties.filter(function (party) { return party.id.value; }).map(function (party) {
+      return { id: party.id.value, name: (party.name && party.name.value.trim()) || party.id.value };
+    });
+    root.querySelectorAll("select.ref").forEach(function (select) {
+      const current = select.value;
+      const first = select.options[0];
+      select.replaceChildren(first);
+      choices.forEach(function (choice) {
+        const option = document.createElement("option");
+        option.value = choice.id;
+        option.textContent = choice.name;
+        select.appendChild(option);
+      });
+      if (current && !choices.some(function (choice) { return choice.id === current; })) {
+        const unknown = document.createElement("option"); // a reference to no party entered: kept, and the check says so
+        unknown.value = current;
+        unknown.textContent = current + " (ingen sådan part)";
+        select.appendChild(unknown);
+      }
+      select.value = current;
+    });
+  }
+
+  // A party id typed by hand stops following the name; the references follow the id as it changes.
+  root.addEventListener("focusin", function (event) {
+    const target = event.target;
+    if (target.matches && target.matches('[data-key="id"] > .control > .input') && /^\$\.parter\[\d+\]\.id$/.test(target.closest(".node").dataset.path)) {
+      target.dataset.before = target.value;
+    }
+  });
+  root.addEventListener("input", function (event) {
+    const target = event.target;
+    if (target.dataset && target.dataset.before !== undefined) {
+      target.dataset.auto = "0";
+      renameReferences(target.dataset.before, target.value);
+      target.dataset.before = target.value;
+    }
+  }, true);
 
   function updateItemNames() {
     root.querySelectorAll(".item").forEach(function (item) {
