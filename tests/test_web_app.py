@@ -974,3 +974,14 @@ def test_a_draft_missing_required_fields_still_gets_the_legal_checks_it_has_what
 def test_a_rule_that_cannot_run_on_a_half_written_draft_waits_instead_of_failing(client) -> None:
     response = post(client, "/api/kontrollera", {"data": {"avtal": {"typ": "avtalssamverkan"}, "parter": [None, {"namn": 3}]}})
     assert response.status_code == 200 and response.get_json()["problem"]
+
+
+def test_the_start_page_explains_each_kind_in_a_sentence_and_helps_choose(client) -> None:
+    page = lxml.html.fromstring(client.get("/").get_data(as_text=True))
+    explained = dict(zip([dt.text_content() for dt in page.xpath('//dl[@id="kinds"]/dt')],
+                         [dd.text_content() for dd in page.xpath('//dl[@id="kinds"]/dd')], strict=True))
+    assert list(explained) == ["Avtalssamverkan", "Samverkansavtal", "Interimsavtal", "Tilläggsavtal", "Avsiktsförklaring"]
+    assert all(len(sentence) > 40 for sentence in explained.values())
+    assert "9 kap. 37 § kommunallagen" in explained["Avtalssamverkan"] and "Binder inte" in explained["Avsiktsförklaring"]
+    guide = page.xpath('//p[@id="guide"]')[0].text_content()
+    assert "Ska avtalet binda parterna?" in guide and "Ändrar det ett befintligt avtal?" in guide

@@ -506,3 +506,19 @@ def test_parties_are_chosen_by_name_and_a_new_partys_id_is_made_from_its_name(se
     field(page, "$.parter[1].namn").fill("Alingsås stad")
     expect(field(page, "$.parter[1].id")).to_have_value("alingsas-kommun")
     expect(field(page, "$.uppgifter[0].mottagare[0]").locator("option:checked")).to_have_text("Alingsås stad")
+
+
+def test_follow_up_questions_show_only_when_their_switch_says_ja(server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, _, _ = server
+    open_new(page, url, "avtalssamverkan")
+    field(page, "$.personuppgifter.roll").select_option(label="Personuppgiftsbiträde")
+    countries = page.locator('[data-path="$.personuppgifter.tredjeland.lander"]')
+    switch = field(page, "$.personuppgifter.tredjeland.forekommer")
+    expect(switch).to_be_visible()
+    expect(countries).to_be_hidden()
+    switch.select_option("true")
+    expect(countries).to_be_visible()
+    switch.select_option("false")
+    expect(countries).to_be_hidden()

@@ -22,8 +22,10 @@ MISSING: Any = object()
 KIND_RULE = "avtalstyp.delar"
 _PROBE = "\u0000formulär"  # a value no field has by default, so the rule sees every field as given
 
-# The schema key that gives each enum value its Swedish label (enum values are ASCII JSON keys).
+# The schema key that gives each enum value its Swedish label (enum values are ASCII JSON keys), and the key
+# that explains each value in a sentence (the agreement kinds, for the start page).
 LABELS_KEY = "x-etikett"
+EXPLANATIONS_KEY = "x-forklaring"
 
 
 def choice_label(value: Any) -> str:
@@ -305,3 +307,9 @@ def in_schema_order(value: Any, node: Node | None) -> Any:
 def json_text(value: Any) -> str:
     """A value the form has no widget for, as indented JSON for its text field."""
     return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+
+
+def kind_explanations(schema_path: Path = AGREEMENT_SCHEMA) -> dict[str, str]:
+    """Each agreement kind (``avtal.typ``) explained in one Swedish sentence, from the schema."""
+    typ = load_schema(schema_path)["properties"]["avtal"]["properties"]["typ"]
+    return {str(k): str(v) for k, v in typ.get(EXPLANATIONS_KEY, {}).items()}

@@ -100,7 +100,8 @@ def edit_page(data: dict[str, Any], agreement: str | None, version: str | None) 
 def listing(removed: Removed | None = None, generated: Path | None = None) -> str:
     current = settings()
     return render_template("lista.html", agreements=current.store.summaries(), kinds=form_schema.kinds(), indata=str(current.indata),
-                           kind_labels=dict(form_schema.kinds()), removed=removed, generated=generated, utdata=str(current.utdata))
+                           kind_labels=dict(form_schema.kinds()), explanations=form_schema.kind_explanations(),
+                           removed=removed, generated=generated, utdata=str(current.utdata))
 
 
 def generated_folder(path: Path) -> Path | None:

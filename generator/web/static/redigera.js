@@ -552,6 +552,19 @@
     });
   }
 
+  // Follow-up questions only when they apply: in a part with a yes/no switch "forekommer" (känsliga
+  // personuppgifter, tredjeland, extern delegering) the other fields show only while the switch says Ja.
+  function applySwitches() {
+    root.querySelectorAll('.node.leaf.kind-bool[data-key="forekommer"]').forEach(function (leaf) {
+      const input = leaf.querySelector(":scope > .control > .input");
+      const children = leaf.parentElement;
+      const yes = input.value === "true";
+      Array.from(children.children).forEach(function (sibling) {
+        if (sibling !== leaf && sibling.classList.contains("node")) sibling.classList.toggle("follow-up-hidden", !yes);
+      });
+    });
+  }
+
   // Required fields say so to assistive technology too; the skip link leads to the first field shown.
   function markRequired() {
     root.querySelectorAll(".node.leaf").forEach(function (leaf) {
@@ -673,6 +686,7 @@
     applyKind(item, false);
     prepare(item);
     markRequired();
+    updatePartyIds(); // a new row's party lists offer the parties entered
     assignPaths(root, "$");
     if (focus) {
       const input = item.querySelector(".input");
@@ -764,6 +778,7 @@
       node.dataset.include = box.checked ? "1" : "0";
       node.querySelector(":scope > .children").hidden = !box.checked;
     }
+    if (box.closest && box.closest('.node.leaf.kind-bool[data-key="forekommer"]')) applySwitches();
     if (box === kindInput()) {
       applyKind(root, true);
       markRequired();
@@ -832,6 +847,7 @@
   prepare(document);
   assignPaths(root, "$");
   applyKind(root, false);
+  applySwitches();
   markRequired();
   updateUnusedNotice();
   updateItemNames();
