@@ -985,3 +985,14 @@ def test_the_start_page_explains_each_kind_in_a_sentence_and_helps_choose(client
     assert "9 kap. 37 § kommunallagen" in explained["Avtalssamverkan"] and "Binder inte" in explained["Avsiktsförklaring"]
     guide = page.xpath('//p[@id="guide"]')[0].text_content()
     assert "Ska avtalet binda parterna?" in guide and "Ändrar det ett befintligt avtal?" in guide
+
+
+def test_a_draft_kept_in_the_browser_opens_in_the_form_unsaved_and_a_broken_one_is_refused(client, folders) -> None:
+    data = read_example(FAMILY)
+    data["avtal"]["diarienummer"] = "SN 2026/0001"
+    response = client.post("/utkast", data={"data": json.dumps(data), "fil": FAMILY, "version": "abc"})
+    assert response.status_code == 200 and "SN 2026/0001" in response.get_data(as_text=True)
+    assert '"aterstallt": true' in response.get_data(as_text=True)
+    assert "SN 2024/0117" in (folders["indata"] / f"{FAMILY}.json").read_text(encoding="utf-8")  # nothing saved
+    broken = client.post("/utkast", data={"data": "{inte json"})
+    assert broken.status_code == 400 and "ingen giltig JSON" in broken.get_data(as_text=True)

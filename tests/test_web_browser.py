@@ -522,3 +522,31 @@ def test_follow_up_questions_show_only_when_their_switch_says_ja(server: tuple[s
     expect(countries).to_be_visible()
     switch.select_option("false")
     expect(countries).to_be_hidden()
+
+
+def test_unsaved_changes_are_kept_in_the_browser_and_offered_back_on_return(server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, indata, _ = server
+    example = "vgr-digitala-hjalpmedel-tillagg"
+    shutil.copy(EXAMPLES / f"{example}.json", indata)
+    page.goto(f"{url}/avtal/{example}")
+    page.wait_for_selector("body[data-ready='1']")
+    expect(page.locator("#draft")).to_be_hidden()
+    field(page, "$.avtal.diarienummer").fill("HS 2026/00777")
+    page.wait_for_timeout(800)  # the local copy is written a moment after the last keystroke
+    page.goto(url + "/")  # away without saving (the browser's question is not asked of a script)
+    page.goto(f"{url}/avtal/{example}")
+    page.wait_for_selector("body[data-ready='1']")
+    expect(page.locator("#draft")).to_be_visible()
+    expect(field(page, "$.avtal.diarienummer")).not_to_have_value("HS 2026/00777")
+    page.click("#draft-restore")
+    page.wait_for_selector("body[data-ready='1']")
+    expect(field(page, "$.avtal.diarienummer")).to_have_value("HS 2026/00777")
+    expect(page.locator("#status")).to_contain_text("Osparade ändringar")
+    page.click("#save")
+    expect(page.locator("#status")).to_contain_text("Sparat")
+    assert json.loads((indata / f"{example}.json").read_text(encoding="utf-8"))["avtal"]["diarienummer"] == "HS 2026/00777"
+    page.goto(f"{url}/avtal/{example}")
+    page.wait_for_selector("body[data-ready='1']")
+    expect(page.locator("#draft")).to_be_hidden()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -87,11 +88,13 @@ def opened_file(body: dict[str, Any]) -> str | None:
     return agreement
 
 
-def edit_page(data: dict[str, Any], agreement: str | None, version: str | None) -> str:
-    """The form filled in with ``data`` (opened from the file ``agreement`` at ``version``, or new)."""
+def edit_page(data: dict[str, Any], agreement: str | None, version: str | None, restored: bool = False) -> str:
+    """The form filled in with ``data`` (opened from the file ``agreement`` at ``version``, or new); ``restored``: a
+    local draft the browser kept, which is not saved."""
     head = data.get("avtal")
     kind = head.get("typ") if isinstance(head, dict) else None
-    meta = {"fil": agreement, "version": version, "schema": data.get("$schema", SCHEMA_REF), "pdf": settings().make_pdf, "typer": KIND_NAMES}
+    meta = {"fil": agreement, "version": version, "schema": data.get("$schema", SCHEMA_REF), "pdf": settings().make_pdf, "typer": KIND_NAMES,
+            "aterstallt": restored}
     return render_template("redigera.html", root=form_schema.form(), data=data, meta=meta, agreement=agreement,
                            typ=kind if isinstance(kind, str) and kind in dict(form_schema.kinds()) else "", kind_names=KIND_NAMES,
                            problems=problems_json(settings().store.check(data, agreement)))
@@ -134,6 +137,21 @@ def edit(agreement: str) -> Any:
         return render_template("fel.html", code=422, message="Filen kan inte öppnas i formuläret. Rätta den i en textredigerare först:",
                                problems=e.problems), 422
     return edit_page(data, agreement, version)
+
+
+@pages.post("/utkast")
+def restore_draft() -> str:
+    """The form filled in with the unsaved draft the browser kept for a file (or a new agreement), to go on from it."""
+    try:
+        data = json.loads(request.form.get("data", ""))
+    except ValueError:
+        abort(400, "Utkastet från webbläsaren är ingen giltig JSON och kan inte återställas.")
+    if not isinstance(data, dict):
+        abort(400, "Utkastet från webbläsaren ska vara ett JSON-objekt.")
+    agreement = request.form.get("fil") or None
+    if agreement is not None:
+        agreement_file(agreement)
+    return edit_page(data, agreement, request.form.get("version") or None, restored=True)
 
 
 @pages.get("/avtal/<agreement>/ta-bort")

@@ -284,11 +284,48 @@
     statusEl.className = "status " + (kind || "");
   }
 
+  // ---- work not lost: unsaved changes kept in this browser ------------------------------------------
+
+  function draftKey() {
+    return "avtal-utkast:" + location.port + ":" + (meta.fil || "nytt:" + currentKind());
+  }
+
+  let draftTimer = null;
+  function keepDraft() {
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(function () {
+      try {
+        localStorage.setItem(draftKey(), JSON.stringify({ data: collect(), fil: meta.fil, version: meta.version, tid: new Date().toISOString() }));
+      } catch (e) { /* storage full or off: the form still works, only without the local copy */ }
+    }, 300);
+  }
+
+  function dropDraft() {
+    clearTimeout(draftTimer);
+    try { localStorage.removeItem(draftKey()); } catch (e) { /* nothing kept */ }
+  }
+
+  function offerDraft() {
+    let kept = null;
+    try { kept = JSON.parse(localStorage.getItem(draftKey()) || "null"); } catch (e) { kept = null; }
+    if (!kept || !kept.data) return;
+    if (JSON.stringify(kept.data) === JSON.stringify(collect())) { dropDraft(); return; }
+    const when = new Date(kept.tid).toLocaleString("sv-SE", { dateStyle: "short", timeStyle: "short" });
+    document.getElementById("draft-text").textContent = "Du har osparade ändringar i det här avtalet från " + when +
+      ", kvar i webbläsaren. Fortsätt med dem, eller släng dem och arbeta med filen som den är sparad.";
+    const formEl = document.getElementById("draft-form");
+    formEl.elements.data.value = JSON.stringify(kept.data);
+    formEl.elements.fil.value = kept.fil || "";
+    formEl.elements.version.value = kept.version || "";
+    document.getElementById("draft").hidden = false;
+  }
+
   function markDirty() {
     if (!dirty) {
       dirty = true;
       setStatus("Osparade ändringar", "dirty");
     }
+    keepDraft();
     scheduleCheck();
   }
 
@@ -328,11 +365,14 @@
       return false;
     }
     document.getElementById("conflict").hidden = true;
+    const before = draftKey();
+    try { localStorage.removeItem(before); } catch (e) { /* nothing kept */ }
     // Saved: a party id made from the name stays as it is now, whatever the name becomes.
     root.querySelectorAll('[data-auto="1"]').forEach(function (input) { input.dataset.auto = "0"; });
     meta.fil = result.json.id;
     meta.version = result.json.version;
     dirty = false;
+    dropDraft();
     updateRemoveLink();
     history.replaceState(null, "", "/avtal/" + encodeURIComponent(result.json.id));
     const problems = result.json.problem || [];
@@ -833,6 +873,15 @@
     if (dirty && !window.confirm("Du har osparade ändringar. Gå vidare till borttagningen utan att spara dem?")) event.preventDefault();
     else dirty = false;
   });
+  document.getElementById("draft-discard").addEventListener("click", function () {
+    dropDraft();
+    document.getElementById("draft").hidden = true;
+  });
+  document.getElementById("draft-form").addEventListener("submit", function () { dirty = false; });
+  // Back or Forward to a page kept in the browser's memory: it still knows its unsaved changes.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && dirty) setStatus("Osparade ändringar", "dirty");
+  });
   document.getElementById("save").addEventListener("click", function () { save(false); });
   document.getElementById("generate").addEventListener("click", generate);
   document.getElementById("overwrite").addEventListener("click", function () { save(true); });
@@ -853,6 +902,12 @@
   updateItemNames();
   updatePartyIds();
   showProblems(JSON.parse(document.getElementById("initial-problems").textContent));
+  if (meta.aterstallt) {
+    dirty = true;
+    setStatus("Osparade ändringar (återställda från webbläsaren)", "dirty");
+  } else {
+    offerDraft();
+  }
   check(); // the server checked the file; this checks what the form will save, which is what counts from now on
   document.body.dataset.ready = "1";
 })();
