@@ -996,3 +996,23 @@ def test_a_draft_kept_in_the_browser_opens_in_the_form_unsaved_and_a_broken_one_
     assert "SN 2024/0117" in (folders["indata"] / f"{FAMILY}.json").read_text(encoding="utf-8")  # nothing saved
     broken = client.post("/utkast", data={"data": "{inte json"})
     assert broken.status_code == 400 and "ingen giltig JSON" in broken.get_data(as_text=True)
+
+
+def test_a_deleted_agreement_is_listed_and_restored_from_the_list_never_over_another_file(client, folders) -> None:
+    target = folders["indata"] / f"{FAMILY}.json"
+    original = target.read_bytes()
+    assert remove(client, FAMILY, saved_version(client, FAMILY)).status_code == 200
+    name = f"{dt.date.today().isoformat()}-{FAMILY}.json"
+    listing = client.get("/").get_data(as_text=True)
+    assert "Borttagna avtal" in listing and f'action="/borttagna/{name}/aterstall"' in listing
+
+    target.write_text(json.dumps(minimal(id=FAMILY)), encoding="utf-8")  # a new file took the name meanwhile
+    refused = client.post(f"/borttagna/{name}/aterstall")
+    assert refused.status_code == 409 and "det finns redan ett avtal med det namnet" in page_text(refused)
+    assert json.loads(target.read_text(encoding="utf-8"))["avtal"]["titel"] == MINIMAL["avtal"]["titel"]
+
+    target.unlink()
+    restored = client.post(f"/borttagna/{name}/aterstall")
+    assert restored.status_code == 200 and "Avtalet är återställt" in page_text(restored)
+    assert target.read_bytes() == original and trashed(folders) == []
+    assert client.post("/borttagna/..%2Favtal.json/aterstall").status_code in (404, 409)

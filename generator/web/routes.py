@@ -100,11 +100,12 @@ def edit_page(data: dict[str, Any], agreement: str | None, version: str | None, 
                            problems=problems_json(settings().store.check(data, agreement)))
 
 
-def listing(removed: Removed | None = None, generated: Path | None = None) -> str:
+def listing(removed: Removed | None = None, generated: Path | None = None, restored: Path | None = None) -> str:
     current = settings()
     return render_template("lista.html", agreements=current.store.summaries(), kinds=form_schema.kinds(), indata=str(current.indata),
                            kind_labels=dict(form_schema.kinds()), explanations=form_schema.kind_explanations(),
-                           removed=removed, generated=generated, utdata=str(current.utdata))
+                           removed=removed, generated=generated, utdata=str(current.utdata), trashed=trash.trashed(current.indata),
+                           restored=restored)
 
 
 def generated_folder(path: Path) -> Path | None:
@@ -189,6 +190,17 @@ def remove(agreement: str) -> Any:
     except AvtalError as e:
         return render_template("fel.html", code=422, message="Avtalet togs inte bort; filen ligger kvar.", problems=e.problems), 422
     return listing(removed, generated)
+
+
+@pages.post("/borttagna/<name>/aterstall")
+def restore(name: str) -> Any:
+    """Move a deleted agreement back from ``.borttagna/``; never over a file of the same name."""
+    try:
+        restored = trash.restore(settings().indata, name)
+    except AvtalError as e:
+        return render_template("fel.html", code=409, message="Avtalet återställdes inte; det ligger kvar bland de borttagna.",
+                               problems=e.problems), 409
+    return listing(restored=restored)
 
 
 @pages.post("/api/kontrollera")
