@@ -1016,3 +1016,36 @@ def test_a_deleted_agreement_is_listed_and_restored_from_the_list_never_over_ano
     assert restored.status_code == 200 and "Avtalet är återställt" in page_text(restored)
     assert target.read_bytes() == original and trashed(folders) == []
     assert client.post("/borttagna/..%2Favtal.json/aterstall").status_code in (404, 409)
+
+
+def package_text(docx: bytes) -> str:
+    """The text of every part of a Word package (body, headers, tracked insertions and deletions)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        xml = "".join(package.read(name).decode("utf-8") for name in package.namelist() if name.startswith("word/") and name.endswith(".xml"))
+    return "".join(re.findall(r"<w:(?:t|delText)(?: [^>]*)?>([^<]*)<", xml))
+
+
+def test_generate_again_after_a_change_links_the_comparison_and_the_earlier_version_it_kept(client, folders) -> None:
+    first = post(client, "/api/generera", {"fil": FAMILY, "version": saved_version(client, FAMILY)})
+    assert first.status_code == 200, first.get_json()
+    assert not [d for d in first.get_json()["dokument"] if "/" in d["namn"]]  # nothing to compare with yet
+    data = read_example(FAMILY)
+    data["avtal"]["diarienummer"] = "SN 2024/0999"
+    post(client, "/api/spara", {"data": data, "fil": FAMILY, "version": saved_version(client, FAMILY)})
+    second = post(client, "/api/generera", {"fil": FAMILY, "version": saved_version(client, FAMILY)})
+    assert second.status_code == 200, second.get_json()
+    kept = {d["namn"]: d for d in second.get_json()["dokument"] if "/" in d["namn"]}
+    comparisons = [name for name in kept if name.startswith("jamforelse/") and name.endswith(".docx")]
+    earlier = [name for name in kept if name.startswith("tidigare/") and name.endswith("/avtal.docx")]
+    assert comparisons and earlier, kept
+    assert kept[earlier[0]]["etikett"] == "Tidigare version (Word)"
+    download = client.get(kept[comparisons[0]]["url"])
+    assert download.status_code == 200
+    assert "SN 2024/01170999" in package_text(download.data)  # the old number struck through, the new one inserted
+    old = client.get(kept[earlier[0]]["url"])
+    assert "SN 2024/0117" in package_text(old.data) and "SN 2024/0999" not in package_text(old.data)
+    for bad in ("jamforelse/../avtal.docx", "annat/x.docx", "jamforelse/x.txt"):
+        assert client.get(f"/utdata/{FAMILY}/{bad}").status_code == 404

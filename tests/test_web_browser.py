@@ -433,8 +433,9 @@ def test_a_jurist_deletes_an_agreement_after_confirming_and_finds_it_in_borttagn
     assert moved.read_bytes() == original and not (indata / f"{example}.json").exists()
     assert (utdata / example / "avtal.docx").read_bytes() == issued
     page.goto(url + "/")
-    rows = page.locator("table.list tbody tr")
+    rows = page.locator("section:not(#trash) > table.list tbody tr")
     expect(rows).to_have_count(1)
+    expect(page.locator("#trash")).to_contain_text(f"{example}.json")  # and it can be restored from there
     expect(rows).to_contain_text("Tilläggsavtal om digitala hjälpmedel")
     expect(page.locator(f'a[href="/avtal/{example}"]')).to_have_count(0)
 

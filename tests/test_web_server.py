@@ -169,6 +169,11 @@ def test_a_jurist_opens_saves_and_generates_in_the_form_started_as_the_readme_sa
         expect(page.locator("#results-text")).to_have_text("Dokumenten är klara.")
         expect(page.locator("#documents")).to_contain_text("avtal.docx")
         expect(page.locator("#documents")).to_contain_text("kostnadsfordelning.docx")
+        # The steps it went through, and the form unlocked again.
+        expect(page.locator('#progress li[data-step="spara"]')).to_have_class("done")
+        expect(page.locator('#progress li[data-step="gora"]')).to_have_class("done")
+        expect(page.locator('#progress li[data-step="klart"]')).to_have_attribute("aria-current", "step")
+        assert page.locator(".node.root").evaluate("e => e.inert") is False
     saved = json.loads((running_form.project / "indata" / "avtal" / f"{FAMILY}.json").read_text(encoding="utf-8"))
     assert saved["avtal"]["diarienummer"] == "SN 2024/0456"
     assert (saved["avtal"]["datum"], saved["avtalstid"]["start"], saved["ekonomi"]["kostnad_ar"]) == ("2024-03-01", "2024-04-01", 1250000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -241,6 +242,43 @@ def document_links(agreement: str, path: Path) -> list[dict[str, str]]:
     return documents
 
 
+# The folders of an agreement's output whose documents the form links to besides the documents themselves.
+KEPT_FOLDERS = {"jamforelse": "Jämförelse med förra versionen", "tidigare": "Tidigare version"}
+
+
+def kept_links(agreement: str, since: float) -> list[dict[str, str]]:
+    """The comparison documents and archived earlier versions of ``agreement`` written since ``since`` (this run)."""
+    base = settings().utdata / agreement
+    links = []
+    for folder, label in KEPT_FOLDERS.items():
+        top = base / folder
+        if top.is_symlink() or not top.is_dir():
+            continue
+        for file in sorted(top.rglob("*")):
+            if file.suffix not in (".docx", ".pdf") or not file.is_file() or file.stat().st_mtime < since:
+                continue
+            name = file.relative_to(base).as_posix()
+            if kept_file(agreement, name) is None:
+                continue
+            kind = "PDF" if file.suffix == ".pdf" else "Word"
+            url = url_for("form.kept_document", agreement=agreement, folder=folder, rest=file.relative_to(top).as_posix())
+            links.append({"namn": name, "etikett": f"{label} ({kind})", "url": url})
+    return links
+
+
+def kept_file(agreement: str, name: str) -> Path | None:
+    """``utdata/<agreement>/<name>`` when it is a Word or PDF file in jamforelse/ or tidigare/ reached through no link."""
+    parts = name.split("/")
+    if parts[0] not in KEPT_FOLDERS or len(parts) > 3 or any(part in ("", ".", "..") for part in parts) or Path(name).suffix not in (".docx", ".pdf"):
+        return None
+    current = settings().utdata / agreement
+    for part in parts:
+        current = current / part
+        if current.is_symlink():
+            return None
+    return current if current.is_file() else None
+
+
 @pages.post("/api/generera")
 def generate() -> Any:
     body = json_body()
@@ -252,6 +290,7 @@ def generate() -> Any:
     if file_hash(path) != body.get("version"):
         return jsonify({"meddelande": f"{path} har ändrats på disken sedan du öppnade den; spara eller öppna filen igen först.",
                         "konflikt": True, "problem": []}), 409
+    started = time.time() - 1  # file times may be rounded down to the second
     try:
         result = pipeline.generate([path], utdata=current.utdata, indata=current.indata, mallar=current.mallar,
                                    troskelvarden=current.troskelvarden, pdf=current.make_pdf)
@@ -259,8 +298,18 @@ def generate() -> Any:
         return jsonify({"meddelande": "Dokumenten kunde inte göras.", "problem": problems_json(e.problems), "dokument": []}), 422
     documents = document_links(agreement, path)
     status = 200 if result.ok and documents else 422
+    documents += kept_links(agreement, started) if documents else []
     message = "Dokumenten är klara." if status == 200 else "Dokumenten kunde inte göras."
     return jsonify({"meddelande": message, "problem": problems_json(result.problems + result.warnings), "dokument": documents}), status
+
+
+@pages.get("/utdata/<agreement>/<folder>/<path:rest>")
+def kept_document(agreement: str, folder: str, rest: str) -> Response:
+    require_safe_id(agreement)
+    target = kept_file(agreement, f"{folder}/{rest}")
+    if target is None:
+        abort(404)
+    return send_file(target, as_attachment=target.suffix == ".docx", download_name=f"{agreement}-{target.name}", max_age=0)
 
 
 @pages.get("/utdata/<agreement>/<name>")

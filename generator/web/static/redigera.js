@@ -394,20 +394,40 @@
     if (meta.fil) link.href = "/avtal/" + encodeURIComponent(meta.fil) + "/ta-bort?version=" + encodeURIComponent(meta.version);
   }
 
+  // Generating shows its steps, and the form is locked while it runs so nothing typed meanwhile is lost or half-saved.
+  function showStep(step) {
+    const box = document.getElementById("progress");
+    box.hidden = step === null;
+    box.querySelectorAll("li").forEach(function (li) {
+      const order = ["spara", "gora", "klart"];
+      li.className = step === null ? "" : order.indexOf(li.dataset.step) < order.indexOf(step) ? "done" : li.dataset.step === step ? "current" : "";
+      if (li.dataset.step === step) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
+    });
+  }
+
+  function lockForm(locked) {
+    root.inert = locked;
+    ["save", "generate"].forEach(function (id) { document.getElementById(id).disabled = locked; });
+    document.getElementById("form").setAttribute("aria-busy", locked ? "true" : "false");
+  }
+
   async function generate() {
-    if ((dirty || !meta.fil) && !(await save(false))) return;
-    setStatus("Genererar dokumenten …", "");
-    const button = document.getElementById("generate");
-    button.disabled = true;
+    showStep("spara");
+    lockForm(true);
     let result;
     try {
+      if ((dirty || !meta.fil) && !(await save(false))) { showStep(null); return; }
+      showStep("gora");
+      setStatus("Genererar dokumenten …", "");
       result = await post("/api/generera", { fil: meta.fil, version: meta.version });
     } catch (e) {
+      showStep(null);
       setStatus("Servern svarar inte: inga dokument gjordes.", "fel");
       return;
     } finally {
-      button.disabled = false;
+      lockForm(false);
     }
+    showStep(result.ok ? "klart" : null);
     if (result.status === 409) {
       showConflict(result.json.meddelande);
       setStatus("Inte genererat", "fel");
