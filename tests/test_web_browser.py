@@ -551,3 +551,18 @@ def test_unsaved_changes_are_kept_in_the_browser_and_offered_back_on_return(serv
     page.goto(f"{url}/avtal/{example}")
     page.wait_for_selector("body[data-ready='1']")
     expect(page.locator("#draft")).to_be_hidden()
+
+
+def test_parts_a_rule_makes_required_are_marked_and_the_summary_leads_to_them(server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, _, _ = server
+    open_new(page, url, "avtalssamverkan")
+    subprocessors = page.locator('[data-path="$.personuppgifter.underbitraden"]')
+    expect(subprocessors).not_to_have_class(re.compile(r"\bneeded\b"))
+    field(page, "$.personuppgifter.roll").select_option(label="Personuppgiftsbiträde")
+    expect(subprocessors).to_have_class(re.compile(r"\bneeded\b"))  # required by the rule once there is a biträde
+    expect(page.locator("#counts")).to_contain_text("obligatoriska fält kvar att fylla i")
+    page.click("#next-needed")
+    focused = page.evaluate("document.activeElement.closest('.node').dataset.path")
+    assert focused.startswith("$.avtal."), focused  # the first required field still empty comes first

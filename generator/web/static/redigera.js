@@ -182,9 +182,28 @@
     return value === undefined || (Array.isArray(value) && value.length === 0);
   }
 
+  let nextNeeded = [];
+
+  // "Nästa obligatoriska fält": to the first required field still empty, opening a part switched off.
+  function goToNeeded() {
+    const node = nextNeeded.find(function (n) { return document.contains(n); });
+    if (!node) return;
+    const optional = node.closest('.node.obj[data-optional="1"][data-include="0"]');
+    if (optional) {
+      const box = optional.querySelector(":scope > label.include .include-box");
+      box.checked = true;
+      box.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    const input = node.querySelector(".input, .include-box, button.add, button.std-list-edit");
+    node.scrollIntoView({ block: "center" });
+    if (input) input.focus();
+  }
+
   function showProblems(problems) {
     document.querySelectorAll(".msgs").forEach(function (m) { m.replaceChildren(); });
     document.querySelectorAll(".has-fel, .has-varning").forEach(function (n) { n.classList.remove("has-fel", "has-varning"); });
+    root.querySelectorAll(".needed").forEach(function (n) { n.classList.remove("needed"); });
+    const needed = [];
     root.querySelectorAll('.input[aria-invalid="true"]').forEach(function (input) { input.removeAttribute("aria-invalid"); });
     const general = [];
     const counts = {};
@@ -204,6 +223,8 @@
       if (deferred(p, hit)) {
         todo++;
         counts[section].kvar++;
+        // Required now (by the schema for this kind, or by a rule: Underbiträden once a party is personuppgiftsbiträde).
+        if (target && !target.closest("[data-unused]")) { target.classList.add("needed"); needed.push(target); }
         return;
       }
       if (p.allvar === "fel") errors++; else warnings++;
@@ -243,6 +264,9 @@
     if (warnings) summary.push(warnings + (warnings === 1 ? " varning" : " varningar"));
     if (todo) summary.push(todo + (todo === 1 ? " obligatoriskt fält" : " obligatoriska fält") + " kvar att fylla i");
     countsEl.textContent = summary.length ? summary.join(", ") : "Inga fel";
+    const next = document.getElementById("next-needed");
+    next.hidden = needed.length === 0;
+    nextNeeded = needed;
     countsEl.className = "counts " + (errors ? "fel" : warnings ? "varning" : todo ? "kvar" : "ok");
   }
 
@@ -902,6 +926,7 @@
   window.addEventListener("pageshow", function (event) {
     if (event.persisted && dirty) setStatus("Osparade ändringar", "dirty");
   });
+  document.getElementById("next-needed").addEventListener("click", goToNeeded);
   document.getElementById("save").addEventListener("click", function () { save(false); });
   document.getElementById("generate").addEventListener("click", generate);
   document.getElementById("overwrite").addEventListener("click", function () { save(true); });
