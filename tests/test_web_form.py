@@ -263,3 +263,22 @@ def test_choices_show_the_schemas_labels_with_swedish_letters() -> None:
     change = root.child("andringar").item.child("atgard")  # type: ignore[union-attr]
     assert [label for _, label in change.choices] == ["Ersätts", "Ny", "Utgår", "Ersätts av bilaga"]  # type: ignore[union-attr]
     assert dict(kinds())["tillaggsavtal"] == "Tilläggsavtal"
+
+
+def test_descriptions_in_the_form_write_enum_values_as_their_swedish_labels() -> None:
+    root = form()
+    permission = root.child("personuppgifter").child("underbitraden").child("tillstand")  # type: ignore[union-attr]
+    assert permission.description.startswith("Särskilt tillstånd: varje underbiträde")  # type: ignore[union-attr]
+    assert "; allmänt tillstånd: biträdet" in permission.description  # type: ignore[union-attr]
+    assert root.child("avtal").child("huvudavtal").description.endswith("Krävs när typen är tilläggsavtal.")  # type: ignore[union-attr]
+    for word in ("sarskilt", "allmant", "tillaggsavtal", "ersatts_av_bilaga", "kommunalforbund"):
+        assert not re.search(rf"\b{word}\b", json.dumps([n.description for n in _all_nodes(root)], ensure_ascii=False)), word
+
+
+def _all_nodes(node: Node) -> list[Node]:
+    found = [node]
+    for child in node.children:
+        found += _all_nodes(child)
+    if node.item is not None:
+        found += _all_nodes(node.item)
+    return found

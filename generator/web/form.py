@@ -100,6 +100,52 @@ class Node:
         return str(self.default)
 
 
+_FOLDED: dict[int, tuple[dict[str, Any], dict[str, str]]] = {}
+
+
+def _folded_labels(root: dict[str, Any]) -> dict[str, str]:
+    """``_find_folded_labels`` of ``root``, found once per schema document."""
+    cached = _FOLDED.get(id(root))
+    if cached is None or cached[0] is not root:
+        cached = _FOLDED[id(root)] = (root, _find_folded_labels(root))
+    return cached[1]
+
+
+def _find_folded_labels(root: dict[str, Any]) -> dict[str, str]:
+    """Enum values written the way a JSON key must be (``tillaggsavtal``, ``ersatts_av_bilaga``) with their labels.
+
+    Only values that differ from their label by more than the capital letter: a plain word such as ``ny`` or
+    ``kommun`` stays as it is in a sentence.
+    """
+    found: dict[str, str] = {}
+    todo: list[Any] = [root]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            for value, label in (node.get(LABELS_KEY) or {}).items():
+                if isinstance(value, str) and isinstance(label, str) and label.lower() != value.replace("_", " "):
+                    found[value] = label
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    return found
+
+
+def swedish_words(text: str, labels: dict[str, str]) -> str:
+    """``text`` (a schema description, written for JSON authors too) with each enum value written as its Swedish
+    label: ``sarskilt: …`` becomes ``Särskilt tillstånd: …``, ``typen är tillaggsavtal`` becomes ``typen är tilläggsavtal``
+    (a capital only at the start of a sentence)."""
+    if not labels:
+        return text
+
+    def label(match: re.Match[str]) -> str:
+        word = labels[match[0]]
+        start = match.start() == 0 or text[:match.start()].rstrip().endswith(".")
+        return word if start else word[0].lower() + word[1:]
+
+    return re.sub(r"\b(?:" + "|".join(sorted(map(re.escape, labels), key=len, reverse=True)) + r")\b", label, text)
+
+
 def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
     ref = node.get("$ref")
     if not isinstance(ref, str) or not ref.startswith("#/"):
@@ -128,7 +174,7 @@ def build(node: dict[str, Any], root: dict[str, Any], key: str = "", required: b
     node = _resolve(node, root)
     kind = _kind(node)
     default = node.get("default", MISSING) if parent_default is MISSING else parent_default
-    description = str(node.get("description", ""))
+    description = swedish_words(str(node.get("description", "")), _folded_labels(root))
     result = Node(key, kind, str(node.get("title", key)), description, required, default)
     if kind == "choice":
         labels = node.get(LABELS_KEY, {})
