@@ -13,6 +13,10 @@ FULL_SECTIONS = (
 )
 
 
+# The form's label and one-sentence explanation of each kind are in the schema beside avtal.typ (x-etikett,
+# x-forklaring), since the form reads every label from the schema; tests/unit/test_kindfields.py holds the two lists equal.
+
+
 @dataclass(frozen=True)
 class Kind:
     """One agreement kind: how it is named, which template makes it and which sections it has."""
@@ -20,8 +24,6 @@ class Kind:
     key: str  # the value of avtal.typ
     heading: str  # the document's heading
     name: str  # in running text, with its article: "en avtalssamverkan"
-    word: str  # the kind in lower case without article, as the form lists it: "tilläggsavtal"
-    summary: str  # one Swedish sentence that says what the kind is for
     main_template: str  # the template of the main document (always written as avtal.docx)
     minimal: str  # the shipped agreement with only what the kind requires (avtalsgenerator/data/)
     full: bool = False  # a full cooperation agreement: tasks, money, personal data, disputes, termination
@@ -38,21 +40,16 @@ class Kind:
 KINDS: dict[str, Kind] = {
     kind.key: kind
     for kind in (
-        Kind("avtalssamverkan", "Avtal om avtalssamverkan", "en avtalssamverkan", "avtalssamverkan",
-             "En kommun eller region utför en uppgift åt en annan enligt 9 kap. 37 § kommunallagen.",
+        Kind("avtalssamverkan", "Avtal om avtalssamverkan", "en avtalssamverkan",
              MAIN_FILE, "minimalt-avtal.json", full=True, same_kind_parties=True),
-        Kind("samverkansavtal", "Samverkansavtal", "ett samverkansavtal", "samverkansavtal",
-             "Kommuner och regioner samarbetar om en uppgift på en annan rättslig grund än avtalssamverkan.",
+        Kind("samverkansavtal", "Samverkansavtal", "ett samverkansavtal",
              MAIN_FILE, "minimalt-samverkansavtal.json", full=True),
-        Kind("interimsavtal", "Interimsavtal", "ett interimsavtal", "interimsavtal",
-             "Ett avtal för en övergångstid, till dess en ny samverkansform tar över.",
+        Kind("interimsavtal", "Interimsavtal", "ett interimsavtal",
              MAIN_FILE, "minimalt-interimsavtal.json", full=True, same_kind_parties=True, own_sections=("interim",)),
-        Kind("tillaggsavtal", "Tilläggsavtal", "ett tilläggsavtal", "tilläggsavtal",
-             "Ändrar ett befintligt avtal punkt för punkt; huvudavtalet gäller i övrigt.",
+        Kind("tillaggsavtal", "Tilläggsavtal", "ett tilläggsavtal",
              "tillaggsavtal.docx", "minimalt-tillaggsavtal.json", own_sections=("andringar",),
              instead="ett tilläggsavtal tar bara upp det som ändras i huvudavtalet: skriv ändringen som en punkt i $.andringar"),
-        Kind("avsiktsforklaring", "Avsiktsförklaring", "en avsiktsförklaring", "avsiktsförklaring",
-             "Binder ingen part: säger vad parterna avser och vad som ska utredas, av vem och när.",
+        Kind("avsiktsforklaring", "Avsiktsförklaring", "en avsiktsförklaring",
              "avsiktsforklaring.docx", "minimalt-avsiktsforklaring.json", own_sections=("avsikt",),
              instead="en avsiktsförklaring binder inte parterna och har inga åtaganden, ingen ersättning och inga tvisteregler: "
              "beskriv det som ska utredas i $.avsikt.utredning"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,31 +22,16 @@ MISSING: Any = object()
 KIND_RULE = "avtalstyp.delar"
 _PROBE = "\u0000formulär"  # a value no field has by default, so the rule sees every field as given
 
-# Enum values are ASCII JSON keys; shown to the user in Swedish spelling. A value not listed is shown
-# with its underscores as spaces, so a value the schema gains later still appears, only less polished.
-_WORDS = {
-    "tillaggsavtal": "tilläggsavtal",
-    "avsiktsforklaring": "avsiktsförklaring",
-    "kommunalforbund": "kommunalförbund",
-    "sjalvkostnad": "självkostnad",
-    "per_invanare": "per invånare",
-    "per_anvandare": "per användare",
-    "invanare": "invånare",
-    "anvandare": "användare",
-    "myndighetsutovning": "myndighetsutövning",
-    "personuppgiftsbitrade": "personuppgiftsbiträde",
-    "anstalld": "anställd",
-    "fortroendevald": "förtroendevald",
-    "sarskilt": "särskilt",
-    "aterlamna": "återlämna",
-    "hamburg": "Hamburgundantaget (3 kap. 17 § LOU)",
-}
+# The schema key that gives each enum value its Swedish label (enum values are ASCII JSON keys), and the key
+# that explains each value in a sentence (the agreement kinds, for the start page).
+LABELS_KEY = "x-etikett"
+EXPLANATIONS_KEY = "x-forklaring"
 
 
 def choice_label(value: Any) -> str:
-    """The Swedish text shown for an enum value."""
+    """The Swedish text for an enum value no label is given for: a value the schema gains later still shows, less polished."""
     if isinstance(value, str):
-        return _WORDS.get(value, value.replace("_", " "))
+        return value.replace("_", " ")
     return str(value)
 
 
@@ -108,10 +94,56 @@ class Node:
         if self.kind == "bool":
             return "Ja" if self.default else "Nej"
         if self.kind == "choice":
-            return choice_label(self.default)
+            return dict(self.choices).get(self.default, choice_label(self.default))
         if self.kind in ("integer", "number"):
             return number_text(self.default)
         return str(self.default)
+
+
+_FOLDED: dict[int, tuple[dict[str, Any], dict[str, str]]] = {}
+
+
+def _folded_labels(root: dict[str, Any]) -> dict[str, str]:
+    """``_find_folded_labels`` of ``root``, found once per schema document."""
+    cached = _FOLDED.get(id(root))
+    if cached is None or cached[0] is not root:
+        cached = _FOLDED[id(root)] = (root, _find_folded_labels(root))
+    return cached[1]
+
+
+def _find_folded_labels(root: dict[str, Any]) -> dict[str, str]:
+    """Enum values written the way a JSON key must be (``tillaggsavtal``, ``ersatts_av_bilaga``) with their labels.
+
+    Only values that differ from their label by more than the capital letter: a plain word such as ``ny`` or
+    ``kommun`` stays as it is in a sentence.
+    """
+    found: dict[str, str] = {}
+    todo: list[Any] = [root]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            for value, label in (node.get(LABELS_KEY) or {}).items():
+                if isinstance(value, str) and isinstance(label, str) and label.lower() != value.replace("_", " "):
+                    found[value] = label
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    return found
+
+
+def swedish_words(text: str, labels: dict[str, str]) -> str:
+    """``text`` (a schema description, written for JSON authors too) with each enum value written as its Swedish
+    label: ``sarskilt: …`` becomes ``Särskilt tillstånd: …``, ``typen är tillaggsavtal`` becomes ``typen är tilläggsavtal``
+    (a capital only at the start of a sentence)."""
+    if not labels:
+        return text
+
+    def label(match: re.Match[str]) -> str:
+        word = labels[match[0]]
+        start = match.start() == 0 or text[:match.start()].rstrip().endswith(".")
+        return word if start else word[0].lower() + word[1:]
+
+    return re.sub(r"\b(?:" + "|".join(sorted(map(re.escape, labels), key=len, reverse=True)) + r")\b", label, text)
 
 
 def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
@@ -142,10 +174,11 @@ def build(node: dict[str, Any], root: dict[str, Any], key: str = "", required: b
     node = _resolve(node, root)
     kind = _kind(node)
     default = node.get("default", MISSING) if parent_default is MISSING else parent_default
-    description = str(node.get("description", ""))
+    description = swedish_words(str(node.get("description", "")), _folded_labels(root))
     result = Node(key, kind, str(node.get("title", key)), description, required, default)
     if kind == "choice":
-        result.choices = [(v, choice_label(v)) for v in node["enum"]]
+        labels = node.get(LABELS_KEY, {})
+        result.choices = [(v, str(labels.get(v) or choice_label(v))) for v in node["enum"]]
     elif kind == "object":
         needed = set(node.get("required", []))
         for name, sub in node.get("properties", {}).items():
@@ -280,9 +313,7 @@ def fits(node: Node, value: Any) -> bool:
         return isinstance(value, list)
     if node.kind == "bool":
         return isinstance(value, bool)
-    if node.kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if node.kind == "number":
+    if node.kind in ("integer", "number"):  # a decimal in a whole-number field is shown as typed, its error beside it
         return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
     if node.kind == "date":
         if not isinstance(value, str):
@@ -317,3 +348,14 @@ def in_schema_order(value: Any, node: Node | None) -> Any:
     if isinstance(value, list) and node.kind == "array":
         return [in_schema_order(v, node.item) for v in value]
     return value
+
+
+def json_text(value: Any) -> str:
+    """A value the form has no widget for, as indented JSON for its text field."""
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+
+
+def kind_explanations(schema_path: Path = AGREEMENT_SCHEMA) -> dict[str, str]:
+    """Each agreement kind (``avtal.typ``) explained in one Swedish sentence, from the schema."""
+    typ = load_schema(schema_path)["properties"]["avtal"]["properties"]["typ"]
+    return {str(k): str(v) for k, v in typ.get(EXPLANATIONS_KEY, {}).items()}

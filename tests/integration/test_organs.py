@@ -448,7 +448,8 @@ def _price_change(data: Data) -> Data:
     data["avtalstid"]["slut"] = "2025-02-28"
     data["ekonomi"] = {"modell": "sjalvkostnad", "kostnad_ar": 300_000, "tak": {"troskel": "direktupphandlingsgrans"},
                        "fordelning": {"nyckel": "invanare", "betalande": ["vgr", "goteborg"]},
-                       "avrakning": {"underlag": "de faktiska kostnaderna", "tidpunkt": "en gång per år", "reglering": "En skillnad regleras på nästa faktura."}}
+                       "avrakning": {"underlag": "de faktiska kostnaderna", "tidpunkt": "en gång per år",
+                                     "reglering": "En skillnad regleras på nästa faktura."}}
     return data
 
 

@@ -95,10 +95,12 @@ def test_historik_tells_what_each_document_was_made_from_and_when(project: Path)
 
 
 def test_the_form_reports_the_documents_it_generated_with_the_default_folders(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_web_app import logged_in
+
     from avtalsgenerator.web.app import create_app
 
     monkeypatch.chdir(project)
-    client = create_app(pdf=False).test_client()
+    client = logged_in(create_app(pdf=False))
     path = Path("indata/avtal") / f"{INTERNET}.json"
     response = client.post("/api/generera", data=json.dumps({"fil": INTERNET, "version": file_hash(path)}), content_type="application/json")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import http.cookiejar
 import io
 import json
 import os
@@ -37,9 +38,16 @@ def folders(tmp_path: Path) -> dict[str, Path]:
 
 @pytest.fixture
 def client(folders: dict[str, Path]):
-    app = create_app(folders["indata"], folders["utdata"], TEMPLATES, THRESHOLDS, pdf=False)
+    return logged_in(create_app(folders["indata"], folders["utdata"], TEMPLATES, THRESHOLDS, pdf=False))
+
+
+def logged_in(app: Any) -> Any:
+    """A test client that opened the start address with the token (so it has the cookie) and sends the form's Origin."""
     app.testing = True
-    return app.test_client()
+    client = app.test_client()
+    assert client.get(f"/?token={app.config['AVTAL_TOKEN']}").status_code == 303
+    client.environ_base["HTTP_ORIGIN"] = "http://localhost"
+    return client
 
 
 def minimal(**avtal: Any) -> dict[str, Any]:
@@ -71,7 +79,7 @@ def test_list_offers_every_kind_the_schema_allows(client) -> None:
     page = client.get("/").get_data(as_text=True)
     for kind in load_schema(AGREEMENT_SCHEMA)["properties"]["avtal"]["properties"]["typ"]["enum"]:
         assert f'<option value="{kind}">' in page
-    assert ">tilläggsavtal<" in page and ">avsiktsförklaring<" in page
+    assert ">Tilläggsavtal<" in page and ">Avsiktsförklaring<" in page
 
 
 def test_list_escapes_a_title_with_markup(client, folders) -> None:
@@ -209,7 +217,7 @@ def test_form_shows_titles_descriptions_values_and_standard_texts_from_the_schem
     assert 'value="212000-9994"' in page
     assert 'value="1\u00a0250\u00a0000"' in page  # kostnad_ar with Swedish grouping
     assert '<span class="unit">kr</span>' in page
-    assert 'type="date" value="2024-03-01"' in page
+    assert 'placeholder="ÅÅÅÅ-MM-DD"\n           value="2024-03-01"' in page
     assert "9 kap. 37 § kommunallagen (2017:725)" in page  # avtal.lagrum's default, shown as standard text
     assert 'placeholder="30 (standard)"' in page  # betalningsvillkor_dagar
 
@@ -698,7 +706,7 @@ def test_editing_the_thresholds_file_checks_every_file_again(folders, tmp_path: 
     thresholds = tmp_path / "troskelvarden.json"
     shutil.copy(THRESHOLDS, thresholds)
     (folders["indata"] / "minsta-avtalet.json").write_text(json.dumps(minimal()), encoding="utf-8")
-    client = create_app(folders["indata"], folders["utdata"], TEMPLATES, thresholds, pdf=False).test_client()
+    client = logged_in(create_app(folders["indata"], folders["utdata"], TEMPLATES, thresholds, pdf=False))
     badges(client)
     badges(client)
     assert sorted(prepare_calls) == ["minsta-avtalet", FAMILY]
@@ -759,7 +767,8 @@ def test_an_unexpected_error_is_answered_in_swedish(client, monkeypatch: pytest.
     client.application.testing = False
     response = post(client, "/api/kontrollera", {"data": minimal()})
     assert response.status_code == 500
-    assert "Ett oväntat fel inträffade (RuntimeError)" in response.get_json()["meddelande"]
+    assert "Ett oväntat fel inträffade i formuläret" in response.get_json()["meddelande"]
+    assert "RuntimeError" not in response.get_json()["meddelande"]
 
 
 def test_get_is_not_allowed_on_the_api(client) -> None:
@@ -787,7 +796,8 @@ def test_serve_listens_on_127_0_0_1_only_and_answers(monkeypatch: pytest.MonkeyP
 
     def ready(url: str) -> None:
         def fetch_and_stop() -> None:
-            with urllib.request.urlopen(url, timeout=30) as response:
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            with opener.open(url, timeout=30) as response:
                 answers.append(response.read().decode("utf-8"))
             servers[0].shutdown()
 
@@ -812,3 +822,232 @@ def test_redigera_says_in_swedish_when_the_port_is_taken(folders) -> None:
     assert result.exit_code == 1
     assert f"127.0.0.1:{port}: formuläret kan inte starta" in result.output
     assert "--port" in result.output
+
+
+# ---- drafts with errors ---------------------------------------------------------------------------
+
+
+def test_a_decimal_where_a_whole_number_belongs_is_saved_and_the_draft_still_lists_and_opens(client, folders) -> None:
+    data = read_example(FAMILY)
+    data["avtal"]["id"] = "decimal-i-heltal"
+    data["ekonomi"]["kostnad_ar"] = 2.5
+    saved = post(client, "/api/spara", {"data": data, "fil": None, "version": None})
+    assert saved.status_code == 200 and "heltal" in places(saved)["$.ekonomi.kostnad_ar"]
+    listing = client.get("/")
+    assert listing.status_code == 200
+    assert "1 fel" in page_text(listing)
+    opened = client.get("/avtal/decimal-i-heltal")
+    assert opened.status_code == 200, page_text(opened)
+    field = lxml.html.fromstring(opened.get_data(as_text=True)).xpath('//*[@data-key="kostnad_ar"]//input')[0]
+    assert field.get("value") == "2,5"  # shown as typed, in its own field, with the error beside it after the check
+    for response in (listing, opened):
+        assert "Error" not in response.get_data(as_text=True)
+
+
+def test_the_records_of_a_file_are_found_whether_its_path_is_relative_or_absolute(folders, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avtalsgenerator.output import pipeline
+    from avtalsgenerator.web.routes import recorded_ids
+
+    monkeypatch.chdir(folders["indata"].parent.parent)
+    relative = Path("indata") / "avtal" / f"{FAMILY}.json"
+    made = pipeline.generate([relative], utdata=Path("utdata"), indata=Path("indata/avtal"), mallar=TEMPLATES, troskelvarden=THRESHOLDS, pdf=False)
+    assert made.ok, made.problems
+    assert recorded_ids(Path("utdata"), relative) == [FAMILY]
+    assert recorded_ids(folders["utdata"], folders["indata"] / f"{FAMILY}.json") == [FAMILY]
+
+
+# ---- who gets in: the token of this start ---------------------------------------------------------
+
+
+@pytest.fixture
+def app(folders: dict[str, Path]) -> Any:
+    return create_app(folders["indata"], folders["utdata"], TEMPLATES, THRESHOLDS, pdf=False, token="hemlig-nyckel-for-testet")
+
+
+def test_every_request_without_the_token_cookie_is_refused_in_swedish(app) -> None:
+    stranger = app.test_client()  # another local user: right host, no cookie
+    for response in (stranger.get("/"), stranger.get(f"/avtal/{FAMILY}"), stranger.get("/static/redigera.js"),
+                     post(stranger, "/api/kontrollera", {"data": {}}, headers={"Origin": "http://localhost"})):
+        assert response.status_code == 403
+        assert "Öppna adressen som avtal redigera skrev ut" in response.get_data(as_text=True)
+    assert stranger.get("/?token=gissad").status_code == 403
+
+
+def test_the_start_address_exchanges_the_token_for_an_httponly_strict_cookie_and_drops_it_from_the_address(app) -> None:
+    browser = app.test_client()
+    response = browser.get(f"/avtal/{FAMILY}?token=hemlig-nyckel-for-testet")
+    assert response.status_code == 303 and response.headers["Location"] == f"/avtal/{FAMILY}"
+    cookie = response.headers["Set-Cookie"]
+    assert "hemlig-nyckel-for-testet" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert browser.get(f"/avtal/{FAMILY}").status_code == 200
+
+
+def test_a_post_without_origin_is_refused_even_with_the_cookie(app) -> None:
+    browser = app.test_client()
+    browser.get("/?token=hemlig-nyckel-for-testet")
+    assert post(browser, "/api/kontrollera", {"data": {}}).status_code == 403
+    assert browser.post(f"/avtal/{FAMILY}/ta-bort", data={"version": "x"}).status_code == 403
+    assert post(browser, "/api/kontrollera", {"data": {}}, headers={"Origin": "http://localhost"}).status_code == 200
+
+
+def test_each_start_has_its_own_random_token(folders) -> None:
+    tokens = {create_app(folders["indata"], folders["utdata"], TEMPLATES, THRESHOLDS, pdf=False).config["AVTAL_TOKEN"] for _ in range(3)}
+    assert len(tokens) == 3 and all(len(token) >= 40 for token in tokens)
+
+
+# ---- bodies and files that must not make a 500 ------------------------------------------------------
+
+
+def test_deeply_nested_json_is_refused_with_its_own_message(client) -> None:
+    for depth in (100, 100_000):
+        body = '{"data": ' + "[" * depth + "]" * depth + "}"
+        response = client.post("/api/kontrollera", data=body, content_type="application/json")
+        assert response.status_code == 400
+        assert "nästlad i fler än 64 nivåer" in response.get_json()["meddelande"]
+
+
+def test_a_lone_surrogate_is_refused_with_its_own_message(client, folders) -> None:
+    body = '{"data": {"avtal": {"id": "surrogat", "titel": "Avtal \\ud800"}}}'
+    for url in ("/api/kontrollera", "/api/spara"):
+        response = client.post(url, data=body, content_type="application/json")
+        assert response.status_code == 400
+        assert "ensamt surrogattecken" in response.get_json()["meddelande"]
+    assert not (folders["indata"] / "surrogat.json").exists()
+
+
+def test_an_agreement_file_that_links_out_of_the_folder_is_named_not_a_500(client, folders, tmp_path: Path) -> None:
+    outside = tmp_path / "utanfor.json"
+    outside.write_text(json.dumps(minimal(id="utanfor")), encoding="utf-8")
+    (folders["indata"] / "utanfor.json").symlink_to(outside)
+    for response in (client.get("/avtal/utanfor"), post(client, "/api/generera", {"fil": "utanfor", "version": "x"}),
+                     post(client, "/api/spara", {"data": minimal(id="utanfor"), "fil": "utanfor", "version": "x"})):
+        assert response.status_code == 422, response.get_data(as_text=True)
+        assert "utanfor.json" in response.get_data(as_text=True)
+        assert "ligger inte i mappen med avtalsdata" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 200
+    assert json.loads(outside.read_text(encoding="utf-8"))["avtal"]["id"] == "utanfor"
+
+
+def test_a_chunked_body_over_the_limit_is_too_large_not_invalid_json(folders) -> None:
+    import http.client
+
+    from werkzeug.serving import make_server
+
+    app = create_app(folders["indata"], folders["utdata"], TEMPLATES, THRESHOLDS, pdf=False, token="nyckel")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        cookie = f"avtal-formular-{server.port}=nyckel"
+
+        def chunked(size: int) -> tuple[int, dict[str, Any]]:
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+            body = json.dumps({"data": {"avtal": {"bakgrund": "x" * size}}}).encode()
+            parts = (body[i:i + 65536] for i in range(0, len(body), 65536))
+            connection.request("POST", "/api/kontrollera", body=parts, encode_chunked=True, headers={
+                "Content-Type": "application/json", "Origin": f"http://127.0.0.1:{server.port}", "Cookie": cookie})
+            answer = connection.getresponse()
+            return answer.status, json.loads(answer.read())
+
+        status, answer = chunked(MAX_BODY_BYTES + 10)
+        assert status == 413 and "för stor" in answer["meddelande"]
+        assert chunked(1000)[0] == 200
+    finally:
+        server.shutdown()
+
+
+def test_a_date_is_a_text_field_in_the_swedish_format_whatever_the_browser_language(client) -> None:
+    page = lxml.html.fromstring(client.get(f"/avtal/{FAMILY}").get_data(as_text=True))
+    field = page.xpath('//*[@data-path="$.avtal.datum" or @data-key="datum"]//input[contains(@class, "input")]')[0]
+    assert (field.get("type"), field.get("placeholder"), field.get("value")) == ("text", "ÅÅÅÅ-MM-DD", "2024-03-01")
+    assert page.xpath('//*[@data-key="datum"]//span[@class="hint"]')[0].text_content().startswith("Skriv datumet som år-månad-dag")
+
+
+def test_a_draft_missing_required_fields_still_gets_the_legal_checks_it_has_what_they_need_for(client) -> None:
+    data = minimal()
+    del data["avtal"]["syfte"]  # a required field not filled in yet: the schema fails
+    data["parter"][1]["organisationsnummer"] = "212000-1356"  # wrong check digit
+    data["avtalstid"] = {"start": "2026-05-01", "slut": "2026-01-31"}
+    found = places(post(client, "/api/kontrollera", {"data": data}))
+    assert "$.avtal.syfte" in found
+    assert "kontrollsiffran" in found["$.parter[1].organisationsnummer"]
+    assert "ligger inte efter startdatum" in found["$.avtalstid.slut"]
+
+
+def test_a_rule_that_cannot_run_on_a_half_written_draft_waits_instead_of_failing(client) -> None:
+    response = post(client, "/api/kontrollera", {"data": {"avtal": {"typ": "avtalssamverkan"}, "parter": [None, {"namn": 3}]}})
+    assert response.status_code == 200 and response.get_json()["problem"]
+
+
+def test_the_start_page_explains_each_kind_in_a_sentence_and_helps_choose(client) -> None:
+    page = lxml.html.fromstring(client.get("/").get_data(as_text=True))
+    explained = dict(zip([dt.text_content() for dt in page.xpath('//dl[@id="kinds"]/dt')],
+                         [dd.text_content() for dd in page.xpath('//dl[@id="kinds"]/dd')], strict=True))
+    assert list(explained) == ["Avtalssamverkan", "Samverkansavtal", "Interimsavtal", "Tilläggsavtal", "Avsiktsförklaring"]
+    assert all(len(sentence) > 40 for sentence in explained.values())
+    assert "9 kap. 37 § kommunallagen" in explained["Avtalssamverkan"] and "Binder inte" in explained["Avsiktsförklaring"]
+    guide = page.xpath('//p[@id="guide"]')[0].text_content()
+    assert "Ska avtalet binda parterna?" in guide and "Ändrar det ett befintligt avtal?" in guide
+
+
+def test_a_draft_kept_in_the_browser_opens_in_the_form_unsaved_and_a_broken_one_is_refused(client, folders) -> None:
+    data = read_example(FAMILY)
+    data["avtal"]["diarienummer"] = "SN 2026/0001"
+    response = client.post("/utkast", data={"data": json.dumps(data), "fil": FAMILY, "version": "abc"})
+    assert response.status_code == 200 and "SN 2026/0001" in response.get_data(as_text=True)
+    assert '"aterstallt": true' in response.get_data(as_text=True)
+    assert "SN 2024/0117" in (folders["indata"] / f"{FAMILY}.json").read_text(encoding="utf-8")  # nothing saved
+    broken = client.post("/utkast", data={"data": "{inte json"})
+    assert broken.status_code == 400 and "ingen giltig JSON" in broken.get_data(as_text=True)
+
+
+def test_a_deleted_agreement_is_listed_and_restored_from_the_list_never_over_another_file(client, folders) -> None:
+    target = folders["indata"] / f"{FAMILY}.json"
+    original = target.read_bytes()
+    assert remove(client, FAMILY, saved_version(client, FAMILY)).status_code == 200
+    name = f"{dt.date.today().isoformat()}-{FAMILY}.json"
+    listing = client.get("/").get_data(as_text=True)
+    assert "Borttagna avtal" in listing and f'action="/borttagna/{name}/aterstall"' in listing
+
+    target.write_text(json.dumps(minimal(id=FAMILY)), encoding="utf-8")  # a new file took the name meanwhile
+    refused = client.post(f"/borttagna/{name}/aterstall")
+    assert refused.status_code == 409 and "det finns redan ett avtal med det namnet" in page_text(refused)
+    assert json.loads(target.read_text(encoding="utf-8"))["avtal"]["titel"] == MINIMAL["avtal"]["titel"]
+
+    target.unlink()
+    restored = client.post(f"/borttagna/{name}/aterstall")
+    assert restored.status_code == 200 and "Avtalet är återställt" in page_text(restored)
+    assert target.read_bytes() == original and trashed(folders) == []
+    assert client.post("/borttagna/..%2Favtal.json/aterstall").status_code in (404, 409)
+
+
+def package_text(docx: bytes) -> str:
+    """The text of every part of a Word package (body, headers, tracked insertions and deletions)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        xml = "".join(package.read(name).decode("utf-8") for name in package.namelist() if name.startswith("word/") and name.endswith(".xml"))
+    return "".join(re.findall(r"<w:(?:t|delText)(?: [^>]*)?>([^<]*)<", xml))
+
+
+def test_generate_again_after_a_change_links_the_comparison_and_the_earlier_version_it_kept(client, folders) -> None:
+    first = post(client, "/api/generera", {"fil": FAMILY, "version": saved_version(client, FAMILY)})
+    assert first.status_code == 200, first.get_json()
+    assert not [d for d in first.get_json()["dokument"] if "/" in d["namn"]]  # nothing to compare with yet
+    data = read_example(FAMILY)
+    data["avtal"]["diarienummer"] = "SN 2024/0999"
+    post(client, "/api/spara", {"data": data, "fil": FAMILY, "version": saved_version(client, FAMILY)})
+    second = post(client, "/api/generera", {"fil": FAMILY, "version": saved_version(client, FAMILY)})
+    assert second.status_code == 200, second.get_json()
+    kept = {d["namn"]: d for d in second.get_json()["dokument"] if "/" in d["namn"]}
+    comparisons = [name for name in kept if name.startswith("jamforelse/") and name.endswith(".docx")]
+    earlier = [name for name in kept if name.startswith("tidigare/") and name.endswith("/avtal.docx")]
+    assert comparisons and earlier, kept
+    assert kept[earlier[0]]["etikett"] == "Tidigare version (Word)"
+    download = client.get(kept[comparisons[0]]["url"])
+    assert download.status_code == 200
+    assert "SN 2024/01170999" in package_text(download.data)  # the old number struck through, the new one inserted
+    old = client.get(kept[earlier[0]]["url"])
+    assert "SN 2024/0117" in package_text(old.data) and "SN 2024/0999" not in package_text(old.data)
+    for bad in ("jamforelse/../avtal.docx", "annat/x.docx", "jamforelse/x.txt"):
+        assert client.get(f"/utdata/{FAMILY}/{bad}").status_code == 404

@@ -61,3 +61,12 @@ def test_the_interim_last_day_is_required_where_the_schema_is_read_for_it() -> N
     slut = form().child("avtalstid").child("slut")  # the form's red star
     assert slut.required_in("interimsavtal")
     assert not any(slut.required_in(kind) for kind in KINDS if kind != "interimsavtal")
+
+
+def test_the_schema_lists_the_kinds_of_kinds_py_with_a_label_and_an_explanation_each() -> None:
+    from avtalsgenerator.agreement.schema import AGREEMENT_SCHEMA, load_schema
+    from avtalsgenerator.kinds import KINDS
+
+    typ = load_schema(AGREEMENT_SCHEMA)["properties"]["avtal"]["properties"]["typ"]
+    assert typ["enum"] == list(KINDS)
+    assert set(typ["x-etikett"]) == set(typ["x-forklaring"]) == set(KINDS)

@@ -30,7 +30,7 @@ def test_kinds_are_the_schemas_enum_in_swedish_spelling() -> None:
     enum = load_schema(AGREEMENT_SCHEMA)["properties"]["avtal"]["properties"]["typ"]["enum"]
     assert [value for value, _ in kinds()] == enum
     labels = dict(kinds())
-    assert labels["tillaggsavtal"] == "tilläggsavtal" and labels["avsiktsforklaring"] == "avsiktsförklaring"
+    assert labels["tillaggsavtal"] == "Tilläggsavtal" and labels["avsiktsforklaring"] == "Avsiktsförklaring"
 
 
 def test_a_field_and_a_kind_added_to_the_schema_appear_in_the_form_without_code(tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_nodes_carry_titles_defaults_units_and_references_from_the_schema() -> N
     delegation = root.child("extern_delegering")
     assert delegation is not None and not delegation.optional_object  # it has a default: always there
     category = delegation.child("mottagare_kategori")
-    assert category is not None and category.kind == "choice" and category.default_text() == "anställd"
+    assert category is not None and category.kind == "choice" and category.default_text() == "Anställd"
     parties = root.child("parter")
     assert parties is not None and parties.min_items == 2 and parties.item is not None and parties.item.kind == "object"
     assert parties.item.child("organisationsnummer") is not None
@@ -230,3 +230,55 @@ def _has(data: Any, path: str) -> bool:
     except (KeyError, IndexError):
         return False
     return True
+
+
+def _string_enums(node: Any, path: str = "$") -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        if "enum" in node and "title" in node:
+            found.append((path, node))
+        for key, value in node.items():
+            found += _string_enums(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _string_enums(value, f"{path}[{index}]")
+    return found
+
+
+def test_every_choice_in_the_schema_has_a_swedish_label_for_each_value() -> None:
+    from avtalsgenerator.agreement.schema import AGREEMENT_SCHEMA, load_schema
+
+    enums = _string_enums(load_schema(AGREEMENT_SCHEMA))
+    assert len(enums) >= 10
+    for path, node in enums:
+        labels = node.get("x-etikett", {})
+        assert sorted(labels) == sorted(node["enum"]), f"{path}: x-etikett ska ge en etikett för varje värde"
+        assert all(label[0].isupper() and "_" not in label for label in labels.values()), path
+
+
+def test_choices_show_the_schemas_labels_with_swedish_letters() -> None:
+    root = form()
+    model = root.child("ekonomi").child("modell")  # type: ignore[union-attr]
+    assert dict(model.choices)["sjalvkostnad"] == "Självkostnad"  # type: ignore[union-attr]
+    change = root.child("andringar").item.child("atgard")  # type: ignore[union-attr]
+    assert [label for _, label in change.choices] == ["Ersätts", "Ny", "Utgår", "Ersätts av bilaga"]  # type: ignore[union-attr]
+    assert dict(kinds())["tillaggsavtal"] == "Tilläggsavtal"
+
+
+def test_descriptions_in_the_form_write_enum_values_as_their_swedish_labels() -> None:
+    root = form()
+    permission = root.child("personuppgifter").child("underbitraden").child("tillstand")  # type: ignore[union-attr]
+    assert permission.description.startswith("Särskilt tillstånd: varje underbiträde")  # type: ignore[union-attr]
+    assert "; allmänt tillstånd: biträdet" in permission.description  # type: ignore[union-attr]
+    assert root.child("avtal").child("huvudavtal").description.endswith("Krävs när typen är tilläggsavtal.")  # type: ignore[union-attr]
+    for word in ("sarskilt", "allmant", "tillaggsavtal", "ersatts_av_bilaga", "kommunalforbund"):
+        assert not re.search(rf"\b{word}\b", json.dumps([n.description for n in _all_nodes(root)], ensure_ascii=False)), word
+
+
+def _all_nodes(node: Node) -> list[Node]:
+    found = [node]
+    for child in node.children:
+        found += _all_nodes(child)
+    if node.item is not None:
+        found += _all_nodes(node.item)
+    return found

@@ -44,15 +44,39 @@
     }
   }
 
-  function parseNumber(text, integer) {
-    const clean = text.replace(/[\s\u00a0\u202f]/g, "").replace(",", ".").replace("\u2212", "-");
+  // Numbers as people type them: "1 200 000 kr", "1 200 000,00", "1200000", "33,3 %", "2,5". A decimal in a
+  // whole-number field is sent as the number it is, so the check says beside the field that a whole number is needed.
+  function parseNumber(text) {
+    const clean = text.replace(/[\s\u00a0\u202f]/g, "").replace(/(kronor|kr|:-|%|procent)$/i, "").replace("\u2212", "-");
     if (clean === "") return undefined;
-    if (integer ? /^-?\d+$/.test(clean) : /^-?\d+(\.\d+)?$/.test(clean)) return Number(clean);
+    if (/^-?\d+([.,]\d+)?$/.test(clean)) return Number(clean.replace(",", "."));
     return text; // not a number: sent as it is, so the check says what is wrong beside the field
   }
 
+  // An organisation number typed without its hyphen (2120001488) is written as it is printed: 212000-1488.
+  function formatOrganisationNumber(text) {
+    const digits = text.trim();
+    return /^\d{10}$/.test(digits) ? digits.slice(0, 6) + "-" + digits.slice(6) : text;
+  }
+
+  // Dates are ÅÅÅÅ-MM-DD whatever the browser's language. Also taken: 20260501, 2026-5-1, and day/month as
+  // Swedes write it, "1/5 2026" or "1/5/2026" or "1.5.2026". Anything else is sent as typed, and the check says why.
+  function parseDate(text) {
+    const t = text.trim();
+    let m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(t) || /^(\d{4})(\d{2})(\d{2})$/.exec(t);
+    let year, month, day;
+    if (m) { year = m[1]; month = m[2]; day = m[3]; } else {
+      m = /^(\d{1,2})[/.](\d{1,2})(?:[/.]|\s+)(\d{4})$/.exec(t);
+      if (!m) return null;
+      year = m[3]; month = m[2]; day = m[1];
+    }
+    const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+    if (date.getUTCFullYear() !== Number(year) || date.getUTCMonth() !== Number(month) - 1 || date.getUTCDate() !== Number(day)) return null;
+    return year + "-" + String(month).padStart(2, "0") + "-" + String(day).padStart(2, "0");
+  }
+
   function formatNumber(input, integer) {
-    const value = parseNumber(input.value, integer);
+    const value = parseNumber(input.value);
     if (typeof value === "number") {
       input.value = new Intl.NumberFormat("sv-SE", { maximumFractionDigits: 20, useGrouping: true }).format(value);
     }
@@ -63,7 +87,9 @@
     const kind = node.dataset.kind;
     const raw = input.value;
     if (kind === "bool") return raw === "" ? undefined : raw === "true";
-    if (kind === "integer" || kind === "number") return parseNumber(raw, kind === "integer");
+    if (kind === "date") return raw.trim() === "" ? undefined : parseDate(raw) || raw;
+    if (node.dataset.key === "organisationsnummer" && raw !== "") return formatOrganisationNumber(raw);
+    if (kind === "integer" || kind === "number") return parseNumber(raw);
     if (kind === "json") {
       if (raw.trim() === "") return undefined;
       try {
@@ -122,6 +148,25 @@
     return null;
   }
 
+  // Where a message belongs, in the words of the form: "Parter › Part 2 › Organisationsnummer", never a JSON path.
+  function placeText(place) {
+    const hit = place ? nodeFor(place) : null;
+    if (!hit || hit.node === root) return "";
+    const parts = [];
+    let node = hit.node;
+    while (node && node !== root) {
+      const item = node.parentElement && node.parentElement.classList.contains("item") ? node.parentElement : null;
+      if (item) {
+        parts.unshift((node.dataset.title || "Rad") + " " + item.querySelector(".item-num").textContent);
+        node = parentNode(node); // the list itself: its row already says what it is
+      } else if (node.dataset.title) {
+        parts.unshift(node.dataset.title);
+      }
+      node = node ? parentNode(node) : null;
+    }
+    return parts.join(" › ");
+  }
+
   function sectionOf(node) {
     const section = node.closest("section.section");
     return section ? section.id.replace("avsnitt-", "") : "";
@@ -137,9 +182,29 @@
     return value === undefined || (Array.isArray(value) && value.length === 0);
   }
 
+  let nextNeeded = [];
+
+  // "Nästa obligatoriska fält": to the first required field still empty, opening a part switched off.
+  function goToNeeded() {
+    const node = nextNeeded.find(function (n) { return document.contains(n); });
+    if (!node) return;
+    const optional = node.closest('.node.obj[data-optional="1"][data-include="0"]');
+    if (optional) {
+      const box = optional.querySelector(":scope > label.include .include-box");
+      box.checked = true;
+      box.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    const input = node.querySelector(".input, .include-box, button.add, button.std-list-edit");
+    node.scrollIntoView({ block: "center" });
+    if (input) input.focus();
+  }
+
   function showProblems(problems) {
     document.querySelectorAll(".msgs").forEach(function (m) { m.replaceChildren(); });
     document.querySelectorAll(".has-fel, .has-varning").forEach(function (n) { n.classList.remove("has-fel", "has-varning"); });
+    root.querySelectorAll(".needed").forEach(function (n) { n.classList.remove("needed"); });
+    const needed = [];
+    root.querySelectorAll('.input[aria-invalid="true"]').forEach(function (input) { input.removeAttribute("aria-invalid"); });
     const general = [];
     const counts = {};
     let errors = 0;
@@ -158,6 +223,8 @@
       if (deferred(p, hit)) {
         todo++;
         counts[section].kvar++;
+        // Required now (by the schema for this kind, or by a rule: Underbiträden once a party is personuppgiftsbiträde).
+        if (target && !target.closest("[data-unused]")) { target.classList.add("needed"); needed.push(target); }
         return;
       }
       if (p.allvar === "fel") errors++; else warnings++;
@@ -165,9 +232,11 @@
       const box = target.querySelector(":scope > .msgs");
       const line = document.createElement("p");
       line.className = "msg " + p.allvar;
-      line.textContent = (hit.exact ? "" : p.plats.slice(target.dataset.path.length).replace(/^\./, "") + ": ") + p.meddelande;
+      line.textContent = p.meddelande;
       box.appendChild(line);
       target.classList.add(p.allvar === "fel" ? "has-fel" : "has-varning");
+      const own = p.allvar === "fel" ? target.querySelector(":scope > .control > .input, :scope > .input") : null;
+      if (own) own.setAttribute("aria-invalid", "true");
       counts[section][p.allvar === "fel" ? "fel" : "varning"]++;
     });
     const list = document.getElementById("problem-list");
@@ -175,7 +244,8 @@
     general.forEach(function (p) {
       const li = document.createElement("li");
       li.className = p.allvar;
-      li.textContent = (p.plats ? p.plats + ": " : "") + p.meddelande;
+      const where = placeText(p.plats);
+      li.textContent = (where ? where + ": " : "") + p.meddelande;
       list.appendChild(li);
     });
     document.getElementById("general").hidden = general.length === 0;
@@ -183,8 +253,8 @@
       const c = counts[el.dataset.countFor];
       const parts = [];
       if (c && c.fel) parts.push(c.fel + " fel");
-      if (c && c.varning) parts.push(c.varning + " varn.");
-      if (c && c.kvar) parts.push(c.kvar + " kvar");
+      if (c && c.varning) parts.push(c.varning + (c.varning === 1 ? " varning" : " varningar"));
+      if (c && c.kvar) parts.push(c.kvar + " kvar att fylla i");
       el.textContent = parts.join(", ");
       el.className = "toc-count" + (c && c.fel ? " fel" : c && c.varning ? " varning" : c && c.kvar ? " kvar" : "");
     });
@@ -192,8 +262,11 @@
     const summary = [];
     if (errors) summary.push(errors + " fel");
     if (warnings) summary.push(warnings + (warnings === 1 ? " varning" : " varningar"));
-    if (todo) summary.push(todo + " obligatoriska fält kvar att fylla i");
+    if (todo) summary.push(todo + (todo === 1 ? " obligatoriskt fält" : " obligatoriska fält") + " kvar att fylla i");
     countsEl.textContent = summary.length ? summary.join(", ") : "Inga fel";
+    const next = document.getElementById("next-needed");
+    next.hidden = needed.length === 0;
+    nextNeeded = needed;
     countsEl.className = "counts " + (errors ? "fel" : warnings ? "varning" : todo ? "kvar" : "ok");
   }
 
@@ -235,11 +308,48 @@
     statusEl.className = "status " + (kind || "");
   }
 
+  // ---- work not lost: unsaved changes kept in this browser ------------------------------------------
+
+  function draftKey() {
+    return "avtal-utkast:" + location.port + ":" + (meta.fil || "nytt:" + currentKind());
+  }
+
+  let draftTimer = null;
+  function keepDraft() {
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(function () {
+      try {
+        localStorage.setItem(draftKey(), JSON.stringify({ data: collect(), fil: meta.fil, version: meta.version, tid: new Date().toISOString() }));
+      } catch (e) { /* storage full or off: the form still works, only without the local copy */ }
+    }, 300);
+  }
+
+  function dropDraft() {
+    clearTimeout(draftTimer);
+    try { localStorage.removeItem(draftKey()); } catch (e) { /* nothing kept */ }
+  }
+
+  function offerDraft() {
+    let kept = null;
+    try { kept = JSON.parse(localStorage.getItem(draftKey()) || "null"); } catch (e) { kept = null; }
+    if (!kept || !kept.data) return;
+    if (JSON.stringify(kept.data) === JSON.stringify(collect())) { dropDraft(); return; }
+    const when = new Date(kept.tid).toLocaleString("sv-SE", { dateStyle: "short", timeStyle: "short" });
+    document.getElementById("draft-text").textContent = "Du har osparade ändringar i det här avtalet från " + when +
+      ", kvar i webbläsaren. Fortsätt med dem, eller släng dem och arbeta med filen som den är sparad.";
+    const formEl = document.getElementById("draft-form");
+    formEl.elements.data.value = JSON.stringify(kept.data);
+    formEl.elements.fil.value = kept.fil || "";
+    formEl.elements.version.value = kept.version || "";
+    document.getElementById("draft").hidden = false;
+  }
+
   function markDirty() {
     if (!dirty) {
       dirty = true;
       setStatus("Osparade ändringar", "dirty");
     }
+    keepDraft();
     scheduleCheck();
   }
 
@@ -279,9 +389,14 @@
       return false;
     }
     document.getElementById("conflict").hidden = true;
+    const before = draftKey();
+    try { localStorage.removeItem(before); } catch (e) { /* nothing kept */ }
+    // Saved: a party id made from the name stays as it is now, whatever the name becomes.
+    root.querySelectorAll('[data-auto="1"]').forEach(function (input) { input.dataset.auto = "0"; });
     meta.fil = result.json.id;
     meta.version = result.json.version;
     dirty = false;
+    dropDraft();
     updateRemoveLink();
     history.replaceState(null, "", "/avtal/" + encodeURIComponent(result.json.id));
     const problems = result.json.problem || [];
@@ -303,20 +418,40 @@
     if (meta.fil) link.href = "/avtal/" + encodeURIComponent(meta.fil) + "/ta-bort?version=" + encodeURIComponent(meta.version);
   }
 
+  // Generating shows its steps, and the form is locked while it runs so nothing typed meanwhile is lost or half-saved.
+  function showStep(step) {
+    const box = document.getElementById("progress");
+    box.hidden = step === null;
+    box.querySelectorAll("li").forEach(function (li) {
+      const order = ["spara", "gora", "klart"];
+      li.className = step === null ? "" : order.indexOf(li.dataset.step) < order.indexOf(step) ? "done" : li.dataset.step === step ? "current" : "";
+      if (li.dataset.step === step) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
+    });
+  }
+
+  function lockForm(locked) {
+    root.inert = locked;
+    ["save", "generate"].forEach(function (id) { document.getElementById(id).disabled = locked; });
+    document.getElementById("form").setAttribute("aria-busy", locked ? "true" : "false");
+  }
+
   async function generate() {
-    if ((dirty || !meta.fil) && !(await save(false))) return;
-    setStatus("Genererar dokumenten …", "");
-    const button = document.getElementById("generate");
-    button.disabled = true;
+    showStep("spara");
+    lockForm(true);
     let result;
     try {
+      if ((dirty || !meta.fil) && !(await save(false))) { showStep(null); return; }
+      showStep("gora");
+      setStatus("Genererar dokumenten …", "");
       result = await post("/api/generera", { fil: meta.fil, version: meta.version });
     } catch (e) {
+      showStep(null);
       setStatus("Servern svarar inte: inga dokument gjordes.", "fel");
       return;
     } finally {
-      button.disabled = false;
+      lockForm(false);
     }
+    showStep(result.ok ? "klart" : null);
     if (result.status === 409) {
       showConflict(result.json.meddelande);
       setStatus("Inte genererat", "fel");
@@ -491,12 +626,38 @@
       if (!input) return;
       input.id = "f" + (++idCounter);
       if (label) label.htmlFor = input.id;
+      const hint = leaf.querySelector(":scope > .control > .hint");
+      if (hint && !hint.id) hint.id = "h" + idCounter;
       const desc = leaf.querySelector(":scope > .desc");
       const msgs = leaf.querySelector(":scope > .msgs");
       if (desc && !desc.id) desc.id = "d" + idCounter;
       if (msgs && !msgs.id) msgs.id = "m" + idCounter;
-      input.setAttribute("aria-describedby", [desc && desc.id, msgs && msgs.id].filter(Boolean).join(" "));
+      input.setAttribute("aria-describedby", [desc && desc.id, hint && hint.id, msgs && msgs.id].filter(Boolean).join(" "));
     });
+  }
+
+  // Follow-up questions only when they apply: in a part with a yes/no switch "forekommer" (känsliga
+  // personuppgifter, tredjeland, extern delegering) the other fields show only while the switch says Ja.
+  function applySwitches() {
+    root.querySelectorAll('.node.leaf.kind-bool[data-key="forekommer"]').forEach(function (leaf) {
+      const input = leaf.querySelector(":scope > .control > .input");
+      const children = leaf.parentElement;
+      const yes = input.value === "true";
+      Array.from(children.children).forEach(function (sibling) {
+        if (sibling !== leaf && sibling.classList.contains("node")) sibling.classList.toggle("follow-up-hidden", !yes);
+      });
+    });
+  }
+
+  // Required fields say so to assistive technology too; the skip link leads to the first field shown.
+  function markRequired() {
+    root.querySelectorAll(".node.leaf").forEach(function (leaf) {
+      const input = leaf.querySelector(":scope > .control > .input, :scope > .input");
+      if (input) input.setAttribute("aria-required", leaf.dataset.required === "1" ? "true" : "false");
+    });
+    const first = Array.from(root.querySelectorAll(".node.leaf .input")).find(function (input) { return !input.closest("[hidden]"); });
+    const skip = document.querySelector(".skip");
+    if (first && skip) skip.href = "#" + first.id;
   }
 
   function grow(textarea) {
@@ -504,16 +665,84 @@
     textarea.style.height = textarea.scrollHeight + 2 + "px";
   }
 
-  function updatePartyIds() {
-    const list = document.getElementById("part-ids");
-    list.replaceChildren();
-    root.querySelectorAll('[data-path^="$.parter["][data-key="id"] .input').forEach(function (input) {
-      if (!input.value) return;
-      const option = document.createElement("option");
-      option.value = input.value;
-      list.appendChild(option);
+  // ---- parties by name ------------------------------------------------------------------------------
+  // Every reference to a party (utförare, mottagare, betalande, …) is a list of the parties entered, shown by
+  // name. A new party's id is made from its name (until the first save or an id typed by hand; then it stays
+  // as it is when the name changes); when an id changes, every reference to the old id follows it.
+
+  function partyRows() {
+    return Array.from(root.querySelectorAll('[data-path^="$.parter["][data-key="id"]')).filter(function (node) {
+      return /^\$\.parter\[\d+\]\.id$/.test(node.dataset.path);
+    }).map(function (idNode) {
+      const row = idNode.parentElement.closest(".node");
+      const name = row.querySelector(':scope > .children > [data-key="namn"] .input');
+      return { id: idNode.querySelector(".input"), name: name };
     });
   }
+
+  function slug(name) {
+    return name.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "").slice(0, 80).replace(/-+$/, "");
+  }
+
+  function renameReferences(from, to) {
+    if (!from || from === to) return;
+    root.querySelectorAll("select.ref").forEach(function (select) {
+      Array.from(select.options).forEach(function (option) { if (option.value === from) option.value = to; });
+    });
+  }
+
+  function updatePartyIds() {
+    const parties = partyRows();
+    parties.forEach(function (party) {
+      if (!party.name) return;
+      const auto = party.id.dataset.auto === "1" || (party.id.value === "" && party.id.dataset.auto !== "0");
+      if (!auto) return;
+      const wanted = slug(party.name.value);
+      if (wanted !== party.id.value) {
+        renameReferences(party.id.value, wanted);
+        party.id.value = wanted;
+      }
+      party.id.dataset.auto = "1";
+    });
+    const choices = parties.filter(function (party) { return party.id.value; }).map(function (party) {
+      return { id: party.id.value, name: (party.name && party.name.value.trim()) || party.id.value };
+    });
+    root.querySelectorAll("select.ref").forEach(function (select) {
+      const current = select.value;
+      const first = select.options[0];
+      select.replaceChildren(first);
+      choices.forEach(function (choice) {
+        const option = document.createElement("option");
+        option.value = choice.id;
+        option.textContent = choice.name;
+        select.appendChild(option);
+      });
+      if (current && !choices.some(function (choice) { return choice.id === current; })) {
+        const unknown = document.createElement("option"); // a reference to no party entered: kept, and the check says so
+        unknown.value = current;
+        unknown.textContent = current + " (ingen sådan part)";
+        select.appendChild(unknown);
+      }
+      select.value = current;
+    });
+  }
+
+  // A party id typed by hand stops following the name; the references follow the id as it changes.
+  root.addEventListener("focusin", function (event) {
+    const target = event.target;
+    if (target.matches && target.matches('[data-key="id"] > .control > .input') && /^\$\.parter\[\d+\]\.id$/.test(target.closest(".node").dataset.path)) {
+      target.dataset.before = target.value;
+    }
+  });
+  root.addEventListener("input", function (event) {
+    const target = event.target;
+    if (target.dataset && target.dataset.before !== undefined) {
+      target.dataset.auto = "0";
+      renameReferences(target.dataset.before, target.value);
+      target.dataset.before = target.value;
+    }
+  }, true);
 
   function updateItemNames() {
     root.querySelectorAll(".item").forEach(function (item) {
@@ -521,6 +750,13 @@
       const name = item.querySelector(":scope > .item-bar .item-name");
       const text = first ? first.value.trim() : "";
       name.textContent = text ? " – " + (text.length > 70 ? text.slice(0, 67) + "…" : text) : "";
+      // Each row's buttons say which row they act on: "Ta bort part 2: Fjällvikens kommun".
+      const row = (item.querySelector(":scope > .item-bar .item-title").firstChild.textContent.trim() + " " +
+        item.querySelector(":scope > .item-bar .item-num").textContent).toLowerCase() + (text ? ": " + text : "");
+      [["up", "Flytta upp "], ["down", "Flytta ned "], ["remove", "Ta bort "]].forEach(function (pair) {
+        const button = item.querySelector(":scope > .item-bar ." + pair[0]);
+        if (button) button.setAttribute("aria-label", pair[1] + row);
+      });
     });
     document.getElementById("doc-title").textContent = (root.querySelector('[data-path="$.avtal.titel"] .input') || {}).value || "Nytt avtal";
   }
@@ -533,6 +769,8 @@
     arrayNode.querySelector(":scope > .items").appendChild(fragment);
     applyKind(item, false);
     prepare(item);
+    markRequired();
+    updatePartyIds(); // a new row's party lists offer the parties entered
     assignPaths(root, "$");
     if (focus) {
       const input = item.querySelector(".input");
@@ -589,6 +827,12 @@
       button.closest(".std").hidden = true;
       grow(input);
       input.focus();
+    } else if (button.classList.contains("pick-date")) {
+      const control = button.closest(".control");
+      const picker = control.querySelector(".date-picker");
+      picker.value = parseDate(control.querySelector(".input").value) || "";
+      try { picker.showPicker(); } catch (e) { picker.focus(); }
+      return;
     } else if (button.classList.contains("std-list-edit")) {
       useStandardList(button.closest(".node.arr"), true);
     } else if (button.classList.contains("std-list-reset")) {
@@ -605,14 +849,23 @@
 
   root.addEventListener("change", function (event) {
     const box = event.target;
+    if (box.classList.contains("date-picker")) { // a day chosen in the calendar goes into the text field
+      const input = box.closest(".control").querySelector(".input");
+      input.value = box.value;
+      touch(input);
+      markDirty();
+      return;
+    }
     touch(box);
     if (box.classList.contains("include-box")) {
       const node = box.closest(".node.obj");
       node.dataset.include = box.checked ? "1" : "0";
       node.querySelector(":scope > .children").hidden = !box.checked;
     }
+    if (box.closest && box.closest('.node.leaf.kind-bool[data-key="forekommer"]')) applySwitches();
     if (box === kindInput()) {
       applyKind(root, true);
+      markRequired();
       assignPaths(root, "$");
       updateItemNames();
     }
@@ -641,6 +894,11 @@
     const target = event.target;
     const leaf = target.closest ? target.closest(".node.leaf") : null;
     if (leaf && (leaf.dataset.kind === "integer" || leaf.dataset.kind === "number")) formatNumber(target, leaf.dataset.kind === "integer");
+    if (leaf && leaf.dataset.key === "organisationsnummer") target.value = formatOrganisationNumber(target.value);
+    if (leaf && leaf.dataset.kind === "date" && target.classList.contains("date")) {
+      const iso = parseDate(target.value);
+      if (iso && iso !== target.value) target.value = iso;
+    }
   });
 
   window.addEventListener("beforeunload", function (event) {
@@ -659,6 +917,16 @@
     if (dirty && !window.confirm("Du har osparade ändringar. Gå vidare till borttagningen utan att spara dem?")) event.preventDefault();
     else dirty = false;
   });
+  document.getElementById("draft-discard").addEventListener("click", function () {
+    dropDraft();
+    document.getElementById("draft").hidden = true;
+  });
+  document.getElementById("draft-form").addEventListener("submit", function () { dirty = false; });
+  // Back or Forward to a page kept in the browser's memory: it still knows its unsaved changes.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && dirty) setStatus("Osparade ändringar", "dirty");
+  });
+  document.getElementById("next-needed").addEventListener("click", goToNeeded);
   document.getElementById("save").addEventListener("click", function () { save(false); });
   document.getElementById("generate").addEventListener("click", generate);
   document.getElementById("overwrite").addEventListener("click", function () { save(true); });
@@ -673,10 +941,18 @@
   prepare(document);
   assignPaths(root, "$");
   applyKind(root, false);
+  applySwitches();
+  markRequired();
   updateUnusedNotice();
   updateItemNames();
   updatePartyIds();
   showProblems(JSON.parse(document.getElementById("initial-problems").textContent));
+  if (meta.aterstallt) {
+    dirty = true;
+    setStatus("Osparade ändringar (återställda från webbläsaren)", "dirty");
+  } else {
+    offerDraft();
+  }
   check(); // the server checked the file; this checks what the form will save, which is what counts from now on
   document.body.dataset.ready = "1";
 })();
