@@ -466,7 +466,9 @@ def _run(command: list[str], log_path: Path, timeout: float, folders: Sequence[P
     """
     with log_path.open("wb") as log:
         try:
-            child = Child(command, folders=folders, stdout=log, stderr=subprocess.STDOUT)
+            # LibreOffice's own temporary files (lu*.tmp) go into the first folder, which the guard removes if the run dies.
+            environment = {**os.environ, "TMPDIR": str(folders[0])} if folders else None
+            child = Child(command, folders=folders, stdout=log, stderr=subprocess.STDOUT, env=environment)
         except OSError as error:
             raise PdfError(Problem(command[0], "", f"LibreOffice kan inte startas ({error}). {INSTALL_HINT}")) from error
         timed_out = False

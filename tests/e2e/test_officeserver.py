@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 import xmlrpc.client
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,14 @@ def _processes_naming(text: str) -> list[int]:
     return found
 
 
+def _gone(find: Callable[[], list[int]], seconds: float = 20) -> list[int]:
+    """What ``find`` still finds once the processes had ``seconds`` to exit (LibreOffice takes a moment after SIGTERM)."""
+    deadline = time.monotonic() + seconds
+    while (found := find()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return found
+
+
 def test_two_servers_elsewhere_share_the_documents(tmp_path: Path) -> None:
     requires_uno_office()
     ports = [_free_port(), _free_port()]
@@ -88,7 +97,7 @@ def test_two_servers_elsewhere_share_the_documents(tmp_path: Path) -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
-    assert [pid for port in ports for pid in _processes_naming(f"--port {port}")] == [], "a server was left running"
+    assert _gone(lambda: [pid for port in ports for pid in _processes_naming(f"--port {port}")]) == [], "a server was left running"
 
 
 def test_crashed_server_is_restarted_and_the_document_tried_again(tmp_path: Path) -> None:

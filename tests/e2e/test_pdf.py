@@ -350,7 +350,8 @@ def test_a_tag_the_docx_does_not_hold_is_still_a_leftover() -> None:
     requires_office()
     with tempfile.TemporaryDirectory() as folder:
         docx_path = make_docx(Path(folder) / "avtal.docx", PARTIES[0], extra=["Kontakt: {{ part.kontakt }}"])
-        outputs, failures = pdf._convert_chunk(pdf.find_soffice() or "soffice", [docx_path], Path(folder) / "ut", pdf.PLAIN_FILTER, 120)
+        outputs, failures = pdf._convert_chunk(pdf.find_soffice() or "soffice", [docx_path], Path(folder) / "ut", pdf.PLAIN_FILTER, 120,
+                                               Path(folder))
         assert failures == [] and outputs[0] is not None
         assert any("kvarlämnad mallkod" in p for p in pdf.check_pdf(outputs[0], [], source_text="Kontakt: {{ annat }}"))
         assert not any("kvarlämnad mallkod" in p for p in pdf.check_pdf(outputs[0], [], source_text="Kontakt: {{ part.kontakt }}"))

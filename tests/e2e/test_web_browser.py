@@ -517,7 +517,7 @@ def test_follow_up_questions_show_only_when_their_switch_says_ja(server: tuple[s
     url, _, _ = server
     open_new(page, url, "avtalssamverkan")
     field(page, "$.personuppgifter.roll").select_option(label="Personuppgiftsbiträde")
-    countries = page.locator('[data-path="$.personuppgifter.tredjeland.lander"]')
+    countries = page.locator('[data-path="$.personuppgifter.tredjeland.overforingar"]')
     switch = field(page, "$.personuppgifter.tredjeland.forekommer")
     expect(switch).to_be_visible()
     expect(countries).to_be_hidden()
