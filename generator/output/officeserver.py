@@ -170,7 +170,8 @@ class LocalServer(Server):
         log = (self.folder / "server.log").open("wb")
         command = [*server_command(self.python, self.soffice, "127.0.0.1", self.port, self.folder), "--quiet"]
         try:
-            self.child = Child(command, folders=[self.folder], stdout=log, stderr=subprocess.STDOUT)
+            # TMPDIR too: LibreOffice writes lu*.tmp files there whatever unoserver's --temp-dir says.
+            self.child = Child(command, folders=[self.folder], stdout=log, stderr=subprocess.STDOUT, env=_temporary_env(self.folder))
         except OSError as e:
             raise ServerError(f"LibreOffice-servern kan inte startas ({e})") from e
         finally:
@@ -216,6 +217,11 @@ class LocalServer(Server):
             self._stop()
 
 
+def _temporary_env(folder: Path) -> dict[str, str]:
+    """The environment of a server: its temporary files in its own folder, removed with it."""
+    return {**os.environ, "TMPDIR": str(folder / "tmp")}
+
+
 def server_command(python: str, soffice: str, interface: str, port: int, folder: Path) -> list[str]:
     """The command that runs one unoserver under ``python`` (which has uno), its profile and temporary files in ``folder``."""
     site = _unoserver_site()
@@ -235,7 +241,7 @@ def serve(soffice: str, interface: str, port: int) -> int:
     with tempfile.TemporaryDirectory(prefix="avtal-lo-server-") as temporary:
         folder = Path(temporary)
         (folder / "tmp").mkdir()
-        child = Child(server_command(python, soffice, interface, port, folder))
+        child = Child(server_command(python, soffice, interface, port, folder), env=_temporary_env(folder))
         try:
             return child.process.wait()
         finally:
