@@ -9,6 +9,7 @@ from typing import Any
 from ..agreement.filters import kr
 from ..kinds import FULL_KINDS
 from .common import _blank, _ekonomi
+from .labels import title, yes_no
 from .registry import Agreement, Finding, rule
 
 DELEGATION_CATEGORIES = {
@@ -71,7 +72,8 @@ def delegation_further(a: Agreement) -> Iterator[Finding]:
     if delegation["forekommer"] and "vidaredelegering" not in delegation:
         yield (
             "$.extern_delegering.vidaredelegering",
-            "saknas; avtalet ska ange om beslutanderätten får delegeras vidare: ange true eller false",
+            f"saknas; avtalet ska ange om beslutanderätten får delegeras vidare: ange {yes_no(True)} eller {yes_no(False)} "
+            f"i {title('vidaredelegering')}",
         )
 
 
@@ -140,8 +142,8 @@ def delegation_further_only_through_head(a: Agreement) -> Iterator[Finding]:
         yield (
             "$.extern_delegering.vidaredelegering",
             f"vidaredelegering är bara tillåten när beslutanderätten har lämnats till en förvaltningschef (7 kap. 6 § kommunallagen), "
-            f"och befattningen är {post}; ange false, eller lämna beslutanderätten till förvaltningschefen i $.extern_delegering.befattning "
-            "(ange $.extern_delegering.forvaltningschef: true om befattningen är förvaltningschef under ett annat namn); "
+            f"och befattningen är {post}; ange {yes_no(False)}, eller lämna beslutanderätten till förvaltningschefen i {title('befattning')} "
+            f"(ange {yes_no(True)} i {title('forvaltningschef')} om befattningen är förvaltningschef under ett annat namn); "
             "kontrollera också att den delegerande nämndens delegationsordning medger vidaredelegering",
         )
 

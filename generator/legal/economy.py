@@ -10,6 +10,7 @@ from ..agreement.compute import payer_ids
 from ..agreement.filters import kr, pris, procent, tidsperiod
 from ..errors import AvtalError
 from .common import _date, _ekonomi
+from .labels import title, yes_no
 from .registry import Agreement, Finding, rule
 
 # The general direct-procurement limit, looked up when the agreement names no cap (``ekonomi.tak``).
@@ -116,7 +117,7 @@ def hamburg_exception(a: Agreement) -> Iterator[Finding]:
     for field, text in HAMBURG_CRITERIA.items():
         value = undantag.get(field)
         if value is None:
-            yield f"{base}.{field}", f"saknas; Hamburgundantaget (3 kap. 17 § LOU) kräver att {text}: ange true om det stämmer"
+            yield f"{base}.{field}", f"saknas; Hamburgundantaget (3 kap. 17 § LOU) kräver att {text}: ange {yes_no(True)} om det stämmer"
         elif value is not True:
             yield (
                 f"{base}.{field}",
@@ -249,7 +250,8 @@ def cap_period(a: Agreement) -> Iterator[Finding]:
         "$.ekonomi.tak",
         f"avtalet {term}, men taket räknas över beräkningsperioden {tidsperiod(betalningar['period_manader'])}, "
         f"som slutar {period_end}; det som betalas efter den dagen ryms inte i taket. Ange ett slutdatum senast "
-        f"{period_end} i $.avtalstid.slut, eller $.ekonomi.tak.omforhandling_vid_periodens_slut: true, så att avtalet "
+        f"{period_end} i $.avtalstid.slut, eller {yes_no(True)} i {title('omforhandling_vid_periodens_slut')} "
+        "($.ekonomi.tak.omforhandling_vid_periodens_slut), så att avtalet "
         "säger att parterna omförhandlar det före periodens slut och att ingen ersättning betalas efter den utan en ny "
         "överenskommelse",
     )

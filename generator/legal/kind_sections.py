@@ -10,6 +10,7 @@ from ..agreement.organs import annex_number
 from ..agreement.schema import apply_defaults
 from ..kinds import FULL_KINDS, KINDS, SECTION_KINDS
 from .common import KIND_NAMES, _blank, _date, _ekonomi
+from .labels import label, title, yes_no
 from .registry import Agreement, Finding, rule
 
 
@@ -69,8 +70,8 @@ def interim_ending(a: Agreement) -> Iterator[Finding]:
     if not interim.get("fortida_uppsagning") and notice != default_notice:
         yield (
             "$.uppsagning",
-            "ett interimsavtal kan inte sägas upp i förtid om inte $.interim.fortida_uppsagning är true; "
-            "ange true om parterna ska få säga upp det, annars ta bort allt i $.uppsagning utom omforhandling",
+            f"ett interimsavtal kan inte sägas upp i förtid om inte {title('fortida_uppsagning')} är {yes_no(True)}; "
+            f"ange {yes_no(True)} om parterna ska få säga upp det, annars ta bort allt i $.uppsagning utom omforhandling",
         )
     if "forlangning" in a.data["avtalstid"]:
         yield (
@@ -98,9 +99,9 @@ def supplement_changes(a: Agreement) -> Iterator[Finding]:
         if action == "ersatts_av_bilaga" and _blank(change.get("bilaga")) and change.get("kostnadsfordelning") is not True:
             yield f"{base}.bilaga", f"saknas; ange titeln på den bilaga till tilläggsavtalet som ersätter {change['avser']}"
         if action in ("utgar", "ersatts_av_bilaga") and "lydelse" in change:
-            yield f"{base}.lydelse", f"en lydelse används inte när åtgärden är {action}; ta bort fältet eller ändra åtgärden"
+            yield f"{base}.lydelse", f"en lydelse används inte när åtgärden är {label('atgard', action)}; ta bort fältet eller ändra åtgärden"
         if action != "ersatts_av_bilaga" and "bilaga" in change:
-            yield f"{base}.bilaga", "en ny bilaga anges bara när åtgärden är ersatts_av_bilaga; ta bort fältet eller ändra åtgärden"
+            yield f"{base}.bilaga", f"en ny bilaga anges bara när åtgärden är {label('atgard', 'ersatts_av_bilaga')}; ta bort fältet eller ändra åtgärden"
 
 
 @rule("tillagg.parter")
@@ -139,7 +140,7 @@ def supplement_some_parties(a: Agreement) -> Iterator[Finding]:
             "$.avtal.huvudavtal.antal_parter",
             f"huvudavtalet har {main['antal_parter']} parter men tilläggsavtalet {existing} av dem; tillägget binder bara sina egna "
             "parter och gäller i förhållandet mellan dem, vilket avtalet säger. Bekräfta det med "
-            "$.avtal.huvudavtal.endast_mellan_parterna: true, eller ta med huvudavtalets övriga parter",
+            f"{yes_no(True)} i {title('endast_mellan_parterna')} ($.avtal.huvudavtal.endast_mellan_parterna), eller ta med huvudavtalets övriga parter",
         )
 
 
@@ -184,8 +185,8 @@ def supplement_costs(a: Agreement) -> Iterator[Finding]:
         if change.get("kostnadsfordelning") is True and change["atgard"] != "ersatts_av_bilaga":
             yield (
                 f"$.andringar[{n}].atgard",
-                "en ny kostnadsfördelning ersätter huvudavtalets bilaga om kostnadsfördelning: ange atgard ersatts_av_bilaga "
-                "och bilagans nummer i avser, till exempel bilaga 3 (Kostnadsfördelning)",
+                f"en ny kostnadsfördelning ersätter huvudavtalets bilaga om kostnadsfördelning: ange {title('atgard')} "
+                f"{label('atgard', 'ersatts_av_bilaga')} och bilagans nummer i {title('avser')}, till exempel bilaga 3 (Kostnadsfördelning)",
             )
     if not _changes_costs(a):
         return

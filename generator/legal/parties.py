@@ -8,6 +8,7 @@ from typing import Any
 
 from ..kinds import FULL_KINDS, KINDS
 from .common import KIND_NAMES, luhn_valid
+from .labels import title, yes_no
 from .registry import Agreement, Finding, rule
 
 PARTY_TYPES = ("kommun", "region", "kommunalforbund")
@@ -78,14 +79,16 @@ def same_kind(a: Agreement) -> Iterator[Finding]:
         municipalities = [a.parties[i]["namn"] for i in indexes if a.parties[i].get("typ") == "kommun"]
         gotland = [i for i in indexes if a.parties[i].get("typ") == "kommun" and "gotland" in str(a.parties[i].get("namn", "")).casefold()
                    and a.parties[i].get("regionala_uppgifter") is not True]
-        hint = "".join(f"; {a.parties[i]['namn']} har också en regions uppgifter: ange $.parter[{i}].regionala_uppgifter: true"
+        hint = "".join(f"; {a.parties[i]['namn']} har också en regions uppgifter: ange {yes_no(True)} i "
+                       f"{title('regionala_uppgifter')} ($.parter[{i}].regionala_uppgifter)"
                        for i in gotland)
         yield (
             f"$.uppgifter[{n}]",
             f"uppgiften utförs mellan {len(regions)} {'region' if len(regions) == 1 else 'regioner'} och "
             f"{len(municipalities)} {'kommun' if len(municipalities) == 1 else 'kommuner'}; i {KIND_NAMES[a.data['avtal']['typ']]} "
             "måste uppgiften ligga inom varje parts kompetens enligt lag (9 kap. 37 § kommunallagen); ange lagrummet i "
-            f"$.uppgifter[{n}].lagrum, eller $.uppgifter[{n}].delad_kompetens: true om uppgiften är både kommunernas och "
+            f"$.uppgifter[{n}].lagrum, eller {yes_no(True)} i {title('delad_kompetens')} "
+            f"($.uppgifter[{n}].delad_kompetens) om uppgiften är både kommunernas och "
             f"regionernas, annars gör separata avtal eller välj en annan avtalstyp i $.avtal.typ{hint}",
         )
 

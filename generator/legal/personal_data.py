@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ..agreement.compute import controller_ids, processor_id
 from .common import _blank
+from .labels import label, title
 from .registry import Agreement, Finding, rule
 
 # Art. 28(3) GDPR content of a processor agreement: field and what it holds.
@@ -37,7 +38,7 @@ def processor_content(a: Agreement) -> Iterator[Finding]:
         yield (
             "$.personuppgifter.underbitraden",
             "saknas; ett personuppgiftsbiträdesavtal ska ange regeln för underbiträden (artikel 28.2 och 28.4): "
-            "ange tillstand sarskilt eller allmant och de godkända underbiträdena",
+            f"ange {title('tillstand')} {label('tillstand', 'sarskilt')} eller {label('tillstand', 'allmant')} och de godkända underbiträdena",
         )
 
 

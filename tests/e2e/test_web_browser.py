@@ -568,3 +568,29 @@ def test_parts_a_rule_makes_required_are_marked_and_the_summary_leads_to_them(se
     page.click("#next-needed")
     focused = page.evaluate("document.activeElement.closest('.node').dataset.path")
     assert focused.startswith("$.avtal."), focused  # the first required field still empty comes first
+
+
+def test_a_share_written_with_a_decimal_comma_is_accepted(server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, indata, _ = server
+    open_new(page, url, "avtalssamverkan")
+    field(page, "$.avtal.id").fill("andel-test")
+    field(page, "$.parter[0].andel_procent").fill("33,3")
+    page.click("#save")
+    expect(page.locator("#status")).to_contain_text("Sparat")
+    data = json.loads((indata / "andel-test.json").read_text(encoding="utf-8"))
+    assert data["parter"][0]["andel_procent"] == 33.3
+
+
+def test_the_calendar_button_writes_the_date_as_aaaa_mm_dd_in_an_english_browser(tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    with chromium_page(tmp_path, locale="en-US") as page, serving(tmp_path / "indata" / "avtal", tmp_path / "utdata", page) as url:
+        open_new(page, url, "avtalssamverkan")
+        start = page.locator('[data-path="$.avtalstid.start"] > .control')
+        start.locator(".input").fill("2026-01-15")
+        start.locator(".pick-date").click()
+        expect(start.locator(".date-picker")).to_have_value("2026-01-15")  # the calendar opens on the typed day
+        start.locator(".date-picker").fill("2027-03-01")
+        expect(start.locator(".input")).to_have_value("2027-03-01")

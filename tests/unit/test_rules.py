@@ -269,7 +269,7 @@ def test_region_gotland_without_the_field_is_told_how_to_mark_it(data: Data, fin
     data["parter"][2].update(_region(2, "Region Östanby"))
     message = one(findings(data), "$.uppgifter[0]")
     assert "uppgiften utförs mellan 2 regioner och 1 kommun" in message
-    assert message.endswith("; Region Gotland har också en regions uppgifter: ange $.parter[0].regionala_uppgifter: true")
+    assert message.endswith("; Region Gotland har också en regions uppgifter: ange ”Ja” i ”Har också en regions uppgifter” ($.parter[0].regionala_uppgifter)")
 
 
 def test_region_gotland_with_a_kommun_and_a_region_still_mixes(data: Data, findings: Callable[..., list[Problem]]) -> None:
