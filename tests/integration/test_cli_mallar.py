@@ -87,7 +87,7 @@ def test_prova_runs_the_check_first_and_leaves_no_folder(tmp_path: Path, own_tem
     assert result.exit_code == 1
     assert 'okänd variabel "p"' in result.stderr
     assert '"{%p if forsakring %}" avslutas med "{% endif %}"' in result.stderr
-    assert ", under rubriken " in result.stderr
+    assert " (under rubriken " in result.stderr
     assert "Traceback" not in result.output and "undefined" not in result.output
     assert list(own_tempdir.iterdir()) == []
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from ...errors import Problem
 from ..fields import Use
 from ..syntax import short
-from .paragraphs import Para
+from .paragraphs import Para, scan_tags
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,10 @@ class Part:
         para = self.paragraphs.get(paragraph)
         if para is None:
             return f"{self.label}, vid texten \"{short(self.fixed_text)}\"" if self.fixed_text else self.label
-        under = f", under rubriken \"{short(para.heading, 60)}\"" if para.heading else ""
-        return f"{self.label}, stycke {para.number}{para.table}{under}, vid texten \"{short(para.shown)}\""
+        under = f" (under rubriken \"{short(visible(para.heading), 60)}\")" if visible(para.heading) else ""
+        excerpt = visible(para.shown)
+        quoted = f": \"{short(excerpt)}\"" if excerpt else " (stycket har bara mallkod)"
+        return f"{self.label}, stycke {para.number}{para.table}{under}{quoted}"
 
     def report(self, paragraph: int, message: str, severity: str = "fel", *, raw: bool = False) -> None:
         if not raw and paragraph in self.silenced:
@@ -49,6 +51,19 @@ class Part:
 
     def problems(self) -> list[Problem]:
         return [p for _, _, p in sorted(self.found, key=lambda item: (item[0], item[1]))]
+
+
+def visible(text: str) -> str:
+    """``text`` as an author can search for it in Word: every tag replaced by "…", "" when only tags remain."""
+    pieces, position = [], 0
+    for start, end, _ in scan_tags(text):
+        pieces.extend([text[position:start], " … "])
+        position = end
+    pieces.append(text[position:])
+    joined = " ".join("".join(pieces).split())
+    while "… …" in joined:
+        joined = joined.replace("… …", "…")
+    return "" if not joined.replace("…", "").strip(" ,.;:") else joined
 
 
 def line_at(lines: list[Line], lineno: int | None) -> Line:
