@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..errors import ComputeError, Problem, ThresholdError
 from ..kinds import KINDS
 from ..paths import COST_FILE, PUB_FILE
+from .money import ORE, has_ore, largest_remainder
 from .organs import COST_ANNEX, annex_title, controller_organs, delegation, is_cooperation_basis, number_supplement_annexes, supplement_parties
+from .periods import add_months as add_months  # legal/dates imports it from here
+from .periods import earliest_end, whole_months
 from .thresholds import Thresholds, ThresholdValue
 
-ORE = Decimal("0.01")
 RATE_PRECISION = Decimal("0.0001")
 # Shares are shown with one decimal, rounded so that the shown shares add up to exactly 100,0 %.
 SHARE_PRECISION = Decimal("0.1")
@@ -114,62 +115,6 @@ def join_names(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " och " + names[-1]
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved ``months`` calendar months forward, the day clamped to the month's length."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def earliest_end(start: dt.date, notice_months: int, at_year_end: bool, end: dt.date | None) -> dt.date:
-    """The first day the agreement can have ended if notice is given on its first day."""
-    last_day = add_months(start, notice_months) - dt.timedelta(days=1)
-    if at_year_end:
-        last_day = dt.date(last_day.year, 12, 31)
-    return min(last_day, end) if end else last_day
-
-
-def whole_months(start: dt.date, end: dt.date) -> int | None:
-    """Number of whole calendar months from ``start`` to ``end`` inclusive, or None when it is not a whole number."""
-    after = end + dt.timedelta(days=1)
-    months = (after.year - start.year) * 12 + after.month - start.month
-    if months <= 0 or add_months(start, months) != after:
-        return None
-    return months
-
-
-def largest_remainder(total: Decimal, weights: list[Decimal], unit: Decimal = ORE) -> list[Decimal]:
-    """``total`` split in proportion to ``weights`` into whole ``unit``s (öre) that add up to exactly ``total``.
-
-    Largest-remainder rounding: every part is first rounded down, and the units left over go one each to the parts
-    that lost most by it (the earlier part first on a tie). ``total`` must be a whole number of units.
-    """
-    units = total / unit
-    if units != units.to_integral_value():
-        raise ValueError(f"{total} is not a whole number of {unit}")
-    weight_sum = sum(weights, Decimal(0))
-    if weight_sum <= 0:
-        return [Decimal(0) * unit for _ in weights]
-    exact = [units * w / weight_sum for w in weights]
-    parts = [e.to_integral_value(rounding=ROUND_FLOOR) for e in exact]
-    left = int(units - sum(parts, Decimal(0)))
-    for i in sorted(range(len(parts)), key=lambda i: (parts[i] - exact[i], i))[:left]:
-        parts[i] += 1
-    return [(part * unit).quantize(unit) for part in parts]
-
-
-def _has_ore(amount: Decimal) -> bool:
-    return amount != amount.to_integral_value()
-
-
-def whole_years(start: dt.date, end: dt.date) -> int | None:
-    """Number of whole years from ``start`` to ``end`` inclusive, or None when it is not a whole number."""
-    months = whole_months(start, end)
-    if months is None or months % 12:
-        return None
-    return months // 12
 
 
 class _Computer:
@@ -394,8 +339,8 @@ class _Computer:
             "summa_underlag": int(total_basis) if key in ("invanare", "anvandare") else None,
             "summa_ar": sum(per_year, Decimal(0)),
             "summa_period": sum(per_period, Decimal(0)),
-            "ore_ar": any(_has_ore(a) for a in per_year),
-            "ore_period": any(_has_ore(a) for a in per_period),
+            "ore_ar": any(has_ore(a) for a in per_year),
+            "ore_period": any(has_ore(a) for a in per_period),
         }
 
     def support(self, months: int | None) -> dict[str, Any] | None:
@@ -423,7 +368,7 @@ class _Computer:
             "rader": rows,
             "summa_anvandare": sum(r["anvandare"] for r in rows),
             "summa_ar": sum((r["belopp_ar"] for r in rows), Decimal(0)),
-            "ore": any(_has_ore(r["belopp_ar"]) for r in rows),
+            "ore": any(has_ore(r["belopp_ar"]) for r in rows),
         }
 
     def betalningar(self, fordelning: dict[str, Any] | None, support: dict[str, Any] | None,
@@ -474,7 +419,7 @@ class _Computer:
             "utan_tak": [p for p in self.with_role("uppdragstagare") if p["id"] in allocated or p["id"] in supported],
             "tak": troskel.belopp if troskel is not None else None,
             "alla_inom": all(r["inom_tak"] is not False for r in rows),
-            "ore": any(_has_ore(a) for a in amounts),
+            "ore": any(has_ore(a) for a in amounts),
         }
 
     def kostnad(self, fordelning: dict[str, Any] | None, annex: int | None) -> dict[str, Any] | None:

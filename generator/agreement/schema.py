@@ -14,8 +14,8 @@ from typing import Any
 import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker, validators
 
+from .. import cache as usercache
 from ..errors import LoadError, Problem, ValidationError, did_you_mean
-from ..output import cache as usercache
 
 SCHEMA_DIR = Path(str(resources.files("avtalsgenerator.schemas")))
 AGREEMENT_SCHEMA = SCHEMA_DIR / "avtal.schema.json"

@@ -104,8 +104,8 @@ def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, 
 
 def _strict_preflight(files: list[Path], utdata: Path, mallar: Path, troskelvarden: Path) -> None:
     """Under --strikt, the checks that give warnings run before anything is written: a warning ends the run with nothing written."""
+    from ..cache import checked_templates
     from ..output import pipeline
-    from ..output.cache import checked_templates
     from ..output.fingerprint import fingerprint
 
     warnings = checked_templates([mallar], json.dumps(fingerprint(), sort_keys=True), troskelvarden)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..files import move_into
 from .manifest import disk_hash
-from .write import move_into
 
 ARCHIVE_DIR = "tidigare"
 

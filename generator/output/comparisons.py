@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from ..agreement.filters import plural
 from ..compare.document import Comparison, compare_documents, compare_files
 from ..errors import CompareError, PdfError, Problem
+from ..files import write_atomic
 from . import pdf as pdf_output
-from .write import write_atomic
 
 if TYPE_CHECKING:
     from .report import Change

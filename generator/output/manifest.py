@@ -2,51 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, WriteError
+from ..files import disk_hash as disk_hash  # re-exported for the output modules
+from ..files import file_hash as file_hash
+from ..files import is_regular_file as is_regular_file
+from ..files import regular_bytes as regular_bytes
+from ..files import sha256 as sha256
 
 MANIFEST_NAME = "manifest.json"
 JOURNAL_NAME = ".manifest-journal.jsonl"
 MIGRATED_SUFFIX = ".migrerad"  # what the two files are renamed to once avtal.db holds their records
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def file_hash(path: Path) -> str:
-    return sha256(path.read_bytes())
-
-
-def is_regular_file(path: Path) -> bool:
-    """True when ``path`` is a regular file itself (a link to one is not)."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
-
-
-def regular_bytes(path: Path) -> bytes | None:
-    """The content of ``path`` when it is a regular file (not followed if a link); None when missing, unreadable or anything else."""
-    if not is_regular_file(path):
-        return None
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
-def disk_hash(path: Path) -> str | None:
-    """Hash of ``path`` when it is a regular file (not followed if a link); None when missing or anything else."""
-    data = regular_bytes(path)
-    return sha256(data) if data is not None else None
 
 
 @dataclass

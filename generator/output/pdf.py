@@ -19,10 +19,10 @@ from pathlib import Path
 
 from ..docx.namespaces import W
 from ..errors import PdfError, Problem
+from ..files import TEMP_PREFIX, write_atomic
 from . import officeserver
 from .children import Child
 from .officeserver import ServerError, Servers
-from .write import TEMP_PREFIX, write_atomic
 
 INSTALL_HINT = "Installera med: sudo apt-get install libreoffice-writer-nogui poppler-utils"
 MAX_CHUNK = 200

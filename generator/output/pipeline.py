@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..agreement.thresholds import Thresholds, load_thresholds
+from ..cache import CACHE_DIR, checked_templates
 from ..errors import AvtalError, LoadError, MissingProgramError, PdfError, Problem, ThresholdError, WriteError
+from ..files import link_inside, links_refused, os_reason, remove_stale_temporaries
 from ..kinds import TEMPLATE_FILES
 from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA
 from ..prepare import Prepared, prepare
 from . import pdf as pdf_output
 from .archive import ARCHIVE_DIR, keep_aside
-from .cache import CACHE_DIR, checked_templates
 from .entry import Entry
 from .fingerprint import changes as fingerprint_changes
 from .fingerprint import fingerprint
@@ -32,7 +33,6 @@ from .records import DB_FILES, DB_NAME, Records
 from .recovery import recover
 from .report import LATEST, REPORT_DIR, Change, write_report
 from .store import Run, below, pdf_current, store_agreement
-from .write import link_inside, links_refused, os_reason, remove_stale_temporaries
 
 if TYPE_CHECKING:  # rendering and comparing are imported when a run needs them, so `avtal validera` starts at once
     from .batch import Built, Settings

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, WriteError
+from ..files import TEMP_PREFIX, fsync_directory
 from .entry import Entry
 from .identity import InputId, input_id, project_of
 from .manifest import MIGRATED_SUFFIX, legacy_files, read_legacy
-from .write import TEMP_PREFIX, fsync_directory
 
 DB_NAME = "avtal.db"
 # The database and the files SQLite keeps beside it: none of them may be a link.

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..agreement.filters import kr, pris
 from ..docx.namespaces import W
-from .write import write_atomic
+from ..files import write_atomic
 
 if TYPE_CHECKING:  # the comparison code is imported when it is used: `avtal validera` never needs it
     from ..compare.revisions import Structure

@@ -13,6 +13,7 @@ from .. import __version__
 from ..agreement.filters import kr
 from ..agreement.thresholds import Thresholds
 from ..errors import Problem
+from ..files import keep_as, move_into, os_reason, synced_once, write_atomic
 from ..paths import MAIN_FILE, OUTPUT_FILES
 from .archive import free_folder, keep_aside
 from .entry import Document, Entry
@@ -21,7 +22,6 @@ from .identity import InputId
 from .manifest import disk_hash, is_regular_file, regular_bytes, sha256
 from .records import Records
 from .report import Change, amount_changes, sentence_changes
-from .write import keep_as, move_into, os_reason, synced_once, write_atomic
 
 if TYPE_CHECKING:
     from .batch import Built

@@ -27,13 +27,13 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
+from .. import cache
 from ..agreement.filters import FILTERS, FilterValueError
 from ..docx.namespaces import DC_NS, W_NS
 from ..docx.properties import CORE_PART, issued_core_xml
 from ..docx.safety import MAX_TEMPLATE_BYTES, STRICT_PARSER, package_problems
 from ..docx.zipwriter import Deflated, deflate, write_zip
 from ..errors import Problem, RenderError
-from ..output import cache
 from ..output.fingerprint import fingerprint, library_versions
 from .blocks import Scan, scan
 from .placeholders import document_placeholders, issued_message

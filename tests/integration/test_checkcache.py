@@ -11,8 +11,8 @@ import docx
 import pytest
 from conftest import TEMPLATES, THRESHOLDS
 
+from avtalsgenerator import cache
 from avtalsgenerator.errors import TemplateError
-from avtalsgenerator.output import cache
 from avtalsgenerator.output.pipeline import generate
 from avtalsgenerator.templates import check as templatecheck
 

@@ -19,8 +19,9 @@ import docx
 import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS, example_paths, read_example
 
-from avtalsgenerator.agreement.compute import build_context, largest_remainder
+from avtalsgenerator.agreement.compute import build_context
 from avtalsgenerator.agreement.filters import dagar, kr, procent, rakneord, timmar
+from avtalsgenerator.agreement.money import largest_remainder
 from avtalsgenerator.agreement.schema import apply_defaults, validate
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import ThresholdError

@@ -300,7 +300,7 @@ def test_regenerating_on_another_day_keeps_unchanged_documents_as_issued(tmp_pat
 @pytest.fixture
 def fresh_process_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty per-user cache and no templates prepared in this process yet: as a new `avtal` process sees it."""
-    from avtalsgenerator.output import cache as usercache
+    from avtalsgenerator import cache as usercache
     from avtalsgenerator.templates import render
 
     folder = tmp_path / "cache"
@@ -404,7 +404,7 @@ def test_a_cache_entry_of_the_wrong_shape_is_prepared_again_not_blamed_on_the_te
     """An entry whose checksum holds but whose content is not a prepared template (another tool, a hand edit) is ignored."""
     import marshal
 
-    from avtalsgenerator.output import cache as usercache
+    from avtalsgenerator import cache as usercache
     from avtalsgenerator.templates import render
 
     template = one_paragraph_template(tmp_path / "mall.docx", "Inledning", "Titel: {{ avtal.titel }}")

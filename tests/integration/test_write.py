@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 
+from avtalsgenerator.files import TEMP_PREFIX, keep_as, remove_stale_temporaries, write_atomic
 from avtalsgenerator.output.manifest import file_hash
 from avtalsgenerator.output.records import Records
-from avtalsgenerator.output.write import TEMP_PREFIX, keep_as, remove_stale_temporaries, write_atomic
 
 
 def test_write_atomic_replaces_whole_file(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from conftest import THRESHOLDS
 
-from avtalsgenerator.agreement.compute import add_months, build_context, earliest_end, join_names, whole_years
+from avtalsgenerator.agreement.compute import build_context, join_names
+from avtalsgenerator.agreement.periods import add_months, earliest_end, whole_years
 from avtalsgenerator.agreement.schema import apply_defaults, validate
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import ComputeError

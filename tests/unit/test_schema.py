@@ -173,8 +173,8 @@ def test_dates_outside_what_an_agreement_can_mean(minimal_agreement: dict[str, A
 def test_schema_is_checked_against_the_meta_schema_once_per_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import jsonschema
 
+    from avtalsgenerator import cache as usercache
     from avtalsgenerator.agreement import schema
-    from avtalsgenerator.output import cache as usercache
 
     monkeypatch.setenv(usercache.ENV_VAR, str(tmp_path / "cache"))
     path = tmp_path / "egen.schema.json"

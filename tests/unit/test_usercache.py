@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from avtalsgenerator.output import cache
+from avtalsgenerator import cache
 
 
 @pytest.fixture

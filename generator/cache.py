@@ -13,9 +13,8 @@ from pathlib import Path
 
 import platformdirs
 
-from ..errors import Problem
-from .manifest import disk_hash
-from .write import write_atomic
+from .errors import Problem
+from .files import disk_hash, write_atomic
 
 # Set to a folder to move the cache (tests point it into their temporary folder); "av" turns the cache off.
 ENV_VAR = "AVTAL_CACHE"
@@ -127,7 +126,7 @@ def checked_templates(paths: list[Path], checker: str, thresholds: Path | None =
     A set of templates that failed is checked again each time (it raises TemplateError as before); an
     entry that cannot be read back as a list of problems is checked again, never blamed on the templates.
     """
-    from ..templates.check import ensure_templates_ok  # here: the template modules use this cache themselves
+    from .templates.check import ensure_templates_ok  # here: the template modules use this cache themselves
 
     name = cache_key(paths, checker, thresholds)
     stored = read(TEMPLATE_CHECKS, name)
