@@ -10,9 +10,9 @@ from .agreement.compute import build_context
 from .agreement.load import load_agreement
 from .agreement.thresholds import Thresholds
 from .errors import ComputeError, Problem, RuleError
+from .files import file_hash
 from .kinds import MAIN_TEMPLATES
 from .legal import rules
-from .output.manifest import file_hash
 from .paths import COST_FILE, MAIN_FILE, PUB_FILE
 
 

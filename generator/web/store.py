@@ -23,9 +23,9 @@ from ..agreement.load import MAX_INPUT_BYTES, load_json
 from ..agreement.schema import apply_defaults
 from ..agreement.thresholds import Thresholds, load_thresholds
 from ..errors import AvtalError, LoadError, Problem, ValidationError, WriteError
+from ..files import os_reason, write_atomic
 from ..legal.rules import RULES, Agreement
 from ..output.manifest import disk_hash, file_hash, sha256
-from ..output.write import os_reason, write_atomic
 from ..prepare import prepare
 from .form import form, id_pattern, in_schema_order
 from .trash import move_to_trash

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Problem, WriteError
-from ..output.write import fsync_directory, link_inside, os_reason
+from ..files import fsync_directory, link_inside, os_reason
 
 # A folder whose name starts with a dot inside indata/avtal/: `avtal generera` reads only ``indata/avtal/*.json``.
 TRASH_DIR = ".borttagna"
