@@ -73,10 +73,12 @@ def test_killed_run_leaves_no_worker_and_no_lock(tmp_path: Path, sig: signal.Sig
 
 
 def _open_files(pid: int) -> set[str]:
-    found = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        with contextlib.suppress(OSError):
-            found.add(os.readlink(fd))
+    """The files ``pid`` has open; empty when the process has just exited."""
+    found: set[str] = set()
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                found.add(os.readlink(fd))
     return found
 
 
@@ -87,10 +89,15 @@ def test_only_the_run_holds_the_lock_never_its_workers(tmp_path: Path) -> None:
     process = _start_in_own_session(_generate_command(indata, utdata))
     lock_file = str(utdata / LOCK_NAME)
     try:
+        # Wait until the run holds the lock while its pool is up: on a loaded machine the pool can start
+        # before the lock is taken, so one early look proves nothing either way.
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(_sessions_processes(process.pid)) < 3:
+        others: list[int] = []
+        while time.monotonic() < deadline:
+            others = [pid for pid in _sessions_processes(process.pid) if pid != process.pid]
+            if len(others) >= 2 and lock_file in _open_files(process.pid):
+                break
             time.sleep(0.05)
-        others = [pid for pid in _sessions_processes(process.pid) if pid != process.pid]
         assert len(others) >= 2, "the batch should run in a pool of workers"
         assert lock_file in _open_files(process.pid), "the run itself holds the lock"
         assert [pid for pid in others if lock_file in _open_files(pid)] == [], "a worker holds the output folder's lock"
