@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from ..docx.namespaces import W
-from ..docx.package import Package, adopter, first_free_id, stories
+from ..docx.package import Package, first_free_id, stories
 from ..docx.safety import package_data_problems
 from ..errors import CompareError, Problem
 from .blocks import compare_container
+from .carry import adopter
 from .pairing import remembered_text, remembering_texts
 from .redline import Marks
 from .revisions import Structure, has_changes, resolved_structures, structure
