@@ -1,8 +1,7 @@
-"""Command line: a thin click layer over the library API in generator.pipeline; errors end in boundary.Command.
+"""Command line: a thin click layer over the library API in output.pipeline; errors end in boundary.Command."""
 
-Each command imports what it runs when it runs it, so `avtal --version`, `--help` and `validera` start without
-docxtpl, python-docx, lxml, Flask or the comparison code (tests/integration/test_cli_imports.py holds them to it).
-"""
+# Each command imports what it runs when it runs it, so `avtal --version`, `--help` and `validera` start without
+# docxtpl, python-docx, lxml, Flask or the comparison code (tests/integration/test_cli_imports.py holds them to it).
 
 from __future__ import annotations
 
