@@ -7,6 +7,8 @@ import io
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
+from typing import Any
 
 import docx
 import pytest
@@ -32,34 +34,23 @@ def _png() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b"")
 
 
-def _saved(document: docx.document.Document) -> bytes:
+def _document(middle: Callable[[Any], object] | None = None) -> bytes:
+    """Two kept paragraphs, with what ``middle`` adds between them (the earlier version's removed content)."""
+    document = docx.Document()
+    document.add_paragraph("Avtalet gäller från den 1 januari.")
+    if middle is not None:
+        middle(document)
+    document.add_paragraph("Slut.")
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
 
 
 def _kept_only() -> bytes:
-    document = docx.Document()
-    document.add_paragraph("Avtalet gäller från den 1 januari.")
-    document.add_paragraph("Slut.")
-    return _saved(document)
+    return _document()
 
 
-@pytest.fixture
-def old_with_a_logo() -> bytes:
-    """The earlier version: a paragraph with an image between the two kept ones."""
-    document = docx.Document()
-    document.add_paragraph("Avtalet gäller från den 1 januari.")
-    document.add_paragraph().add_run("Logga: ").add_picture(io.BytesIO(_png()))
-    document.add_paragraph("Slut.")
-    return _saved(document)
-
-
-@pytest.fixture
-def old_with_a_link() -> bytes:
-    """The earlier version: a paragraph with a link to a web page between the two kept ones."""
-    document = docx.Document()
-    document.add_paragraph("Avtalet gäller från den 1 januari.")
+def _link(document: Any) -> None:
     paragraph = document.add_paragraph("Läs mer på ")
     link = OxmlElement("w:hyperlink")
     link.set(qn("r:id"), document.part.relate_to(LINK, RT.HYPERLINK, is_external=True))
@@ -69,8 +60,18 @@ def old_with_a_link() -> bytes:
     run.append(text)
     link.append(run)
     paragraph._p.append(link)
-    document.add_paragraph("Slut.")
-    return _saved(document)
+
+
+@pytest.fixture
+def old_with_a_logo() -> bytes:
+    """The earlier version: a paragraph with an image between the two kept ones."""
+    return _document(lambda document: document.add_paragraph().add_run("Logga: ").add_picture(io.BytesIO(_png())))
+
+
+@pytest.fixture
+def old_with_a_link() -> bytes:
+    """The earlier version: a paragraph with a link to a web page between the two kept ones."""
+    return _document(_link)
 
 
 def _relations(data: bytes) -> dict[str, tuple[str, str, str | None]]:
