@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sqlite3
@@ -67,7 +68,7 @@ class Connection:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One transaction (BEGIN IMMEDIATE … COMMIT), rolled back when anything inside it fails."""
+        """One transaction (BEGIN IMMEDIATE … COMMIT), rolled back when anything inside it fails; SQLite's failures as ``unwritable``."""
         if self._create is not None:
             self._db.close()
             self._create()
@@ -79,9 +80,11 @@ class Connection:
             raise unwritable(self.path, e) from e
         try:
             yield self._db
-        except BaseException:
+        except BaseException as e:
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
+            if isinstance(e, sqlite3.Error):  # a statement that failed (a full disk, a read-only file) fails like the commit
+                raise unwritable(self.path, e) from e
             raise
         try:
             self._db.execute("COMMIT")
@@ -105,10 +108,11 @@ def unreadable(path: Path, error: sqlite3.Error) -> WriteError:
 
 
 def unwritable(path: Path, error: sqlite3.Error) -> OSError:
-    """A failed write as an OSError, so a run fails the agreement it was recording, with the path."""
-    failure = OSError(f"registret kan inte skrivas ({error})")
-    failure.filename = str(path)
-    return failure
+    """A failed write as an OSError, so a run fails the agreement it was recording, with the path and SQLite's reason.
+
+    The reason is the error's strerror (with an errno, so ``errors.os_reason`` gives it, not a bare "OSError").
+    """
+    return OSError(errno.EIO, f"registret kan inte skrivas ({error})", str(path))
 
 
 def refuse_links(utdata: Path) -> None:
