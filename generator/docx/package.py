@@ -1,4 +1,4 @@
-"""A .docx package read straight from its zip: the parts a comparison changes are parsed, the rest copied as they are."""
+"""A .docx package read straight from its zip: the parts a caller reads or changes are parsed, the rest copied as they are."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ _STORIES = (f"{W}headerReference", f"{W}footerReference")
 
 
 class Package:
-    """A .docx read straight from its zip: only the parts compared are parsed, the rest are copied as they are."""
+    """A .docx read straight from its zip: parts parsed when asked for, relationships, added media; ``save`` writes the changed parts."""
 
     def __init__(self, data: bytes, name: str) -> None:
         self.name = name
@@ -118,6 +118,7 @@ class Package:
                 self.changed.add(name)
 
     def save(self) -> bytes:
+        """The package with the parts in ``changed`` written anew and every other member copied as it is stored."""
         members = []
         for name, info in self.members.items():
             members.append(self._serialised(name) if name in self.changed else copied_member(self.data, info))
