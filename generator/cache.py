@@ -1,20 +1,21 @@
-"""The per-user cache of work that depends only on file contents: compiled templates, checked schemas, template checks."""
+"""The per-user cache of work that depends only on file contents: entries by kind and key, each kind pruned to its newest."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import stat
 import sys
-from dataclasses import asdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import platformdirs
 
-from .errors import Problem
-from .files import disk_hash, write_atomic
+from .files import write_atomic
+
+T = TypeVar("T")
 
 # Set to a folder to move the cache (tests point it into their temporary folder); "av" turns the cache off.
 ENV_VAR = "AVTAL_CACHE"
@@ -22,7 +23,6 @@ APP = "avtalsgenerator"
 # The one pruning rule: each kind keeps its KEEP newest entries; older ones go when a new one is stored.
 KEEP = 64
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # more than any entry written; a larger file is not read
-TEMPLATE_CHECKS = "template-checks"
 CACHE_DIR = ".mallkontroll"  # where template checks were kept in utdata before they moved here; the name stays reserved there
 
 
@@ -57,6 +57,24 @@ def key(*parts: str | bytes) -> str:
         data = part.encode("utf-8") if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "big") + data)
     return h.hexdigest()
+
+
+def cached(kind: str, name: str, compute: Callable[[], T], dump: Callable[[T], bytes], load: Callable[[bytes], T | None]) -> T:
+    """The value kept as entry ``name`` of ``kind``, or ``compute()``, then kept there as ``dump`` makes it.
+
+    ``load`` reads an entry back; when it returns None or raises ValueError, TypeError, KeyError or AttributeError
+    the entry is not what was stored, and the value is computed again (never blamed on the caller's input).
+    An exception from ``compute`` goes to the caller and nothing is kept.
+    """
+    stored = read(kind, name)
+    if stored is not None:
+        with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
+            found = load(stored)
+            if found is not None:
+                return found
+    value = compute()
+    write(kind, name, dump(value))
+    return value
 
 
 def read(kind: str, name: str) -> bytes | None:
@@ -105,34 +123,3 @@ def prune(kind_folder: Path) -> None:
         entries = sorted((p for p in kind_folder.iterdir() if not p.name.startswith(".")), key=lambda p: p.lstat().st_mtime, reverse=True)
         for old in entries[KEEP:]:
             old.unlink(missing_ok=True)
-
-
-# --- the template check, by template contents ------------------------------------------------------------------
-
-
-def cache_key(paths: list[Path], checker: str, thresholds: Path | None = None) -> str:
-    """Key of a check: every file in the template folders (a template saved as .odt counts too) with its content
-    hash, the threshold values the trial render uses, and the fingerprint of the checking code."""
-    h = hashlib.sha256(checker.encode("utf-8"))
-    for path in [*paths, *([thresholds] if thresholds is not None else [])]:
-        for file in sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]:
-            h.update(f"\0{file}\0{disk_hash(file) or 'saknas'}".encode())
-    return h.hexdigest()
-
-
-def checked_templates(paths: list[Path], checker: str, thresholds: Path | None = None) -> list[Problem]:
-    """``ensure_templates_ok(paths, thresholds)``, with a passing result (its warnings) kept in the cache under ``cache_key``.
-
-    A set of templates that failed is checked again each time (it raises TemplateError as before); an
-    entry that cannot be read back as a list of problems is checked again, never blamed on the templates.
-    """
-    from .templates.check import ensure_templates_ok  # here: the template modules use this cache themselves
-
-    name = cache_key(paths, checker, thresholds)
-    stored = read(TEMPLATE_CHECKS, name)
-    if stored is not None:
-        with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
-            return [Problem(**raw) for raw in json.loads(stored.decode("utf-8"))["varningar"]]
-    warnings = ensure_templates_ok(paths, thresholds)
-    write(TEMPLATE_CHECKS, name, json.dumps({"varningar": [asdict(w) for w in warnings]}, ensure_ascii=False).encode("utf-8"))
-    return warnings

@@ -1,8 +1,7 @@
-"""Command line: a thin click layer over the library API in generator.pipeline; errors end in boundary.Command.
+"""Command line: a thin click layer over the library API in output.pipeline; errors end in boundary.Command."""
 
-Each command imports what it runs when it runs it, so `avtal --version`, `--help` and `validera` start without
-docxtpl, python-docx, lxml, Flask or the comparison code (tests/integration/test_cli_imports.py holds them to it).
-"""
+# Each command imports what it runs when it runs it, so `avtal --version`, `--help` and `validera` start without
+# docxtpl, python-docx, lxml, Flask or the comparison code (tests/integration/test_cli_imports.py holds them to it).
 
 from __future__ import annotations
 
@@ -104,9 +103,9 @@ def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, 
 
 def _strict_preflight(files: list[Path], utdata: Path, mallar: Path, troskelvarden: Path) -> None:
     """Under --strikt, the checks that give warnings run before anything is written: a warning ends the run with nothing written."""
-    from ..cache import checked_templates
     from ..output import pipeline
     from ..output.fingerprint import fingerprint
+    from ..templates.checked import checked_templates
 
     warnings = checked_templates([mallar], json.dumps(fingerprint(), sort_keys=True), troskelvarden)
     checked = pipeline.check(files, troskelvarden=troskelvarden)

@@ -1,1 +1,3 @@
 """Word package mechanics that know nothing of agreements: the zip, its safety checks, document properties."""
+
+from __future__ import annotations

@@ -1,10 +1,9 @@
-"""A .docx package read straight from its zip: the parts a comparison changes are parsed, the rest copied as they are."""
+"""A .docx package read straight from its zip: the parts a caller reads or changes are parsed, the rest copied as they are."""
 
 from __future__ import annotations
 
 import io
 import posixpath
-import struct
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -12,16 +11,16 @@ from typing import Any
 from lxml import etree
 
 from ..errors import CompareError, Problem
-from .namespaces import PKG_RELS, PKG_TYPES, R_NS, RT_IMAGE, W
+from .namespaces import PKG_RELS, PKG_TYPES, R_NS, W
 from .safety import STRICT_PARSER
-from .zipwriter import Deflated, deflate, write_zip
+from .zipwriter import Deflated, copied_member, deflate, write_zip
 
 _IDS = etree.XPath("//@w:id", namespaces={"w": W[1:-1]})
 _STORIES = (f"{W}headerReference", f"{W}footerReference")
 
 
 class Package:
-    """A .docx read straight from its zip: only the parts compared are parsed, the rest are copied as they are."""
+    """A .docx read straight from its zip: parts parsed when asked for, relationships, added media; ``save`` writes the changed parts."""
 
     def __init__(self, data: bytes, name: str) -> None:
         self.name = name
@@ -95,11 +94,12 @@ class Package:
         self.changed.add(self._rels_name(part))
         return f"rId{number}"
 
-    def add_media(self, blob: bytes, extension: str) -> str:
+    def add_media(self, blob: bytes, extension: str, stem: str) -> str:
+        """Add an image as ``word/media/<stem><n>.<extension>`` under the first free number; its part name."""
         number = 1
-        while f"word/media/jamforelse{number}.{extension}" in self.members or f"word/media/jamforelse{number}.{extension}" in self._trees:
+        while f"word/media/{stem}{number}.{extension}" in self.members or f"word/media/{stem}{number}.{extension}" in self._trees:
             number += 1
-        name = f"word/media/jamforelse{number}.{extension}"
+        name = f"word/media/{stem}{number}.{extension}"
         self._trees[name] = blob
         self.changed.add(name)
         types = self.tree("[Content_Types].xml")
@@ -118,9 +118,10 @@ class Package:
                 self.changed.add(name)
 
     def save(self) -> bytes:
+        """The package with the parts in ``changed`` written anew and every other member copied as it is stored."""
         members = []
         for name, info in self.members.items():
-            members.append(self._serialised(name) if name in self.changed else _raw_member(self.data, info))
+            members.append(self._serialised(name) if name in self.changed else copied_member(self.data, info))
         members.extend(self._serialised(name) for name in sorted(self.changed - set(self.members)))
         return write_zip(members)
 
@@ -130,17 +131,8 @@ class Package:
         return deflate(name, data)
 
 
-def _raw_member(data: bytes, info: zipfile.ZipInfo) -> Deflated:
-    """A member copied without recompressing it (read back from its local header)."""
-    if info.compress_type != zipfile.ZIP_DEFLATED:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            return deflate(info.filename, package.read(info.filename))
-    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26 : info.header_offset + 30])
-    start = info.header_offset + 30 + name_length + extra_length
-    return Deflated(info.filename.encode("utf-8"), data[start : start + info.compress_size], info.CRC, info.file_size)
-
-
 def stories(package: Package) -> dict[tuple[str, int, str], str]:
+    """The header and footer parts of the main document, by (header|footer, section number, default|first|even)."""
     found = {}
     relations = package.relations(package.main)
     sections = package.tree(package.main).iter(f"{W}sectPr")
@@ -155,35 +147,6 @@ def stories(package: Package) -> dict[tuple[str, int, str], str]:
 
 
 def first_free_id(package: Package, parts: list[str]) -> int:
+    """One more than the highest w:id in ``parts``: the first id a new tracked change can take."""
     numbers = [int(v) for part in parts for v in _IDS(package.tree(part)) if v.lstrip("-").isdigit()]
     return max([0, *numbers]) + 1
-
-
-def adopter(old_doc: Package, old_part: str, new_doc: Package, new_part: str) -> Any:
-    """Remap the relationship ids in an element copied from the old part so they point to the same targets from the new one."""
-    mapped: dict[str, str] = {}
-    relations = old_doc.relations(old_part)
-
-    def adopt(element: Any) -> Any:
-        for node in element.iter():
-            for attribute, rid in list(node.attrib.items()):
-                if not attribute.startswith(f"{{{R_NS}}}"):
-                    continue
-                if rid not in mapped:
-                    mapped[rid] = _carry_over(relations, rid, old_doc, new_doc, new_part)
-                node.set(attribute, mapped[rid])
-        return element
-
-    return adopt
-
-
-def _carry_over(relations: dict[str, tuple[str, str, bool]], rid: str, old_doc: Package, new_doc: Package, new_part: str) -> str:
-    if rid not in relations:
-        raise CompareError(Problem(old_doc.name, "", f"den tidigare versionen hänvisar till en relation som saknas ({rid})"))
-    kind, target, external = relations[rid]
-    if external:
-        return new_doc.add_relation(new_part, kind, target, True)
-    if kind == RT_IMAGE:
-        extension = target.rpartition(".")[2] or "png"
-        return new_doc.add_relation(new_part, kind, new_doc.add_media(old_doc.zip.read(target), extension), False)
-    raise CompareError(Problem(old_doc.name, "", f"borttaget innehåll innehåller ett objekt som inte kan visas som borttaget ({kind.rpartition('/')[2]})"))

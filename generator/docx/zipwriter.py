@@ -1,4 +1,4 @@
-"""The zip writer for .docx packages: deflated members and fixed timestamps, so equal content gives equal bytes."""
+"""The zip writer for .docx packages: members deflated or copied as stored, fixed timestamps, so equal content gives equal bytes."""
 
 from __future__ import annotations
 
@@ -29,6 +29,16 @@ def deflate(name: str, data: bytes) -> Deflated:
     """One member compressed with raw deflate, as a .docx zip stores it."""
     compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
     return Deflated(name.encode("utf-8"), compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data))
+
+
+def copied_member(data: bytes, info: zipfile.ZipInfo) -> Deflated:
+    """A member copied without recompressing it (read back from its local header)."""
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            return deflate(info.filename, package.read(info.filename))
+    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26 : info.header_offset + 30])
+    start = info.header_offset + 30 + name_length + extra_length
+    return Deflated(info.filename.encode("utf-8"), data[start : start + info.compress_size], info.CRC, info.file_size)
 
 
 # DOS date of 1980-01-01, time 00:00: fixed so equal content gives equal bytes.

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..agreement.thresholds import Thresholds, load_thresholds
-from ..cache import CACHE_DIR, checked_templates
+from ..cache import CACHE_DIR
 from ..errors import AvtalError, LoadError, MissingProgramError, PdfError, Problem, ThresholdError, WriteError
 from ..files import link_inside, links_refused, os_reason, remove_stale_temporaries
 from ..kinds import TEMPLATE_FILES
 from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA
 from ..prepare import Prepared, prepare
+from ..templates.checked import checked_templates
 from . import pdf as pdf_output
 from .archive import ARCHIVE_DIR, keep_aside
 from .entry import Entry

@@ -15,6 +15,7 @@ from avtalsgenerator import cache
 from avtalsgenerator.errors import TemplateError
 from avtalsgenerator.output.pipeline import generate
 from avtalsgenerator.templates import check as templatecheck
+from avtalsgenerator.templates import checked
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_one_agreement_change_does_not_check_the_templates_again(tmp_path: Path,
     shutil.copytree(TEMPLATES, mallar)
     assert generate([path], utdata=tmp_path / "utdata", mallar=mallar, troskelvarden=THRESHOLDS).ok
     assert len(counted_checks) == 1
-    assert list((tmp_path / "cache" / cache.TEMPLATE_CHECKS).iterdir())
+    assert list((tmp_path / "cache" / checked.TEMPLATE_CHECKS).iterdir())
     assert not (tmp_path / "utdata" / cache.CACHE_DIR).exists(), "the check's result is kept in the user's cache, not in utdata"
 
     minimal_agreement["avtal"]["titel"] = "Avtal om familjerådgivning i två kommuner"
@@ -60,21 +61,21 @@ def test_one_agreement_change_does_not_check_the_templates_again(tmp_path: Path,
 
 def test_changed_checker_checks_again(tmp_path: Path, counted_checks: list[list[Path]]) -> None:
     paths = [TEMPLATES / "avtal.docx"]
-    cache.checked_templates(paths, "kontroll 1")
-    cache.checked_templates(paths, "kontroll 1")
-    cache.checked_templates(paths, "kontroll 2")
+    checked.checked_templates(paths, "kontroll 1")
+    checked.checked_templates(paths, "kontroll 1")
+    checked.checked_templates(paths, "kontroll 2")
     assert len(counted_checks) == 2
 
 
 def test_warnings_come_back_from_the_cache(tmp_path: Path, counted_checks: list[list[Path]]) -> None:
-    first = cache.checked_templates([TEMPLATES], "k")
-    assert cache.checked_templates([TEMPLATES], "k") == first
+    first = checked.checked_templates([TEMPLATES], "k")
+    assert checked.checked_templates([TEMPLATES], "k") == first
     assert len(counted_checks) == 1
 
 
 def test_an_entry_that_is_not_a_list_of_problems_is_checked_again(tmp_path: Path, counted_checks: list[list[Path]]) -> None:
     paths = [TEMPLATES / "avtal.docx"]
-    first = cache.checked_templates(paths, "k")
-    cache.write(cache.TEMPLATE_CHECKS, cache.cache_key(paths, "k"), b'{"varningar": [{"okand": 1}]}')
-    assert cache.checked_templates(paths, "k") == first
+    first = checked.checked_templates(paths, "k")
+    cache.write(checked.TEMPLATE_CHECKS, checked.check_key(paths, "k"), b'{"varningar": [{"okand": 1}]}')
+    assert checked.checked_templates(paths, "k") == first
     assert len(counted_checks) == 2

@@ -464,7 +464,7 @@ def test_random_edits_accept_to_the_new_and_reject_to_the_old(generated_document
 
 
 def test_comparison_that_would_not_reject_to_the_old_text_is_refused(generated_documents: list[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator.compare import document as compare
+    from avtalsgenerator.compare import blocks as compare
 
     monkeypatch.setattr(compare, "compare_paragraphs", lambda *args: None)  # a fault that leaves changed paragraphs unmarked
     old = generated_documents[0]
@@ -474,7 +474,7 @@ def test_comparison_that_would_not_reject_to_the_old_text_is_refused(generated_d
 
 
 def test_comparison_that_would_not_accept_to_the_new_text_is_refused(generated_documents: list[bytes], monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator.compare import document as compare
+    from avtalsgenerator.compare import blocks as compare
 
     real = compare.compare_paragraphs
 

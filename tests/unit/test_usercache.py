@@ -110,3 +110,38 @@ def test_the_default_folder_is_platformdirs_user_cache_dir(monkeypatch: pytest.M
 
     monkeypatch.delenv(cache.ENV_VAR)
     assert cache.folder() == Path(platformdirs.user_cache_dir("avtalsgenerator", appauthor=False))
+
+
+def test_cached_computes_once_and_reads_the_entry_back(private_cache: Path) -> None:
+    calls: list[int] = []
+
+    def compute() -> list[int]:
+        calls.append(1)
+        return [1, 2]
+
+    def load(data: bytes) -> list[int]:
+        return [int(x) for x in data.split(b",")]
+
+    def dump(value: list[int]) -> bytes:
+        return b",".join(str(x).encode() for x in value)
+
+    assert cache.cached("prov", "k", compute, dump, load) == [1, 2]
+    assert cache.cached("prov", "k", compute, dump, load) == [1, 2]
+    assert len(calls) == 1
+
+
+def test_cached_computes_again_when_the_entry_cannot_be_loaded(private_cache: Path) -> None:
+    cache.write("prov", "k", b"inte ett tal")
+    assert cache.cached("prov", "k", lambda: 7, lambda v: str(v).encode(), lambda data: int(data)) == 7
+    assert cache.read("prov", "k") == b"7", "the unreadable entry is replaced by the computed value"
+    cache.write("prov", "k", b"tom")
+    assert cache.cached("prov", "k", lambda: 8, lambda v: str(v).encode(), lambda data: None) == 8, "load saying None is a miss"
+
+
+def test_cached_keeps_nothing_when_the_computation_fails(private_cache: Path) -> None:
+    def failing() -> int:
+        raise RuntimeError("mallen är fel")
+
+    with pytest.raises(RuntimeError, match="mallen är fel"):
+        cache.cached("prov", "k", failing, lambda v: b"x", lambda data: 1)
+    assert cache.read("prov", "k") is None
