@@ -155,7 +155,7 @@ def test_tag_with_one_brace_too_few_is_refused(tmp_path: Path, written: str) -> 
 def test_tag_in_hidden_text_is_refused(tmp_path: Path) -> None:
     hidden = '<w:r><w:rPr><w:vanish/></w:rPr><w:t xml:space="preserve"> Anteckning: {{ parter[0].namn }} ringer tillbaka.</w:t></w:r>'
     template = word_copy(tmp_path, (DOCUMENT, PARTIES_INTRO + "</w:r>", PARTIES_INTRO + "</w:r>" + hidden))
-    shown = "Avtalet ingås mellan följande parter. Anteckning: … ringer tillbaka."
+    shown = "Avtalet ingås mellan följande parter. (dold text: Anteckning: … ringer tillbaka…"  # cut after 80 characters
     assert the_error(template) == Problem(str(template), f'{PARTIES_PLACE}"{shown}"', (
         'taggen "{{ parter[0].namn }}" står i dold text (Dold text i Word); den fylls i ändå och följer med i varje avtal, osynlig '
         "på skärmen men kvar i filen och i utskrifter med dold text. Ta bort den dolda texten eller gör den synlig"))

@@ -219,10 +219,10 @@ def test_unknown_variable_in_a_header(tmp_path: Path) -> None:
     template = make_template(tmp_path / "sidhuvud.docx", ["{{ avtal.titel }}"], header="{{ okand_variabel_xyz }}")
     problems = check_templates([template])
     assert problems == [
-        Problem(str(template), 'sidhuvud (header1.xml), stycke 1 (stycket har bara mallkod)', 'okänd variabel "okand_variabel_xyz"')
+        Problem(str(template), 'sidhuvud, stycke 1 (stycket har bara mallkod)', 'okänd variabel "okand_variabel_xyz"')
     ]
     assert str(problems[0]) == (
-        f'{template}: sidhuvud (header1.xml), stycke 1 (stycket har bara mallkod): okänd variabel "okand_variabel_xyz"'
+        f'{template}: sidhuvud, stycke 1 (stycket har bara mallkod): okänd variabel "okand_variabel_xyz"'
     )
 
 
@@ -384,7 +384,7 @@ def test_every_problem_at_once(tmp_path: Path) -> None:
         ("brödtext stycke 3", 'syntaxfel i "{% endfor %}": taggen passar inte här; blocket "if" är öppet och ska först avslutas med "{% endif %}"'),
         ("brödtext stycke 4", 'okänt filter "datun"; menade du "datum"?'),
         ("brödtext stycke 5 (tabell 1", 'okänt fält "parter[].namnn"; menade du "parter[].namn"?'),
-        ("sidhuvud (header1.xml) stycke 1", 'okänd variabel "okand_b"'),
+        ("sidhuvud stycke 1", 'okänd variabel "okand_b"'),
     ]
 
 
@@ -513,8 +513,8 @@ def test_list_fields_describes_every_field_and_where_it_is_used(tmp_path: Path) 
     fields = {f.path: f for f in list_fields(template)}
     titel = fields["avtal.titel"]
     assert (titel.title, titel.description, titel.type, titel.optional) == ("Titel", "Avtalets rubrik som den står på första sidan.", "text", False)
-    assert [str(u) for u in titel.uses] == ["falt.docx: brödtext, stycke 1", "falt.docx: sidhuvud (header1.xml), stycke 1"]
-    assert titel.where() == "falt.docx: brödtext stycke 1; sidhuvud (header1.xml) stycke 1"
+    assert [str(u) for u in titel.uses] == ["falt.docx: brödtext, stycke 1", "falt.docx: sidhuvud, stycke 1"]
+    assert titel.where() == "falt.docx: brödtext stycke 1; sidhuvud stycke 1"
     assert [str(u) for u in fields["parter[].beslut.organ"].uses] == ["falt.docx: brödtext, stycke 3"]
     assert fields["parter"].uses and not fields["avtal.diarienummer"].uses
     assert fields["avtal.huvudavtal"].optional and not fields["avtal.version"].optional
