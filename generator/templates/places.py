@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..agreement.filters import swedish_list
@@ -11,6 +12,7 @@ from .syntax import short
 
 _PARTS = {"/word/document.xml": "brödtext", "/word/footnotes.xml": "fotnoter"}
 _KINDS = {"headerReference": "sidhuvud", "footerReference": "sidfot"}
+_TAGS_IN_A_ROW = re.compile(r"…(?:\s*…)+")
 _PAGES = {"first": " på första sidan", "even": " på jämna sidor"}
 
 
@@ -70,10 +72,8 @@ def visible(text: str) -> str:
     """``text`` as an author can search for it in Word: every tag replaced by "…", "" when only tags remain."""
     pieces, position = [], 0
     for start, end, _ in scan_tags(text):
-        pieces.extend([text[position:start], " … "])
+        pieces.extend([text[position:start], "…"])
         position = end
     pieces.append(text[position:])
-    joined = " ".join("".join(pieces).split())
-    while "… …" in joined:
-        joined = joined.replace("… …", "…")
-    return "" if not joined.replace("…", "").strip(" ,.;:") else joined
+    joined = _TAGS_IN_A_ROW.sub("…", " ".join("".join(pieces).split()))
+    return "" if not joined.replace("…", "").strip(" ,.;:()") else joined

@@ -336,7 +336,7 @@ def test_misspelled_end_tag_gets_advice_for_its_own_kind_and_no_follow_on_warnin
 
 def test_invisible_characters_in_a_place_are_named(tmp_path: Path) -> None:
     template = word_copy(tmp_path, (DOCUMENT, PARTIES_INTRO, "<w:t>Avtalet ingås mel\u00adlan följande parter{{ okand_x }}.</w:t>"))
-    assert the_error(template).place == f'{PARTIES_PLACE}"Avtalet ingås mel[mjukt bindestreck]lan följande parter … ."'
+    assert the_error(template).place == f'{PARTIES_PLACE}"Avtalet ingås mel[mjukt bindestreck]lan följande parter…."'
 
 
 def test_unknown_field_with_no_near_name_says_where_fields_are_declared(tmp_path: Path) -> None:

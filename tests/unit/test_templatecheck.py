@@ -630,7 +630,7 @@ def test_optional_field_without_a_guard_is_a_warning_with_field_and_place(tmp_pa
                                   "{{ avtal.bakgrund|default('') }}", "Försäkring: {{ forsakring.text }}")
     found = [p for p in check_templates([template]) if "utan villkor" in p.message]
     assert [(p.place.split(": ", 1)[1], p.message) for p in found] == [
-        ('"Detta avtal kompletterar … ."',
+        ('"Detta avtal kompletterar …."',
          'fältet "avtal.huvudavtal" kan saknas i avtalet men används här utan villkor; skriv taggen inom {% if … is defined %} '
          'eller ge ett värde med default("…")'),
         ('"Försäkring: …"',
