@@ -13,6 +13,7 @@ from lxml import etree
 from ..agreement.filters import FilterValueError
 from ..errors import Problem, RenderError
 from . import sandbox
+from .numbering import ListNumbers
 from .paragraphs import read_paragraphs
 from .patching import Docx, templated_parts
 from .places import paragraph_place, part_label, part_labels
@@ -41,7 +42,8 @@ def template_place(source: bytes, partname: str, lineno: int | None, env: Sandbo
     xml = dict(templated_parts(doc)).get(partname)
     if xml is None or lineno is None:
         return label
-    paragraphs = read_paragraphs(etree.fromstring(xml.encode("utf-8")))
+    numbers = ListNumbers.of(doc.docx) if partname == "/word/document.xml" else None
+    paragraphs = read_paragraphs(etree.fromstring(xml.encode("utf-8")), numbers)
 
     def compiled(text: str) -> str:
         patched = doc.patch_xml(text)

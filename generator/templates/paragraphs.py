@@ -11,6 +11,7 @@ from typing import Any
 from lxml import etree
 
 from ..docx.namespaces import MC_NS, W
+from .numbering import ListNumbers
 
 P, T, R, RPR, PROOF = f"{W}p", f"{W}t", f"{W}r", f"{W}rPr", f"{W}proofErr"
 
@@ -75,7 +76,7 @@ class Para:
     cell: Any
     tags: list[Tag]
     openers: list[tuple[int, int]]  # (place in the document, offset in text) of every {{, {% and {#
-    heading: str = ""  # the text of the nearest heading before it, as Word shows it
+    heading: str = ""  # the text of the nearest heading before it with its number, as Word shows it ("3.2 Ekonomi")
     fallback: bool = False  # inside a text box's copy for old Word versions (mc:Fallback): reported once, in the first copy
 
 
@@ -96,7 +97,8 @@ def _format_key(text_element: Any) -> str:
     return "".join(etree.tostring(child, encoding="unicode") for child in properties if child.tag not in _FORMAT_NOISE)
 
 
-def read_paragraphs(root: Any) -> list[Para]:
+def read_paragraphs(root: Any, numbers: ListNumbers | None = None) -> list[Para]:
+    """The paragraphs of a part in document order; ``numbers``: the document's list numbering, to give headings their number."""
     tables = {table: n for n, table in enumerate(root.iter(TBL), start=1)}
     order = {element: n for n, element in enumerate(root.iter())}
     rows: dict[Any, list[Any]] = {}
@@ -140,8 +142,9 @@ def read_paragraphs(root: Any) -> list[Para]:
         fallback = next(paragraph.iterancestors(_FALLBACK), None) is not None
         words = as_shown(shown)
         result.append(Para(number, paragraph, text, words, table, row, cell, tags, openers, heading, fallback))
+        shown_number = numbers.number(paragraph) if numbers is not None and not fallback else ""
         if is_heading(paragraph) and words.strip() and not fallback:
-            heading = " ".join(words.split())
+            heading = " ".join(f"{shown_number} {words}".split())
     return result
 
 

@@ -15,6 +15,7 @@ from ...docx.safety import package_problems
 from ...errors import Problem
 from ...kinds import TEMPLATE_FILES
 from ..fields import FieldInfo, Use, field_catalogue
+from ..numbering import ListNumbers
 from ..paragraphs import OPENER, TAG, T, own_elements, read_paragraphs
 from ..patching import Docx, templated_parts
 from ..places import part_label, part_labels
@@ -108,7 +109,7 @@ def check_part(env: SandboxedEnvironment, catalogue: dict[str, FieldInfo], templ
                 word: WordCheck, relationships: dict[str, str], label: str) -> Part:
     """One templated XML part (body, header, footer, footnotes) checked: revisions, Word's extras, tags, blocks and Jinja."""
     root = etree.fromstring(xml.encode("utf-8"))
-    paragraphs = read_paragraphs(root)
+    paragraphs = read_paragraphs(root, ListNumbers.of(template.docx) if name == "/word/document.xml" else None)
     part = Part(str(path), name, label, paragraphs)
     numbers = {para.element: para.number for para in paragraphs}
     for element, message in revisions(root):
