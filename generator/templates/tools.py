@@ -16,7 +16,8 @@ from ..kinds import TEMPLATE_FILES
 from ..paths import DEFAULT_INDATA
 from ..prepare import Prepared, prepare
 from .check import ensure_templates_ok
-from .render import make_environment, render_docx
+from .render import render_docx
+from .sandbox import make_environment
 
 
 def context_json(agreement: Path, thresholds: Path) -> str:

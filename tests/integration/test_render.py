@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -17,6 +18,8 @@ from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import RenderError
 from avtalsgenerator.paths import MAIN_FILE
 from avtalsgenerator.prepare import prepare
+from avtalsgenerator.templates import prepared as preparation
+from avtalsgenerator.templates import sandbox
 from avtalsgenerator.templates.render import Renderer, make_environment, render_docx_plain
 
 
@@ -100,11 +103,12 @@ def test_undefined_value_names_template_and_place(tmp_path: Path) -> None:
     document.add_paragraph("Titel: {{ avtal.undertitel }}")
     document.save(str(template))
     expected = (
-        r'mall\.docx: brödtext, stycke 2 "Titel: \{\{ avtal\.undertitel \}\}": '
+        r'mall\.docx: brödtext, stycke 2: "Titel: …": '
         r'mallen använder fältet "undertitel", som inte finns \(vid rendering av indata/avtal/x\.json\)'
     )
-    with pytest.raises(RenderError, match=expected):
+    with pytest.raises(RenderError, match=expected) as raised:
         Renderer().render(template, {"avtal": {"titel": "x"}}, "indata/avtal/x.json")
+    assert "{{" not in raised.value.problems[0].place
 
 
 def test_sandbox_refuses_internals(tmp_path: Path) -> None:
@@ -132,7 +136,7 @@ def one_paragraph_template(path: Path, *paragraphs: str) -> Path:
 def test_filter_on_a_missing_value_names_filter_place_and_agreement(tmp_path: Path) -> None:
     template = one_paragraph_template(tmp_path / "mall.docx", "Inledning", "Pris: {{ berakning.fordelning.pris_per_enhet_ar|pris }}")
     context = {"berakning": {"fordelning": {"pris_per_enhet_ar": None}}}
-    expected = (r'mall\.docx: brödtext, stycke 2 "Pris: .*": filtret "pris" fick inget värde \(none\): fältet saknas i det här avtalet;'
+    expected = (r'mall\.docx: brödtext, stycke 2: "Pris: …": filtret "pris" fick inget värde \(none\): fältet saknas i det här avtalet;'
                 r'.* \(vid rendering av indata/a\.json\)')
     with pytest.raises(RenderError, match=expected):
         Renderer().render(template, context, "indata/a.json")
@@ -162,18 +166,14 @@ def test_runaway_expression_fails_for_that_agreement_with_a_message(tmp_path: Pa
 
 
 def test_output_size_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator.templates import render
-
-    monkeypatch.setattr(render, "MAX_OUTPUT_CHARS", 100_000)
+    monkeypatch.setattr(sandbox, "MAX_OUTPUT_CHARS", 100_000)
     template = one_paragraph_template(tmp_path / "mall.docx", "{% for a in 'x' * 100000 %}{{ a }}{% endfor %}")
     with pytest.raises(RenderError, match="dokumentet blir större än"):
         Renderer().render(template, {}, "a.json")
 
 
 def test_rendering_time_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator.templates import render
-
-    monkeypatch.setattr(render, "MAX_RENDER_SECONDS", 0.3)
+    monkeypatch.setattr(sandbox, "MAX_RENDER_SECONDS", 0.3)
     template = one_paragraph_template(tmp_path / "mall.docx", "{% for a in 'x' * 100000 %}{% for b in 'x' * 100000 %}{% endfor %}{% endfor %}")
     with pytest.raises(RenderError, match="tog mer än 0 sekunder"):
         Renderer().render(template, {}, "a.json")
@@ -265,8 +265,8 @@ def test_render_error_in_a_copy_of_the_main_template_names_the_nearest_heading(t
         Renderer().render(template, agreement.context, agreement.file)
     [problem] = raised.value.problems
     assert problem.place.startswith("brödtext, stycke ")
-    assert f', under rubriken "{last_heading[:59]}' in problem.place
-    assert problem.place.endswith('"Slutord {{ 1/0 }}"')
+    paragraphs = len(document.element.body.findall(".//w:p", {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}))
+    assert re.fullmatch(rf'brödtext, stycke {paragraphs} \(under rubriken "\d+\. {re.escape(last_heading)}"\): "Slutord …"', problem.place)
     assert problem.message == f"mallen delar med noll (vid rendering av {agreement.file})"
 
 
@@ -301,43 +301,37 @@ def test_regenerating_on_another_day_keeps_unchanged_documents_as_issued(tmp_pat
 def fresh_process_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty per-user cache and no templates prepared in this process yet: as a new `avtal` process sees it."""
     from avtalsgenerator import cache as usercache
-    from avtalsgenerator.templates import render
-
     folder = tmp_path / "cache"
     monkeypatch.setenv(usercache.ENV_VAR, str(folder))
-    monkeypatch.setattr(render, "_MEMO", {})
+    monkeypatch.setattr(preparation, "_MEMO", {})
     return folder
 
 
 def test_a_new_process_renders_from_the_cached_template(tmp_path: Path, fresh_process_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator.templates import render
-
     template = one_paragraph_template(tmp_path / "mall.docx", "Inledning", "Titel: {{ avtal.titel }}")
     first = Renderer().render(template, {"avtal": {"titel": "Avtal A"}})
     assert len(list((fresh_process_cache / "templates").iterdir())) == 1
-    monkeypatch.setattr(render, "_MEMO", {})  # the next process
+    monkeypatch.setattr(preparation, "_MEMO", {})  # the next process
 
     def no_preparing(*args: Any) -> Any:
         raise AssertionError("the template was prepared again")
 
-    monkeypatch.setattr(render, "_prepare", no_preparing)
+    monkeypatch.setattr(preparation, "prepare", no_preparing)
     assert Renderer().render(template, {"avtal": {"titel": "Avtal A"}}) == first
     # A template error still names its place when the code comes from the cache.
-    with pytest.raises(RenderError, match=r'brödtext, stycke 2 "Titel: \{\{ avtal\.titel \}\}": mallen använder fältet "titel"'):
+    with pytest.raises(RenderError, match=r'brödtext, stycke 2: "Titel: …": mallen använder fältet "titel"'):
         Renderer().render(template, {"avtal": {}})
 
 
 def test_changed_template_or_environment_is_prepared_again(tmp_path: Path, fresh_process_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator.templates import render
-
     prepared: list[Path] = []
-    real = render._prepare
+    real = preparation.prepare
 
     def counting(path: Path, *args: Any) -> Any:
         prepared.append(path)
         return real(path, *args)
 
-    monkeypatch.setattr(render, "_prepare", counting)
+    monkeypatch.setattr(preparation, "prepare", counting)
     template = one_paragraph_template(tmp_path / "mall.docx", "Första: {{ avtal.titel }}")
     Renderer().render(template, {"avtal": {"titel": "A"}})
     one_paragraph_template(template, "Andra: {{ avtal.titel }}")
@@ -351,13 +345,11 @@ def test_changed_template_or_environment_is_prepared_again(tmp_path: Path, fresh
 
 
 def test_damaged_cached_template_is_prepared_again(tmp_path: Path, fresh_process_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator.templates import render
-
     template = one_paragraph_template(tmp_path / "mall.docx", "Titel: {{ avtal.titel }}")
     first = Renderer().render(template, {"avtal": {"titel": "A"}})
     [entry] = (fresh_process_cache / "templates").iterdir()
     entry.write_bytes(entry.read_bytes()[:100])
-    monkeypatch.setattr(render, "_MEMO", {})
+    monkeypatch.setattr(preparation, "_MEMO", {})
     assert Renderer().render(template, {"avtal": {"titel": "A"}}) == first
     assert entry.stat().st_size > 100, "the damaged entry was replaced"
 
@@ -391,11 +383,12 @@ def _table(grid: list[int], rows: list[list[int]]) -> str:
 def test_table_fix_is_skipped_exactly_when_docxtpl_would_change_nothing(grid: list[int], rows: list[list[int]]) -> None:
     from lxml import etree
 
-    from avtalsgenerator.templates.render import Docx, _tables_need_fixing
+    from avtalsgenerator.templates.finish import tables_need_fixing
+    from avtalsgenerator.templates.patching import Docx
 
     xml = _table(grid, rows)
     fixed = etree.tostring(Docx.fix_tables(None, xml))
-    assert _tables_need_fixing(etree.fromstring(xml)) == (fixed != etree.tostring(etree.fromstring(xml)))
+    assert tables_need_fixing(etree.fromstring(xml)) == (fixed != etree.tostring(etree.fromstring(xml)))
 
 
 @pytest.mark.parametrize("wrong", ["no-code", "short-part", "not-bytes"])
@@ -405,22 +398,20 @@ def test_a_cache_entry_of_the_wrong_shape_is_prepared_again_not_blamed_on_the_te
     import marshal
 
     from avtalsgenerator import cache as usercache
-    from avtalsgenerator.templates import render
-
     template = one_paragraph_template(tmp_path / "mall.docx", "Inledning", "Titel: {{ avtal.titel }}")
     expected = Renderer().render(template, {"avtal": {"titel": "Avtal A"}})
     (entry,) = (fresh_process_cache / "templates").iterdir()
     fields = list(marshal.loads(usercache.read("templates", entry.name) or b""))
     parts = [list(part) for part in fields[6]]
     if wrong == "no-code":
-        parts[0][2] = "inte kompilerad kod"
+        parts[0][1] = "inte kompilerad kod"
     elif wrong == "short-part":
         parts[0] = parts[0][:2]
     else:
         fields[4] = "inte bytes"
     fields[6] = tuple(tuple(part) for part in parts)
     usercache.write("templates", entry.name, marshal.dumps(tuple(fields)))
-    monkeypatch.setattr(render, "_MEMO", {})
+    monkeypatch.setattr(preparation, "_MEMO", {})
 
     assert Renderer().render(template, {"avtal": {"titel": "Avtal A"}}) == expected
 

@@ -67,7 +67,7 @@ def test_paragraph_condition_from_one_cell_to_the_next_is_refused(tmp_path: Path
     template = word_copy(tmp_path, (DOCUMENT, PARTY_ORGNR, CELL.format("{%p if p.adress is defined %}") + PARTY_ORGNR),
                          (DOCUMENT, PARTY_ROLE_CELL, PARTY_ROLE_CELL.replace("</w:p></w:tc>", "</w:p>" + CELL.format("{%p endif %}") + "</w:tc>", 1)))
     problem = the_error(template)
-    assert problem.place.startswith('brödtext, stycke 21 (tabell 1, rad 3, cell 3) (under rubriken "Parter")')
+    assert problem.place.startswith('brödtext, stycke 21 (tabell 1, rad 3, cell 3) (under rubriken "1. Parter")')
     assert problem.message == ('"{%p if p.adress is defined %}" och "{%p endif %}" står i olika celler i samma tabellrad; när villkoret inte '
                                "är uppfyllt eller listan är tom slås cellerna ihop och raden tappar celler. Låt båda taggarna stå i samma "
                                "cell, eller använd {%tc … %} eller {%tr … %} för hela celler och rader")
@@ -77,7 +77,7 @@ def test_row_condition_from_one_table_to_the_next_is_refused(tmp_path: Path) -> 
     start = DOCUMENT, "</w:tr></w:tbl>", "</w:tr>" + tag_row("{%tr if avtal.bakgrund is defined %}") + "</w:tbl>"
     template = word_copy(tmp_path, start, (DOCUMENT, TASK_TABLE_ROW, tag_row("{%tr endif %}") + TASK_TABLE_ROW))
     problem = the_error(template)
-    assert re.match(r'brödtext, stycke \d+ \(tabell 1, rad 5, cell 1\) \(under rubriken "Parter"\)', problem.place)
+    assert re.match(r'brödtext, stycke \d+ \(tabell 1, rad 5, cell 1\) \(under rubriken "1. Parter"\)', problem.place)
     assert problem.message.startswith('"{%tr if avtal.bakgrund is defined %}" och "{%tr endif %}" står i olika tabeller; när villkoret inte är '
                                       "uppfyllt eller listan är tom försvinner allt mellan taggarna, också texten mellan tabellerna.")
 
@@ -122,7 +122,7 @@ def test_signature_for_the_first_party_only_and_no_annex_list_are_refused(tmp_pa
 # --------------------------------------------------------------------------------------------------
 
 PARTIES_INTRO = "<w:t>Avtalet ingås mellan följande parter.</w:t>"
-PARTIES_PLACE = 'brödtext, stycke 8 (under rubriken "Parter"): '
+PARTIES_PLACE = 'brödtext, stycke 8 (under rubriken "1. Parter"): '
 
 
 @pytest.mark.parametrize("pasted", ["[Kommunens namn]", "«Motpart»", "XXXX-XX-XX", "NN"])
@@ -155,7 +155,7 @@ def test_tag_with_one_brace_too_few_is_refused(tmp_path: Path, written: str) -> 
 def test_tag_in_hidden_text_is_refused(tmp_path: Path) -> None:
     hidden = '<w:r><w:rPr><w:vanish/></w:rPr><w:t xml:space="preserve"> Anteckning: {{ parter[0].namn }} ringer tillbaka.</w:t></w:r>'
     template = word_copy(tmp_path, (DOCUMENT, PARTIES_INTRO + "</w:r>", PARTIES_INTRO + "</w:r>" + hidden))
-    shown = "Avtalet ingås mellan följande parter. Anteckning: … ringer tillbaka."
+    shown = "Avtalet ingås mellan följande parter. (dold text: Anteckning: … ringer tillbaka…"  # cut after 80 characters
     assert the_error(template) == Problem(str(template), f'{PARTIES_PLACE}"{shown}"', (
         'taggen "{{ parter[0].namn }}" står i dold text (Dold text i Word); den fylls i ändå och följer med i varje avtal, osynlig '
         "på skärmen men kvar i filen och i utskrifter med dold text. Ta bort den dolda texten eller gör den synlig"))
@@ -247,7 +247,7 @@ def test_pasted_heading_without_the_templates_numbering_is_refused(tmp_path: Pat
     force_majeure = '<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Force majeure'
     template = word_copy(tmp_path, ("word/styles.xml", "</w:styles>", style), (DOCUMENT, force_majeure, heading + missing + force_majeure))
     found = errors_in(template)
-    assert [p.place.split(" ", 3)[3] for p in found] == ['(under rubriken "Personal och arbetsmiljö"): "Särskilda villkor"',
+    assert [p.place.split(" ", 3)[3] for p in found] == ['(under rubriken "13. Personal och arbetsmiljö"): "Särskilda villkor"',
                                                           '(under rubriken "Särskilda villkor"): "Villkor för tillägg"']
     assert [p.message.split(";")[0] for p in found] == [
         'rubriken har formatmallen "Rubrik 1", som inte har mallens numrering (inklistrad från ett annat dokument)',
@@ -265,10 +265,10 @@ def test_comparison_of_the_wrong_type_is_refused(tmp_path: Path) -> None:
                          (DOCUMENT, PARTIES_INTRO, '<w:t>Avtalet ingås mellan följande parter{% if uppsagning.manader == "12" %} för ett år{% endif %}.</w:t>'))
     found = errors_in(template)
     assert [(p.place.split(": ")[0], p.message) for p in found] == [
-        ('brödtext, stycke 8 (under rubriken "Parter")',
+        ('brödtext, stycke 8 (under rubriken "1. Parter")',
          '"uppsagning.manader" är ett tal men jämförs med texten "12", så jämförelsen är aldrig sann och texten i villkoret kommer aldrig med; '
          "skriv talet utan citattecken: uppsagning.manader == 12"),
-        (f'brödtext, stycke {found[1].place.split()[2]} (under rubriken "Underskrifter") (stycket har bara mallkod)',
+        (f'brödtext, stycke {found[1].place.split()[2]} (under rubriken "21. Underskrifter") (stycket har bara mallkod)',
          '"underskrifter.elektronisk" är ja eller nej (true/false) men jämförs med texten "true", så jämförelsen är aldrig sann och texten i '
          'villkoret kommer aldrig med; skriv "{% if underskrifter.elektronisk %}" eller "{% if not underskrifter.elektronisk %}"'),
     ]
@@ -279,7 +279,7 @@ def test_amount_printed_through_an_expression_is_refused(tmp_path: Path) -> None
     printed = "<w:t>Totalt {{ berakning.fordelning.summa_ar if berakning.fordelning else 0 }} kronor per år.</w:t>"
     template = word_copy(tmp_path, (DOCUMENT, cost, printed + "</w:r></w:p><w:p><w:r>" + cost))
     problem = the_error(template)
-    assert problem.place.endswith('(under rubriken "Ersättning"): "Totalt … kronor per år."')
+    assert problem.place.endswith('(under rubriken "6.1 Ersättning"): "Totalt … kronor per år."')
     assert problem.message == ('talet "berakning.fordelning.summa_ar" skrivs ut utan filter, med punkt och utan mellanrum mellan tusental '
                                "(615312.5); använd kronor, kr, belopp, pris eller procent")
 
@@ -330,13 +330,13 @@ INSURANCE_END = "<w:t>{{ forsakring.text }}</w:t></w:r></w:p><w:p><w:r><w:t>{%p 
 def test_misspelled_end_tag_gets_advice_for_its_own_kind_and_no_follow_on_warnings(tmp_path: Path, written: str, advice: str) -> None:
     template = word_copy(tmp_path, (DOCUMENT, INSURANCE_END, INSURANCE_END.replace("{%p endif %}", written)))
     [problem] = check_templates([template])
-    assert problem.place == f'brödtext, stycke {problem.place.split()[2]} (under rubriken "Försäkring") (stycket har bara mallkod)'
+    assert problem.place == f'brödtext, stycke {problem.place.split()[2]} (under rubriken "11. Försäkring") (stycket har bara mallkod)'
     assert problem.message == f'syntaxfel i "{written}": {advice} (blocket "if" är öppet här och avslutas med "{{%p endif %}}")'
 
 
 def test_invisible_characters_in_a_place_are_named(tmp_path: Path) -> None:
     template = word_copy(tmp_path, (DOCUMENT, PARTIES_INTRO, "<w:t>Avtalet ingås mel\u00adlan följande parter{{ okand_x }}.</w:t>"))
-    assert the_error(template).place == f'{PARTIES_PLACE}"Avtalet ingås mel[mjukt bindestreck]lan följande parter … ."'
+    assert the_error(template).place == f'{PARTIES_PLACE}"Avtalet ingås mel[mjukt bindestreck]lan följande parter…."'
 
 
 def test_unknown_field_with_no_near_name_says_where_fields_are_declared(tmp_path: Path) -> None:

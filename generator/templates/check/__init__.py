@@ -9,7 +9,7 @@ from ...agreement.filters import plural
 from ...errors import Problem, TemplateError
 from ...paths import DEFAULT_MALLAR
 from ..fields import Field, Use, field_catalogue
-from ..render import make_environment
+from ..sandbox import make_environment
 from ..trial import trial_render
 from .analyse import analyse, files_and_folder_problems
 

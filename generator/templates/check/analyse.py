@@ -15,13 +15,15 @@ from ...docx.safety import package_problems
 from ...errors import Problem
 from ...kinds import TEMPLATE_FILES
 from ..fields import FieldInfo, Use, field_catalogue
-from ..render import Docx, part_label
+from ..numbering import ListNumbers
+from ..paragraphs import OPENER, TAG, T, own_elements, read_paragraphs
+from ..patching import Docx, templated_parts
+from ..places import part_label, part_labels
 from ..revisions import REMOVE_COMMENTS, revisions
 from ..syntax import syntax_message
 from .checker import Checker
 from .folder import folder_problems
 from .names import ANY, LOOP
-from .paragraphs import OPENER, TAG, T, own_elements, read_paragraphs
 from .places import Line, Part, line_at
 from .required import missing_parts
 from .syntaxcheck import _STATEMENT, parse_part
@@ -30,9 +32,6 @@ from .word import Package, WordCheck, property_problems
 from .word import members as package_members
 
 _COMMENTS = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
-
-
-_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 
 
 _ENDNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.endnotes+xml"
@@ -106,29 +105,12 @@ def check_source(env: SandboxedEnvironment, catalogue: dict[str, FieldInfo], sou
             part.report(line.paragraph, syntax_message(error.message or str(error), line.tag))
 
 
-def templated_parts(template: DocxTemplate) -> list[tuple[str, str]]:
-    """(part name, XML text) of every part docxtpl renders, in the form docxtpl renders it."""
-    parts = [("/word/document.xml", template.get_xml())]
-    seen = set()
-    for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
-        found = sorted(((str(p.partname), p) for _, p in template.get_headers_footers(uri)), key=lambda item: item[0])
-        for name, part in found:
-            if name not in seen:
-                seen.add(name)
-                parts.append((name, template.get_part_xml(part)))
-    for part in template.docx.part.package.parts:
-        if part.content_type == _FOOTNOTES:
-            blob = part.blob
-            parts.append((str(part.partname), blob.decode("utf-8") if isinstance(blob, bytes) else blob))
-    return parts
-
-
 def check_part(env: SandboxedEnvironment, catalogue: dict[str, FieldInfo], template: DocxTemplate, path: Path, name: str, xml: str,
-                word: WordCheck, relationships: dict[str, str]) -> Part:
+                word: WordCheck, relationships: dict[str, str], label: str) -> Part:
     """One templated XML part (body, header, footer, footnotes) checked: revisions, Word's extras, tags, blocks and Jinja."""
     root = etree.fromstring(xml.encode("utf-8"))
-    paragraphs = read_paragraphs(root)
-    part = Part(str(path), name, part_label(name), paragraphs)
+    paragraphs = read_paragraphs(root, ListNumbers.of(template.docx) if name == "/word/document.xml" else None)
+    part = Part(str(path), name, label, paragraphs)
     numbers = {para.element: para.number for para in paragraphs}
     for element, message in revisions(root):
         part.report(numbers.get(element, 0), message, raw=True)
@@ -186,8 +168,9 @@ def analyse(path: Path, env: SandboxedEnvironment) -> tuple[list[Problem], list[
     for found in property_problems(file, members):
         parts.append(Part(file, found.place, found.place, [], ""))
         parts[-1].found.append((0, 0, found))
+    labels = part_labels(template.docx)
     for name, xml in xml_parts:
-        parts.append(check_part(env, catalogue, template, path, name, xml, word, relationships.get(name, {})))
+        parts.append(check_part(env, catalogue, template, path, name, xml, word, relationships.get(name, {}), part_label(name, labels)))
     parts.extend(package_parts(template, file))
     core = template.docx.core_properties
     for attribute, label in _PROPERTIES:

@@ -1,4 +1,4 @@
-"""A template part being checked: its paragraphs, the problems found with their places, the fields used."""
+"""A template part being checked: its paragraphs, the problems found with their places (see templates.places), the fields used."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from ...errors import Problem
 from ..fields import Use
-from ..syntax import short
-from .paragraphs import Para, scan_tags
+from ..paragraphs import Para
+from ..places import paragraph_place
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,7 @@ class Part:
         self.silenced: set[int] = set()
 
     def place(self, paragraph: int) -> str:
-        para = self.paragraphs.get(paragraph)
-        if para is None:
-            return f"{self.label}, vid texten \"{short(self.fixed_text)}\"" if self.fixed_text else self.label
-        under = f" (under rubriken \"{short(visible(para.heading), 60)}\")" if visible(para.heading) else ""
-        excerpt = visible(para.shown)
-        quoted = f": \"{short(excerpt)}\"" if excerpt else " (stycket har bara mallkod)"
-        return f"{self.label}, stycke {para.number}{para.table}{under}{quoted}"
+        return paragraph_place(self.label, self.paragraphs.get(paragraph), self.fixed_text)
 
     def report(self, paragraph: int, message: str, severity: str = "fel", *, raw: bool = False) -> None:
         if not raw and paragraph in self.silenced:
@@ -51,19 +45,6 @@ class Part:
 
     def problems(self) -> list[Problem]:
         return [p for _, _, p in sorted(self.found, key=lambda item: (item[0], item[1]))]
-
-
-def visible(text: str) -> str:
-    """``text`` as an author can search for it in Word: every tag replaced by "…", "" when only tags remain."""
-    pieces, position = [], 0
-    for start, end, _ in scan_tags(text):
-        pieces.extend([text[position:start], " … "])
-        position = end
-    pieces.append(text[position:])
-    joined = " ".join("".join(pieces).split())
-    while "… …" in joined:
-        joined = joined.replace("… …", "…")
-    return "" if not joined.replace("…", "").strip(" ,.;:") else joined
 
 
 def line_at(lines: list[Line], lineno: int | None) -> Line:

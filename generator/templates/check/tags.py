@@ -11,8 +11,8 @@ from lxml import etree
 
 from ...agreement.filters import swedish_list as join_names
 from ..blocks import scan
+from ..paragraphs import CLOSER, CURLY, OTHER_QUOTES, TAG, Para, straight, without_prefix
 from ..syntax import short
-from .paragraphs import CLOSER, CURLY, OTHER_QUOTES, TAG, Para, straight, without_prefix
 from .places import Line, Part, line_at
 
 

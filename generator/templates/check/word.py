@@ -14,12 +14,12 @@ from lxml import etree
 from ...docx.namespaces import R_NS, W
 from ...docx.safety import STRICT_PARSER
 from ...errors import Problem, did_you_mean
+from ..paragraphs import is_hidden
 from ..placeholders import TAG, placeholder_message, placeholders
 from ..syntax import short
 
 _R_ID = f"{{{R_NS}}}id"
 _OPENER = re.compile(r"\{[{%#]")
-_OFF = {"0", "false", "off"}
 _HEADING_NAME = re.compile(r"(?i)(?:heading|rubrik)\s*\d")
 # A tag with one brace too few at the start: printed as it stands.
 _ONE_BRACE = re.compile(r"(?<!\{)\{(?![{%#])\s*[A-Za-z_][\w.]*(?:\[\d+\])?(?:\.\w+)*\s*\}\}?")
@@ -127,10 +127,7 @@ def hidden_spans(paragraph: Any, texts: Iterator[Any]) -> list[tuple[int, int]]:
     spans, offset = [], 0
     for element in texts:
         piece = element.text or ""
-        run = element.getparent()
-        properties = run.find(f"{W}rPr") if run is not None else None
-        vanish = properties.find(f"{W}vanish") if properties is not None else None
-        if vanish is not None and vanish.get(f"{W}val", "true") not in _OFF:
+        if is_hidden(element):
             spans.append((offset, offset + len(piece)))
         offset += len(piece)
     return spans

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -9,7 +10,8 @@ from typing import Any
 
 from lxml import etree
 
-from ...docx.namespaces import MC_NS, W
+from ..docx.namespaces import MC_NS, W
+from .numbering import ListNumbers
 
 P, T, R, RPR, PROOF = f"{W}p", f"{W}t", f"{W}r", f"{W}rPr", f"{W}proofErr"
 
@@ -30,6 +32,9 @@ _BREAKS = {f"{W}tab", f"{W}br", f"{W}cr"}
 
 
 _FORMAT_NOISE = {f"{W}lang", f"{W}noProof"}  # run properties Word changes without the author seeing it
+
+
+_OFF = {"0", "false", "off"}
 
 
 OPENER = re.compile(r"\{[{%#]")
@@ -65,13 +70,13 @@ class Para:
     number: int
     element: Any
     text: str  # the text of its w:t elements, where tags are looked for
-    shown: str  # the text as Word shows it, tabs and line breaks as spaces
+    shown: str  # the text as Word shows it, tabs and line breaks as spaces, hidden text as "(dold text: …)"
     table: str  # " (tabell 1, rad 2, cell 3)" or ""
     row: Any
     cell: Any
     tags: list[Tag]
     openers: list[tuple[int, int]]  # (place in the document, offset in text) of every {{, {% and {#
-    heading: str = ""  # the text of the nearest heading before it, as Word shows it
+    heading: str = ""  # the text of the nearest heading before it with its number, as Word shows it ("3.2 Ekonomi")
     fallback: bool = False  # inside a text box's copy for old Word versions (mc:Fallback): reported once, in the first copy
 
 
@@ -92,7 +97,8 @@ def _format_key(text_element: Any) -> str:
     return "".join(etree.tostring(child, encoding="unicode") for child in properties if child.tag not in _FORMAT_NOISE)
 
 
-def read_paragraphs(root: Any) -> list[Para]:
+def read_paragraphs(root: Any, numbers: ListNumbers | None = None) -> list[Para]:
+    """The paragraphs of a part in document order; ``numbers``: the document's list numbering, to give headings their number."""
     tables = {table: n for n, table in enumerate(root.iter(TBL), start=1)}
     order = {element: n for n, element in enumerate(root.iter())}
     rows: dict[Any, list[Any]] = {}
@@ -103,19 +109,19 @@ def read_paragraphs(root: Any) -> list[Para]:
         segments: list[tuple[int, int, Any]] = []
         proofs: list[int] = []
         texts: list[str] = []
-        shown: list[str] = []
+        shown: list[tuple[str, bool]] = []
         offset = 0
         for element in own_elements(paragraph):
             if element.tag == T:
                 piece = element.text or ""
                 segments.append((offset, offset + len(piece), element))
                 texts.append(piece)
-                shown.append(piece)
+                shown.append((piece, is_hidden(element)))
                 offset += len(piece)
             elif element.tag == PROOF:
                 proofs.append(offset)
             elif element.tag in _BREAKS:
-                shown.append(" ")
+                shown.append((" ", is_hidden(element)))
         text = "".join(texts)
         tags = []
         for start, end, closed in scan_tags(text):
@@ -134,10 +140,29 @@ def read_paragraphs(root: Any) -> list[Para]:
             table = f" (tabell {tables[grid]}, rad {rows[grid].index(row) + 1}, cell {cells[row].index(cell) + 1})"
         openers = [(next((order[el] for s, e, el in segments if s <= m.start() < e), 0), m.start()) for m in OPENER.finditer(text)]
         fallback = next(paragraph.iterancestors(_FALLBACK), None) is not None
-        result.append(Para(number, paragraph, text, "".join(shown), table, row, cell, tags, openers, heading, fallback))
-        if is_heading(paragraph) and "".join(shown).strip() and not fallback:
-            heading = " ".join("".join(shown).split())
+        words = as_shown(shown)
+        result.append(Para(number, paragraph, text, words, table, row, cell, tags, openers, heading, fallback))
+        shown_number = numbers.number(paragraph) if numbers is not None and not fallback else ""
+        if is_heading(paragraph) and words.strip() and not fallback:
+            heading = " ".join(f"{shown_number} {words}".split())
     return result
+
+
+def is_hidden(element: Any) -> bool:
+    """True when the run of a text or break is formatted as hidden (Dold text): Word does not show it and Find skips it."""
+    run = element.getparent()
+    properties = run.find(RPR) if run is not None and run.tag == R else None
+    vanish = properties.find(f"{W}vanish") if properties is not None else None
+    return vanish is not None and vanish.get(f"{W}val", "true") not in _OFF
+
+
+def as_shown(pieces: list[tuple[str, bool]]) -> str:
+    """A paragraph's text pieces as (text, hidden) put together, each stretch of hidden text as "(dold text: …)"."""
+    shown: list[str] = []
+    for hidden, stretch in itertools.groupby(pieces, key=lambda piece: piece[1]):
+        text = "".join(piece for piece, _ in stretch)
+        shown.append(f" (dold text: {text.strip()}) " if hidden and text.strip() else text)
+    return "".join(shown)
 
 
 def is_heading(paragraph: Any) -> bool:
