@@ -12,6 +12,7 @@ from ..paths import COST_FILE, PUB_FILE
 from .allocation import allocation
 from .facts import Facts
 from .fees import fees
+from .filters import kr
 from .organs import delegation, is_cooperation_basis, supplement_parties
 from .parties import controller_ids as controller_ids  # the public API of the compute stage, used by legal/
 from .parties import party_references as party_references
@@ -49,6 +50,8 @@ def _money(facts: Facts, thresholds: Thresholds, months: int | None) -> dict[str
     troskel = _threshold(facts, thresholds)
     if troskel is not None and months is None and not facts.ekonomi.get("fordelning"):
         _period_problem(facts)
+    if troskel is not None:
+        _unallocated_pay_problem(facts)
     support_ = support(facts, months)
     fees_ = fees(facts, months)
     fordelning = allocation(facts, months, troskel, other_payments(support_, fees_), lambda: _period_problem(facts))
@@ -153,6 +156,20 @@ def _period_problem(facts: Facts) -> None:
             f"avtalstiden {tid['start']} – {tid['slut']} är inte ett helt antal månader; ange beräkningsperioden "
             "i $.ekonomi.berakningsperiod_manader, till exempel 5 för fem månader",
         )
+
+
+def _unallocated_pay_problem(facts: Facts) -> None:
+    """A cap counts what each payer pays, so a yearly compensation or cost needs to say who pays it (``fordelning``)."""
+    for field in ("ersattning_ar", "kostnad_ar"):
+        if field in facts.ekonomi and not facts.ekonomi.get("fordelning"):
+            facts.fail(
+                "$.ekonomi.fordelning",
+                f"avtalet har ett tak ($.ekonomi.tak) och {kr(facts.ekonomi[field])} per år i $.ekonomi.{field}, men "
+                "ingen kostnadsfördelning; taket gäller allt som varje betalande part betalar, så ange vem som betalar "
+                "beloppet i $.ekonomi.fordelning (till exempel nyckeln lika eller andel och de betalande parterna) "
+                "eller ta bort taket",
+            )
+            return
 
 
 def _cost(facts: Facts, fordelning: dict[str, Any] | None, annex: int | None) -> dict[str, Any] | None:

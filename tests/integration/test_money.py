@@ -242,7 +242,7 @@ def test_every_fee_table_sums_and_each_payers_fees_reach_the_totals_table(path: 
 def test_the_connection_fee_is_stated_once_per_region_and_the_cap_still_holds() -> None:
     outputs = built(EXAMPLES / "region-internetbehandling.json").outputs
     text = body(outputs["avtal.docx"])
-    assert ("Avgiften för anslutning till behandlingsplattformen är 35\u00a0000 kronor i ett engångsbelopp och betalas av "
+    assert ("Avgiften för anslutning till behandlingsplattformen är ett engångsbelopp om 35\u00a0000 kronor och betalas av "
             "var och en av Region Norrbotten, Region Jämtland Härjedalen och Region Västernorrland.") in text
     assert ("Taket omfattar allt som en betalande part betalar enligt avtalet: den kostnad som fördelas enligt "
             "kostnadsfördelningen och avgiften för anslutning till behandlingsplattformen.") in text

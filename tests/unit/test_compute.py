@@ -196,6 +196,17 @@ def test_a_fee_split_as_the_cost_without_an_allocation_and_an_unknown_payer_are_
     assert '$.ekonomi.avgifter[1].betalande[0]: det finns ingen part med id "lund"' in text
 
 
+def test_a_cap_on_a_fixed_compensation_needs_to_say_who_pays_it(minimal_agreement: dict[str, Any]) -> None:
+    """Without an allocation the 100 000 kr a year would be left out of every payer's total against the cap."""
+    minimal_agreement["ekonomi"]["tak"] = {"troskel": "direktupphandlingsgrans"}
+    text = _refused(minimal_agreement)
+    assert ("$.ekonomi.fordelning: avtalet har ett tak ($.ekonomi.tak) och 100\u00a0000\u00a0kr per år i "
+            "$.ekonomi.ersattning_ar, men ingen kostnadsfördelning") in text
+    minimal_agreement["ekonomi"]["fordelning"] = {"nyckel": "lika"}
+    rows = _context(minimal_agreement)["berakning"]["betalningar"]["rader"]
+    assert [(r["id"], r["summa_period"]) for r in rows] == [("goteborg", Decimal("200000.00"))]
+
+
 def test_a_price_from_the_cap_leaves_room_for_the_fees(per_inhabitant_capped: dict[str, Any]) -> None:
     """A yearly fee of 10 000 kr per party over 8 years takes 80 000 kr of the cap: the price is set from what is left."""
     per_inhabitant_capped["ekonomi"]["avgifter"] = [{"benamning": "avgiften för drift", "belopp": 10000, "avser": "ar", "fordelning": "per_part"}]
