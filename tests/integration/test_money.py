@@ -240,21 +240,22 @@ def test_every_fee_table_sums_and_each_payers_fees_reach_the_totals_table(path: 
 
 
 def test_the_connection_fee_is_stated_once_per_region_and_the_cap_still_holds() -> None:
+    """20 000 kr leaves Region Norrbotten 34 079,60 kr under the cap: room for some yearly PKV indexing of its share."""
     outputs = built(EXAMPLES / "region-internetbehandling.json").outputs
     text = body(outputs["avtal.docx"])
-    assert ("Avgiften för anslutning till behandlingsplattformen är ett engångsbelopp om 35\u00a0000 kronor och betalas av "
+    assert ("Avgiften för anslutning till behandlingsplattformen är ett engångsbelopp om 20\u00a0000 kronor och betalas av "
             "var och en av Region Norrbotten, Region Jämtland Härjedalen och Region Västernorrland.") in text
     assert ("Taket omfattar allt som en betalande part betalar enligt avtalet: den kostnad som fördelas enligt "
             "kostnadsfördelningen och avgiften för anslutning till behandlingsplattformen.") in text
     (fee,) = fee_tables(outputs["kostnadsfordelning.docx"])
     assert fee[1:] == [
-        ["Region Norrbotten", "–", "35\u00a0000\u00a0kr"],
-        ["Region Jämtland Härjedalen", "–", "35\u00a0000\u00a0kr"],
-        ["Region Västernorrland", "–", "35\u00a0000\u00a0kr"],
-        ["Summa", "–", "105\u00a0000\u00a0kr"],
+        ["Region Norrbotten", "–", "20\u00a0000\u00a0kr"],
+        ["Region Jämtland Härjedalen", "–", "20\u00a0000\u00a0kr"],
+        ["Region Västernorrland", "–", "20\u00a0000\u00a0kr"],
+        ["Summa", "–", "60\u00a0000\u00a0kr"],
     ]
     totals = tables(outputs["kostnadsfordelning.docx"])[-1]
-    assert totals[1] == ["Region Norrbotten", "645\u00a0920,40\u00a0kr", "–", "35\u00a0000,00\u00a0kr", "680\u00a0920,40\u00a0kr", "700\u00a0000\u00a0kr"]
+    assert totals[1] == ["Region Norrbotten", "645\u00a0920,40\u00a0kr", "–", "20\u00a0000,00\u00a0kr", "665\u00a0920,40\u00a0kr", "700\u00a0000\u00a0kr"]
 
 
 @pytest.fixture
