@@ -50,6 +50,6 @@ def prepare(path: Path, thresholds: Thresholds) -> Prepared:
     documents = {MAIN_FILE: MAIN_TEMPLATES[data["avtal"]["typ"]]}
     if context["berakning"]["pub"] is not None:
         documents[PUB_FILE] = PUB_FILE
-    if context["berakning"]["fordelning"] is not None:
+    if context["berakning"]["kostnad_bilaga"] is not None:  # an allocation or other fees: the annex the text numbers
         documents[COST_FILE] = COST_FILE
     return Prepared(file, data["avtal"]["id"], context, documents, file_hash(path), found)

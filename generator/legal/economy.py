@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..agreement.compute import payer_ids
-from ..agreement.filters import kr, pris, procent, tidsperiod
+from ..agreement.filters import kr, lista, pris, procent, tidsperiod
 from ..errors import AvtalError
 from .common import _date, _ekonomi
 from .labels import title, yes_no
@@ -56,10 +56,12 @@ def _limit_findings(a: Agreement, limit: dict[str, Any], what_to_do: str) -> Ite
         parts = [f"{kr(row[key])} {what}" for key, what in (
             ("fordelning_period", "enligt kostnadsfördelningen"), ("support_period", "för support och förvaltning ($.ekonomi.support)"),
         ) if row.get(key) is not None]
+        parts.extend(f"{kr(fee['belopp_period'])} för {fee['benamning']} ({fee['plats']})"
+                     for fee in row.get("avgifter", []) if fee["belopp_period"] is not None)
         period = f" ({tidsperiod(months)})" if months else ""
         yield place, (
             f"{row['namn']} betalar {kr(amount)} enligt avtalet under beräkningsperioden{period}"
-            f"{': ' + ' och '.join(parts) if len(parts) > 1 else ''}, vilket inte är under {limit['benamning']} "
+            f"{': ' + lista(parts) if len(parts) > 1 else ''}, vilket inte är under {limit['benamning']} "
             f"({kr(limit['belopp'])} den {limit['datum']}); allt som en part betalar enligt avtalet räknas mot gränsen "
             f"(kontraktets värde, 5 kap. LOU); {what_to_do}"
         )
@@ -67,7 +69,7 @@ def _limit_findings(a: Agreement, limit: dict[str, Any], what_to_do: str) -> Ite
 
 @rule("ekonomi.direktupphandling")
 def procurement_limit(a: Agreement) -> Iterator[Finding]:
-    """With a cap: each paying party's total under the agreement (allocation, support) is below the threshold the cap names.
+    """With a cap: each paying party's total under the agreement (allocation, support, other fees) is below the threshold the cap names.
 
     Checked also when an exception is stated, because the document then still says that the cap holds.
     """
@@ -78,7 +80,7 @@ def procurement_limit(a: Agreement) -> Iterator[Finding]:
         what_to_do = ("avtalet anger både ett tak och ett undantag från upphandling; ta bort taket ($.ekonomi.tak) om "
                       "samverkan bygger på undantaget, annars sänk beloppen")
     else:
-        what_to_do = ("sänk beloppen, ange $.ekonomi.support.annat_avtal om supporten betalas enligt ett annat avtal, "
+        what_to_do = ("sänk beloppen, ange annat_avtal för supporten eller en avgift som betalas enligt ett annat avtal, "
                       "eller ange ett undantag från upphandling i $.ekonomi.undantag och ta bort taket")
     yield from _limit_findings(a, limit, what_to_do)
 

@@ -59,6 +59,15 @@ def built_data(tmp_path: Path, data: dict[str, Any], name: str = "avtal.json") -
     return build(path, Settings(TEMPLATES, load_thresholds(THRESHOLDS)), Renderer())
 
 
+def generated_as_the_cli_does(tmp_path: Path, data: dict[str, Any], name: str) -> tuple[Path, Any]:
+    """``data`` written to indata/``name`` and generated into utdata/ as ``avtal generera`` does; (source, result)."""
+    indata = tmp_path / "indata"
+    indata.mkdir()
+    source = indata / name
+    source.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return source, generate([source], utdata=tmp_path / "utdata", indata=indata, mallar=TEMPLATES, troskelvarden=THRESHOLDS)
+
+
 def with_cost_annex() -> list[Path]:
     return [p for p in example_paths() if "kostnadsfordelning.docx" in built(p).outputs]
 
@@ -102,15 +111,16 @@ def test_every_total_per_party_is_its_parts_and_under_its_cap(path: Path) -> Non
         assert not found
         return
     (totals,) = found
-    for name, use, support, total, cap in totals[1:]:
-        parts = [amount(x) for x in (use, support) if x != "–"]
+    assert totals[0] == ["Part", "Enligt kostnadsfördelningen", "Support och förvaltning", "Övriga avgifter", "Totalt för perioden", "Tak"]
+    for name, use, support, fees, total, cap in totals[1:]:
+        parts = [amount(x) for x in (use, support, fees) if x != "–"]
         assert sum(parts) == amount(total), name
         if cap != "–":
             assert amount(total) < amount(cap), f"{name} betalar {total}, inte under taket {cap}"
     text = body(outputs["avtal.docx"])
     if "har bestämts så att det som varje betalande part betalar" in text:
         limit = amount(re.search(f"uppgår gränsen till {AMOUNT} kronor", text).group(1))
-        assert all(amount(row[3]) < limit for row in totals[1:] if row[4] != "–")
+        assert all(amount(row[4]) < limit for row in totals[1:] if row[5] != "–")
 
 
 def test_the_support_table_is_users_times_the_stated_price() -> None:
@@ -157,11 +167,7 @@ def support_over_the_cap() -> dict[str, Any]:
 def test_a_cap_exceeded_by_use_and_support_refuses_the_agreement(
     support_over_the_cap: dict[str, Any], tmp_path: Path,
 ) -> None:
-    indata = tmp_path / "indata"
-    indata.mkdir()
-    source = indata / "stockholm.json"
-    source.write_text(json.dumps(support_over_the_cap, ensure_ascii=False), encoding="utf-8")
-    result = generate([source], utdata=tmp_path / "utdata", indata=indata, mallar=TEMPLATES, troskelvarden=THRESHOLDS)
+    source, result = generated_as_the_cli_does(tmp_path, support_over_the_cap, "stockholm.json")
     assert not result.ok
     messages = [str(p) for p in result.problems]
     huddinge = next(m for m in messages if "$.parter[1]" in m)
@@ -196,6 +202,96 @@ def test_support_under_another_agreement_is_left_out_of_the_cap_and_the_text_say
     assert all(row[2] == "–" for row in totals[1:])
 
 
+# --- other fees (ekonomi.avgifter) count against the cap ---------------------------------------------
+
+FEE_HEADER = ["Part", "Belopp per år", "Totalt för perioden"]
+CONNECTION = "avgiften för anslutning till behandlingsplattformen"
+
+
+def fee_tables(annex: bytes) -> list[list[list[str]]]:
+    return [t for t in tables(annex) if t[0] == FEE_HEADER]
+
+
+@pytest.mark.parametrize("path", [p for p in example_paths() if read_example(p.stem).get("ekonomi", {}).get("avgifter")], ids=lambda p: p.stem)
+def test_every_fee_table_sums_and_each_payers_fees_reach_the_totals_table(path: Path) -> None:
+    """Each fee's rows add up to its Summa row, and the column Övriga avgifter is each party's fees over the period."""
+    outputs = built(path).outputs
+    annex = outputs["kostnadsfordelning.docx"]
+    fees = read_example(path.stem)["ekonomi"]["avgifter"]
+    found = fee_tables(annex)
+    assert len(found) == len(fees)
+    per_party: dict[str, Decimal] = {}
+    for table, fee in zip(found, fees, strict=True):
+        for column in (1, 2):
+            cells = [row[column] for row in table[1:-1]]
+            if table[-1][column] != "–":
+                assert sum(amount(c) for c in cells) == amount(table[-1][column]), (fee["benamning"], cells)
+        if fee.get("annat_avtal"):
+            continue
+        for name, _, period in table[1:-1]:
+            per_party[name] = per_party.get(name, Decimal(0)) + amount(period)
+    totals = next(t for t in tables(annex) if t[0][:2] == ["Part", "Enligt kostnadsfördelningen"])
+    assert {row[0]: amount(row[3]) for row in totals[1:] if row[3] != "–"} == per_party
+    text = body(outputs["avtal.docx"])
+    covered = re.search(r"Taket omfattar allt som en betalande part betalar enligt avtalet: ([^.]*)\.", text)
+    assert covered, text
+    for fee in fees:
+        assert (fee["benamning"] in covered.group(1)) is not bool(fee.get("annat_avtal")), covered.group(1)
+
+
+def test_the_connection_fee_is_stated_once_per_region_and_the_cap_still_holds() -> None:
+    """20 000 kr leaves Region Norrbotten 34 079,60 kr under the cap: room for some yearly PKV indexing of its share."""
+    outputs = built(EXAMPLES / "region-internetbehandling.json").outputs
+    text = body(outputs["avtal.docx"])
+    assert ("Avgiften för anslutning till behandlingsplattformen är ett engångsbelopp om 20\u00a0000 kronor och betalas av "
+            "var och en av Region Norrbotten, Region Jämtland Härjedalen och Region Västernorrland.") in text
+    assert ("Taket omfattar allt som en betalande part betalar enligt avtalet: den kostnad som fördelas enligt "
+            "kostnadsfördelningen och avgiften för anslutning till behandlingsplattformen.") in text
+    (fee,) = fee_tables(outputs["kostnadsfordelning.docx"])
+    assert fee[1:] == [
+        ["Region Norrbotten", "–", "20\u00a0000\u00a0kr"],
+        ["Region Jämtland Härjedalen", "–", "20\u00a0000\u00a0kr"],
+        ["Region Västernorrland", "–", "20\u00a0000\u00a0kr"],
+        ["Summa", "–", "60\u00a0000\u00a0kr"],
+    ]
+    totals = tables(outputs["kostnadsfordelning.docx"])[-1]
+    assert totals[1] == ["Region Norrbotten", "645\u00a0920,40\u00a0kr", "–", "20\u00a0000,00\u00a0kr", "665\u00a0920,40\u00a0kr", "700\u00a0000\u00a0kr"]
+
+
+@pytest.fixture
+def fee_over_the_cap() -> dict[str, Any]:
+    """The internet treatment example with a connection fee of 60 000 kr: Region Norrbotten then pays 705 920,40 kr."""
+    data = read_example("region-internetbehandling")
+    data["ekonomi"]["avgifter"][0]["belopp"] = 60000
+    return data
+
+
+def test_a_fee_that_takes_a_payer_over_the_cap_refuses_the_agreement(fee_over_the_cap: dict[str, Any], tmp_path: Path) -> None:
+    source, result = generated_as_the_cli_does(tmp_path, fee_over_the_cap, "internetbehandling.json")
+    assert not result.ok
+    norrbotten = next(str(p) for p in result.problems if p.place == "$.parter[1]")
+    assert norrbotten.startswith(str(source))
+    assert ("Region Norrbotten betalar 705\u00a0920,40\u00a0kr enligt avtalet under beräkningsperioden (3 år): "
+            "645\u00a0920,40\u00a0kr enligt kostnadsfördelningen och 60\u00a0000\u00a0kr för avgiften för anslutning till "
+            "behandlingsplattformen ($.ekonomi.avgifter[0])") in norrbotten
+    assert "inte är under direktupphandlingsgränsen" in norrbotten and "700\u00a0000\u00a0kr den 2026-01-15" in norrbotten
+    assert not [p for p in result.problems if p.place in ("$.parter[2]", "$.parter[3]")]
+    assert not list((tmp_path / "utdata").rglob("*.docx"))
+
+
+def test_a_fee_under_another_agreement_is_outside_the_cap_and_the_text_says_so(fee_over_the_cap: dict[str, Any], tmp_path: Path) -> None:
+    fee_over_the_cap["ekonomi"]["avgifter"][0]["annat_avtal"] = "anslutningsavtalet för behandlingsplattformen (RS 2025-01001)"
+    result = built_data(tmp_path, fee_over_the_cap)
+    assert not [p for p in result.problems if p.severity == "fel"], result.problems
+    text = body(result.outputs["avtal.docx"])
+    assert ("Taket omfattar allt som en betalande part betalar enligt avtalet: den kostnad som fördelas enligt "
+            "kostnadsfördelningen.") in text
+    assert ("Avgiften för anslutning till behandlingsplattformen betalas enligt anslutningsavtalet för "
+            "behandlingsplattformen (RS 2025-01001) och ingår inte i taket.") in text
+    totals = tables(result.outputs["kostnadsfordelning.docx"])[-1]
+    assert [row[3] for row in totals[1:]] == ["–", "–", "–"]
+
+
 # --- point 4: the performer among the payers --------------------------------------------------------
 
 
@@ -203,7 +299,7 @@ def test_the_performer_among_the_payers_has_no_cap_and_a_warning() -> None:
     result = built(EXAMPLES / "norrstrom-fjallviken-familjebehandling.json")
     totals = tables(result.outputs["kostnadsfordelning.docx"])[-1]
     norrstrom = next(r for r in totals if r[0] == "Norrströms kommun")
-    assert norrstrom[4] == "–"
+    assert norrstrom[5] == "–"
     assert "Taket gäller inte Norrströms kommun, som utför uppgifterna" in body(result.outputs["avtal.docx"])
     warning = next(p for p in result.warnings if p.place == "$.ekonomi.fordelning.betalande[0]")
     assert warning.severity == "varning"

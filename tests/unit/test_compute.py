@@ -21,6 +21,13 @@ def _context(data: dict[str, Any]) -> dict[str, Any]:
     return build_context(apply_defaults(data), load_thresholds(THRESHOLDS), "x.json")
 
 
+def _refused(data: dict[str, Any]) -> str:
+    """The compute stage's refusal of ``data``, every problem in one text."""
+    with pytest.raises(ComputeError) as caught:
+        _context(data)
+    return str(caught.value)
+
+
 @pytest.fixture
 def per_inhabitant_capped(minimal_agreement: dict[str, Any]) -> dict[str, Any]:
     """Seed 002's model: price per inhabitant capped by the 2020 limit over 8 years, plus support per user.
@@ -102,9 +109,7 @@ def test_missing_basis_and_unknown_payer_reported_together(minimal_agreement: di
         "kostnad_ar": 1000,
         "fordelning": {"nyckel": "invanare", "betalande": ["goteborg", "malmo"]},
     }
-    with pytest.raises(ComputeError) as caught:
-        _context(minimal_agreement)
-    text = str(caught.value)
+    text = _refused(minimal_agreement)
     assert '$.ekonomi.fordelning.betalande[1]: det finns ingen part med id "malmo"' in text
     assert "$.parter[1].invanare: saknas; behövs när kostnaden fördelas efter invånare" in text
 
@@ -133,6 +138,84 @@ def test_a_term_that_is_not_whole_months_asks_for_the_period_in_months(minimal_a
         _context(minimal_agreement)
     minimal_agreement["ekonomi"]["berakningsperiod_manader"] = 5
     assert _context(minimal_agreement)["berakning"]["fordelning"]["summa_period"] == Decimal("50000.00")
+
+
+@pytest.fixture
+def three_payers_with_fees(minimal_agreement: dict[str, Any]) -> dict[str, Any]:
+    """Three commissioning municipalities over a five-month interim, split by inhabitants, with two fees."""
+    data = minimal_agreement
+    data["avtalstid"] = {"start": "2022-01-01", "slut": "2022-05-31"}
+    malmo = dict(data["parter"][1], id="malmo", namn="Malmö kommun", organisationsnummer="212000-1124")
+    uppsala = dict(data["parter"][1], id="uppsala", namn="Uppsala kommun", organisationsnummer="212000-3005")
+    data["parter"] += [malmo, uppsala]
+    for party, inhabitants in zip(data["parter"][1:], (1, 1, 1), strict=True):
+        party["invanare"] = inhabitants
+    data["ekonomi"] = {
+        "modell": "sjalvkostnad",
+        "kostnad_ar": 120000,
+        "fordelning": {"nyckel": "invanare"},
+        "avgifter": [
+            {"benamning": "avgiften för drift", "belopp": 100000, "avser": "ar", "fordelning": "som_kostnaden"},
+            {"benamning": "avgiften för anslutning", "belopp": 5000, "avser": "engangs", "fordelning": "per_part",
+             "betalande": ["goteborg", "malmo"]},
+        ],
+    }
+    return data
+
+
+def test_a_yearly_fee_is_split_to_the_ore_per_year_and_over_a_part_year(three_payers_with_fees: dict[str, Any]) -> None:
+    """100 000 kr a year in three: 33 333,34 + 33 333,33 + 33 333,33; five months of it (41 666,67) split the same way."""
+    berakning = _context(three_payers_with_fees)["berakning"]
+    drift, anslutning = berakning["avgifter"]["rader"]
+    assert [r["belopp_ar"] for r in drift["rader"]] == [Decimal("33333.34"), Decimal("33333.33"), Decimal("33333.33")]
+    assert drift["summa_ar"] == Decimal("100000.00")
+    assert [r["belopp_period"] for r in drift["rader"]] == [Decimal("13888.89"), Decimal("13888.89"), Decimal("13888.89")]
+    assert drift["summa_period"] == Decimal("41666.67")
+    assert drift["betalas"] == "fördelas mellan Göteborgs kommun, Malmö kommun och Uppsala kommun efter antalet invånare, på samma sätt som kostnaden"
+    assert [r["belopp_ar"] for r in anslutning["rader"]] == [None, None]
+    assert [r["belopp_period"] for r in anslutning["rader"]] == [Decimal("5000.00"), Decimal("5000.00")]
+    assert anslutning["betalas"] == "betalas av var och en av Göteborgs kommun och Malmö kommun"
+    rows = {r["id"]: r for r in berakning["betalningar"]["rader"]}
+    assert rows["goteborg"]["avgifter_period"] == Decimal("18888.89")
+    assert rows["uppsala"]["avgifter_period"] == Decimal("13888.89")
+    assert rows["goteborg"]["summa_period"] == rows["goteborg"]["fordelning_period"] + Decimal("18888.89")
+    assert berakning["betalningar"]["omfattar"] == [
+        "den kostnad som fördelas enligt kostnadsfördelningen", "avgiften för drift", "avgiften för anslutning",
+    ]
+
+
+def test_a_fee_split_as_the_cost_without_an_allocation_and_an_unknown_payer_are_refused_together(
+    minimal_agreement: dict[str, Any],
+) -> None:
+    minimal_agreement["ekonomi"]["avgifter"] = [
+        {"benamning": "avgiften för drift", "belopp": 1000, "avser": "ar", "fordelning": "som_kostnaden"},
+        {"benamning": "avgiften för anslutning", "belopp": 500, "avser": "engangs", "fordelning": "lika", "betalande": ["lund"]},
+    ]
+    text = _refused(minimal_agreement)
+    assert '$.ekonomi.avgifter[0].fordelning: avgiften "avgiften för drift" ska fördelas som kostnaden, men avtalet har ingen kostnadsfördelning' in text
+    assert '$.ekonomi.avgifter[1].betalande[0]: det finns ingen part med id "lund"' in text
+
+
+def test_a_cap_on_a_fixed_compensation_needs_to_say_who_pays_it(minimal_agreement: dict[str, Any]) -> None:
+    """Without an allocation the 100 000 kr a year would be left out of every payer's total against the cap."""
+    minimal_agreement["ekonomi"]["tak"] = {"troskel": "direktupphandlingsgrans"}
+    text = _refused(minimal_agreement)
+    assert ("$.ekonomi.fordelning: avtalet har ett tak ($.ekonomi.tak) och 100\u00a0000\u00a0kr per år i "
+            "$.ekonomi.ersattning_ar, men ingen kostnadsfördelning") in text
+    minimal_agreement["ekonomi"]["fordelning"] = {"nyckel": "lika"}
+    rows = _context(minimal_agreement)["berakning"]["betalningar"]["rader"]
+    assert [(r["id"], r["summa_period"]) for r in rows] == [("goteborg", Decimal("200000.00"))]
+
+
+def test_a_price_from_the_cap_leaves_room_for_the_fees(per_inhabitant_capped: dict[str, Any]) -> None:
+    """A yearly fee of 10 000 kr per party over 8 years takes 80 000 kr of the cap: the price is set from what is left."""
+    per_inhabitant_capped["ekonomi"]["avgifter"] = [{"benamning": "avgiften för drift", "belopp": 10000, "avser": "ar", "fordelning": "per_part"}]
+    berakning = _context(per_inhabitant_capped)["berakning"]
+    price = berakning["fordelning"]["pris_per_enhet_ar"]
+    assert price == Decimal("0.5132")  # (615 312 - 80 000) / 130 365 / 8, rounded down
+    largest = next(r for r in berakning["betalningar"]["rader"] if r["id"] == "goteborg")
+    assert largest["avgifter_period"] == Decimal("80000.00")
+    assert largest["summa_period"] < 615312 and largest["inom_tak"] is True
 
 
 def test_a_task_for_all_of_many_commissioning_parties_says_so(minimal_agreement: dict[str, Any]) -> None:

@@ -64,3 +64,24 @@ def test_amount_must_be_whole_kronor(tmp_path: Path) -> None:
     path = _write(tmp_path, [{"fran": "2020-01-01", "belopp": 615312.5, "kalla": "a"}])
     with pytest.raises(ThresholdError, match=r"\$\.troskelvarden\.grans\.varden\[0\]\.belopp: ska vara heltal"):
         load_thresholds(path)
+
+
+ENDED = sorted(
+    name for name, entry in json.loads(THRESHOLDS.read_text(encoding="utf-8"))["troskelvarden"].items()
+    if entry["varden"][-1].get("till")
+)
+
+
+@pytest.mark.parametrize("name", ENDED)
+def test_a_threshold_that_has_ended_is_refused_naming_the_missing_value_and_where_to_add_it(name: str) -> None:
+    """The 2026 amounts in kronor are not confirmed (issue 21): the refusal says which value is missing and where it goes."""
+    entry = json.loads(THRESHOLDS.read_text(encoding="utf-8"))["troskelvarden"][name]
+    day = dt.date.fromisoformat(entry["varden"][-1]["till"]) + dt.timedelta(days=1)
+    with pytest.raises(ThresholdError) as caught:
+        load_thresholds(THRESHOLDS).value(name, day, "$.ekonomi.tak.troskel", "avtal.json")
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.place) == ("avtal.json", "$.ekonomi.tak.troskel")
+    assert f'"{name}" har inget belopp för {day.isoformat()} i {THRESHOLDS}' in problem.message
+    assert f"under $.troskelvarden.{name}.varden i {THRESHOLDS}" in problem.message
+    assert "med fran, till, belopp och kalla" in problem.message
+    assert entry["kommentar"] in problem.message  # the euro figure and where to fetch the amount in kronor
