@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_file, url_for
 
 from ..agreement.load import load_json
+from ..agreement.thresholds import load_thresholds
 from ..errors import AvtalError, Problem
 from ..kinds import TEMPLATE_FILES
 from ..legal.rules import KIND_NAMES
@@ -97,9 +98,23 @@ def edit_page(data: dict[str, Any], agreement: str | None, version: str | None, 
     kind = head.get("typ") if isinstance(head, dict) else None
     meta = {"fil": agreement, "version": version, "schema": data.get("$schema", SCHEMA_REF), "pdf": settings().make_pdf, "typer": KIND_NAMES,
             "aterstallt": restored}
-    return render_template("redigera.html", root=form_schema.form(), data=data, meta=meta, agreement=agreement,
+    return render_template("redigera.html", root=form_schema.form(), data=data, meta=meta, agreement=agreement, lists=run_time_lists(),
                            typ=kind if isinstance(kind, str) and kind in dict(form_schema.kinds()) else "", kind_names=KIND_NAMES,
                            problems=problems_json(settings().store.check(data, agreement)))
+
+
+def run_time_lists() -> dict[str, list[tuple[str, str]]]:
+    """The choices of the fields whose values are names in a file (``x-lista``), as (name, Swedish label).
+
+    The threshold values by their names in the thresholds file, labelled with their Swedish names; a file that cannot
+    be read gives no list, and the field stays a text field (the check says what is wrong with the file).
+    """
+    try:
+        thresholds = load_thresholds(settings().troskelvarden)
+    except AvtalError:
+        return {}
+    return {"troskelvarden": [(name, values[0].benamning[:1].upper() + values[0].benamning[1:] if values else name)
+                              for name, values in thresholds.values.items()]}
 
 
 def listing(removed: Removed | None = None, generated: Path | None = None, restored: Path | None = None) -> str:
