@@ -697,7 +697,7 @@ def file_hash_of(path: Path) -> str:
 @pytest.fixture
 def prepare_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every agreement prepare() checks from now on (the form checks a copy, so its title is recorded)."""
-    from avtalsgenerator.web import store
+    from avtalsgenerator.web import checks as store
 
     calls: list[str] = []
     real = store.prepare
@@ -799,7 +799,7 @@ def test_requests_for_another_host_or_from_another_origin_are_refused(client) ->
 
 
 def test_an_unexpected_error_is_answered_in_swedish(client, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator.web import store
+    from avtalsgenerator.web import checks as store
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("trasig")

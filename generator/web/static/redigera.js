@@ -199,12 +199,64 @@
     if (input) input.focus();
   }
 
-  function showProblems(problems) {
+  function clearProblems() {
     document.querySelectorAll(".msgs").forEach(function (m) { m.replaceChildren(); });
     document.querySelectorAll(".has-fel, .has-varning").forEach(function (n) { n.classList.remove("has-fel", "has-varning"); });
     root.querySelectorAll(".needed").forEach(function (n) { n.classList.remove("needed"); });
-    const needed = [];
     root.querySelectorAll('.input[aria-invalid="true"]').forEach(function (input) { input.removeAttribute("aria-invalid"); });
+  }
+
+  // A message beside its field, which is marked (and its input announced as invalid for an error).
+  function showAt(target, p) {
+    const box = target.querySelector(":scope > .msgs");
+    const line = document.createElement("p");
+    line.className = "msg " + p.allvar;
+    line.textContent = p.meddelande;
+    box.appendChild(line);
+    target.classList.add(p.allvar === "fel" ? "has-fel" : "has-varning");
+    const own = p.allvar === "fel" ? target.querySelector(":scope > .control > .input, :scope > .input") : null;
+    if (own) own.setAttribute("aria-invalid", "true");
+  }
+
+  // Messages that belong to no field shown: in one list at the top, each with its place in the form's words.
+  function showGeneral(general) {
+    const list = document.getElementById("problem-list");
+    list.replaceChildren();
+    general.forEach(function (p) {
+      const li = document.createElement("li");
+      li.className = p.allvar;
+      const where = placeText(p.plats);
+      li.textContent = (where ? where + ": " : "") + p.meddelande;
+      list.appendChild(li);
+    });
+    document.getElementById("general").hidden = general.length === 0;
+  }
+
+  function showCounts(counts, errors, warnings, todo, needed) {
+    document.querySelectorAll("[data-count-for]").forEach(function (el) {
+      const c = counts[el.dataset.countFor];
+      const parts = [];
+      if (c && c.fel) parts.push(c.fel + " fel");
+      if (c && c.varning) parts.push(c.varning + (c.varning === 1 ? " varning" : " varningar"));
+      if (c && c.kvar) parts.push(c.kvar + " kvar att fylla i");
+      el.textContent = parts.join(", ");
+      el.className = "toc-count" + (c && c.fel ? " fel" : c && c.varning ? " varning" : c && c.kvar ? " kvar" : "");
+    });
+    const countsEl = document.getElementById("counts");
+    const summary = [];
+    if (errors) summary.push(errors + " fel");
+    if (warnings) summary.push(warnings + (warnings === 1 ? " varning" : " varningar"));
+    if (todo) summary.push(todo + (todo === 1 ? " obligatoriskt fält" : " obligatoriska fält") + " kvar att fylla i");
+    countsEl.textContent = summary.length ? summary.join(", ") : "Inga fel";
+    const next = document.getElementById("next-needed");
+    next.hidden = needed.length === 0;
+    nextNeeded = needed;
+    countsEl.className = "counts " + (errors ? "fel" : warnings ? "varning" : todo ? "kvar" : "ok");
+  }
+
+  function showProblems(problems) {
+    clearProblems();
+    const needed = [];
     const general = [];
     const counts = {};
     let errors = 0;
@@ -229,45 +281,11 @@
       }
       if (p.allvar === "fel") errors++; else warnings++;
       if (!target || target.closest("[data-unused]")) { general.push(p); return; }
-      const box = target.querySelector(":scope > .msgs");
-      const line = document.createElement("p");
-      line.className = "msg " + p.allvar;
-      line.textContent = p.meddelande;
-      box.appendChild(line);
-      target.classList.add(p.allvar === "fel" ? "has-fel" : "has-varning");
-      const own = p.allvar === "fel" ? target.querySelector(":scope > .control > .input, :scope > .input") : null;
-      if (own) own.setAttribute("aria-invalid", "true");
+      showAt(target, p);
       counts[section][p.allvar === "fel" ? "fel" : "varning"]++;
     });
-    const list = document.getElementById("problem-list");
-    list.replaceChildren();
-    general.forEach(function (p) {
-      const li = document.createElement("li");
-      li.className = p.allvar;
-      const where = placeText(p.plats);
-      li.textContent = (where ? where + ": " : "") + p.meddelande;
-      list.appendChild(li);
-    });
-    document.getElementById("general").hidden = general.length === 0;
-    document.querySelectorAll("[data-count-for]").forEach(function (el) {
-      const c = counts[el.dataset.countFor];
-      const parts = [];
-      if (c && c.fel) parts.push(c.fel + " fel");
-      if (c && c.varning) parts.push(c.varning + (c.varning === 1 ? " varning" : " varningar"));
-      if (c && c.kvar) parts.push(c.kvar + " kvar att fylla i");
-      el.textContent = parts.join(", ");
-      el.className = "toc-count" + (c && c.fel ? " fel" : c && c.varning ? " varning" : c && c.kvar ? " kvar" : "");
-    });
-    const countsEl = document.getElementById("counts");
-    const summary = [];
-    if (errors) summary.push(errors + " fel");
-    if (warnings) summary.push(warnings + (warnings === 1 ? " varning" : " varningar"));
-    if (todo) summary.push(todo + (todo === 1 ? " obligatoriskt fält" : " obligatoriska fält") + " kvar att fylla i");
-    countsEl.textContent = summary.length ? summary.join(", ") : "Inga fel";
-    const next = document.getElementById("next-needed");
-    next.hidden = needed.length === 0;
-    nextNeeded = needed;
-    countsEl.className = "counts " + (errors ? "fel" : warnings ? "varning" : todo ? "kvar" : "ok");
+    showGeneral(general);
+    showCounts(counts, errors, warnings, todo, needed);
   }
 
   // ---- talking to the server --------------------------------------------------------------------
