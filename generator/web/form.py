@@ -118,21 +118,25 @@ def _folded_labels(root: dict[str, Any]) -> dict[str, str]:
 def _find_folded_labels(root: dict[str, Any]) -> dict[str, str]:
     """Enum values written the way a JSON key must be (``tillaggsavtal``, ``ersatts_av_bilaga``) with their labels.
 
-    Only values that differ from their label by more than the capital letter: a plain word such as ``ny`` or
-    ``kommun`` stays as it is in a sentence.
+    Only values that are not Swedish words as they stand: ``ny``, ``kommun``, ``andel`` or ``lika`` (words of
+    the schema's titles and labels) stay as they are in a sentence.
     """
-    found: dict[str, str] = {}
+    pairs: dict[str, str] = {}
+    words: set[str] = set()
     todo: list[Any] = [root]
     while todo:
         node = todo.pop()
         if isinstance(node, dict):
             for value, label in (node.get(LABELS_KEY) or {}).items():
-                if isinstance(value, str) and isinstance(label, str) and ("_" in value or label.lower() != value):
-                    found[value] = label
+                if isinstance(value, str) and isinstance(label, str):
+                    pairs[value] = label
+                    words.update(re.findall(r"\w+", label.casefold()))
+            if isinstance(node.get("title"), str):
+                words.update(re.findall(r"\w+", node["title"].casefold()))
             todo.extend(node.values())
         elif isinstance(node, list):
             todo.extend(node)
-    return found
+    return {value: label for value, label in pairs.items() if "_" in value or value not in words}
 
 
 def swedish_words(text: str, labels: dict[str, str]) -> str:

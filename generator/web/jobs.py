@@ -13,8 +13,8 @@ from typing import Any
 STEP_TEXTS = {
     "kontrollerar": "Kontrollerar avtalet och mallarna",
     "renderar": "Gör dokumenten i minnet",
-    "skriver": "Skriver dokumenten, sparar den tidigare versionen i tidigare/ och jämför i jamforelse/",
-    "pdf": "Gör PDF",
+    "skriver": "Skriver dokumenten (en tidigare version sparas i tidigare/ och jämförs i jamforelse/)",
+    "pdf": "Gör PDF-filerna",
     "jamforelse-pdf": "Gör PDF av jämförelsedokumenten",
     "rapport": "Skriver ändringsrapporten",
 }
@@ -31,8 +31,10 @@ class Step:
     total: int = 0
 
     def text(self) -> str:
+        """The step in words; the PDFs counted "N av M", and the agreements written when there is more than one."""
         words = STEP_TEXTS.get(self.key, self.key)
-        return f"{words}: {self.done} av {self.total}" if self.key in ("pdf", "skriver") and self.total else words
+        counted = (self.key == "pdf" and self.total) or (self.key == "skriver" and self.total > 1)
+        return f"{words}: {self.done} av {self.total}" if counted else words
 
 
 @dataclass

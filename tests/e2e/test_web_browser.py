@@ -204,10 +204,10 @@ def test_a_jurist_writes_an_agreement_fixes_an_error_saves_and_generates(server:
     # The steps come from the server as the run passes them; the fields are locked until it is done.
     expect(page.locator("#steps li.current")).to_have_count(1)
     if pdf_output.available():
-        expect(page.locator('#steps li[data-step="pdf"]')).to_contain_text(re.compile(r"Gör PDF: \d+ av \d+"), timeout=180_000)
+        expect(page.locator('#steps li[data-step="pdf"]')).to_contain_text(re.compile(r"Gör PDF-filerna: \d+ av \d+"), timeout=180_000)
         assert page.locator(".node.root").evaluate("e => e.inert") is True
-        if SCREENSHOTS:
-            page.locator("#progress").scroll_into_view_if_needed()
+        if SCREENSHOTS:  # at once, while the PDFs are made (below the top bar, which stays in place)
+            page.evaluate("window.scrollTo(0, document.getElementById('progress').getBoundingClientRect().top + window.scrollY - 90)")
             page.screenshot(path=str(Path(SCREENSHOTS) / "redigera-framsteg.png"))
     expect(page.locator("#results")).to_be_visible(timeout=180_000)
     expect(page.locator("#documents")).to_contain_text("avtal.docx", timeout=120_000)

@@ -139,7 +139,7 @@ def test_generate_in_the_form_started_as_the_readme_says_reports_the_documents(r
         requires_program("soffice")
         made = [s["text"] for view in seen for s in view["steg"] if s["steg"] == "pdf"]
         total = int(made[-1].rsplit(" av ", 1)[1])
-        assert made[-1] == f"Gör PDF: {total} av {total}" and total >= 3, made
+        assert made[-1] == f"Gör PDF-filerna: {total} av {total}" and total >= 3, made
     assert len(seen) > 2  # the page saw the run while it ran, not only its end
     # A job is the starter's: without this start's cookie, or from another site, its steps are refused.
     stranger = urllib.request.build_opener()
@@ -215,14 +215,14 @@ def test_a_jurist_opens_saves_and_generates_in_the_form_started_as_the_readme_sa
         steps = [li.get_attribute("data-step") for li in shown.all()]
         assert steps[:4] == ["sparar", "kontrollerar", "renderar", "skriver"] and steps[-2:] == ["rapport", "klart"], steps
         assert all("done" in (li.get_attribute("class") or "") for li in shown.all())
-        expect(page.locator("#steps li", has_text="Skriver dokumenten")).to_contain_text("1 av 1")
+        expect(page.locator('#steps li[data-step="skriver"]')).to_contain_text("en tidigare version sparas i tidigare/")
         seen = page.evaluate("window.seenSteps")
         running = [entry for entry in seen if entry[2] == "current"]
         assert running and all(entry[3] for entry in running), seen  # locked whenever a step was under way
         assert {entry[0] for entry in running} >= {"kontrollerar"} or {entry[0] for entry in running} >= {"skriver"}, seen
         pdf_texts = [entry[1] for entry in seen if entry[0] == "pdf"]
         if shutil.which("soffice"):
-            assert re.fullmatch(r"Gör PDF: (\d+) av \1", pdf_texts[-1]), pdf_texts
+            assert re.fullmatch(r"Gör PDF-filerna: (\d+) av \1", pdf_texts[-1]), pdf_texts
         assert page.locator(".node.root").evaluate("e => e.inert") is False
     saved = json.loads((running_form.project / "indata" / "avtal" / f"{FAMILY}.json").read_text(encoding="utf-8"))
     assert saved["avtal"]["diarienummer"] == "SN 2024/0456"
