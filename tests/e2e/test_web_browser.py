@@ -632,3 +632,29 @@ def test_a_broken_agreement_shows_no_json_anywhere_on_the_page(server: tuple[str
     assert shown >= len(breakers)
     text = page.inner_text("body")
     assert raw_json(text) == [], [line for line in text.splitlines() if raw_json(line)]
+
+
+def test_after_back_and_forward_the_page_still_knows_its_unsaved_changes(server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, indata, _ = server
+    example = "vgr-digitala-hjalpmedel-tillagg"
+    shutil.copy(EXAMPLES / f"{example}.json", indata)
+    page.goto(url + "/")
+    page.click(f'a[href="/avtal/{example}"]')
+    page.wait_for_selector("body[data-ready='1']")
+    field(page, "$.avtal.diarienummer").fill("HS 2026/00888")
+    page.wait_for_timeout(800)  # the local copy is written a moment after the last keystroke
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.go_back()
+    page.wait_for_selector("h1")
+    page.go_forward()
+    page.wait_for_selector("body[data-ready='1']")
+    # Either the page came back from the browser's memory and says so, or it was loaded anew and offers the local copy.
+    restored = page.locator("#draft")
+    if restored.is_visible():
+        page.click("#draft-restore")
+        page.wait_for_selector("body[data-ready='1']")
+    expect(field(page, "$.avtal.diarienummer")).to_have_value("HS 2026/00888")
+    expect(page.locator("#status")).to_contain_text("Osparade ändringar")
+    assert json.loads((indata / f"{example}.json").read_text(encoding="utf-8"))["avtal"]["diarienummer"] != "HS 2026/00888"
