@@ -15,7 +15,7 @@ from babel.numbers import format_decimal
 
 from ..agreement.filters import LOCALE
 from ..agreement.schema import AGREEMENT_SCHEMA, load_schema
-from ..legal.labels import in_prose
+from ..legal.labels import in_prose, yes_no
 from ..legal.rules import RULES, Agreement
 
 MISSING: Any = object()
@@ -183,6 +183,8 @@ def build(node: dict[str, Any], root: dict[str, Any], key: str = "", required: b
     kind = _kind(node)
     default = node.get("default", MISSING) if parent_default is MISSING else parent_default
     description = in_prose(swedish_words(str(node.get("description", "")), _folded_labels(root)))
+    if kind == "bool":  # the schema says Sant/Falskt for JSON's true/false; the form's choices are Ja and Nej
+        description = re.sub(r"\b(Sant|Falskt)\b", lambda match: yes_no(match[1] == "Sant"), description)
     result = Node(key, kind, str(node.get("title", key)), description, required, default)
     if kind == "choice":
         labels = node.get(LABELS_KEY, {})
