@@ -108,6 +108,11 @@ def enter_agreement(form: Counted, url: str, shots: Path | None) -> None:
     form.click('[data-path="$.ekonomi.fordelning"] .include-box')
     form.choose("$.ekonomi.fordelning.nyckel", "Efter antal invånare")
     form.type("$.ekonomi.fordelning.underlag_datum", "2025-12-31")
+    # A cost set in advance is reconciled against the actual cost (the rule ekonomi.avrakning).
+    form.click('[data-path="$.ekonomi.avrakning"] .include-box')
+    form.type("$.ekonomi.avrakning.underlag", "Lerums kommuns bokförda kostnader för it-supporten")
+    form.type("$.ekonomi.avrakning.tidpunkt", "efter varje kalenderår, senast den 31 mars året efter")
+    form.type("$.ekonomi.avrakning.reglering", "mellanskillnaden faktureras eller betalas tillbaka inom 30 dagar")
 
     form.choose("$.personuppgifter.roll", "Personuppgiftsbiträde")
     for key, text in (("andamal", "att ge de anställda it-support och hålla ordning på ärendena"),

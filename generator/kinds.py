@@ -48,11 +48,11 @@ KINDS: dict[str, Kind] = {
              MAIN_FILE, "minimalt-interimsavtal.json", full=True, same_kind_parties=True, own_sections=("interim",)),
         Kind("tillaggsavtal", "Tilläggsavtal", "ett tilläggsavtal",
              "tillaggsavtal.docx", "minimalt-tillaggsavtal.json", own_sections=("andringar",),
-             instead="ett tilläggsavtal tar bara upp det som ändras i huvudavtalet: skriv ändringen som en punkt i $.andringar"),
+             instead="ett tilläggsavtal tar bara upp det som ändras i huvudavtalet: skriv ändringen som en punkt i ”Ändringar”"),
         Kind("avsiktsforklaring", "Avsiktsförklaring", "en avsiktsförklaring",
              "avsiktsforklaring.docx", "minimalt-avsiktsforklaring.json", own_sections=("avsikt",),
              instead="en avsiktsförklaring binder inte parterna och har inga åtaganden, ingen ersättning och inga tvisteregler: "
-             "beskriv det som ska utredas i $.avsikt.utredning"),
+             "beskriv det som ska utredas i ”Avsiktsförklaring › Utredning”"),
     )
 }
 

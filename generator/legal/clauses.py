@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ..agreement.organs import is_cooperation_basis
 from ..kinds import FULL_KINDS
+from .labels import label, where
 from .registry import Agreement, Finding, rule
 
 # A renegotiation clause that keeps the agreement alive "until" something, without a limit by term or notice.
@@ -56,5 +57,5 @@ def cooperation_basis(a: Agreement) -> Iterator[Finding]:
         yield (
             "$.avtal.lagrum",
             f"avtalstypen är avtalssamverkan, som vilar på 9 kap. 37 § kommunallagen, men lagrummet är {lagrum}; "
-            "ange 9 kap. 37 § kommunallagen (2017:725) eller ändra $.avtal.typ till samverkansavtal",
+            f"ange 9 kap. 37 § kommunallagen (2017:725) eller ändra {where('$.avtal.typ')} till {label('typ', 'samverkansavtal')}",
         )

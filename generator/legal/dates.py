@@ -8,6 +8,7 @@ from ..agreement.compute import add_months
 from ..agreement.filters import manader
 from ..kinds import FULL_KINDS
 from .common import _date
+from .labels import where
 from .registry import Agreement, Finding, rule
 
 
@@ -46,7 +47,7 @@ def decisions_before_signing(a: Agreement) -> Iterator[Finding]:
             yield (
                 f"$.parter[{i}].beslut.datum",
                 f"beslutet ({decided}) är fattat efter avtalsdatum {signed}; avtalet kan bara ingås med stöd av ett fattat beslut, "
-                "rätta beslutsdatum eller avtalsdatum ($.avtal.datum)",
+                f"rätta beslutsdatum eller avtalsdatum ({where('$.avtal.datum')})",
             )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from ..agreement.filters import kr
 from ..kinds import FULL_KINDS
 from .common import _blank, _ekonomi
-from .labels import title, yes_no
+from .labels import label, title, value_label, where, yes_no
 from .registry import Agreement, Finding, rule
 
 DELEGATION_CATEGORIES = {
@@ -27,7 +27,8 @@ def task_roles(a: Agreement) -> Iterator[Finding]:
         if role is not None and role != "uppdragstagare":
             yield (
                 f"$.uppgifter[{n}].utforare",
-                f"\"{task['utforare']}\" har rollen {role}, men den som utför en uppgift ska vara uppdragstagare; "
+                f"{a.name_of(task['utforare'])} har rollen {value_label('roll', role)}, men den som utför en uppgift ska vara "
+                f"{label('roll', 'uppdragstagare')}; "
                 "ändra utföraren eller partens roll",
             )
         for m, receiver in enumerate(task["mottagare"]):
@@ -35,7 +36,8 @@ def task_roles(a: Agreement) -> Iterator[Finding]:
             if role is not None and role != "uppdragsgivare":
                 yield (
                     f"$.uppgifter[{n}].mottagare[{m}]",
-                    f"\"{receiver}\" har rollen {role}, men den som uppgiften utförs åt ska vara uppdragsgivare; "
+                    f"{a.name_of(receiver)} har rollen {value_label('roll', role)}, men den som uppgiften utförs åt ska vara "
+                    f"{label('roll', 'uppdragsgivare')}; "
                     "ändra mottagaren eller partens roll",
                 )
 
@@ -46,11 +48,12 @@ def delegation_category(a: Agreement) -> Iterator[Finding]:
     delegation = a.data["extern_delegering"]
     category = delegation.get("mottagare_kategori", "anstalld")
     if delegation["forekommer"] and category != "anstalld":
-        reason = DELEGATION_CATEGORIES.get(category, f"\"{category}\" är inte anställda")
+        reason = DELEGATION_CATEGORIES.get(category, f"{value_label('mottagare_kategori', category)} är inte anställda")
         yield (
             "$.extern_delegering.mottagare_kategori",
             f"beslutanderätt får bara delegeras till anställda hos uppdragstagaren; {reason}; "
-            "ange anstalld och en befattning, eller ta bort delegeringen",
+            f"välj {label('mottagare_kategori', 'anstalld')} och ange en befattning, eller ange {yes_no(False)} i "
+            f"{where('$.extern_delegering.forekommer')}",
         )
 
 
@@ -99,8 +102,8 @@ def delegation_party(a: Agreement) -> Iterator[Finding]:
     if a.index_of(party_id) is not None and role != "uppdragstagare":
         yield (
             "$.extern_delegering.mottagare_part",
-            f"\"{party_id}\" har rollen {role}; beslutanderätt kan bara delegeras till anställda hos uppdragstagaren; "
-            f"ange en av: {', '.join(a.performers()) or '(ingen uppdragstagare)'}",
+            f"{a.name_of(party_id)} har rollen {value_label('roll', role)}; beslutanderätt kan bara delegeras till anställda hos "
+            f"uppdragstagaren; välj {a.names_of(a.performers()) or 'en part med rollen ' + label('roll', 'uppdragstagare')}",
         )
 
 
@@ -123,8 +126,9 @@ def delegation_committees(a: Agreement) -> Iterator[Finding]:
             givers = [p["id"] for p in a.parties if p.get("roll") == "uppdragsgivare"]
             yield (
                 f"$.extern_delegering.namnder[{n}].part",
-                f"\"{row['part']}\" har rollen {role}; bara en nämnd hos en uppdragsgivare kan delegera beslutanderätt i "
-                f"uppdragsgivarens ärenden till uppdragstagarens anställda; ange en av: {', '.join(givers) or '(ingen uppdragsgivare)'}",
+                f"{a.name_of(row['part'])} har rollen {value_label('roll', role)}; bara en nämnd hos en uppdragsgivare kan delegera "
+                "beslutanderätt i uppdragsgivarens ärenden till uppdragstagarens anställda; välj "
+                f"{a.names_of(givers) or 'en part med rollen ' + label('roll', 'uppdragsgivare')}",
             )
 
 
@@ -184,13 +188,14 @@ def decision_organ(a: Agreement) -> Iterator[Finding]:
         limit = beslut.get("beloppsgrans", DECISION_AMOUNT_DEFAULT)
         if value is None or value < limit:
             continue
-        source = "partens egen gräns i $.parter[{i}].beslut.beloppsgrans" if "beloppsgrans" in beslut else (
-            f"generatorns riktvärde, inte en lagregel; ange partens egen gräns i $.parter[{i}].beslut.beloppsgrans")
+        own = where(f"$.parter[{i}].beslut.beloppsgrans")
+        source = f"partens egen gräns i {own}" if "beloppsgrans" in beslut else (
+            f"generatorns riktvärde, inte en lagregel; ange partens egen gräns i {own}")
         yield (
             f"$.parter[{i}].beslut.organ",
             f"avtalet är värt {kr(value)} per år för {party['namn']} och beslutas av {beslut.get('organ')}; ärenden av principiell "
             "beskaffenhet eller annars av större vikt beslutas av fullmäktige (5 kap. 1 § kommunallagen), och ett avtal av den "
-            f"storleken kan vara ett sådant (gränsen {kr(limit)} per år är {source.format(i=i)}). Bekräfta att "
-            f"{beslut.get('organ')} har mandat att ingå avtalet och ange vad mandatet grundas på i $.parter[{i}].beslut.mandat, "
+            f"storleken kan vara ett sådant (gränsen {kr(limit)} per år är {source}). Bekräfta att "
+            f"{beslut.get('organ')} har mandat att ingå avtalet och ange vad mandatet grundas på i {where(f'$.parter[{i}].beslut.mandat')}, "
             "eller låt fullmäktige besluta",
         )

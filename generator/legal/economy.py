@@ -10,7 +10,7 @@ from ..agreement.compute import payer_ids
 from ..agreement.filters import kr, lista, pris, procent, tidsperiod
 from ..errors import AvtalError
 from .common import _date, _ekonomi
-from .labels import title, yes_no
+from .labels import where, yes_no
 from .registry import Agreement, Finding, rule
 
 # The general direct-procurement limit, looked up when the agreement names no cap (``ekonomi.tak``).
@@ -31,7 +31,7 @@ def self_cost(a: Agreement) -> Iterator[Finding]:
     if cost is not None and pay is not None and pay > cost:
         yield (
             "$.ekonomi.ersattning_ar",
-            f"ersättningen {kr(pay)} per år är högre än kostnaden {kr(cost)} per år ($.ekonomi.kostnad_ar); "
+            f"ersättningen {kr(pay)} per år är högre än kostnaden {kr(cost)} per år ({where('$.ekonomi.kostnad_ar')}); "
             "enligt självkostnadsprincipen får ersättningen bara täcka uppdragstagarens kostnader, sänk ersättningen "
             "eller redovisa den högre kostnaden",
         )
@@ -54,9 +54,9 @@ def _limit_findings(a: Agreement, limit: dict[str, Any], what_to_do: str) -> Ite
         index = a.index_of(row.get("id", ""))
         place = f"$.parter[{index}]" if index is not None else "$.ekonomi"
         parts = [f"{kr(row[key])} {what}" for key, what in (
-            ("fordelning_period", "enligt kostnadsfördelningen"), ("support_period", "för support och förvaltning ($.ekonomi.support)"),
+            ("fordelning_period", "enligt kostnadsfördelningen"), ("support_period", f"för support och förvaltning ({where('$.ekonomi.support')})"),
         ) if row.get(key) is not None]
-        parts.extend(f"{kr(fee['belopp_period'])} för {fee['benamning']} ({fee['plats']})"
+        parts.extend(f"{kr(fee['belopp_period'])} för {fee['benamning']} ({where(fee['plats'])})"
                      for fee in row.get("avgifter", []) if fee["belopp_period"] is not None)
         period = f" ({tidsperiod(months)})" if months else ""
         yield place, (
@@ -77,11 +77,12 @@ def procurement_limit(a: Agreement) -> Iterator[Finding]:
     if limit is None:
         return
     if "undantag" in _ekonomi(a):
-        what_to_do = ("avtalet anger både ett tak och ett undantag från upphandling; ta bort taket ($.ekonomi.tak) om "
+        what_to_do = (f"avtalet anger både ett tak och ett undantag från upphandling; ta bort taket ({where('$.ekonomi.tak')}) om "
                       "samverkan bygger på undantaget, annars sänk beloppen")
     else:
-        what_to_do = ("sänk beloppen, ange annat_avtal för supporten eller en avgift som betalas enligt ett annat avtal, "
-                      "eller ange ett undantag från upphandling i $.ekonomi.undantag och ta bort taket")
+        what_to_do = (f"sänk beloppen, ange {where('$.ekonomi.support.annat_avtal')} för supporten eller {where('$.ekonomi.avgifter[].annat_avtal')} "
+                      f"för en avgift som betalas enligt ett annat avtal, eller ange ett undantag från upphandling i {where('$.ekonomi.undantag')} "
+                      "och ta bort taket")
     yield from _limit_findings(a, limit, what_to_do)
 
 
@@ -104,8 +105,8 @@ def procurement_limit_without_cap(a: Agreement) -> Iterator[Finding]:
     limit = {"belopp": value.belopp, "benamning": value.benamning, "datum": day.isoformat()}
     yield from _limit_findings(
         a, limit,
-        "ange vilket tröskelvärde som gäller i $.ekonomi.tak (till exempel direktupphandlingsgrans_sociala_tjanster), "
-        "sänk beloppet eller ange ett undantag från upphandling i $.ekonomi.undantag",
+        f"ange vilket tröskelvärde som gäller i {where('$.ekonomi.tak')} (till exempel gränsen för sociala tjänster), "
+        f"sänk beloppet eller ange ett undantag från upphandling i {where('$.ekonomi.undantag')}",
     )
 
 
@@ -169,7 +170,8 @@ def shares_sum(a: Agreement) -> Iterator[Finding]:
     if total != 100:
         yield (
             "$.ekonomi.fordelning",
-            f"de betalande parternas andelar ($.parter[].andel_procent) blir tillsammans {procent(total)}, inte 100 %; justera andelarna",
+            f"de betalande parternas andelar ({where('$.parter[].andel_procent')}) blir tillsammans {procent(total)}, inte 100 %; "
+            "justera andelarna",
         )
 
 
@@ -186,9 +188,9 @@ def performer_pays(a: Agreement) -> Iterator[Finding]:
             f"$.ekonomi.fordelning.betalande[{n}]",
             f"{name} är uppdragstagare och står bland de betalande parterna; en part köper inte av sig själv, så inget tak "
             f"gäller för {name} och dess andel är dess egen kostnad. Då ska fördelningsnyckeln följa hur mycket varje part "
-            "använder tjänsten, eller avtalet stämma av kostnaderna mot den faktiska användningen ($.ekonomi.avrakning, "
+            f"använder tjänsten, eller avtalet stämma av kostnaderna mot den faktiska användningen ({where('$.ekonomi.avrakning')}, "
             "till exempel med underlaget antalet ärenden från varje kommun); bekräfta vilket, annars ta bort parten ur "
-            "$.ekonomi.fordelning.betalande",
+            f"{where('$.ekonomi.fordelning.betalande')}",
         )
 
 
@@ -202,9 +204,9 @@ def _price_set_in_advance(a: Agreement) -> str | None:
         return (f"priset {pris(fordelning['pris_per_enhet_ar'])} kr per {fordelning['enhet']} och år är räknat ur taket "
                 "och inte ur uppdragstagarens kostnad")
     if "ersattning_ar" in ekonomi:
-        return f"ersättningen är ett fast belopp, {kr(ekonomi['ersattning_ar'])} per år ($.ekonomi.ersattning_ar)"
+        return f"ersättningen är ett fast belopp, {kr(ekonomi['ersattning_ar'])} per år ({where('$.ekonomi.ersattning_ar')})"
     if "kostnad_ar" in ekonomi:
-        return f"kostnaden {kr(ekonomi['kostnad_ar'])} per år ($.ekonomi.kostnad_ar) är en beräkning, inte den faktiska kostnaden"
+        return f"kostnaden {kr(ekonomi['kostnad_ar'])} per år ({where('$.ekonomi.kostnad_ar')}) är en beräkning, inte den faktiska kostnaden"
     if ekonomi.get("modell") in ("per_invanare", "per_anvandare") or "support" in ekonomi:
         return "ersättningen är ett pris per invånare eller användare som bestäms i förväg"
     return None
@@ -221,8 +223,8 @@ def reconciliation(a: Agreement) -> Iterator[Finding]:
         yield (
             "$.ekonomi.avrakning",
             f"saknas; {reason}. Enligt självkostnadsprincipen ska ersättningen stämmas av mot uppdragstagarens faktiska "
-            "kostnader: ange i $.ekonomi.avrakning när det sker (tidpunkt), mot vad (underlag) och hur en skillnad regleras "
-            "(reglering), eller ange i $.ekonomi.prisgrund varför priset inte stäms av",
+            f"kostnader: ange i {where('$.ekonomi.avrakning')} när det sker (tidpunkt), mot vad (underlag) och hur en skillnad "
+            f"regleras (reglering), eller ange i {where('$.ekonomi.prisgrund')} varför priset inte stäms av",
         )
 
 
@@ -232,7 +234,7 @@ def conditional_payment(a: Agreement) -> Iterator[Finding]:
     if "betalning_villkor" in _ekonomi(a) and "betalning_fran" not in a.data["avtalstid"]:
         yield (
             "$.ekonomi.betalning_villkor",
-            "ett villkor för när betalningen börjar behöver också den tidigaste dagen; ange den i $.avtalstid.betalning_fran",
+            f"ett villkor för när betalningen börjar behöver också den tidigaste dagen; ange den i {where('$.avtalstid.betalning_fran')}",
         )
 
 
@@ -252,8 +254,8 @@ def cap_period(a: Agreement) -> Iterator[Finding]:
         "$.ekonomi.tak",
         f"avtalet {term}, men taket räknas över beräkningsperioden {tidsperiod(betalningar['period_manader'])}, "
         f"som slutar {period_end}; det som betalas efter den dagen ryms inte i taket. Ange ett slutdatum senast "
-        f"{period_end} i $.avtalstid.slut, eller {yes_no(True)} i {title('omforhandling_vid_periodens_slut')} "
-        "($.ekonomi.tak.omforhandling_vid_periodens_slut), så att avtalet "
+        f"{period_end} i {where('$.avtalstid.slut')}, eller {yes_no(True)} i {where('$.ekonomi.tak.omforhandling_vid_periodens_slut')}, "
+        "så att avtalet "
         "säger att parterna omförhandlar det före periodens slut och att ingen ersättning betalas efter den utan en ny "
         "överenskommelse",
     )

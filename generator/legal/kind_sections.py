@@ -10,7 +10,7 @@ from ..agreement.organs import annex_number
 from ..agreement.schema import apply_defaults
 from ..kinds import FULL_KINDS, KINDS, SECTION_KINDS
 from .common import KIND_NAMES, _blank, _date, _ekonomi
-from .labels import label, title, yes_no
+from .labels import label, title, where, yes_no
 from .registry import Agreement, Finding, rule
 
 
@@ -29,20 +29,20 @@ def kind_sections(a: Agreement) -> Iterator[Finding]:
         if section in defaults and a.data[section] == defaults[section]:
             continue
         users = " och ".join(KIND_NAMES[k] for k in kinds) if len(kinds) == 1 else "avtal med uppgifter (avtalssamverkan, samverkansavtal, interimsavtal)"
-        instead = KINDS[a.kind].instead or f"ta bort $.{section}"
+        instead = KINDS[a.kind].instead or f"ta bort allt i {where(f'$.{section}')}"
         yield f"$.{section}", f"används bara i {users} och kommer inte med i {KIND_NAMES[a.kind]}; {instead}"
     if a.kind not in FULL_KINDS:
         tid = a.data["avtalstid"]
         for field in ("betalning_fran", "forlangning"):
             if field in tid:
-                yield f"$.avtalstid.{field}", f"används bara i avtal med uppgifter och kommer inte med i {KIND_NAMES[a.kind]}; ta bort fältet"
+                yield f"$.avtalstid.{field}", f"används bara i avtal med uppgifter och kommer inte med i {KIND_NAMES[a.kind]}; töm fältet"
         if a.data["avtal"].get("lagrum") != defaults["avtal"].get("lagrum"):
-            yield "$.avtal.lagrum", f"lagrummet står bara i avtal med uppgifter och kommer inte med i {KIND_NAMES[a.kind]}; ta bort fältet"
+            yield "$.avtal.lagrum", f"lagrummet står bara i avtal med uppgifter och kommer inte med i {KIND_NAMES[a.kind]}; töm fältet"
     if a.kind != "tillaggsavtal" and "huvudavtal" in a.data["avtal"]:
         yield (
             "$.avtal.huvudavtal",
             f"huvudavtal anges bara för ett tilläggsavtal och kommer inte med i {KIND_NAMES[a.kind]}; "
-            "ta bort fältet eller ändra $.avtal.typ till tillaggsavtal",
+            f"ta bort huvudavtalet eller ändra {where('$.avtal.typ')} till {label('typ', 'tillaggsavtal')}",
         )
 
 
@@ -55,7 +55,7 @@ def empty_lists(a: Agreement) -> Iterator[Finding]:
     ):
         values = (a.data.get(section) or {}).get(key)
         if isinstance(values, list) and (not values or any(_blank(v) for v in values)):
-            yield path, f"listan är tom eller har en tom rad; avsnittet ska ange {what}: fyll i den, eller ta bort fältet så gäller standardlydelsen"
+            yield path, f"listan är tom eller har en tom rad; avsnittet ska ange {what}: fyll i den, eller gå tillbaka till standardlydelsen"
 
 
 @rule("interim.upphorande")
@@ -71,18 +71,19 @@ def interim_ending(a: Agreement) -> Iterator[Finding]:
         yield (
             "$.uppsagning",
             f"ett interimsavtal kan inte sägas upp i förtid om inte {title('fortida_uppsagning')} är {yes_no(True)}; "
-            f"ange {yes_no(True)} om parterna ska få säga upp det, annars ta bort allt i $.uppsagning utom omforhandling",
+            f"ange {yes_no(True)} om parterna ska få säga upp det, annars ta bort allt i {where('$.uppsagning')} utom "
+            f"{title('omforhandling')}",
         )
     if "forlangning" in a.data["avtalstid"]:
         yield (
             "$.avtalstid.forlangning",
-            "ett interimsavtal är tillfälligt och förlängs inte av sig självt; ta bort fältet och förläng genom ett nytt beslut vid behov",
+            "ett interimsavtal är tillfälligt och förlängs inte av sig självt; töm fältet och förläng genom ett nytt beslut vid behov",
         )
     if (a.data.get("informationshantering") or {}).get("arkiv") != (defaults.get("informationshantering") or {}).get("arkiv"):
         yield (
             "$.informationshantering.arkiv",
-            "i ett interimsavtal står vad som händer med handlingarna när avtalet upphör i $.interim.overgang.information; "
-            "skriv det där och ta bort $.informationshantering.arkiv",
+            f"i ett interimsavtal står vad som händer med handlingarna när avtalet upphör i {where('$.interim.overgang.information')}; "
+            "skriv det där och töm det här fältet",
         )
 
 
@@ -99,9 +100,9 @@ def supplement_changes(a: Agreement) -> Iterator[Finding]:
         if action == "ersatts_av_bilaga" and _blank(change.get("bilaga")) and change.get("kostnadsfordelning") is not True:
             yield f"{base}.bilaga", f"saknas; ange titeln på den bilaga till tilläggsavtalet som ersätter {change['avser']}"
         if action in ("utgar", "ersatts_av_bilaga") and "lydelse" in change:
-            yield f"{base}.lydelse", f"en lydelse används inte när åtgärden är {label('atgard', action)}; ta bort fältet eller ändra åtgärden"
+            yield f"{base}.lydelse", f"en lydelse används inte när åtgärden är {label('atgard', action)}; töm fältet eller ändra åtgärden"
         if action != "ersatts_av_bilaga" and "bilaga" in change:
-            yield f"{base}.bilaga", f"en ny bilaga anges bara när åtgärden är {label('atgard', 'ersatts_av_bilaga')}; ta bort fältet eller ändra åtgärden"
+            yield f"{base}.bilaga", f"en ny bilaga anges bara när åtgärden är {label('atgard', 'ersatts_av_bilaga')}; töm fältet eller ändra åtgärden"
 
 
 @rule("tillagg.parter")
@@ -112,14 +113,14 @@ def supplement_joining(a: Agreement) -> Iterator[Finding]:
         for i in joining:
             yield (
                 f"$.parter[{i}].ansluter_fran",
-                f"en part ansluter till ett huvudavtal bara genom ett tilläggsavtal och fältet kommer inte med i {KIND_NAMES[a.kind]}; ta bort fältet",
+                f"en part ansluter till ett huvudavtal bara genom ett tilläggsavtal och fältet kommer inte med i {KIND_NAMES[a.kind]}; töm fältet",
             )
         return
     if joining and len(joining) == len(a.parties):
         yield (
             "$.parter",
             "alla parter ansluter genom tillägget, men ett tilläggsavtal ingås med minst en part i huvudavtalet; "
-            "ta bort ansluter_fran för parterna i huvudavtalet",
+            f"töm {title('ansluter_fran')} för parterna i huvudavtalet",
         )
     made = _date((a.data["avtal"].get("huvudavtal") or {}).get("datum"))
     for i in joining:
@@ -140,7 +141,7 @@ def supplement_some_parties(a: Agreement) -> Iterator[Finding]:
             "$.avtal.huvudavtal.antal_parter",
             f"huvudavtalet har {main['antal_parter']} parter men tilläggsavtalet {existing} av dem; tillägget binder bara sina egna "
             "parter och gäller i förhållandet mellan dem, vilket avtalet säger. Bekräfta det med "
-            f"{yes_no(True)} i {title('endast_mellan_parterna')} ($.avtal.huvudavtal.endast_mellan_parterna), eller ta med huvudavtalets övriga parter",
+            f"{yes_no(True)} i {where('$.avtal.huvudavtal.endast_mellan_parterna')}, eller ta med huvudavtalets övriga parter",
         )
 
 
@@ -163,7 +164,7 @@ def supplement_annexes(a: Agreement) -> Iterator[Finding]:
         elif number in seen:
             yield (
                 f"$.andringar[{n}].avser",
-                f"bilaga {number} i huvudavtalet ersätts redan i $.andringar[{seen[number]}]; ersätt den med en bilaga",
+                f"bilaga {number} i huvudavtalet ersätts redan i {where(f'$.andringar[{seen[number]}]')}; ersätt den med en bilaga",
             )
         else:
             seen[number] = n
@@ -194,7 +195,7 @@ def supplement_costs(a: Agreement) -> Iterator[Finding]:
     if not fordelning:
         yield (
             "$.ekonomi.fordelning",
-            "saknas; en ändring ersätter kostnadsfördelningen, så tilläggsavtalet ska ange den nya fördelningen i $.ekonomi.fordelning",
+            f"saknas; en ändring ersätter kostnadsfördelningen, så tilläggsavtalet ska ange den nya fördelningen i {where('$.ekonomi.fordelning')}",
         )
     elif "betalande" not in fordelning and not any(p.get("roll") == "uppdragsgivare" for p in a.parties):
         yield (
@@ -248,7 +249,7 @@ def intent_binding_words(a: Agreement) -> Iterator[Finding]:
                 yield (
                     path,
                     f"\"{found.group(0)}\" binder parterna, men en avsiktsförklaring binder inte; skriv vad parterna avser, eller "
-                    "flytta åtagandet till $.avsikt.bindande_atagande, där det står under en egen rubrik som bindande",
+                    f"flytta åtagandet till {where('$.avsikt.bindande_atagande')}, där det står under en egen rubrik som bindande",
                 )
 
 
@@ -264,7 +265,7 @@ def intent_cost_split(a: Agreement) -> Iterator[Finding]:
             "$.avsikt.kostnader",
             f"texten delar kostnaderna mellan parterna (\"{found.group(0)}\"), vilket är ett åtagande att betala, medan "
             "avsiktsförklaringen säger att den inte ger någon part rätt att kräva betalning; skriv kostnadsdelningen som ett "
-            "bindande åtagande i $.avsikt.bindande_atagande, eller skriv att varje part bär sina egna kostnader",
+            f"bindande åtagande i {where('$.avsikt.bindande_atagande')}, eller skriv att varje part bär sina egna kostnader",
         )
 
 

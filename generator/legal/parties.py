@@ -8,7 +8,7 @@ from typing import Any
 
 from ..kinds import FULL_KINDS, KINDS
 from .common import KIND_NAMES, luhn_valid
-from .labels import title, yes_no
+from .labels import label, value_label, where, yes_no
 from .registry import Agreement, Finding, rule
 
 PARTY_TYPES = ("kommun", "region", "kommunalforbund")
@@ -38,7 +38,8 @@ def party_types(a: Agreement) -> Iterator[Finding]:
             yield (
                 f"$.parter[{i}].typ",
                 f"\"{kind}\" kan inte vara part; bara en kommun, en region eller ett kommunalförbund kan ingå avtalet, "
-                "aldrig ett bolag eller staten; ange kommun, region eller kommunalforbund",
+                f"aldrig ett bolag eller staten; välj {label('typ', 'kommun')}, {label('typ', 'region')} eller "
+                f"{label('typ', 'kommunalforbund')}",
             )
 
 
@@ -80,16 +81,16 @@ def same_kind(a: Agreement) -> Iterator[Finding]:
         gotland = [i for i in indexes if a.parties[i].get("typ") == "kommun" and "gotland" in str(a.parties[i].get("namn", "")).casefold()
                    and a.parties[i].get("regionala_uppgifter") is not True]
         hint = "".join(f"; {a.parties[i]['namn']} har också en regions uppgifter: ange {yes_no(True)} i "
-                       f"{title('regionala_uppgifter')} ($.parter[{i}].regionala_uppgifter)"
+                       f"{where(f'$.parter[{i}].regionala_uppgifter')}"
                        for i in gotland)
         yield (
             f"$.uppgifter[{n}]",
             f"uppgiften utförs mellan {len(regions)} {'region' if len(regions) == 1 else 'regioner'} och "
             f"{len(municipalities)} {'kommun' if len(municipalities) == 1 else 'kommuner'}; i {KIND_NAMES[a.data['avtal']['typ']]} "
             "måste uppgiften ligga inom varje parts kompetens enligt lag (9 kap. 37 § kommunallagen); ange lagrummet i "
-            f"$.uppgifter[{n}].lagrum, eller {yes_no(True)} i {title('delad_kompetens')} "
-            f"($.uppgifter[{n}].delad_kompetens) om uppgiften är både kommunernas och "
-            f"regionernas, annars gör separata avtal eller välj en annan avtalstyp i $.avtal.typ{hint}",
+            f"{where(f'$.uppgifter[{n}].lagrum')}, eller {yes_no(True)} i {where(f'$.uppgifter[{n}].delad_kompetens')} "
+            "om uppgiften är både kommunernas och regionernas, annars gör separata avtal eller välj en annan avtalstyp i "
+            f"{where('$.avtal.typ')}{hint}",
         )
 
 
@@ -98,7 +99,7 @@ def same_kind_shared(a: Agreement) -> Iterator[Finding]:
     """Kommuner and regioner together in a shared task: allowed, but worth confirming once."""
     shared = [n for n, task, _ in _mixed_tasks(a) if _shared_task(task)]
     if shared:
-        places = ", ".join(f"$.uppgifter[{n}]" for n in shared)
+        places = ", ".join(where(f"$.uppgifter[{n}]") for n in shared)
         which = f"uppgiften ({places}) är en uppgift" if len(shared) == 1 else f"uppgifterna ({places}) är uppgifter"
         yield (
             "$.parter",
@@ -115,7 +116,8 @@ def regional_tasks(a: Agreement) -> Iterator[Finding]:
             yield (
                 f"$.parter[{i}].regionala_uppgifter",
                 f"bara en kommun kan också ha en regions uppgifter (som Region Gotland), och {party.get('namn')} har typen "
-                f"{party.get('typ')}; ta bort fältet, eller ändra typen till kommun om parten är en kommun",
+                f"{value_label('typ', party.get('typ'))}; ange {yes_no(False)}, eller ändra typen till {label('typ', 'kommun')} om "
+                "parten är en kommun",
             )
 
 
@@ -140,7 +142,7 @@ def both_roles(a: Agreement) -> Iterator[Finding]:
     for role, text in (("uppdragsgivare", "en uppdragsgivare (parten vars uppgifter utförs)"),
                        ("uppdragstagare", "en uppdragstagare (parten som utför uppgifterna)")):
         if role not in roles:
-            yield "$.parter", f"ingen part har rollen {role}; avtalet behöver minst {text}; ändra rollen för en part"
+            yield "$.parter", f"ingen part har rollen {label('roll', role)}; avtalet behöver minst {text}; ändra rollen för en part"
 
 
 @rule("parter.dubbletter")
@@ -155,7 +157,8 @@ def duplicate_parties(a: Agreement) -> Iterator[Finding]:
             if value in seen:
                 yield (
                     f"$.parter[{i}].{field}",
-                    f"samma {what} som $.parter[{seen[value]}] ({party[field]}); varje part ska finnas med en gång, "
+                    f"samma {what} ({party[field]}) som part {seen[value] + 1}, {a.parties[seen[value]].get('namn')}; varje part ska "
+                    "finnas med en gång, "
                     "ta bort dubbletten eller rätta uppgiften",
                 )
             else:
@@ -199,7 +202,7 @@ def orgnr_series(a: Agreement) -> Iterator[Finding]:
         if owner == "kommun" and kind == "region":
             yield place, (
                 f"numret {number} tillhör en kommun ({SERIES['kommun']}-), inte en region ({SERIES['region']}-); "
-                "ändra typen till kommun (Region Gotland är juridiskt en kommun) eller rätta numret"
+                f"ändra typen till {label('typ', 'kommun')} (Region Gotland är juridiskt en kommun) eller rätta numret"
             )
         elif owner is not None:
             yield place, (

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..agreement.compute import controller_ids, processor_id
 from .common import _blank
-from .labels import label, title
+from .labels import label, title, where
 from .registry import Agreement, Finding, rule
 
 # Art. 28(3) GDPR content of a processor agreement: field and what it holds.
@@ -106,7 +106,7 @@ def third_country_sub_processors(a: Agreement) -> Iterator[Finding]:
             yield (
                 f"$.personuppgifter.underbitraden.lista[{n}].land",
                 f"underbiträdet {sub['namn']} behandlar uppgifterna i {land}, som inte är ett EU/EES-land, men ingen överföring dit "
-                "anges i $.personuppgifter.tredjeland.overforingar; ange överföringen med mottagare, land, ändamål och grund, "
+                f"anges i {where('$.personuppgifter.tredjeland.overforingar')}; ange överföringen med mottagare, land, ändamål och grund, "
                 "eller rätta landet (bekräfta var underbiträdet och dess egna underbiträden behandlar uppgifterna)",
             )
     by_name = {str(sub["namn"]).strip().casefold(): sub for sub in subs}
@@ -116,7 +116,7 @@ def third_country_sub_processors(a: Agreement) -> Iterator[Finding]:
             yield (
                 f"$.personuppgifter.tredjeland.overforingar[{n}].land",
                 f"överföringen till {item['mottagare']} anger {item['land']}, men underbiträdet står med landet {sub['land']} i "
-                "$.personuppgifter.underbitraden.lista; rätta så att länderna stämmer",
+                f"{where('$.personuppgifter.underbitraden.lista')}; rätta så att länderna stämmer",
             )
 
 
@@ -132,7 +132,7 @@ def controller_processor(a: Agreement) -> Iterator[Finding]:
         n = controllers.index(processor)
         place = "$.personuppgifter.bitrade" if "bitrade" in pu else f"$.personuppgifter.ansvarig[{n}]"
         yield place, (
-            f"\"{processor}\" är både personuppgiftsansvarig och personuppgiftsbiträde; biträdet behandlar uppgifter för "
+            f"{a.name_of(processor)} är både personuppgiftsansvarig och personuppgiftsbiträde; biträdet behandlar uppgifter för "
             "någon annans räkning, ta bort parten ur den ena rollen"
         )
 
@@ -147,13 +147,15 @@ def role_reasons(a: Agreement) -> Iterator[Finding]:
             "$.personuppgifter.bedomning",
             "saknas; att ingen part behandlar personuppgifter för en annan parts räkning är parternas bedömning och inte en "
             "självklarhet: skriv kort varför (till exempel att varje part bara behandlar uppgifter i sina egna ärenden), eller "
-            "välj rollen personuppgiftsbitrade, gemensamt_personuppgiftsansvar eller separat_avtal",
+            f"välj rollen {label('roll', 'personuppgiftsbitrade')}, {label('roll', 'gemensamt_personuppgiftsansvar')} eller "
+            f"{label('roll', 'separat_avtal')}",
         )
     if role == "separat_avtal" and _blank(pu.get("separat_avtal")):
         yield "$.personuppgifter.separat_avtal", "saknas; ange det avtal som reglerar behandlingen av personuppgifter"
     for field, owner in (("bedomning", "ingen"), ("separat_avtal", "separat_avtal")):
         if field in pu and role != owner:
-            yield f"$.personuppgifter.{field}", f"används bara när rollen är {owner} och kommer inte med i avtalet; ta bort fältet eller ändra rollen"
+            yield (f"$.personuppgifter.{field}",
+                   f"används bara när rollen är {label('roll', owner)} och kommer inte med i avtalet; töm fältet eller ändra rollen")
 
 
 @rule("personuppgifter.organ")
@@ -166,10 +168,10 @@ def organ_parties(a: Agreement) -> Iterator[Finding]:
         if a.index_of(row["part"]) is not None and row["part"] not in controllers:
             yield (
                 f"$.personuppgifter.organ[{n}].part",
-                f"\"{row['part']}\" är inte personuppgiftsansvarig i avtalet; ange organet för en av: {', '.join(controllers)}",
+                f"{a.name_of(row['part'])} är inte personuppgiftsansvarig i avtalet; ange organet för {a.names_of(controllers)}",
             )
         if row["part"] in seen:
-            yield f"$.personuppgifter.organ[{n}].part", f"\"{row['part']}\" har redan ett personuppgiftsansvarigt organ; ange ett per part"
+            yield f"$.personuppgifter.organ[{n}].part", f"{a.name_of(row['part'])} har redan ett personuppgiftsansvarigt organ; ange ett per part"
         seen.add(row["part"])
 
 
@@ -189,6 +191,6 @@ def one_controller(a: Agreement) -> Iterator[Finding]:
             yield (
                 "$.personuppgifter.kommentar",
                 f"kommentaren nämner {found.group(0)} medan avtalet och personuppgiftsbiträdesavtalet nämner {name} som "
-                f"personuppgiftsansvarig; ange organet i $.personuppgifter.organ (part {party_id}) så att samma ansvarige står i "
+                f"personuppgiftsansvarig; ange organet för {name} i {where('$.personuppgifter.organ')} så att samma ansvarige står i "
                 "båda dokumenten, eller rätta kommentaren",
             )

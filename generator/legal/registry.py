@@ -39,8 +39,16 @@ class Agreement:
     def kind(self) -> str:
         return str(self.data["avtal"]["typ"])
 
-    def label(self, index: int) -> str:
-        return f"{self.parties[index].get('namn')} ($.parter[{index}])"
+    def name_of(self, party_id: Any) -> str:
+        """The name of the party with id ``party_id`` as the form shows it (the id itself when no party has it)."""
+        index = self.index_of(party_id)
+        name = self.parties[index].get("namn") if index is not None else None
+        return str(name) if name else str(party_id)
+
+    def names_of(self, party_ids: list[str]) -> str:
+        """The parties' names, joined as a list in a sentence: "A, B eller C"."""
+        names = [self.name_of(p) for p in party_ids]
+        return " eller ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
 
     def performers(self) -> list[str]:
         return [p["id"] for p in self.parties if p.get("roll") == "uppdragstagare"]

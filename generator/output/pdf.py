@@ -11,7 +11,7 @@ import tempfile
 import threading
 import unicodedata
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -98,6 +98,7 @@ def convert(
     chunk: int = MAX_CHUNK,
     must_contain: Mapping[Path, Sequence[str]] | None = None,
     rendered: bool = False,
+    written: Callable[[Path], None] | None = None,
 ) -> list[Path]:
     """Write ``X.pdf`` beside every ``X.docx`` and return the PDF paths, in the order given.
 
@@ -110,7 +111,7 @@ def convert(
     such text that their .docx holds is data, not a leftover tag), the texts ``must_contain`` lists for its .docx)
     before it is written atomically beside its .docx, and so is that it is PDF/A (never a plain PDF
     in its place without a word). PDFs that pass are written even when others fail; the PdfError
-    raised at the end names every file that got no PDF and why.
+    raised at the end names every file that got no PDF and why. ``written(docx)`` is called as each PDF is written.
     """
     if not 1 <= chunk <= MAX_CHUNK:
         raise ValueError(f"chunk must be between 1 and {MAX_CHUNK}, not {chunk}")
@@ -133,7 +134,7 @@ def convert(
 
     with _servers_for(soffice, len(sources)) as servers:
         if servers is not None:
-            refused = _convert_on_servers(servers, sources, wanted, timeout, source_texts)
+            refused = _convert_on_servers(servers, sources, wanted, timeout, source_texts, written)
             if refused:
                 raise PdfError(refused)
             return [path.with_suffix(".pdf") for path in docx_files]
@@ -155,6 +156,8 @@ def convert(
                     failures.extend(Problem(str(docx), "", f"{issue}; PDF-filen sparades inte") for issue in issues)
                 else:
                     write_atomic(docx.with_suffix(".pdf"), made.read_bytes())
+                    if written:
+                        written(docx)
                 made.unlink()
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -258,7 +261,7 @@ def _new_servers(soffice: str, addresses: Sequence[str], count: int, warm: bool)
 
 
 def _convert_on_servers(servers: Servers, sources: list[Path], wanted: Mapping[Path, Sequence[str]], timeout: float,
-                        source_texts: Mapping[Path, str]) -> list[Problem]:
+                        source_texts: Mapping[Path, str], written: Callable[[Path], None] | None = None) -> list[Problem]:
     """Convert each file on the servers and check its PDF as soon as it comes back; the problems of those that failed.
 
     The checks (pdftotext takes as long as the conversion) run beside the conversions, so no server waits for one.
@@ -281,6 +284,8 @@ def _convert_on_servers(servers: Servers, sources: list[Path], wanted: Mapping[P
                 failures.extend(Problem(str(docx), "", f"{issue}; PDF-filen sparades inte") for issue in issues)
         else:
             write_atomic(docx.with_suffix(".pdf"), data)
+            if written:
+                written(docx)
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="avtal-pdf-kontroll") as checks:
         pending = []

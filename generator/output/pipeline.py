@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -34,6 +36,9 @@ from .records import DB_FILES, DB_NAME, Records
 from .recovery import recover
 from .report import LATEST, REPORT_DIR, Change, write_report
 from .store import Run, below, pdf_current, store_agreement
+
+# stage(step, done, total): the step a run has reached (kontrollerar, renderar, skriver, pdf, jamforelse-pdf, rapport).
+Stage = Callable[[str, int, int], None]
 
 if TYPE_CHECKING:  # rendering and comparing are imported when a run needs them, so `avtal validera` starts at once
     from .batch import Built, Settings
@@ -129,6 +134,7 @@ def generate(
     pdf: bool = False,
     now: dt.datetime | None = None,
     progress: Callable[[int], None] | None = None,
+    stage: Stage | None = None,
 ) -> Result:
     """Generate the documents of every agreement whose inputs changed; report failures, keep earlier versions.
 
@@ -137,8 +143,10 @@ def generate(
     file is written, so a failing one never leaves a half-written document and its earlier output stays
     as it was; the others are still generated. What cannot be written (disk full, no permission) fails
     that agreement with the path, and the manifest records exactly what was written.
+    ``stage(step, done, total)`` is told each step as the run reaches it (STEPS), for a progress display.
     """
     now = now or dt.datetime.now()
+    step = stage or (lambda name, done, total: None)
     result = Result()
     if pdf and not pdf_output.available():
         raise MissingProgramError(Problem("", "", f"PDF kräver LibreOffice och poppler-utils, som inte är installerade. {pdf_output.INSTALL_HINT}"))
@@ -147,6 +155,7 @@ def generate(
         try:
             recover(run.records, utdata, run.token, now, result.warnings)  # what a killed run wrote and did not record
             sources = input_paths(agreement_files(files, indata), run.records.project)
+            step("kontrollerar", 0, len(sources))
             todo = _select(run, sources, progress)
             if todo:
                 checker = json.dumps(run.depends, sort_keys=True)
@@ -156,6 +165,7 @@ def generate(
             claimed: dict[str, InputId] = {}  # ids taken in this run, by input
             from .batch import Settings
 
+            step("renderar", 0, len(todo))
             for built in _build_each(todo, Settings(mallar, thresholds=run.thresholds, issued=now.date()), workers, result):
                 if progress:
                     progress(1)
@@ -174,15 +184,31 @@ def generate(
                 claimed[built.agreement_id] = identity
                 result.warnings.extend(built.warnings)
                 result.built.append(built.file)
+                step("skriver", len(result.built), len(todo))
                 store_agreement(run, built, identity)  # journals the agreement: a run stopped part-way loses nothing
             if run.needs_pdf:
-                _make_pdfs(run)
+                step("pdf", 0, len(run.needs_pdf))
+                _make_pdfs(run, _counted(step, "pdf", len(run.needs_pdf)))
             if pdf:  # comparison documents (issue 14) get their PDF too, also those a stopped run did not make
+                step("jamforelse-pdf", 0, 0)
                 _comparison_pdfs(run)
+            step("rapport", 0, 0)
             _report(run)
         finally:
             _close(run)
     return result
+
+
+def _counted(step: Stage, name: str, total: int) -> Callable[[Path], None]:
+    """A callback that tells ``step`` one more of ``total`` is done each time it is called (from any thread)."""
+    done = itertools.count(1)
+    lock = threading.Lock()
+
+    def one(_: Path) -> None:
+        with lock:
+            step(name, next(done), total)
+
+    return one
 
 
 def input_paths(files: list[Path], project: Path) -> dict[Path, InputId]:
@@ -313,7 +339,7 @@ def _report(run: Run) -> None:
         raise WriteError(Problem(str(run.records.path), "", f"att ändringarna är rapporterade kan inte antecknas: {os_reason(e)}")) from e
 
 
-def _make_pdfs(run: Run) -> None:
+def _make_pdfs(run: Run, written: Callable[[Path], None] | None = None) -> None:
     """Convert every listed .docx in one LibreOffice batch and record each PDF's hash; failures go to the result.
 
     A PDF on disk that is not the one the generator made (signed, edited) is kept in ``tidigare/`` first.
@@ -344,7 +370,7 @@ def _make_pdfs(run: Run) -> None:
         result.warnings.append(Problem(str(records.path), "", f"PDF-filerna som görs kunde inte antecknas: {os_reason(e)}", "varning"))
     failures: list[Problem] = []
     try:
-        pdf_output.convert(list(needs), must_contain=run.pdf_texts, rendered=True)
+        pdf_output.convert(list(needs), must_contain=run.pdf_texts, rendered=True, written=written)
     except PdfError as e:
         failures = e.problems
     failed_docs = {p.file for p in failures}

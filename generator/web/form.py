@@ -15,6 +15,7 @@ from babel.numbers import format_decimal
 
 from ..agreement.filters import LOCALE
 from ..agreement.schema import AGREEMENT_SCHEMA, load_schema
+from ..legal.labels import in_prose, yes_no
 from ..legal.rules import RULES, Agreement
 
 MISSING: Any = object()
@@ -26,6 +27,8 @@ _PROBE = "\u0000formulär"  # a value no field has by default, so the rule sees 
 # that explains each value in a sentence (the agreement kinds, for the start page).
 LABELS_KEY = "x-etikett"
 EXPLANATIONS_KEY = "x-forklaring"
+# The schema key that makes a text field a choice among the names of a file the form reads when it shows the page.
+SOURCE_KEY = "x-lista"
 
 
 def choice_label(value: Any) -> str:
@@ -52,6 +55,7 @@ class Node:
     unit: str = ""
     pattern: str = ""
     reference: bool = False  # the value is a party id
+    source: str = ""  # the value is one of the names of a list the form reads at run time (x-lista: troskelvarden)
     required_for: frozenset[str] = frozenset()  # kinds (avtal.typ) whose if/then rule in the schema requires the field
     used_by: frozenset[str] | None = None  # the only kinds that use the field; None: every kind
 
@@ -114,21 +118,25 @@ def _folded_labels(root: dict[str, Any]) -> dict[str, str]:
 def _find_folded_labels(root: dict[str, Any]) -> dict[str, str]:
     """Enum values written the way a JSON key must be (``tillaggsavtal``, ``ersatts_av_bilaga``) with their labels.
 
-    Only values that differ from their label by more than the capital letter: a plain word such as ``ny`` or
-    ``kommun`` stays as it is in a sentence.
+    Only values that are not Swedish words as they stand: ``ny``, ``kommun``, ``andel`` or ``lika`` (words of
+    the schema's titles and labels) stay as they are in a sentence.
     """
-    found: dict[str, str] = {}
+    pairs: dict[str, str] = {}
+    words: set[str] = set()
     todo: list[Any] = [root]
     while todo:
         node = todo.pop()
         if isinstance(node, dict):
             for value, label in (node.get(LABELS_KEY) or {}).items():
-                if isinstance(value, str) and isinstance(label, str) and label.lower() != value.replace("_", " "):
-                    found[value] = label
+                if isinstance(value, str) and isinstance(label, str):
+                    pairs[value] = label
+                    words.update(re.findall(r"\w+", label.casefold()))
+            if isinstance(node.get("title"), str):
+                words.update(re.findall(r"\w+", node["title"].casefold()))
             todo.extend(node.values())
         elif isinstance(node, list):
             todo.extend(node)
-    return found
+    return {value: label for value, label in pairs.items() if "_" in value or value not in words}
 
 
 def swedish_words(text: str, labels: dict[str, str]) -> str:
@@ -174,7 +182,9 @@ def build(node: dict[str, Any], root: dict[str, Any], key: str = "", required: b
     node = _resolve(node, root)
     kind = _kind(node)
     default = node.get("default", MISSING) if parent_default is MISSING else parent_default
-    description = swedish_words(str(node.get("description", "")), _folded_labels(root))
+    description = in_prose(swedish_words(str(node.get("description", "")), _folded_labels(root)))
+    if kind == "bool":  # the schema says Sant/Falskt for JSON's true/false; the form's choices are Ja and Nej
+        description = re.sub(r"\b(Sant|Falskt)\b", lambda match: yes_no(match[1] == "Sant"), description)
     result = Node(key, kind, str(node.get("title", key)), description, required, default)
     if kind == "choice":
         labels = node.get(LABELS_KEY, {})
@@ -197,6 +207,7 @@ def build(node: dict[str, Any], root: dict[str, Any], key: str = "", required: b
     if kind == "text":
         result.pattern = str(node.get("pattern", ""))
         result.reference = description.startswith("Id för")
+        result.source = str(node.get(SOURCE_KEY, ""))
     return result
 
 

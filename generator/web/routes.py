@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, copy_current_request_context, current_app, jsonify, render_template, request, send_file, url_for
 
 from ..agreement.load import load_json
+from ..agreement.thresholds import load_thresholds
 from ..errors import AvtalError, Problem
 from ..kinds import TEMPLATE_FILES
 from ..legal.rules import KIND_NAMES
@@ -20,6 +21,7 @@ from ..output.manifest import file_hash
 from ..output.records import ids_of, record_of
 from . import form as form_schema
 from . import trash
+from .jobs import Job, Jobs
 from .request_body import json_body
 from .store import SCHEMA_REF, ConflictError, Removed, Store
 
@@ -39,6 +41,7 @@ class Settings:
     mallar: Path
     troskelvarden: Path
     make_pdf: bool
+    jobs: Jobs = field(default_factory=Jobs)
 
 
 def settings() -> Settings:
@@ -97,9 +100,23 @@ def edit_page(data: dict[str, Any], agreement: str | None, version: str | None, 
     kind = head.get("typ") if isinstance(head, dict) else None
     meta = {"fil": agreement, "version": version, "schema": data.get("$schema", SCHEMA_REF), "pdf": settings().make_pdf, "typer": KIND_NAMES,
             "aterstallt": restored}
-    return render_template("redigera.html", root=form_schema.form(), data=data, meta=meta, agreement=agreement,
+    return render_template("redigera.html", root=form_schema.form(), data=data, meta=meta, agreement=agreement, lists=run_time_lists(),
                            typ=kind if isinstance(kind, str) and kind in dict(form_schema.kinds()) else "", kind_names=KIND_NAMES,
                            problems=problems_json(settings().store.check(data, agreement)))
+
+
+def run_time_lists() -> dict[str, list[tuple[str, str]]]:
+    """The choices of the fields whose values are names in a file (``x-lista``), as (name, Swedish label).
+
+    The threshold values by their names in the thresholds file, labelled with their Swedish names; a file that cannot
+    be read gives no list, and the field stays a text field (the check says what is wrong with the file).
+    """
+    try:
+        thresholds = load_thresholds(settings().troskelvarden)
+    except AvtalError:
+        return {}
+    return {"troskelvarden": [(name, values[0].benamning[:1].upper() + values[0].benamning[1:] if values else name)
+                              for name, values in thresholds.values.items()]}
 
 
 def listing(removed: Removed | None = None, generated: Path | None = None, restored: Path | None = None) -> str:
@@ -286,26 +303,47 @@ def kept_file(agreement: str, name: str) -> Path | None:
 
 @pages.post("/api/generera")
 def generate() -> Any:
+    """Start making the documents of a saved agreement: 202 with the job, whose steps ``GET /api/jobb/<id>`` gives."""
     body = json_body()
     agreement = body.get("fil")
     if not isinstance(agreement, str):
         abort(400, "Spara avtalet innan det genereras.")
     path = agreement_file(agreement)
-    current = settings()
     if file_hash(path) != body.get("version"):
         return jsonify({"meddelande": f"{path} har ändrats på disken sedan du öppnade den; spara eller öppna filen igen först.",
                         "konflikt": True, "problem": []}), 409
+
+    @copy_current_request_context  # the run outlives the request; it needs the app's settings and url_for
+    def work(job: Job) -> tuple[bool, dict[str, Any]]:
+        return run_generate(agreement, path, job)
+
+    job = settings().jobs.start(agreement, work)
+    return jsonify({**job.view(), "url": url_for("form.job", job_id=job.id)}), 202
+
+
+def run_generate(agreement: str, path: Path, job: Job) -> tuple[bool, dict[str, Any]]:
+    """Make the documents of ``path`` as ``avtal generera`` does, telling ``job`` each step; whether it worked, and the answer."""
+    current = settings()
     started = time.time() - 1  # file times may be rounded down to the second
     try:
         result = pipeline.generate([path], utdata=current.utdata, indata=current.indata, mallar=current.mallar,
-                                   troskelvarden=current.troskelvarden, pdf=current.make_pdf)
+                                   troskelvarden=current.troskelvarden, pdf=current.make_pdf, stage=job.stage)
     except AvtalError as e:
-        return jsonify({"meddelande": "Dokumenten kunde inte göras.", "problem": problems_json(e.problems), "dokument": []}), 422
+        return False, {"meddelande": "Dokumenten kunde inte göras.", "problem": problems_json(e.problems), "dokument": []}
     documents = document_links(agreement, path)
-    status = 200 if result.ok and documents else 422
+    ok = result.ok and bool(documents)
     documents += kept_links(agreement, started) if documents else []
-    message = "Dokumenten är klara." if status == 200 else "Dokumenten kunde inte göras."
-    return jsonify({"meddelande": message, "problem": problems_json(result.problems + result.warnings), "dokument": documents}), status
+    message = "Dokumenten är klara." if ok else "Dokumenten kunde inte göras."
+    return ok, {"meddelande": message, "problem": problems_json(result.problems + result.warnings), "dokument": documents}
+
+
+@pages.get("/api/jobb/<job_id>")
+def job(job_id: str) -> Any:
+    """How far a generate job has come: its steps, and when it is finished the documents or the problems."""
+    found = settings().jobs.get(job_id)
+    if found is None:
+        abort(404, "Det finns ingen sådan körning; den kan vara gammal. Tryck Generera dokument igen.")
+    return jsonify(found.view())
 
 
 @pages.get("/utdata/<agreement>/<folder>/<path:rest>")

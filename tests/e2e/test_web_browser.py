@@ -201,9 +201,20 @@ def test_a_jurist_writes_an_agreement_fixes_an_error_saves_and_generates(server:
     shot(page, "redigera.png")
 
     page.click("#generate")
+    # The steps come from the server as the run passes them; the fields are locked until it is done.
+    expect(page.locator("#steps li.current")).to_have_count(1)
+    if pdf_output.available():
+        expect(page.locator('#steps li[data-step="pdf"]')).to_contain_text(re.compile(r"Gör PDF-filerna: \d+ av \d+"), timeout=180_000)
+        assert page.locator(".node.root").evaluate("e => e.inert") is True
+        if SCREENSHOTS:  # at once, while the PDFs are made (below the top bar, which stays in place)
+            page.evaluate("window.scrollTo(0, document.getElementById('progress').getBoundingClientRect().top + window.scrollY - 90)")
+            page.screenshot(path=str(Path(SCREENSHOTS) / "redigera-framsteg.png"))
     expect(page.locator("#results")).to_be_visible(timeout=180_000)
     expect(page.locator("#documents")).to_contain_text("avtal.docx", timeout=120_000)
     expect(page.locator("#status")).to_contain_text("Dokumenten är genererade")
+    expect(page.locator("#steps li").last).to_have_text("Klart: länkarna står nedan")
+    assert page.locator("#steps li:not(.done)").count() == 0
+    assert page.locator(".node.root").evaluate("e => e.inert") is False
     docx = utdata / "lerum-alingsas-familjeradgivning" / "avtal.docx"
     text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
     assert "Lerums kommun" in text and "Alingsås kommun" in text
@@ -594,3 +605,56 @@ def test_the_calendar_button_writes_the_date_as_aaaa_mm_dd_in_an_english_browser
         expect(start.locator(".date-picker")).to_have_value("2026-01-15")  # the calendar opens on the typed day
         start.locator(".date-picker").fill("2027-03-01")
         expect(start.locator(".input")).to_have_value("2027-03-01")
+
+
+@pytest.mark.parametrize(("example", "breakers"), [
+    ("norrstrom-fjallviken-familjebehandling", ["delegering till en uppdragsgivare", "uppdragstagaren betalar", "ett biträdesavtal utan innehåll",
+                                               "fel lagrum", "samma part två gånger", "ett stort avtal beslutat av en nämnd"]),
+    ("vgr-digitala-hjalpmedel-tillagg", ["ändringar med fel fält", "en bilaga utan nummer två gånger", "huvudavtal med fler parter"]),
+    ("norrbotten-hjalpmedel-interimsavtal", ["interimsavtal med uppsägning", "handlingar lämnas över", "andelar som inte blir 100"]),
+])
+def test_a_broken_agreement_shows_no_json_anywhere_on_the_page(server: tuple[str, Path, Path], page: Any, example: str,
+                                                                breakers: list[str]) -> None:
+    """What the page shows (messages beside fields, the list of those that belong to no field with their place in the
+    form's words, labels, help, choices) is Swedish: no JSON path, snake_case key, true/false or folded enum value."""
+    from broken_agreements import BREAKERS, raw_json
+    from playwright.sync_api import expect
+
+    url, indata, _ = server
+    data = json.loads((EXAMPLES / f"{example}.json").read_text(encoding="utf-8"))
+    for name in breakers:
+        BREAKERS[name](data)
+    (indata / f"{example}.json").write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    page.goto(f"{url}/avtal/{example}")
+    page.wait_for_selector("body[data-ready='1']")
+    expect(page.locator(".msg").first).to_be_visible()
+    shown = page.locator(".msg").count() + page.locator("#problem-list li").count()
+    assert shown >= len(breakers)
+    text = page.inner_text("body")
+    assert raw_json(text) == [], [line for line in text.splitlines() if raw_json(line)]
+
+
+def test_after_back_and_forward_the_page_still_knows_its_unsaved_changes(server: tuple[str, Path, Path], page: Any) -> None:
+    from playwright.sync_api import expect
+
+    url, indata, _ = server
+    example = "vgr-digitala-hjalpmedel-tillagg"
+    shutil.copy(EXAMPLES / f"{example}.json", indata)
+    page.goto(url + "/")
+    page.click(f'a[href="/avtal/{example}"]')
+    page.wait_for_selector("body[data-ready='1']")
+    field(page, "$.avtal.diarienummer").fill("HS 2026/00888")
+    page.wait_for_timeout(800)  # the local copy is written a moment after the last keystroke
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.go_back()
+    page.wait_for_selector("h1")
+    page.go_forward()
+    page.wait_for_selector("body[data-ready='1']")
+    # Either the page came back from the browser's memory and says so, or it was loaded anew and offers the local copy.
+    restored = page.locator("#draft")
+    if restored.is_visible():
+        page.click("#draft-restore")
+        page.wait_for_selector("body[data-ready='1']")
+    expect(field(page, "$.avtal.diarienummer")).to_have_value("HS 2026/00888")
+    expect(page.locator("#status")).to_contain_text("Osparade ändringar")
+    assert json.loads((indata / f"{example}.json").read_text(encoding="utf-8"))["avtal"]["diarienummer"] != "HS 2026/00888"

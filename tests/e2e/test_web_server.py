@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
+from conftest import EXAMPLES, TEMPLATES, THRESHOLDS, requires_program
 from docx import Document
 
 FAMILY = "norrstrom-fjallviken-familjebehandling"
@@ -109,13 +109,45 @@ def version_of(form: Form, agreement: str) -> str:
     return str(json.loads(page.split('id="meta">', 1)[1].split("</script>", 1)[0])["version"])
 
 
+def generated(form: Form, agreement: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Start a generate job and read it until it is finished: its last answer, and every different view seen on the way."""
+    status, started = form.post("/api/generera", {"fil": agreement, "version": version_of(form, agreement)})
+    assert status == 202 and started["tillstand"] == "pagar", started
+    seen = [started]
+    deadline = time.monotonic() + 300
+    while seen[-1]["tillstand"] == "pagar" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        status, text = form.get(started["url"])
+        assert status == 200, text
+        if json.loads(text) != seen[-1]:
+            seen.append(json.loads(text))
+    return seen[-1], seen
+
+
 def test_generate_in_the_form_started_as_the_readme_says_reports_the_documents(running_form: Form) -> None:
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{40,}", running_form.printed)
     assert running_form.get("/")[0] == 403  # without the token of this start: refused
     status, _ = running_form.get(running_form.printed.removeprefix(running_form.base))
     assert status == 200
-    status, answer = running_form.post("/api/generera", {"fil": FAMILY, "version": version_of(running_form, FAMILY)})
-    assert (status, answer["meddelande"]) == (200, "Dokumenten är klara."), answer
+    answer, seen = generated(running_form, FAMILY)
+    assert (answer["tillstand"], answer["meddelande"]) == ("klar", "Dokumenten är klara."), answer
+    # The steps the run passed, as the server saw them: in order, each done at the end, the PDFs counted one by one.
+    steps = [s["steg"] for s in answer["steg"]]
+    assert steps[:3] == ["kontrollerar", "renderar", "skriver"] and steps[-1] == "rapport", steps
+    assert all(s["klar"] for s in answer["steg"])
+    if os.environ.get("CI") == "true" or shutil.which("soffice"):  # the form makes PDFs when LibreOffice is there
+        requires_program("soffice")
+        made = [s["text"] for view in seen for s in view["steg"] if s["steg"] == "pdf"]
+        total = int(made[-1].rsplit(" av ", 1)[1])
+        assert made[-1] == f"Gör PDF-filerna: {total} av {total}" and total >= 3, made
+    assert len(seen) > 2  # the page saw the run while it ran, not only its end
+    # A job is the starter's: without this start's cookie, or from another site, its steps are refused.
+    stranger = urllib.request.build_opener()
+    assert _answer(stranger, urllib.request.Request(f"{running_form.base}/api/jobb/{answer['jobb']}"))[0] == 403
+    assert running_form.get(f"/api/jobb/{answer['jobb']}")[0] == 200
+    request = urllib.request.Request(running_form.base + "/api/generera", data=b"{}", method="POST",
+                                     headers={"Content-Type": "application/json", "Origin": "http://evil.example"})
+    assert _answer(running_form.opener, request)[0] == 403
     names = [d["namn"] for d in answer["dokument"]]
     assert "avtal.docx" in names and "kostnadsfordelning.docx" in names
     link = next(d["url"] for d in answer["dokument"] if d["namn"] == "avtal.docx")
@@ -126,8 +158,8 @@ def test_generate_in_the_form_started_as_the_readme_says_reports_the_documents(r
     assert (running_form.project / "utdata" / FAMILY / "avtal.docx").is_file()
 
     # Generating again (nothing changed: the documents are current) still shows them.
-    status, again = running_form.post("/api/generera", {"fil": FAMILY, "version": version_of(running_form, FAMILY)})
-    assert status == 200 and [d["namn"] for d in again["dokument"]] == names, again
+    again, _ = generated(running_form, FAMILY)
+    assert again["tillstand"] == "klar" and [d["namn"] for d in again["dokument"]] == names, again
 
 
 @pytest.mark.parametrize("locale", ["en-US", "sv-SE"])
@@ -164,15 +196,33 @@ def test_a_jurist_opens_saves_and_generates_in_the_form_started_as_the_readme_sa
         number.fill("2120009994")
         number.blur()
         expect(number).to_have_value("212000-9994")
+        # Every step the list shows while the run goes on, and whether the fields were locked at that moment.
+        page.evaluate("""() => {
+            window.seenSteps = [];
+            new MutationObserver(() => {
+                const root = document.querySelector('.node.root');
+                document.querySelectorAll('#steps li').forEach(li => window.seenSteps.push([li.dataset.step, li.textContent, li.className, root.inert]));
+            }).observe(document.getElementById('steps'), { childList: true, subtree: true, characterData: true });
+        }""")
         page.click("#generate")
         expect(page.locator("#status")).to_contain_text("Dokumenten är genererade", timeout=240_000)
         expect(page.locator("#results-text")).to_have_text("Dokumenten är klara.")
         expect(page.locator("#documents")).to_contain_text("avtal.docx")
         expect(page.locator("#documents")).to_contain_text("kostnadsfordelning.docx")
-        # The steps it went through, and the form unlocked again.
-        expect(page.locator('#progress li[data-step="spara"]')).to_have_class("done")
-        expect(page.locator('#progress li[data-step="gora"]')).to_have_class("done")
-        expect(page.locator('#progress li[data-step="klart"]')).to_have_attribute("aria-current", "step")
+        # The steps the server reported, each done, ending in Klart; the fields locked while it ran and unlocked after.
+        shown = page.locator("#steps li")
+        expect(shown.first).to_have_text("Sparar avtalet")
+        steps = [li.get_attribute("data-step") for li in shown.all()]
+        assert steps[:4] == ["sparar", "kontrollerar", "renderar", "skriver"] and steps[-2:] == ["rapport", "klart"], steps
+        assert all("done" in (li.get_attribute("class") or "") for li in shown.all())
+        expect(page.locator('#steps li[data-step="skriver"]')).to_contain_text("en tidigare version sparas i tidigare/")
+        seen = page.evaluate("window.seenSteps")
+        running = [entry for entry in seen if entry[2] == "current"]
+        assert running and all(entry[3] for entry in running), seen  # locked whenever a step was under way
+        assert {entry[0] for entry in running} - {"sparar", "startar"}, seen  # a step of the server's run seen as it ran
+        pdf_texts = [entry[1] for entry in seen if entry[0] == "pdf"]
+        if shutil.which("soffice"):
+            assert re.fullmatch(r"Gör PDF-filerna: (\d+) av \1", pdf_texts[-1]), pdf_texts
         assert page.locator(".node.root").evaluate("e => e.inert") is False
     saved = json.loads((running_form.project / "indata" / "avtal" / f"{FAMILY}.json").read_text(encoding="utf-8"))
     assert saved["avtal"]["diarienummer"] == "SN 2024/0456"

@@ -209,7 +209,7 @@ def test_interim_may_be_ended_early_only_when_the_data_says_so(interim: Data, ge
 
 # What the user reads when an interimsavtal has no last day: one error, from the schema, that says why.
 NO_LAST_DAY = ("$.avtalstid.slut: obligatoriskt fält i ett interimsavtal saknas: ett interimsavtal är tillfälligt och ska ha "
-               "ett sista datum som gäller om den nya samverkansformen dröjer ($.interim.upphor_nar anger händelsen som "
+               "ett sista datum som gäller om den nya samverkansformen dröjer (”Interimsavtal › Upphör när” anger händelsen som "
                "avslutar det tidigare); ange det sista datumet (ÅÅÅÅ-MM-DD)")
 
 

@@ -95,14 +95,14 @@ def test_historik_tells_what_each_document_was_made_from_and_when(project: Path)
 
 
 def test_the_form_reports_the_documents_it_generated_with_the_default_folders(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from test_web_app import logged_in
+    from test_web_app import generate_job, logged_in
 
     from avtalsgenerator.web.app import create_app
 
     monkeypatch.chdir(project)
     client = logged_in(create_app(pdf=False))
     path = Path("indata/avtal") / f"{INTERNET}.json"
-    response = client.post("/api/generera", data=json.dumps({"fil": INTERNET, "version": file_hash(path)}), content_type="application/json")
+    response = generate_job(client, INTERNET, file_hash(path))
 
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["meddelande"] == "Dokumenten är klara."

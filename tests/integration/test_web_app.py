@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import threading
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -391,10 +392,38 @@ def saved_version(client, agreement: str) -> str:
     return str(json.loads(page.split('id="meta">', 1)[1].split("</script>", 1)[0])["version"])
 
 
+class Finished:
+    """A generate job read until it finished, answering as a response: 200 when the documents were made, else 422."""
+
+    def __init__(self, view: dict[str, Any]) -> None:
+        self.view = view
+        self.status_code = 200 if view["tillstand"] == "klar" else 422
+
+    def get_json(self) -> dict[str, Any]:
+        return self.view
+
+
+def generate_job(client, agreement: str, version: str | None = None) -> Any:
+    """POST /api/generera and, when it starts a job (202), read the job until it is finished; other answers as they are."""
+    started = post(client, "/api/generera", {"fil": agreement, "version": version or saved_version(client, agreement)})
+    if started.status_code != 202:
+        return started
+    url = started.get_json()["url"]
+    for _ in range(2400):
+        view = client.get(url).get_json()
+        if view["tillstand"] != "pagar":
+            return Finished(view)
+        time.sleep(0.05)
+    raise AssertionError(f"the job did not finish: {view}")
+
+
 def test_generate_makes_the_documents_and_serves_the_docx_with_the_party_names(client, folders) -> None:
     post(client, "/api/spara", {"data": minimal(), "fil": None, "version": None})
-    response = post(client, "/api/generera", {"fil": "minsta-avtalet", "version": saved_version(client, "minsta-avtalet")})
+    response = generate_job(client, "minsta-avtalet")
     assert response.status_code == 200, response.get_json()
+    assert [s["steg"] for s in response.get_json()["steg"]] == ["kontrollerar", "renderar", "skriver", "rapport"]
+    assert all(s["klar"] for s in response.get_json()["steg"])
+    assert response.get_json()["steg"][2]["text"] == "Skriver dokumenten (en tidigare version sparas i tidigare/ och jämförs i jamforelse/)"
     documents = {d["namn"]: d["url"] for d in response.get_json()["dokument"]}
     assert list(documents) == ["avtal.docx"]
     download = client.get(documents["avtal.docx"])
@@ -409,8 +438,8 @@ def test_generate_of_an_agreement_with_errors_writes_nothing_and_names_the_place
     data = minimal()
     data["parter"][1]["organisationsnummer"] = "212000-1356"
     post(client, "/api/spara", {"data": data, "fil": None, "version": None})
-    response = post(client, "/api/generera", {"fil": "minsta-avtalet", "version": saved_version(client, "minsta-avtalet")})
-    assert response.status_code == 422
+    response = generate_job(client, "minsta-avtalet")
+    assert response.status_code == 422 and response.get_json()["tillstand"] == "fel"
     assert "kontrollsiffran" in places(response)["$.parter[1].organisationsnummer"]
     assert not (folders["utdata"] / "minsta-avtalet" / "avtal.docx").exists()
 
@@ -420,6 +449,18 @@ def test_generate_refuses_when_the_file_changed_on_disk(client, folders) -> None
     response = post(client, "/api/generera", {"fil": "minsta-avtalet", "version": "0" * 64})
     assert response.status_code == 409
     assert "har ändrats på disken" in response.get_json()["meddelande"]
+
+
+def test_a_job_is_read_only_by_the_form_that_started_it_and_an_unknown_one_is_named(client, folders) -> None:
+    post(client, "/api/spara", {"data": minimal(), "fil": None, "version": None})
+    started = post(client, "/api/generera", {"fil": "minsta-avtalet", "version": saved_version(client, "minsta-avtalet")})
+    assert started.status_code == 202 and started.get_json()["tillstand"] == "pagar"
+    url = started.get_json()["url"]
+    stranger = create_app(folders["indata"], folders["utdata"], TEMPLATES, THRESHOLDS, pdf=False).test_client()
+    assert stranger.get(url).status_code == 403  # no cookie of this start
+    assert generate_job(client, "minsta-avtalet", saved_version(client, "minsta-avtalet")).status_code == 200
+    unknown = client.get("/api/jobb/finns-inte")
+    assert unknown.status_code == 404 and "ingen sådan körning" in unknown.get_json()["meddelande"]
 
 
 def test_generate_needs_a_saved_agreement(client) -> None:
@@ -502,7 +543,7 @@ def test_delete_moves_the_file_into_borttagna_under_todays_date_and_the_list_no_
 
 def test_delete_of_a_generated_agreement_keeps_its_documents_and_says_so(client, folders) -> None:
     post(client, "/api/spara", {"data": minimal(), "fil": None, "version": None})
-    generated = post(client, "/api/generera", {"fil": "minsta-avtalet", "version": saved_version(client, "minsta-avtalet")})
+    generated = generate_job(client, "minsta-avtalet")
     assert generated.status_code == 200, generated.get_json()
     document = folders["utdata"] / "minsta-avtalet" / "avtal.docx"
     issued = document.read_bytes()
@@ -656,7 +697,7 @@ def file_hash_of(path: Path) -> str:
 @pytest.fixture
 def prepare_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every agreement prepare() checks from now on (the form checks a copy, so its title is recorded)."""
-    from avtalsgenerator.web import store
+    from avtalsgenerator.web import checks as store
 
     calls: list[str] = []
     real = store.prepare
@@ -758,7 +799,7 @@ def test_requests_for_another_host_or_from_another_origin_are_refused(client) ->
 
 
 def test_an_unexpected_error_is_answered_in_swedish(client, monkeypatch: pytest.MonkeyPatch) -> None:
-    from avtalsgenerator.web import store
+    from avtalsgenerator.web import checks as store
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("trasig")
@@ -1031,13 +1072,13 @@ def package_text(docx: bytes) -> str:
 
 
 def test_generate_again_after_a_change_links_the_comparison_and_the_earlier_version_it_kept(client, folders) -> None:
-    first = post(client, "/api/generera", {"fil": FAMILY, "version": saved_version(client, FAMILY)})
+    first = generate_job(client, FAMILY)
     assert first.status_code == 200, first.get_json()
     assert not [d for d in first.get_json()["dokument"] if "/" in d["namn"]]  # nothing to compare with yet
     data = read_example(FAMILY)
     data["avtal"]["diarienummer"] = "SN 2024/0999"
     post(client, "/api/spara", {"data": data, "fil": FAMILY, "version": saved_version(client, FAMILY)})
-    second = post(client, "/api/generera", {"fil": FAMILY, "version": saved_version(client, FAMILY)})
+    second = generate_job(client, FAMILY)
     assert second.status_code == 200, second.get_json()
     kept = {d["namn"]: d for d in second.get_json()["dokument"] if "/" in d["namn"]}
     comparisons = [name for name in kept if name.startswith("jamforelse/") and name.endswith(".docx")]

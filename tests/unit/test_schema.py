@@ -203,7 +203,7 @@ def test_interim_without_a_last_day_is_refused_by_the_schema_with_the_reason() -
     del data["avtalstid"]["slut"]
     assert refused(data, "interim.json") == [
         "interim.json: $.avtalstid.slut: obligatoriskt fält i ett interimsavtal saknas: ett interimsavtal är tillfälligt "
-        "och ska ha ett sista datum som gäller om den nya samverkansformen dröjer ($.interim.upphor_nar anger händelsen "
+        "och ska ha ett sista datum som gäller om den nya samverkansformen dröjer (”Interimsavtal › Upphör när” anger händelsen "
         "som avslutar det tidigare); ange det sista datumet (ÅÅÅÅ-MM-DD)"
     ]
 

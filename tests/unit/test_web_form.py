@@ -282,3 +282,20 @@ def _all_nodes(node: Node) -> list[Node]:
     if node.item is not None:
         found += _all_nodes(node.item)
     return found
+
+
+def test_a_yes_no_field_is_explained_with_ja_and_nej_and_descriptions_name_fields_by_title() -> None:
+    def nodes(node: Any) -> Any:
+        yield node
+        for child in node.children:
+            yield from nodes(child)
+        if node.item is not None:
+            yield from nodes(node.item)
+
+    every = list(nodes(form()))
+    bools = [n for n in every if n.kind == "bool" and n.description]
+    assert bools and not [n.description for n in bools if re.search(r"\b(Sant|Falskt|true|false)\b", n.description)]
+    sensitive = next(n for n in every if n.key == "kansliga_uppgifter").child("forekommer")
+    assert sensitive is not None and sensitive.description == "”Ja” om känsliga personuppgifter behandlas."
+    interim_notice = next(n for n in every if n.key == "fortida_uppsagning")
+    assert "uppsägningstiden i ”Uppsägning”" in interim_notice.description

@@ -199,12 +199,64 @@
     if (input) input.focus();
   }
 
-  function showProblems(problems) {
+  function clearProblems() {
     document.querySelectorAll(".msgs").forEach(function (m) { m.replaceChildren(); });
     document.querySelectorAll(".has-fel, .has-varning").forEach(function (n) { n.classList.remove("has-fel", "has-varning"); });
     root.querySelectorAll(".needed").forEach(function (n) { n.classList.remove("needed"); });
-    const needed = [];
     root.querySelectorAll('.input[aria-invalid="true"]').forEach(function (input) { input.removeAttribute("aria-invalid"); });
+  }
+
+  // A message beside its field, which is marked (and its input announced as invalid for an error).
+  function showAt(target, p) {
+    const box = target.querySelector(":scope > .msgs");
+    const line = document.createElement("p");
+    line.className = "msg " + p.allvar;
+    line.textContent = p.meddelande;
+    box.appendChild(line);
+    target.classList.add(p.allvar === "fel" ? "has-fel" : "has-varning");
+    const own = p.allvar === "fel" ? target.querySelector(":scope > .control > .input, :scope > .input") : null;
+    if (own) own.setAttribute("aria-invalid", "true");
+  }
+
+  // Messages that belong to no field shown: in one list at the top, each with its place in the form's words.
+  function showGeneral(general) {
+    const list = document.getElementById("problem-list");
+    list.replaceChildren();
+    general.forEach(function (p) {
+      const li = document.createElement("li");
+      li.className = p.allvar;
+      const where = placeText(p.plats);
+      li.textContent = (where ? where + ": " : "") + p.meddelande;
+      list.appendChild(li);
+    });
+    document.getElementById("general").hidden = general.length === 0;
+  }
+
+  function showCounts(counts, errors, warnings, todo, needed) {
+    document.querySelectorAll("[data-count-for]").forEach(function (el) {
+      const c = counts[el.dataset.countFor];
+      const parts = [];
+      if (c && c.fel) parts.push(c.fel + " fel");
+      if (c && c.varning) parts.push(c.varning + (c.varning === 1 ? " varning" : " varningar"));
+      if (c && c.kvar) parts.push(c.kvar + " kvar att fylla i");
+      el.textContent = parts.join(", ");
+      el.className = "toc-count" + (c && c.fel ? " fel" : c && c.varning ? " varning" : c && c.kvar ? " kvar" : "");
+    });
+    const countsEl = document.getElementById("counts");
+    const summary = [];
+    if (errors) summary.push(errors + " fel");
+    if (warnings) summary.push(warnings + (warnings === 1 ? " varning" : " varningar"));
+    if (todo) summary.push(todo + (todo === 1 ? " obligatoriskt fält" : " obligatoriska fält") + " kvar att fylla i");
+    countsEl.textContent = summary.length ? summary.join(", ") : "Inga fel";
+    const next = document.getElementById("next-needed");
+    next.hidden = needed.length === 0;
+    nextNeeded = needed;
+    countsEl.className = "counts " + (errors ? "fel" : warnings ? "varning" : todo ? "kvar" : "ok");
+  }
+
+  function showProblems(problems) {
+    clearProblems();
+    const needed = [];
     const general = [];
     const counts = {};
     let errors = 0;
@@ -229,45 +281,11 @@
       }
       if (p.allvar === "fel") errors++; else warnings++;
       if (!target || target.closest("[data-unused]")) { general.push(p); return; }
-      const box = target.querySelector(":scope > .msgs");
-      const line = document.createElement("p");
-      line.className = "msg " + p.allvar;
-      line.textContent = p.meddelande;
-      box.appendChild(line);
-      target.classList.add(p.allvar === "fel" ? "has-fel" : "has-varning");
-      const own = p.allvar === "fel" ? target.querySelector(":scope > .control > .input, :scope > .input") : null;
-      if (own) own.setAttribute("aria-invalid", "true");
+      showAt(target, p);
       counts[section][p.allvar === "fel" ? "fel" : "varning"]++;
     });
-    const list = document.getElementById("problem-list");
-    list.replaceChildren();
-    general.forEach(function (p) {
-      const li = document.createElement("li");
-      li.className = p.allvar;
-      const where = placeText(p.plats);
-      li.textContent = (where ? where + ": " : "") + p.meddelande;
-      list.appendChild(li);
-    });
-    document.getElementById("general").hidden = general.length === 0;
-    document.querySelectorAll("[data-count-for]").forEach(function (el) {
-      const c = counts[el.dataset.countFor];
-      const parts = [];
-      if (c && c.fel) parts.push(c.fel + " fel");
-      if (c && c.varning) parts.push(c.varning + (c.varning === 1 ? " varning" : " varningar"));
-      if (c && c.kvar) parts.push(c.kvar + " kvar att fylla i");
-      el.textContent = parts.join(", ");
-      el.className = "toc-count" + (c && c.fel ? " fel" : c && c.varning ? " varning" : c && c.kvar ? " kvar" : "");
-    });
-    const countsEl = document.getElementById("counts");
-    const summary = [];
-    if (errors) summary.push(errors + " fel");
-    if (warnings) summary.push(warnings + (warnings === 1 ? " varning" : " varningar"));
-    if (todo) summary.push(todo + (todo === 1 ? " obligatoriskt fält" : " obligatoriska fält") + " kvar att fylla i");
-    countsEl.textContent = summary.length ? summary.join(", ") : "Inga fel";
-    const next = document.getElementById("next-needed");
-    next.hidden = needed.length === 0;
-    nextNeeded = needed;
-    countsEl.className = "counts " + (errors ? "fel" : warnings ? "varning" : todo ? "kvar" : "ok");
+    showGeneral(general);
+    showCounts(counts, errors, warnings, todo, needed);
   }
 
   // ---- talking to the server --------------------------------------------------------------------
@@ -418,15 +436,49 @@
     if (meta.fil) link.href = "/avtal/" + encodeURIComponent(meta.fil) + "/ta-bort?version=" + encodeURIComponent(meta.version);
   }
 
-  // Generating shows its steps, and the form is locked while it runs so nothing typed meanwhile is lost or half-saved.
-  function showStep(step) {
+  // Generating shows the steps the server reports as the run passes them (kontrollerar, gör, skriver, PDF N av M, klart),
+  // and the form is locked while it runs so nothing typed meanwhile is lost or half-saved.
+  function showSteps(steps) {
     const box = document.getElementById("progress");
-    box.hidden = step === null;
-    box.querySelectorAll("li").forEach(function (li) {
-      const order = ["spara", "gora", "klart"];
-      li.className = step === null ? "" : order.indexOf(li.dataset.step) < order.indexOf(step) ? "done" : li.dataset.step === step ? "current" : "";
-      if (li.dataset.step === step) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
+    const list = document.getElementById("steps");
+    box.hidden = steps === null;
+    list.replaceChildren();
+    (steps || []).forEach(function (step) {
+      const li = document.createElement("li");
+      li.dataset.step = step.steg;
+      li.textContent = step.text;
+      li.className = step.klar ? "done" : step.fel ? "failed" : "current";
+      if (!step.klar && !step.fel) li.setAttribute("aria-current", "step");
+      list.appendChild(li);
     });
+  }
+
+  const SAVING = { steg: "sparar", text: "Sparar avtalet", klar: false };
+
+  function sleep(ms) {
+    return new Promise(function (resolve) { setTimeout(resolve, ms); });
+  }
+
+  // The run itself: started by POST, then its steps read until it is finished. A poll that fails is tried again a
+  // few times (the run goes on on the server), then the page says so and where the documents will be.
+  async function runJob(started) {
+    let job = started.json;
+    let misses = 0;
+    while (job.tillstand === "pagar") {
+      showSteps([Object.assign({}, SAVING, { klar: true })].concat(job.steg.length ? job.steg : [{ steg: "startar", text: "Startar", klar: false }]));
+      await sleep(300);
+      const response = await fetch(started.json.url, { credentials: "same-origin" });
+      if (!response.ok) {
+        if (++misses > 5) throw new Error("poll");
+        continue;
+      }
+      misses = 0;
+      job = await response.json();
+    }
+    const end = job.tillstand === "klar" ? { steg: "klart", text: "Klart: länkarna står nedan", klar: true }
+      : { steg: "fel", text: "Dokumenten kunde inte göras", klar: false, fel: true };
+    showSteps([Object.assign({}, SAVING, { klar: true })].concat(job.steg, [end]));
+    return { status: 200, ok: job.tillstand === "klar", json: job };
   }
 
   function lockForm(locked) {
@@ -436,22 +488,22 @@
   }
 
   async function generate() {
-    showStep("spara");
+    showSteps([SAVING]);
     lockForm(true);
     let result;
     try {
-      if ((dirty || !meta.fil) && !(await save(false))) { showStep(null); return; }
-      showStep("gora");
+      if ((dirty || !meta.fil) && !(await save(false))) { showSteps(null); return; }
       setStatus("Genererar dokumenten …", "");
       result = await post("/api/generera", { fil: meta.fil, version: meta.version });
+      if (result.status === 202) result = await runJob(result);
+      else showSteps(null);
     } catch (e) {
-      showStep(null);
-      setStatus("Servern svarar inte: inga dokument gjordes.", "fel");
+      showSteps(null);
+      setStatus("Servern svarar inte. Dokumenten kan ändå bli gjorda: de hamnar i utdata/" + meta.fil + "/.", "fel");
       return;
     } finally {
       lockForm(false);
     }
-    showStep(result.ok ? "klart" : null);
     if (result.status === 409) {
       showConflict(result.json.meddelande);
       setStatus("Inte genererat", "fel");
