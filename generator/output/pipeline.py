@@ -140,7 +140,7 @@ def generate(
     now = now or dt.datetime.now()
     result = Result()
     if pdf and not pdf_output.available():
-        raise MissingProgramError(Problem("", "", f"PDF kräver LibreOffice och poppler-utils, som inte är installerade. {pdf_output.INSTALL_HINT}"))
+        raise MissingProgramError(Problem("", "", f"PDF kräver LibreOffice, som inte är installerat. {pdf_output.INSTALL_HINT}"))
     with locked(utdata, notify=result.warnings.append), _running(utdata), links_refused(utdata):
         run = _open_run(utdata, mallar, troskelvarden, force, pdf, now, result)
         try:
