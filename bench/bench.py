@@ -394,6 +394,7 @@ def print_figures(figures: dict[str, Any]) -> None:
         "template_check_3000_extra_s": "mallkontrollen av avtal.docx med 3 000 extra stycken (s)",
         "ms_per_doc_pdf_batch": "PDF, en LibreOffice för hela batchen (ms/dokument)",
         "ms_per_doc_pdf_single": "PDF, en soffice per dokument (ms/dokument)",
+        "ms_cpu_per_doc_libreoffice_batch": "  LibreOffices processortid för batchen, start inräknad (ms/dokument)",
         "ms_per_doc_pdf_servers": "PDF, varma LibreOffice-servrar, en per kärna (ms/dokument)",
         "ms_per_doc_pdf_one_server": "PDF, en varm LibreOffice-server (ms/dokument)",
         "pdf_servers_start_s": "  servrarnas start, en gång per körning eller formulär (s)",

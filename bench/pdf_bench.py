@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -114,7 +115,11 @@ def pdf_figures(docs: list[Path], work: Path) -> dict[str, float]:
     batch_copies = _copies(docs, work / "pdfbatch")
     os.environ[officeserver.PYTHON_ENV_VAR] = "/saknas"  # no uno: one LibreOffice for the whole batch, as before
     try:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         figures["ms_per_doc_pdf_batch"], _ = _ms_per(len(docs), lambda: pdf.convert(batch_copies))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        figures["ms_cpu_per_doc_libreoffice_batch"] = round(used * 1000 / len(docs), 1)  # start-up and --version included
     finally:
         del os.environ[officeserver.PYTHON_ENV_VAR]
     python = officeserver.uno_python()
