@@ -62,31 +62,40 @@ def _single_soffice_ms(soffice: str, docs: Sequence[Path], out: Path) -> float:
     return round((time.perf_counter() - start) * 1000 / len(docs), 1)
 
 
-def _one_server_figures(soffice: str, python: str, docs: Sequence[Path], work: Path) -> dict[str, float]:
-    """One warm server: a raw unoserver client, our conversion alone, our whole path; LibreOffice's processor time; the check."""
+def _one_server_figures(soffice: str, python: str, docs: Sequence[Path], work: Path, rounds: int = 2) -> dict[str, float]:
+    """One warm server: a raw unoserver client, our conversion alone, our whole path; LibreOffice's processor time; the check.
+
+    The three take turns, ``rounds`` times, and each keeps its quickest round: on a shared machine the others' load
+    then falls on all three alike.
+    """
     from unoserver.client import UnoClient
 
     one = officeserver.local_servers(soffice, python, 1)
     server = one.servers[0]
     assert isinstance(server, officeserver.LocalServer)
     data = [doc.read_bytes() for doc in docs]
+    times: dict[str, list[float]] = {"raw": [], "raw_cpu": [], "convert": [], "ours": []}
     try:
         server.convert(data[0], 180)  # started and warm
         client = UnoClient("127.0.0.1", str(server.port))
-        cpu = office_cpu_s([server.folder])
-        raw_ms, made = _ms_per(len(data), lambda: [client.convert(indata=d, convert_to="pdf", filter_options=officeserver.PDFA_OPTIONS) for d in data])
-        raw_cpu_ms = round((office_cpu_s([server.folder]) - cpu) * 1000 / len(data), 1)
-        convert_ms, _ = _ms_per(len(data), lambda: [server.convert(d, 180) for d in data])
-        copies = _copies(docs, work / "pdfenserver")
-        checker = pdf._Checker(copies, {}, rendered=True)
-        ours_ms, problems = _ms_per(len(copies), lambda: pdf._convert_on_servers(one, copies, checker, 180))
-        assert not problems, problems
+        for number in range(rounds):
+            cpu = office_cpu_s([server.folder])
+            raw_ms, made = _ms_per(len(data), lambda: [client.convert(indata=d, convert_to="pdf", filter_options=officeserver.PDFA_OPTIONS) for d in data])
+            times["raw"].append(raw_ms)
+            times["raw_cpu"].append(round((office_cpu_s([server.folder]) - cpu) * 1000 / len(data), 1))
+            times["convert"].append(_ms_per(len(data), lambda: [server.convert(d, 180) for d in data])[0])
+            copies = _copies(docs, work / f"pdfenserver-{number}")
+            checker = pdf._Checker(copies, {}, rendered=True)
+            ours_ms, problems = _ms_per(len(copies), lambda copies=copies, checker=checker: pdf._convert_on_servers(one, copies, checker, 180))
+            assert not problems, problems
+            times["ours"].append(ours_ms)
     finally:
         one.stop()
     check_ms, found = _ms_per(len(made), lambda: [pdfcheck.check_data(m, [], archive=True) for m in made])
     assert not any(found), found
-    figures = {"ms_per_doc_pdf_raw_unoserver": raw_ms, "ms_cpu_per_doc_libreoffice": raw_cpu_ms, "ms_per_doc_pdf_one_server_convert": convert_ms,
-               "ms_per_doc_pdf_one_server": ours_ms, "ms_per_doc_pdf_check": check_ms}
+    figures = {"ms_per_doc_pdf_raw_unoserver": min(times["raw"]), "ms_cpu_per_doc_libreoffice": min(times["raw_cpu"]),
+               "ms_per_doc_pdf_one_server_convert": min(times["convert"]), "ms_per_doc_pdf_one_server": min(times["ours"]),
+               "ms_per_doc_pdf_check": check_ms}
     if shutil.which("pdftotext") and shutil.which("pdfinfo"):
         figures["ms_per_doc_pdf_check_pdftotext"] = _poppler_check_ms(made, work / "poppler")
     return figures
