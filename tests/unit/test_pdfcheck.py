@@ -125,3 +125,12 @@ def test_a_broken_or_missing_file_is_unreadable(tmp_path: Path) -> None:
     assert pdfcheck.check_pdf(tmp_path / "saknas.pdf", []) == ["PDF-filen finns inte"]
     (problem,) = pdfcheck.check_data(b"%PDF-1.7\nnot really a pdf\n", ["Stockholms kommun"], archive=True)
     assert problem.startswith("PDF-filen kan inte läsas")
+
+
+def test_a_pdf_without_pages_is_refused() -> None:
+    body = b"%PDF-1.7\n1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n2 0 obj\n<</Type/Pages/Kids[]/Count 0>>\nendobj\n"
+    xref = len(body)
+    body += b"xref\n0 3\n0000000000 65535 f \n0000000009 00000 n \n%010d 00000 n \n" % body.index(b"2 0 obj")
+    body += b"trailer\n<</Size 3/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % xref
+    (problem,) = pdfcheck.check_data(body, [], archive=True)
+    assert problem.startswith(("PDF-filen har inga sidor", "PDF-filen kan inte läsas"))  # PDFium refuses to open one
