@@ -64,6 +64,8 @@ def _inspect(data: bytes, archive: bool) -> tuple[list[str], str | None]:
         try:
             texts, missing = _pages(document, raw, fonts=archive)
             encrypted = raw.FPDF_GetSecurityHandlerRevision(document.raw) != -1
+        except pdfium.PdfiumError as e:  # a page PDFium cannot read
+            return [f"PDF-filen kan inte läsas ({e})"], None
         finally:
             document.close()
     problems = [] if texts else ["PDF-filen har inga sidor"]
