@@ -131,7 +131,7 @@ def compare_to_file(old: Path, new: Path, out: Path | None = None, *, when: dt.d
     if problems:
         raise CompareError(problems)
     if pdf and not pdf_output.available():
-        raise PdfError(Problem("", "", f"PDF kräver LibreOffice och poppler-utils, som inte är installerade. {pdf_output.INSTALL_HINT}"))
+        raise PdfError(Problem("", "", f"PDF kräver LibreOffice, som inte är installerat. {pdf_output.INSTALL_HINT}"))
     comparison = compare_files(old, new, when=when or dt.datetime.now())
     write_atomic(target, comparison.data)
     if pdf:

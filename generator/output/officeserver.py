@@ -96,6 +96,7 @@ class Server:
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
+        self.answered = False  # it answered with the right API (asked again after a failure)
 
     @property
     def address(self) -> str:
@@ -116,8 +117,10 @@ class Server:
             raise ServerError(f"LibreOffice-servern {self.address} kan inte nås ({_short(str(e))})") from e
 
     def ensure_started(self) -> None:
-        """Make sure the server answers (a server on another machine: that it answers with the right API)."""
-        self._check(self._call(30.0, "svarar fel", "info"))
+        """Make sure the server answers (a server on another machine: that it answers with the right API; once, not per document)."""
+        if not self.answered:
+            self._check(self._call(30.0, "svarar fel", "info"))
+            self.answered = True
 
     def _check(self, info: Any) -> None:
         if not isinstance(info, dict) or info.get("api") != API_VERSION:
@@ -134,6 +137,7 @@ class Server:
         return made.data
 
     def restart(self) -> None:
+        self.answered = False
         time.sleep(1.0)
 
     def stop(self) -> None:

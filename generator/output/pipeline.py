@@ -149,7 +149,7 @@ def generate(
     step = stage or (lambda name, done, total: None)
     result = Result()
     if pdf and not pdf_output.available():
-        raise MissingProgramError(Problem("", "", f"PDF kräver LibreOffice och poppler-utils, som inte är installerade. {pdf_output.INSTALL_HINT}"))
+        raise MissingProgramError(Problem("", "", f"PDF kräver LibreOffice, som inte är installerat. {pdf_output.INSTALL_HINT}"))
     with locked(utdata, notify=result.warnings.append), _running(utdata), links_refused(utdata):
         run = _open_run(utdata, mallar, troskelvarden, force, pdf, now, result)
         try:

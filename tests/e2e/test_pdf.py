@@ -19,7 +19,7 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 from avtalsgenerator.errors import PdfError
-from avtalsgenerator.output import officeserver, pdf
+from avtalsgenerator.output import officebatch, officeserver, pdf
 
 PARTIES = [
     ("Stockholms kommun", "Göteborgs kommun"),
@@ -190,8 +190,6 @@ def test_leftover_tags_and_missing_parties_are_reported(tmp_path: Path) -> None:
 
 
 def test_check_pdf_reports_missing_and_unreadable_files(tmp_path: Path) -> None:
-    requires_program("pdfinfo")
-    requires_program("pdftotext")
     assert pdf.check_pdf(tmp_path / "saknas.pdf", []) == ["PDF-filen finns inte"]
     broken = tmp_path / "trasig.pdf"
     broken.write_bytes(b"%PDF-1.7\nnot really a pdf\n")
@@ -203,7 +201,7 @@ def test_missing_libreoffice_fails_at_once_with_install_advice(tmp_path: Path, m
     monkeypatch.setattr(pdf, "find_soffice", lambda: None)
     docx = tmp_path / "avtal.docx"
     docx.write_bytes(b"")
-    with pytest.raises(PdfError, match=r"LibreOffice \(soffice\).*sudo apt-get install libreoffice-writer-nogui poppler-utils"):
+    with pytest.raises(PdfError, match=r"LibreOffice \(soffice\).*sudo apt-get install libreoffice-writer-nogui"):
         pdf.convert([docx])
     assert not pdf.available()
 
@@ -309,8 +307,8 @@ def test_slow_office_still_gives_pdf_a(tmp_path: Path, monkeypatch: pytest.Monke
     # An office that takes longer than the version question may wait (a cold start on a busy machine).
     slow = fake_office(tmp_path, f'[ "$1" = --version ] && {{ sleep 3; exec "{real}" "$@"; }}\nexec "{real}" "$@"')
     monkeypatch.setattr(pdf, "find_soffice", lambda: slow)
-    monkeypatch.setattr(pdf, "VERSION_TIMEOUT", 0.5)
-    monkeypatch.setattr(pdf, "_filters", {})
+    monkeypatch.setattr(officebatch, "VERSION_TIMEOUT", 0.5)
+    monkeypatch.setattr(officebatch, "_filters", {})
 
     (target,) = pdf.convert([make_docx(tmp_path / "avtal.docx", PARTIES[0])], timeout=180)
 
@@ -325,7 +323,7 @@ def test_plain_pdf_is_refused_with_a_message(tmp_path: Path, monkeypatch: pytest
                                   'args=""; for a in "$@"; do case "$a" in pdf:*) a=pdf;; esac; args="$args \'$a\'"; done\n'
                                   f'eval exec "{real}" $args')
     monkeypatch.setattr(pdf, "find_soffice", lambda: plain)
-    monkeypatch.setattr(pdf, "_filters", {})
+    monkeypatch.setattr(officebatch, "_filters", {})
     source = make_docx(tmp_path / "avtal.docx", PARTIES[0])
 
     with pytest.raises(PdfError, match=r"PDF-filen blev inte PDF/A \(arkivformatet\).*PDF-filen sparades inte"):
@@ -350,8 +348,28 @@ def test_a_tag_the_docx_does_not_hold_is_still_a_leftover() -> None:
     requires_office()
     with tempfile.TemporaryDirectory() as folder:
         docx_path = make_docx(Path(folder) / "avtal.docx", PARTIES[0], extra=["Kontakt: {{ part.kontakt }}"])
-        outputs, failures = pdf._convert_chunk(pdf.find_soffice() or "soffice", [docx_path], Path(folder) / "ut", pdf.PLAIN_FILTER, 120,
+        outputs, failures = pdf.convert_chunk(pdf.find_soffice() or "soffice", [docx_path], Path(folder) / "ut", pdf.PLAIN_FILTER, 120,
                                                Path(folder))
         assert failures == [] and outputs[0] is not None
         assert any("kvarlämnad mallkod" in p for p in pdf.check_pdf(outputs[0], [], source_text="Kontakt: {{ annat }}"))
         assert not any("kvarlämnad mallkod" in p for p in pdf.check_pdf(outputs[0], [], source_text="Kontakt: {{ part.kontakt }}"))
+
+
+@pytest.mark.parametrize(("change", "refusal"), [
+    ((b"/FontFile2", b"/FontFileX"), "är inte inbäddat i PDF-filen, vilket PDF/A kräver"),
+    ((b"<pdfaid:part>2<", b"<pdfaid:part>1<"), "metadata säger PDF/A-1b, inte PDF/A-2b"),
+    ((b"pdfaid:", b"pdfxid:"), "metadata om PDF/A saknas"),
+])
+def test_libreoffices_pdf_a_passes_and_each_change_that_breaks_it_is_refused(tmp_path: Path, change: tuple[bytes, bytes],
+                                                                             refusal: str) -> None:
+    """The PDF/A checks on a real PDF/A from LibreOffice, and on copies of it with one thing broken (same length, so still readable)."""
+    requires_office()
+    (made,) = pdf.convert([make_docx(tmp_path / "avtal.docx", PARTIES[0])], must_contain={tmp_path / "avtal.docx": list(PARTIES[0])})
+    assert pdf.check_pdf(made, list(PARTIES[0]), archive=True) == [] and pdf.is_pdfa(made)
+    data = made.read_bytes()
+    assert change[0] in data
+    broken = tmp_path / "trasig.pdf"
+    broken.write_bytes(data.replace(*change))
+
+    assert any(refusal in problem for problem in pdf.check_pdf(broken, list(PARTIES[0]), archive=True))
+    assert not pdf.is_pdfa(broken)
