@@ -24,9 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from avtalsgenerator.agreement.thresholds import load_thresholds  # noqa: E402
-from avtalsgenerator.compare import comparisons  # noqa: E402
 from avtalsgenerator.compare.document import compare_documents  # noqa: E402
-from avtalsgenerator.output import officeserver, pdf, pipeline  # noqa: E402
+from avtalsgenerator.output import comparisons, officeserver, pdf, store  # noqa: E402
 from avtalsgenerator.output.batch import default_workers  # noqa: E402
 from avtalsgenerator.output.pipeline import generate  # noqa: E402
 from avtalsgenerator.output.report import document_text  # noqa: E402
@@ -258,7 +257,7 @@ def _edit(path: Path) -> None:
 
 
 GENERERA_IMPORTS = ("import avtalsgenerator.cli; from avtalsgenerator.output import batch, pipeline; "
-                    "from avtalsgenerator.compare import comparisons; from avtalsgenerator.templates import render")
+                    "from avtalsgenerator.output import comparisons; from avtalsgenerator.templates import render")
 
 
 def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
@@ -281,8 +280,8 @@ def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
                 spent[0] += time.perf_counter() - start
         return wrapper
 
-    originals = comparisons.record_comparison, pipeline.sentence_changes
-    comparisons.record_comparison, pipeline.sentence_changes = timed(originals[0]), timed(originals[1])
+    originals = comparisons.record_comparison, store.sentence_changes
+    comparisons.record_comparison, store.sentence_changes = timed(originals[0]), timed(originals[1])
     try:
         for name, path in zip(EXAMPLE_NAMES, paths, strict=False):
             trials = []  # (total, comparisons) of each edit; the middle one of three is kept, against noise
@@ -296,7 +295,7 @@ def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
             total, compared = sorted(trials)[1]
             work[name], reporting[name] = round(total, 1), round(compared, 1)
     finally:
-        comparisons.record_comparison, pipeline.sentence_changes = originals
+        comparisons.record_comparison, store.sentence_changes = originals
     command = [str(Path(sys.executable).with_name("avtal")), "generera", "--tyst", "--utdata", str(utdata),
                "--mallar", str(MALLAR), "--troskelvarden", str(THRESHOLDS)]
     cli: dict[str, float] = {}
