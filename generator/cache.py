@@ -126,13 +126,15 @@ def checked_templates(paths: list[Path], checker: str, thresholds: Path | None =
     A set of templates that failed is checked again each time (it raises TemplateError as before); an
     entry that cannot be read back as a list of problems is checked again, never blamed on the templates.
     """
-    from .templates.check import ensure_templates_ok  # here: the template modules use this cache themselves
-
     name = cache_key(paths, checker, thresholds)
     stored = read(TEMPLATE_CHECKS, name)
     if stored is not None:
         with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
             return [Problem(**raw) for raw in json.loads(stored.decode("utf-8"))["varningar"]]
+    # Imported only when the templates are checked: here, because the template modules use this cache themselves,
+    # and not before the stored result is read, so a run whose templates were checked before does not load the checker.
+    from .templates.check import ensure_templates_ok
+
     warnings = ensure_templates_ok(paths, thresholds)
     write(TEMPLATE_CHECKS, name, json.dumps({"varningar": [asdict(w) for w in warnings]}, ensure_ascii=False).encode("utf-8"))
     return warnings

@@ -10,12 +10,11 @@ import re
 from collections.abc import Callable
 from functools import cache
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from .. import cache as usercache
 
-# Bump when the translation below changes: the compiled code in the cache is keyed by it.
-TRANSLATION = 2
 CACHE_KIND = "schema-code"
 
 # Keywords that only annotate (both validators ignore them); "x-..." keys are the schema's own annotations too.
@@ -26,7 +25,7 @@ _ANNOTATIONS = frozenset({"title", "description", "default", "examples", "$comme
 _CHECKED = frozenset({"type", "properties", "additionalProperties", "required", "minLength", "maxLength", "items", "minItems", "maxItems",
                       "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "const", "format", "formatMinimum",
                       "formatMaximum", "pattern", "allOf", "anyOf", "if", "then", "else", "$ref", "$defs", "minProperties",
-                      "maxProperties"})
+                      "maxProperties", "propertyNames"})
 # Inside a condition (``if``) a check stricter than jsonschema's would make the whole more lenient (a ``then`` not
 # applied), so there only keywords that both validators decide exactly alike are allowed.
 _EXACT = frozenset({"properties", "required", "enum", "const", "allOf"})
@@ -79,7 +78,7 @@ def _translate(node: Any, names: set[str], ecma: Callable[[str], str], condition
             out[keyword] = {k: _translate(v, names, ecma, condition) for k, v in value.items()}
         elif keyword in ("allOf", "anyOf"):
             out[keyword] = [_translate(v, names, ecma, condition) for v in value]
-        elif keyword in ("items", "additionalProperties", "then", "else"):
+        elif keyword in ("items", "additionalProperties", "propertyNames", "then", "else"):
             out[keyword] = _translate(value, names, ecma, condition)
         elif keyword == "if":
             out[keyword] = _translate(value, names, ecma, True)
@@ -123,8 +122,9 @@ def _compile(schema: dict[str, Any], ecma: Callable[[str], str]) -> tuple[list[s
 
 
 @cache
-def _version() -> str:
-    return metadata.version("fastjsonschema")
+def _translator() -> str:
+    """What the compiled code depends on besides the schema: fastjsonschema's version and this module's source (the translation)."""
+    return metadata.version("fastjsonschema") + "\0" + Path(__file__).read_text(encoding="utf-8")
 
 
 @cache
@@ -133,7 +133,7 @@ def validator(text: bytes, ecma: Callable[[str], str]) -> Callable[[Any], bool] 
 
     The generated code is kept in the per-user cache by the schema's content, so a new process does not generate it again.
     """
-    name = usercache.key(CACHE_KIND, text, _version(), str(TRANSLATION))
+    name = usercache.key(CACHE_KIND, text, _translator())
     entry: tuple[list[str] | None, Any] | None = None
     stored = usercache.read(CACHE_KIND, name)
     if stored is not None:
