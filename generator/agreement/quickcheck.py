@@ -9,7 +9,6 @@ import marshal
 import re
 from collections.abc import Callable
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +123,7 @@ def _compile(schema: dict[str, Any], ecma: Callable[[str], str]) -> tuple[list[s
 @cache
 def _translator() -> str:
     """What the compiled code depends on besides the schema: fastjsonschema's version and this module's source (the translation)."""
-    return metadata.version("fastjsonschema") + "\0" + Path(__file__).read_text(encoding="utf-8")
+    return usercache.installed_version("fastjsonschema") + "\0" + Path(__file__).read_text(encoding="utf-8")
 
 
 @cache

@@ -7,7 +7,7 @@ import dataclasses
 import json
 import re
 from functools import cache
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,11 +38,6 @@ _TYPE_NAMES = {
     "array": "lista",
     "null": "null",
 }
-
-
-@cache
-def _jsonschema_version() -> str:
-    return metadata.version("jsonschema")
 
 
 _JSON_MESSAGES = {
@@ -87,7 +82,7 @@ def load_schema(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as e:
         raise LoadError(Problem(_as_given(path), f"rad {e.lineno}, kolumn {e.colno}", f"schemat är inte giltig JSON: {swedish_json_message(e.msg)}. "
                                            "Rätta filen; den används när alla avtal läses och mallarna kontrolleras")) from e
-    checked = usercache.key("schema-check", text, _jsonschema_version())
+    checked = usercache.key("schema-check", text, usercache.installed_version("jsonschema"))
     if usercache.read("schema-checks", checked) is None:
         from jsonschema import Draft202012Validator
 
