@@ -26,7 +26,7 @@ from pdf_bench import pdf_figures  # noqa: E402
 
 from avtalsgenerator.agreement.thresholds import load_thresholds  # noqa: E402
 from avtalsgenerator.compare.document import compare_documents  # noqa: E402
-from avtalsgenerator.output import comparisons, pipeline  # noqa: E402
+from avtalsgenerator.output import comparisons, store  # noqa: E402
 from avtalsgenerator.output.batch import default_workers  # noqa: E402
 from avtalsgenerator.output.pipeline import generate  # noqa: E402
 from avtalsgenerator.output.report import document_text  # noqa: E402
@@ -80,6 +80,25 @@ def zip_floor_ms(jobs: list[tuple[Path, dict[str, Any]]]) -> float:
             for info in source.infolist():
                 target.writestr(info, source.read(info.filename))
     return (time.perf_counter() - start) * 1000 / len(jobs)
+
+
+def _children_cpu_ms(before: Any) -> float:
+    """Processor time (user and system) of the child processes waited for since ``before`` (a getrusage result)."""
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
+
+
+def batch_cpu_figures(paths: list[Path], work: Path) -> dict[str, float]:
+    """The whole batch's work on one core (checks, rendering, writing with fsync, records), as processor time per document.
+
+    On a machine shared with other jobs the throughput on all cores says more about them than about the generator;
+    the processor time a document costs, everything included, does not, and ``cores × 1000 / ms`` is what free cores give.
+    """
+    utdata = work / "utdata-en-karna"
+    start = time.process_time()
+    result = generate(paths, utdata=utdata, mallar=MALLAR, troskelvarden=THRESHOLDS, workers=1)
+    assert result.ok, result.problems
+    return {"batch_cpu_ms_per_doc": round((time.process_time() - start) * 1000 / len(result.written), 2), "batch_cpu_docs": len(result.written)}
 
 
 def _median_run_ms(command: list[str], rounds: int = 5) -> float:
@@ -223,8 +242,8 @@ def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
                 spent[0] += time.perf_counter() - start
         return wrapper
 
-    originals = comparisons.record_comparison, pipeline.sentence_changes
-    comparisons.record_comparison, pipeline.sentence_changes = timed(originals[0]), timed(originals[1])
+    originals = comparisons.record_comparison, store.sentence_changes
+    comparisons.record_comparison, store.sentence_changes = timed(originals[0]), timed(originals[1])
     try:
         for name, path in zip(EXAMPLE_NAMES, paths, strict=False):
             trials = []  # (total, comparisons) of each edit; the middle one of three is kept, against noise
@@ -238,7 +257,7 @@ def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
             total, compared = sorted(trials)[1]
             work[name], reporting[name] = round(total, 1), round(compared, 1)
     finally:
-        comparisons.record_comparison, pipeline.sentence_changes = originals
+        comparisons.record_comparison, store.sentence_changes = originals
     command = [str(Path(sys.executable).with_name("avtal")), "generera", "--tyst", "--utdata", str(utdata),
                "--mallar", str(MALLAR), "--troskelvarden", str(THRESHOLDS)]
     cli: dict[str, float] = {}
@@ -246,14 +265,17 @@ def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
     user = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     subprocess.run([sys.executable, "-c", "import avtalsgenerator.cli"], check=True, env=user)
     with tempfile.TemporaryDirectory(prefix="avtal-bench-cache-") as empty:
-        for name, environment in (("warm", user), ("cold", {**user, "AVTAL_CACHE": empty})):
-            _edit(paths[1])
-            start = time.perf_counter()
-            subprocess.run([*command, str(paths[1])], check=True, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            cli[name] = round((time.perf_counter() - start) * 1000, 1)
-    start = time.perf_counter()  # Python's start and every module `generera` imports
-    subprocess.run([sys.executable, "-c", GENERERA_IMPORTS], check=True, env=user)
-    imports = round((time.perf_counter() - start) * 1000, 1)
+        for name, environment, rounds in (("warm", user, 5), ("cold", {**user, "AVTAL_CACHE": empty}, 1)):
+            walls, cpus = [], []  # the middle of ``rounds`` edits; processor time (user + system) is less shaken by other jobs
+            for _ in range(rounds):
+                _edit(paths[1])
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.perf_counter()
+                subprocess.run([*command, str(paths[1])], check=True, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                walls.append((time.perf_counter() - start) * 1000)
+                cpus.append(_children_cpu_ms(before))
+            cli[name], cli[name + "_cpu"] = round(sorted(walls)[rounds // 2], 1), round(sorted(cpus)[rounds // 2], 1)
+    imports = _median_run_ms([sys.executable, "-c", GENERERA_IMPORTS])  # Python's start and every module `generera` imports
     ordered = sorted(work.values())
     rest = sorted(work[name] - reporting[name] for name in work)
     return {
@@ -265,6 +287,7 @@ def one_agreement_changed(paths: list[Path], utdata: Path) -> dict[str, Any]:
         "one_agreement_changed_max_ms": ordered[-1],
         "one_agreement_changed_by_example_ms": work,
         "cli_one_agreement_changed_ms": cli["warm"],
+        "cli_one_agreement_changed_cpu_ms": cli["warm_cpu"],
         "cli_one_agreement_changed_cold_ms": cli["cold"],
         "cli_start_and_imports_ms": imports,
         "cli_example": EXAMPLE_NAMES[1],
@@ -358,6 +381,7 @@ def main() -> None:
             ),
             "machine": f"{platform.machine()}, {workers} kärnor, Python {platform.python_version()}",
         }
+        figures.update(batch_cpu_figures(paths[: min(len(paths), 300)], work))
         if args.pdf:
             docs = sorted(utdata.glob("*/avtal.docx"))[: args.pdf]
             figures.update(pdf_figures(docs, work))
@@ -386,9 +410,11 @@ def print_figures(figures: dict[str, Any]) -> None:
         "one_agreement_changed_max_ms": "  det största av de sex exemplen (ms)",
         "one_agreement_changed_without_comparisons_ms": "  utan jämförelsedokument och meningsdiff, median (ms)",
         "one_agreement_changed_without_comparisons_max_ms": "  utan jämförelsedokument och meningsdiff, störst (ms)",
-        "cli_one_agreement_changed_ms": "ett avtal ändrat, avtal generera FIL i ny process (ms)",
+        "cli_one_agreement_changed_ms": "ett avtal ändrat, avtal generera FIL i ny process, median av fem (ms)",
+        "cli_one_agreement_changed_cpu_ms": "  processortid för det, median (ms)",
         "cli_one_agreement_changed_cold_ms": "  samma med tomma cacher (ms)",
         "cli_start_and_imports_ms": "  därav Python-start och import (ms)",
+        "batch_cpu_ms_per_doc": "batchen på en kärna, allt inräknat (ms processortid/dokument)",
         "peak_rss_mb": "högsta minnesanvändning (MB)",
         "template_check_s": "mallkontrollen av mallar/, varm (s)",
         "template_check_3000_extra_s": "mallkontrollen av avtal.docx med 3 000 extra stycken (s)",
@@ -434,6 +460,11 @@ def pdf_only(count: int, utdata: Path) -> None:
     print(f"skrev {utdata / 'bench-pdf.json'}")
 
 
+def _per_free_cores(figures: dict[str, Any]) -> str:
+    ms = figures.get("batch_cpu_ms_per_doc")
+    return f"{figures['workers'] * 1000 / ms:.0f}" if ms else "–"
+
+
 def print_issue_table(figures: dict[str, Any]) -> None:
     """Issue 24's table: each row measured now beside its baseline measured in the same run, and the target."""
     def row(what: str, now: Any, baseline: str, target: str) -> None:
@@ -452,9 +483,10 @@ def print_issue_table(figures: dict[str, Any]) -> None:
         return
     row("avtal --version, ny process", f"{f('cli_version_ms')} ms", f"Python utan något {f('python_start_ms')} ms", "≤ 100 ms")
     row("ett ändrat avtal, avtal generera FIL, ny process", f"{f('cli_one_agreement_changed_ms')} ms",
-        f"därav start och import {f('cli_start_and_imports_ms')} ms", "≤ 300 ms")
+        f"därav start och import {f('cli_start_and_imports_ms')} ms; processortid {f('cli_one_agreement_changed_cpu_ms')} ms", "≤ 300 ms")
     row("batch på alla kärnor", f"{f('docs_per_s_batch')} dok/s",
-        f"en kärna {f('docs_per_s_one_core')} dok/s × {f('workers')} kärnor", "≥ 300 dok/s")
+        f"en kärna, bara rendering {f('docs_per_s_one_core')} dok/s × {f('workers')} kärnor; allt inräknat {f('batch_cpu_ms_per_doc')} ms "
+        f"processortid/dok, {_per_free_cores(figures)} dok/s på {f('workers')} lediga kärnor", "≥ 300 dok/s")
     row("pipelinen per dokument mot golvet", f"{f('ratio_to_zip_floor')} × golvet",
         f"{f('ms_per_doc_pipeline')} ms mot golvet {f('ms_per_doc_zip_floor')} ms", "≤ 1,0 ×")
 

@@ -7,15 +7,16 @@ import dataclasses
 import json
 import re
 from functools import cache
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-from jsonschema import Draft202012Validator, FormatChecker, validators
+from typing import TYPE_CHECKING, Any
 
 from .. import cache as usercache
 from ..errors import LoadError, Problem, ValidationError, did_you_mean
+from . import quickcheck
+
+if TYPE_CHECKING:  # jsonschema is imported when a schema is checked or data has errors to describe, not on every start
+    import jsonschema
 
 SCHEMA_DIR = Path(str(resources.files("avtalsgenerator.schemas")))
 AGREEMENT_SCHEMA = SCHEMA_DIR / "avtal.schema.json"
@@ -37,11 +38,6 @@ _TYPE_NAMES = {
     "array": "lista",
     "null": "null",
 }
-
-
-@cache
-def _jsonschema_version() -> str:
-    return metadata.version("jsonschema")
 
 
 _JSON_MESSAGES = {
@@ -86,8 +82,10 @@ def load_schema(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as e:
         raise LoadError(Problem(_as_given(path), f"rad {e.lineno}, kolumn {e.colno}", f"schemat är inte giltig JSON: {swedish_json_message(e.msg)}. "
                                            "Rätta filen; den används när alla avtal läses och mallarna kontrolleras")) from e
-    checked = usercache.key("schema-check", text, _jsonschema_version())
+    checked = usercache.key("schema-check", text, usercache.installed_version("jsonschema"))
     if usercache.read("schema-checks", checked) is None:
+        from jsonschema import Draft202012Validator
+
         Draft202012Validator.check_schema(schema)
         usercache.write("schema-checks", checked, b"ok")
     return schema
@@ -121,7 +119,9 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
     if isinstance(instance, str) and not _compiled(pattern).search(instance):
-        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+        from jsonschema import ValidationError as Error
+
+        yield Error(f"{instance!r} does not match {pattern!r}")
 
 
 def _date_bound(earliest: bool) -> Any:
@@ -129,20 +129,35 @@ def _date_bound(earliest: bool) -> Any:
         if not isinstance(instance, str) or not validator.format_checker.conforms(instance, "date") or len(instance) != len(bound):
             return
         if (instance < bound) if earliest else (instance > bound):
-            yield jsonschema.ValidationError(f"{instance} is outside {bound}")
+            from jsonschema import ValidationError as Error
+
+            yield Error(f"{instance} is outside {bound}")
 
     return check
 
 
-# Draft 2020-12 with ECMA anchors in "pattern" and bounds on dates ("formatMinimum"/"formatMaximum", as in ajv).
-_Validator = validators.extend(
-    Draft202012Validator, {"pattern": _pattern, "formatMinimum": _date_bound(True), "formatMaximum": _date_bound(False)}
-)
-
-
 @cache
 def _validator(path: Path) -> Any:
-    return _Validator(load_schema(path), format_checker=FormatChecker())
+    """Draft 2020-12 with ECMA anchors in "pattern" and bounds on dates ("formatMinimum"/"formatMaximum", as in ajv)."""
+    from jsonschema import Draft202012Validator, FormatChecker, validators
+
+    extended = validators.extend(Draft202012Validator, {"pattern": _pattern, "formatMinimum": _date_bound(True), "formatMaximum": _date_bound(False)})
+    return extended(load_schema(path), format_checker=FormatChecker())
+
+
+_FAST: dict[int, tuple[dict[str, Any], Any]] = {}  # by id of a loaded schema, which it keeps alive
+
+
+def _fast_validator(path: Path) -> Any:
+    """The fast path (quickcheck) of the schema as load_schema gives it, or None where it has none; made once per loaded schema."""
+    loaded = load_schema(path)
+    known = _FAST.get(id(loaded))
+    if known is None or known[0] is not loaded:
+        if len(_FAST) > 16:  # only when load_schema gives new objects (a test changing the schema)
+            _FAST.clear()
+        text = json.dumps(loaded, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        known = _FAST[id(loaded)] = (loaded, quickcheck.validator(text, _ecma_pattern))
+    return known[1]
 
 
 def validate(data: Any, file: str, schema_path: Path = AGREEMENT_SCHEMA) -> None:
@@ -153,7 +168,14 @@ def validate(data: Any, file: str, schema_path: Path = AGREEMENT_SCHEMA) -> None
 
 
 def schema_problems(data: Any, file: str, schema_path: Path = AGREEMENT_SCHEMA) -> list[Problem]:
-    """Every schema error in ``data``, sorted by place, in Swedish."""
+    """Every schema error in ``data``, sorted by place, in Swedish.
+
+    Valid data is recognised by the schema compiled to Python (quickcheck); only data it does not accept is checked
+    by jsonschema, whose errors are the ones reported, so the messages are the same as without the fast path.
+    """
+    fast = _fast_validator(schema_path)
+    if fast is not None and fast(data):
+        return []
     errors = sorted(_validator(schema_path).iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
     problems: list[Problem] = []
     for error in errors:
@@ -164,6 +186,21 @@ def schema_problems(data: Any, file: str, schema_path: Path = AGREEMENT_SCHEMA) 
 
 def text_problems(data: Any, file: str, path: str = "$") -> list[Problem]:
     """Strings holding characters a Word document cannot contain (XML 1.0), each with its JSON path."""
+    return [] if _all_text_clean(data) else _text_problems(data, file, path)
+
+
+def _all_text_clean(data: Any) -> bool:
+    """True when no string in ``data`` (keys included) is too long or holds a character XML 1.0 cannot; no paths built."""
+    if isinstance(data, str):
+        return len(data) <= MAX_TEXT_CHARS and not _XML_INVALID.search(data)
+    if isinstance(data, dict):
+        return all(_all_text_clean(key) and _all_text_clean(value) for key, value in data.items())
+    if isinstance(data, list):
+        return all(_all_text_clean(value) for value in data)
+    return True
+
+
+def _text_problems(data: Any, file: str, path: str) -> list[Problem]:
     problems: list[Problem] = []
     if isinstance(data, str):
         match = _XML_INVALID.search(data)
@@ -174,11 +211,11 @@ def text_problems(data: Any, file: str, path: str = "$") -> list[Problem]:
             problems.append(Problem(file, path, f"texten innehåller tecknet {code}, som inte kan stå i ett Word-dokument; ta bort det"))
     elif isinstance(data, dict):
         for key, value in data.items():
-            problems.extend(text_problems(key, file, path))
-            problems.extend(text_problems(value, file, _child(path, key)))
+            problems.extend(_text_problems(key, file, path))
+            problems.extend(_text_problems(value, file, _child(path, key)))
     elif isinstance(data, list):
         for index, value in enumerate(data):
-            problems.extend(text_problems(value, file, f"{path}[{index}]"))
+            problems.extend(_text_problems(value, file, f"{path}[{index}]"))
     return problems
 
 
@@ -259,9 +296,18 @@ def _json_short(instance: Any) -> str:
 def apply_defaults(data: dict[str, Any], schema_path: Path = AGREEMENT_SCHEMA) -> dict[str, Any]:
     """A deep copy of valid ``data`` with the schema's ``default`` values filled in where fields are absent."""
     schema = load_schema(schema_path)
-    result = copy.deepcopy(data)
+    result: dict[str, Any] = _json_copy(data)
     _fill(result, schema, schema)
     return result
+
+
+def _json_copy(value: Any) -> Any:
+    """A deep copy of data as JSON gives it (dicts, lists and immutable values), several times faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {key: _json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(item) for item in value]
+    return value
 
 
 def resolve_ref(node: dict[str, Any], root: dict[str, Any], documents: dict[str, dict[str, Any]] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import click
@@ -27,6 +27,15 @@ PDF_SERVER = click.option(
     help="Gör PDF på en LibreOffice-server (unoserver) på en annan dator; kan upprepas, dokumenten delas mellan servrarna. "
          "Också AVTAL_PDF_SERVER. Dokumenten går okrypterat: bara i ett privat nät eller genom en SSH-tunnel.")
 MALLAR = click.option("--mallar", type=PATH, default=paths.DEFAULT_MALLAR, show_default=True, help="Mappen med Word-mallarna.")
+
+
+def _pdf_conversion(pdf: bool, pdf_server: tuple[str, ...]) -> AbstractContextManager[None]:
+    """The run's LibreOffice servers (pdf.conversion) when it makes PDF or names servers; else nothing, and the PDF code is not imported."""
+    if not (pdf or pdf_server or os.environ.get("AVTAL_PDF_SERVER")):
+        return nullcontext()
+    from ..output import pdf as pdf_output
+
+    return pdf_output.conversion(pdf_server)
 
 
 def _report(problems: list[Problem]) -> None:
@@ -57,7 +66,6 @@ def main() -> None:
 def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, troskelvarden: Path, pdf: bool, tvinga: bool,
              pdf_server: tuple[str, ...]) -> None:
     """Gör avtalen för FILER (utan FILER: alla i indata/avtal/). Bara avtal vars indata har ändrats görs om."""
-    from ..output import pdf as pdf_output
     from ..output import pipeline
 
     files = pipeline.agreement_files(list(filer) or None, indata)
@@ -65,7 +73,7 @@ def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, 
         _strict_preflight(files, utdata, mallar, troskelvarden)
     show = not current().quiet and sys.stderr.isatty()
     # The run's LibreOffice servers serve its documents and its comparison documents, and stop when it ends.
-    with pdf_output.conversion(pdf_server), \
+    with _pdf_conversion(pdf, pdf_server), \
             click.progressbar(length=len(files), label="Avtal", show_eta=True, show_pos=True, file=sys.stderr) if show else nullcontext() as bar:
         tick = bar.update if bar is not None else None
         # Without FILER the run lists the folder itself: a file deleted meanwhile is then skipped, not an error.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
 import select
 import signal
@@ -11,15 +10,18 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..agreement.thresholds import Thresholds
 from ..errors import AvtalError, Problem
 from ..prepare import prepare
 from ..templates.render import Renderer
 from .report import key_amounts
+
+if TYPE_CHECKING:  # the pool's modules are imported when a batch is large enough to use one
+    import multiprocessing.context
 
 # Below this many agreements a pool costs more to start than it saves.
 POOL_THRESHOLD = 8
@@ -149,6 +151,8 @@ def build_all(paths: list[Path], settings: Settings, workers: int | None = None)
         for path in paths:
             yield build(path, settings, renderer)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     # Workers come from a fork server (or are spawned), never forked from the run: they hold none of its
     # descriptors, so the output folder's lock is the run's alone and the kernel frees it when the run ends,
     # however it ends. Each worker exits as soon as the run is gone (_follow_run), and the fork server with them.
@@ -163,6 +167,8 @@ def build_all(paths: list[Path], settings: Settings, workers: int | None = None)
 
 def _context() -> multiprocessing.context.BaseContext:
     """A fork server where there is one (a worker starts in milliseconds, with the renderer's modules already imported), else spawn."""
+    import multiprocessing
+
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])

@@ -13,7 +13,6 @@ from ..agreement.filters import plural
 from ..compare.document import Comparison, compare_documents, compare_files
 from ..errors import CompareError, PdfError, Problem
 from ..files import write_atomic
-from . import pdf as pdf_output
 
 if TYPE_CHECKING:
     from .report import Change
@@ -76,6 +75,8 @@ def comparison_pdfs(changes: Iterable[Change]) -> tuple[list[Path], dict[str, li
     owners = {entry.path: change.file for change in changes for entry in change.comparisons if entry.path is not None}
     if not owners:
         return [], {}
+    from . import pdf as pdf_output  # only a run that makes PDF loads the PDF code
+
     failed: dict[str, list[Problem]] = {}
     try:
         pdf_output.convert(list(owners), rendered=True)
@@ -130,8 +131,11 @@ def compare_to_file(old: Path, new: Path, out: Path | None = None, *, when: dt.d
         problems.append(Problem(str(target), "", "jämförelsedokumentet får inte skriva över något av dokumenten som jämförs"))
     if problems:
         raise CompareError(problems)
-    if pdf and not pdf_output.available():
-        raise PdfError(Problem("", "", f"PDF kräver LibreOffice, som inte är installerat. {pdf_output.INSTALL_HINT}"))
+    if pdf:
+        from . import pdf as pdf_output  # only a comparison with PDF loads the PDF code
+
+        if not pdf_output.available():
+            raise PdfError(Problem("", "", f"PDF kräver LibreOffice, som inte är installerat. {pdf_output.INSTALL_HINT}"))
     comparison = compare_files(old, new, when=when or dt.datetime.now())
     write_atomic(target, comparison.data)
     if pdf:

@@ -6,7 +6,6 @@ import hashlib
 import importlib
 import json
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +56,12 @@ def library_versions() -> dict[str, str]:
     for name, module in LIBRARIES.items():
         try:
             found = getattr(importlib.import_module(module), "__version__", None)
-            versions[name] = found if isinstance(found, str) else metadata.version(name)
-        except (ImportError, metadata.PackageNotFoundError):
+            if not isinstance(found, str):
+                from importlib import metadata  # only here: its import costs a new process some 20 ms
+
+                found = metadata.version(name)
+            versions[name] = found
+        except ImportError:  # metadata.PackageNotFoundError is one too
             versions[name] = "saknas"
     return versions
 

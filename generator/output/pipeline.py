@@ -2,48 +2,42 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
 import json
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import __version__
 from ..agreement.thresholds import Thresholds, load_thresholds
 from ..cache import CACHE_DIR
-from ..errors import AvtalError, LoadError, MissingProgramError, PdfError, Problem, ThresholdError, WriteError
-from ..files import link_inside, links_refused, os_reason, remove_stale_temporaries
+from ..errors import AvtalError, LoadError, MissingProgramError, Problem, WriteError
+from ..files import link_inside, links_refused, os_reason
 from ..kinds import TEMPLATE_FILES
 from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA
 from ..prepare import Prepared, prepare
 from ..templates.checked import checked_templates
-from . import pdf as pdf_output
-from .archive import ARCHIVE_DIR, keep_aside
-from .entry import Entry
-from .fingerprint import changes as fingerprint_changes
+from .archive import ARCHIVE_DIR
 from .fingerprint import fingerprint
+from .freshness import select
 from .identity import InputId, input_id, input_path, project_of
 from .lock import LOCK_NAME, locked
-from .manifest import JOURNAL_NAME, MANIFEST_NAME, MIGRATED_SUFFIX, disk_hash, is_regular_file
-from .records import DB_FILES, DB_NAME, Records
+from .manifest import JOURNAL_NAME, MANIFEST_NAME, MIGRATED_SUFFIX, disk_hash
+from .records import DB_FILES, Records
 from .recovery import recover
 from .report import LATEST, REPORT_DIR, Change, write_report
-from .store import Run, below, pdf_current, store_agreement
+from .runfolder import RUNNING, running
+from .store import Run, store_agreement
 
 # stage(step, done, total): the step a run has reached (kontrollerar, renderar, skriver, pdf, jamforelse-pdf, rapport).
 Stage = Callable[[str, int, int], None]
 
-if TYPE_CHECKING:  # rendering and comparing are imported when a run needs them, so `avtal validera` starts at once
+if TYPE_CHECKING:  # rendering, comparing and PDF are imported when a run needs them, so `avtal validera` starts at once
     from .batch import Built, Settings
 
-RUNNING = ".pagaende-korning"  # exists while a run writes into utdata; one that was killed leaves it behind
 # Names in utdata the generator uses itself: no agreement may take one as its folder.
 RESERVED_IDS = frozenset(name.lower() for name in (
     REPORT_DIR, ARCHIVE_DIR, CACHE_DIR, MANIFEST_NAME, JOURNAL_NAME, MANIFEST_NAME + MIGRATED_SUFFIX, JOURNAL_NAME + MIGRATED_SUFFIX,
@@ -143,60 +137,72 @@ def generate(
     file is written, so a failing one never leaves a half-written document and its earlier output stays
     as it was; the others are still generated. What cannot be written (disk full, no permission) fails
     that agreement with the path, and the manifest records exactly what was written.
-    ``stage(step, done, total)`` is told each step as the run reaches it (STEPS), for a progress display.
+    ``stage(step, done, total)`` is told each step as the run reaches it, for a progress display.
     """
     now = now or dt.datetime.now()
     step = stage or (lambda name, done, total: None)
     result = Result()
-    if pdf and not pdf_output.available():
-        raise MissingProgramError(Problem("", "", f"PDF kräver LibreOffice, som inte är installerat. {pdf_output.INSTALL_HINT}"))
-    with locked(utdata, notify=result.warnings.append), _running(utdata), links_refused(utdata):
+    if pdf:
+        from . import pdf as pdf_output
+
+        if not pdf_output.available():
+            raise MissingProgramError(Problem("", "", f"PDF kräver LibreOffice, som inte är installerat. {pdf_output.INSTALL_HINT}"))
+    with locked(utdata, notify=result.warnings.append), running(utdata), links_refused(utdata):
         run = _open_run(utdata, mallar, troskelvarden, force, pdf, now, result)
         try:
             recover(run.records, utdata, run.token, now, result.warnings)  # what a killed run wrote and did not record
             sources = input_paths(agreement_files(files, indata), run.records.project)
             step("kontrollerar", 0, len(sources))
-            todo = _select(run, sources, progress)
+            todo = select(run, sources, progress)
             if todo:
-                checker = json.dumps(run.depends, sort_keys=True)
                 # The same checks as avtal mallar kontrollera (the folder, each template, a trial with each kind's minimal agreement).
-                result.warnings.extend(checked_templates([mallar], checker, troskelvarden))
-            pending = {sources[p] for p in todo}
-            claimed: dict[str, InputId] = {}  # ids taken in this run, by input
-            from .batch import Settings
+                result.warnings.extend(checked_templates([mallar], json.dumps(run.depends, sort_keys=True), troskelvarden))
+                _build_and_store(run, todo, sources, workers, progress, step, listed=files is None)
+            if run.needs_pdf or pdf:
+                from .conversions import comparison_document_pdfs, document_pdfs
 
-            step("renderar", 0, len(todo))
-            for built in _build_each(todo, Settings(mallar, thresholds=run.thresholds, issued=now.date()), workers, result):
-                if progress:
-                    progress(1)
-                if built.problems and files is None and not os.path.lexists(built.file):
-                    # listed from the folder, gone when read: deleted meanwhile (the form moves it to .borttagna/)
-                    result.warnings.append(Problem(built.file, "", "filen togs bort medan körningen pågick och hoppades över", "varning"))
-                    continue
-                if built.problems:
-                    result.failed[built.file] = built.problems
-                    continue
-                identity = sources.get(Path(built.file)) or run.records.identity(built.file)
-                refusal = _refusal(built, identity, _owner(run, claimed, pending, built.agreement_id), utdata)
-                if refusal:
-                    result.failed[built.file] = [refusal]
-                    continue
-                claimed[built.agreement_id] = identity
-                result.warnings.extend(built.warnings)
-                result.built.append(built.file)
-                step("skriver", len(result.built), len(todo))
-                store_agreement(run, built, identity)  # journals the agreement: a run stopped part-way loses nothing
-            if run.needs_pdf:
-                step("pdf", 0, len(run.needs_pdf))
-                _make_pdfs(run, _counted(step, "pdf", len(run.needs_pdf)))
-            if pdf:  # comparison documents (issue 14) get their PDF too, also those a stopped run did not make
-                step("jamforelse-pdf", 0, 0)
-                _comparison_pdfs(run)
+                if run.needs_pdf:
+                    step("pdf", 0, len(run.needs_pdf))
+                    document_pdfs(run, _counted(step, "pdf", len(run.needs_pdf)))
+                if pdf:  # comparison documents (issue 14) get their PDF too, also those a stopped run did not make
+                    step("jamforelse-pdf", 0, 0)
+                    comparison_document_pdfs(run)
             step("rapport", 0, 0)
             _report(run)
         finally:
             _close(run)
     return result
+
+
+def _build_and_store(run: Run, todo: list[Path], sources: dict[Path, InputId], workers: int | None,
+                     progress: Callable[[int], None] | None, step: Stage, *, listed: bool) -> None:
+    """Build each agreement in ``todo`` (across cores) and write each one built, in order; failures go to the result."""
+    from .batch import Settings
+
+    result = run.result
+    pending = {sources[p] for p in todo}
+    claimed: dict[str, InputId] = {}  # ids taken in this run, by input
+    step("renderar", 0, len(todo))
+    for built in _build_each(todo, Settings(run.mallar, thresholds=run.thresholds, issued=run.now.date()), workers, result):
+        if progress:
+            progress(1)
+        if built.problems and listed and not os.path.lexists(built.file):
+            # listed from the folder, gone when read: deleted meanwhile (the form moves it to .borttagna/)
+            result.warnings.append(Problem(built.file, "", "filen togs bort medan körningen pågick och hoppades över", "varning"))
+            continue
+        if built.problems:
+            result.failed[built.file] = built.problems
+            continue
+        identity = sources.get(Path(built.file)) or run.records.identity(built.file)
+        refusal = _refusal(built, identity, _owner(run, claimed, pending, built.agreement_id), run.utdata)
+        if refusal:
+            result.failed[built.file] = [refusal]
+            continue
+        claimed[built.agreement_id] = identity
+        result.warnings.extend(built.warnings)
+        result.built.append(built.file)
+        step("skriver", len(result.built), len(todo))
+        store_agreement(run, built, identity)  # journals the agreement: a run stopped part-way loses nothing
 
 
 def _counted(step: Stage, name: str, total: int) -> Callable[[Path], None]:
@@ -229,56 +235,20 @@ def _open_run(utdata: Path, mallar: Path, troskelvarden: Path, force: bool, pdf:
     return Run(utdata, mallar, thresholds, templates, Records.open(utdata), fingerprint(), force, pdf, now, result)
 
 
-@contextmanager
-def _running(utdata: Path) -> Iterator[None]:
-    """Mark ``utdata`` as being written for the block; after a run that was killed, first remove its temporary files.
-
-    Only a killed run leaves the marker (and temporary files: write_atomic removes its own on any error),
-    so a normal run does not walk the whole folder, which holds every agreement and its earlier versions.
-    """
-    for name in (*DB_FILES, MANIFEST_NAME, JOURNAL_NAME, REPORT_DIR, LATEST, CACHE_DIR, RUNNING):
-        if (utdata / name).is_symlink():
-            message = "är en symbolisk länk; generatorn skriver aldrig genom länkar i utdata. Ta bort länken och kör igen"
-            raise WriteError(Problem(str(utdata / name), "", message))
-    marker = utdata / RUNNING
-    try:
-        if os.path.lexists(marker) or not os.path.lexists(utdata / DB_NAME):
-            remove_stale_temporaries(utdata)
-        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666))
-    except OSError as e:
-        raise WriteError(Problem(str(utdata), "", f"mappen kan inte förberedas för körningen: {os_reason(e)}")) from e
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            marker.unlink()
-
-
-def _select(run: Run, sources: dict[Path, InputId], progress: Callable[[int], None] | None) -> list[Path]:
-    """The inputs to build: all with ``force``, else those whose documents are not current."""
-    todo: list[Path] = []
-    for path, identity in sources.items():
-        key = run.records.id_of(identity)
-        entry = run.records.get(key) if key else None
-        if key and entry and not run.force and _up_to_date(run, entry, path, run.utdata / key):
-            run.result.up_to_date.append(str(path))
-            if progress:
-                progress(1)
-        else:
-            todo.append(path)
-    return todo
-
-
 def _build_each(todo: list[Path], settings: Settings, workers: int | None, result: Result) -> Iterator[Built]:
     """build_all, with a worker that died (out of memory, killed) failing the agreements not yet built, not the run."""
+    from .batch import build_all
+
     done = 0
     try:
-        from .batch import build_all
-
         for built in build_all(todo, settings, workers):
             done += 1
             yield built
-    except BrokenProcessPool:
+    except Exception as e:
+        from concurrent.futures.process import BrokenProcessPool  # imported by the pool when there is one, and only then
+
+        if not isinstance(e, BrokenProcessPool):
+            raise
         for path in todo[done:]:
             result.failed[str(path)] = [Problem(str(path), "", "avtalet byggdes inte: en arbetsprocess avslutades oväntat (slut på minne?); kör igen")]
 
@@ -339,108 +309,3 @@ def _report(run: Run) -> None:
         raise WriteError(Problem(str(run.records.path), "", f"att ändringarna är rapporterade kan inte antecknas: {os_reason(e)}")) from e
 
 
-def _make_pdfs(run: Run, written: Callable[[Path], None] | None = None) -> None:
-    """Convert every listed .docx in one LibreOffice batch and record each PDF's hash; failures go to the result.
-
-    A PDF on disk that is not the one the generator made (signed, edited) is kept in ``tidigare/`` first.
-    """
-    needs, records, result = run.needs_pdf, run.records, run.result
-    begun = records.pdfs_begun()
-    for docx_path, (agreement_id, name) in needs.items():
-        pdf_path = docx_path.with_suffix(".pdf")
-        recorded = run.entry(agreement_id).dokument[name].pdf_hash
-        if os.path.lexists(pdf_path) and disk_hash(pdf_path) != recorded:
-            try:
-                kept = keep_aside(pdf_path, run.today)
-            except OSError as e:
-                result.failed.setdefault(_input_name(run, run.entry(agreement_id).fil), []).append(
-                    Problem(str(pdf_path), "", f"kunde inte spara undan den tidigare PDF-filen: {os_reason(e)}")
-                )
-                continue
-            result.archived.append(kept)
-            if begun.get(below(run.utdata, pdf_path)) == disk_hash(docx_path):  # kept all the same: it may have been signed since
-                message = f"PDF-filen gjordes av en körning som avbröts innan den hann anteckna den; den sparades i {kept} och görs om"
-            else:
-                message = f"PDF-filen var inte den som generatorn gjorde (signerad eller ändrad?); den sparades i {kept}"
-            result.warnings.append(Problem(str(pdf_path), "", message, "varning"))
-    pending = {below(run.utdata, docx.with_suffix(".pdf")): run.entry(key).dokument[name].hash for docx, (key, name) in needs.items()}
-    try:
-        records.begin_pdfs(pending)
-    except OSError as e:
-        result.warnings.append(Problem(str(records.path), "", f"PDF-filerna som görs kunde inte antecknas: {os_reason(e)}", "varning"))
-    failures: list[Problem] = []
-    try:
-        pdf_output.convert(list(needs), must_contain=run.pdf_texts, rendered=True, written=written)
-    except PdfError as e:
-        failures = e.problems
-    failed_docs = {p.file for p in failures}
-    for docx_path, (agreement_id, name) in needs.items():
-        entry = run.entry(agreement_id)
-        if str(docx_path) in failed_docs:
-            docx_path.with_suffix(".pdf").unlink(missing_ok=True)
-            entry.dokument[name].pdf_hash = None
-            result.failed.setdefault(_input_name(run, entry.fil), []).extend(p for p in failures if p.file == str(docx_path))
-            continue
-        entry.dokument[name].pdf_hash = disk_hash(docx_path.with_suffix(".pdf"))
-        result.pdfs.append(docx_path.with_suffix(".pdf"))
-    for agreement_id in dict.fromkeys(agreement_id for agreement_id, _ in needs.values()):
-        try:
-            records.update(agreement_id, run.now)
-        except OSError as e:
-            result.failed.setdefault(_input_name(run, run.entry(agreement_id).fil), []).append(
-                Problem(str(records.path), "", f"PDF-filernas kontrollsummor kunde inte antecknas: {os_reason(e)}"))
-    with contextlib.suppress(OSError):
-        records.end_pdfs(list(pending))
-    for problem in failures:
-        if problem.file not in {str(p) for p in needs}:
-            result.failed.setdefault(problem.file or "PDF", []).append(problem)
-
-
-def _comparison_pdfs(run: Run) -> None:
-    """A PDF for every comparison document of this run, and of a stopped run that did not make them (recorded as due)."""
-    from .comparisons import ComparisonEntry, comparison_pdfs
-
-    due = run.records.comparisons_without_pdf()
-    ours = {entry.path for change in run.result.changes for entry in change.comparisons if entry.path is not None}
-    earlier = [Change("", owner, [], comparisons=[ComparisonEntry(path.name, run.utdata / path)])
-               for path, owner in due.items() if run.utdata / path not in ours and is_regular_file(run.utdata / path)]
-    made, failures = comparison_pdfs([*run.result.changes, *earlier])
-    run.result.pdfs.extend(made)
-    for file, problems in failures.items():
-        run.result.failed.setdefault(file, []).extend(problems)
-    failed = {Path(p.file) for problems in failures.values() for p in problems}
-    done = [path for path in due if run.utdata / path not in failed]
-    try:
-        run.records.pdfs_made(done + [below(run.utdata, p) for p in ours if p not in failed])
-    except OSError as e:
-        run.result.warnings.append(Problem(str(run.records.path), "", f"att jämförelsernas PDF-filer är gjorda kunde inte antecknas: {os_reason(e)}",
-                                           "varning"))
-
-
-def _up_to_date(run: Run, entry: Entry, path: Path, folder: Path) -> bool:
-    """True when nothing the agreement's documents were made from has changed and they are on disk as written."""
-    if entry.generator != __version__ or fingerprint_changes(entry.beroenden, run.depends):
-        return False
-    if disk_hash(path) != entry.data_hash:
-        return False
-    for name, recorded in entry.troskelvarden.items():
-        try:
-            current = run.thresholds.value(name, dt.date.fromisoformat(recorded["datum"]))
-        except (ThresholdError, KeyError, ValueError, TypeError):
-            return False
-        if (current.belopp, current.fran.isoformat(), current.till.isoformat() if current.till else None, current.kalla) != (
-            recorded["belopp"], recorded["fran"], recorded["till"], recorded["kalla"]
-        ):
-            return False
-    for name, doc in entry.dokument.items():
-        target = folder / name
-        if run.templates.get(Path(doc.mall).name) != doc.mall_hash or not doc.hash or disk_hash(target) != doc.hash:
-            return False
-        if run.pdf and not pdf_current(target, doc.pdf_hash):
-            return False
-    return True
-
-
-def _input_name(run: Run, identity: InputId) -> str:
-    """The input file of a recorded agreement as a path, as failures are keyed (not the identity relative to the project)."""
-    return str(input_path(identity, run.records.project))

@@ -10,9 +10,21 @@ from typing import Any
 import pytest
 from conftest import ROOT, example_paths
 
+from avtalsgenerator.agreement import schema as schema_module
 from avtalsgenerator.agreement.schema import AGREEMENT_SCHEMA, apply_defaults, load_schema, schema_fields, validate
 from avtalsgenerator.errors import LoadError, Problem, ValidationError
 from avtalsgenerator.templates.trial import minimal_agreement as minimal_agreement_of
+
+
+@pytest.fixture(autouse=True, params=["snabbvag", "jsonschema"])
+def fast_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs twice: with the schema's fast path (quickcheck), and with jsonschema alone, as before it.
+
+    The same assertions hold both ways: the fast path only ever says "valid"; what the user reads comes from jsonschema.
+    """
+    if request.param == "jsonschema":
+        monkeypatch.setattr(schema_module, "_fast_validator", lambda path: None)
+    return str(request.param)
 
 
 def refused(data: dict[str, Any], file: str = "x.json") -> list[str]:
