@@ -1,11 +1,9 @@
-"""Render stage: merge a context into a Word template with docxtpl in a strict, sandboxed, escaping Jinja.
-
-The stage's rooms: sandbox (the environment and its bounds), patching and sourcelines (the template as Jinja reads it),
-prepared (compiled once, cached), compiled (rendered per agreement), finish, completeness, failure and places.
-"""
+"""Render stage: merge a context into a Word template with docxtpl in a strict, sandboxed, escaping Jinja."""
 
 from __future__ import annotations
 
+# The stage's rooms: sandbox (the environment and its bounds), patching and sourcelines (the template as Jinja reads it),
+# prepared (compiled once, cached), compiled (rendered per agreement), finish, completeness, failure and places.
 import datetime as dt
 import hashlib
 from pathlib import Path

@@ -1,12 +1,10 @@
-"""The Jinja source a template part is compiled from, one paragraph and one tag a line, and the paragraph each line comes from.
-
-Jinja tells where a render error happened only by line. A line break put right after the opener of every tag
-(``{{`` + newline + `` avtal.titel }}``, which Jinja reads as the same tag) gives each tag a line of its own, so an
-error is traced to the tag and from there to the paragraph the author wrote it in.
-"""
+"""The Jinja source a template part is compiled from, one paragraph and one tag a line, and the paragraph each line comes from."""
 
 from __future__ import annotations
 
+# Jinja tells where a render error happened only by line. A line break put right after the opener of every tag
+# (``{{`` + newline + `` avtal.titel }}``, which Jinja reads as the same tag) gives each tag a line of its own, so an
+# error is traced to the tag and from there to the paragraph the author wrote it in.
 import itertools
 import re
 

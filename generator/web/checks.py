@@ -1,5 +1,4 @@
-"""How the form checks a draft: the text a save would write goes through prepare, and while the schema refuses it
-each legal rule runs on its own over what is there."""
+"""How the form checks a draft: through prepare, and while the schema refuses it each legal rule on its own."""
 
 from __future__ import annotations
 
