@@ -13,6 +13,7 @@ from .allocation import allocation
 from .facts import Facts
 from .fees import fees
 from .filters import kr
+from .labels import where
 from .organs import delegation, is_cooperation_basis, supplement_parties
 from .parties import controller_ids as controller_ids  # the public API of the compute stage, used by legal/
 from .parties import party_references as party_references
@@ -148,13 +149,13 @@ def _period_problem(facts: Facts) -> None:
         facts.fail(
             "$.ekonomi.berakningsperiod_ar",
             "avtalet gäller tills vidare, så kostnaderna kan inte räknas över avtalstiden; ange beräkningsperioden "
-            "i $.ekonomi.berakningsperiod_ar (hela år) eller $.ekonomi.berakningsperiod_manader (månader)",
+            f"i {where('$.ekonomi.berakningsperiod_ar')} (hela år) eller {where('$.ekonomi.berakningsperiod_manader')} (månader)",
         )
     else:
         facts.fail(
             "$.ekonomi.berakningsperiod_manader",
             f"avtalstiden {tid['start']} – {tid['slut']} är inte ett helt antal månader; ange beräkningsperioden "
-            "i $.ekonomi.berakningsperiod_manader, till exempel 5 för fem månader",
+            f"i {where('$.ekonomi.berakningsperiod_manader')}, till exempel 5 för fem månader",
         )
 
 
@@ -164,9 +165,9 @@ def _unallocated_pay_problem(facts: Facts) -> None:
         if field in facts.ekonomi and not facts.ekonomi.get("fordelning"):
             facts.fail(
                 "$.ekonomi.fordelning",
-                f"avtalet har ett tak ($.ekonomi.tak) och {kr(facts.ekonomi[field])} per år i $.ekonomi.{field}, men "
+                f"avtalet har ett tak ({where('$.ekonomi.tak')}) och {kr(facts.ekonomi[field])} per år i {where(f'$.ekonomi.{field}')}, men "
                 "ingen kostnadsfördelning; taket gäller allt som varje betalande part betalar, så ange vem som betalar "
-                "beloppet i $.ekonomi.fordelning (till exempel nyckeln lika eller andel och de betalande parterna) "
+                f"beloppet i {where('$.ekonomi.fordelning')} (till exempel att kostnaden delas lika eller efter andel, och de betalande parterna) "
                 "eller ta bort taket",
             )
             return

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .facts import Facts
+from .labels import where
 from .money import ORE, has_ore
 from .periods import add_months
 from .thresholds import ThresholdValue
@@ -29,7 +30,7 @@ def support(facts: Facts, months: int | None) -> dict[str, Any] | None:
         period = (year * months / 12).quantize(ORE, rounding=ROUND_HALF_UP) if months else None
         rows.append({"id": p["id"], "namn": p["namn"], "anvandare": p["anvandare"], "belopp_ar": year, "belopp_period": period})
     if not rows:
-        facts.fail("$.ekonomi.support", "ingen uppdragsgivare har angett antal användare (parter[].anvandare)")
+        facts.fail("$.ekonomi.support", f"ingen uppdragsgivare har angett antal användare ({where('$.parter[].anvandare')})")
     return {
         "kostnad_ar": Decimal(spec["kostnad_ar"]),
         "anvandare_totalt": spec["anvandare_totalt"],

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..agreement.labels import label, where
 from ..agreement.organs import is_cooperation_basis
 from ..kinds import FULL_KINDS
-from .labels import label, where
 from .registry import Agreement, Finding, rule
 
 # A renegotiation clause that keeps the agreement alive "until" something, without a limit by term or notice.

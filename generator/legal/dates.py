@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from ..agreement.compute import add_months
 from ..agreement.filters import manader
+from ..agreement.labels import where
 from ..kinds import FULL_KINDS
 from .common import _date
-from .labels import where
 from .registry import Agreement, Finding, rule
 
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..agreement.filters import kr
+from ..agreement.labels import label, title, value_label, where, yes_no
 from ..kinds import FULL_KINDS
 from .common import _blank, _ekonomi
-from .labels import label, title, value_label, where, yes_no
 from .registry import Agreement, Finding, rule
 
 DELEGATION_CATEGORIES = {

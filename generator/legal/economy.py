@@ -8,9 +8,9 @@ from typing import Any
 
 from ..agreement.compute import payer_ids
 from ..agreement.filters import kr, lista, pris, procent, tidsperiod
+from ..agreement.labels import where, yes_no
 from ..errors import AvtalError
 from .common import _date, _ekonomi
-from .labels import where, yes_no
 from .registry import Agreement, Finding, rule
 
 # The general direct-procurement limit, looked up when the agreement names no cap (``ekonomi.tak``).

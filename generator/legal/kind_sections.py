@@ -6,11 +6,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ..agreement.labels import label, title, where, yes_no
 from ..agreement.organs import annex_number
 from ..agreement.schema import apply_defaults
 from ..kinds import FULL_KINDS, KINDS, SECTION_KINDS
 from .common import KIND_NAMES, _blank, _date, _ekonomi
-from .labels import label, title, where, yes_no
 from .registry import Agreement, Finding, rule
 
 

@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ..agreement.labels import label, value_label, where, yes_no
 from ..kinds import FULL_KINDS, KINDS
 from .common import KIND_NAMES, luhn_valid
-from .labels import label, value_label, where, yes_no
 from .registry import Agreement, Finding, rule
 
 PARTY_TYPES = ("kommun", "region", "kommunalforbund")

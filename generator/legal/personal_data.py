@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from ..agreement.compute import controller_ids, processor_id
+from ..agreement.labels import label, title, where
 from .common import _blank
-from .labels import label, title, where
 from .registry import Agreement, Finding, rule
 
 # Art. 28(3) GDPR content of a processor agreement: field and what it holds.

@@ -30,10 +30,15 @@ def checked_templates(paths: list[Path], checker: str, thresholds: Path | None =
     A set of templates that failed is checked again each time (it raises TemplateError as before); an
     entry that cannot be read back as a list of problems is checked again, never blamed on the templates.
     """
-    from .check import ensure_templates_ok  # here: the check imports docxtpl, which a run with nothing to make never needs
+    return cache.cached(TEMPLATE_CHECKS, check_key(paths, checker, thresholds), lambda: _check(paths, thresholds), _dump, _load)
 
-    return cache.cached(TEMPLATE_CHECKS, check_key(paths, checker, thresholds), lambda: ensure_templates_ok(paths, thresholds),
-                        _dump, _load)
+
+def _check(paths: list[Path], thresholds: Path | None) -> list[Problem]:
+    # Imported only when the templates are checked: the check imports docxtpl and python-docx, which a run whose
+    # templates were checked before (the result read from the cache) never loads.
+    from .check import ensure_templates_ok
+
+    return ensure_templates_ok(paths, thresholds)
 
 
 def _dump(warnings: list[Problem]) -> bytes:

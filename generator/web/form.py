@@ -14,8 +14,8 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from ..agreement.filters import LOCALE
+from ..agreement.labels import in_prose, yes_no
 from ..agreement.schema import AGREEMENT_SCHEMA, load_schema
-from ..legal.labels import in_prose, yes_no
 from ..legal.rules import RULES, Agreement
 
 MISSING: Any = object()

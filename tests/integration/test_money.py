@@ -273,7 +273,7 @@ def test_a_fee_that_takes_a_payer_over_the_cap_refuses_the_agreement(fee_over_th
     assert norrbotten.startswith(str(source))
     assert ("Region Norrbotten betalar 705\u00a0920,40\u00a0kr enligt avtalet under beräkningsperioden (3 år): "
             "645\u00a0920,40\u00a0kr enligt kostnadsfördelningen och 60\u00a0000\u00a0kr för avgiften för anslutning till "
-            "behandlingsplattformen ($.ekonomi.avgifter[0])") in norrbotten
+            "behandlingsplattformen (”Ekonomi › Övriga avgifter › Avgift 1”)") in norrbotten
     assert "inte är under direktupphandlingsgränsen" in norrbotten and "700\u00a0000\u00a0kr den 2026-01-15" in norrbotten
     assert not [p for p in result.problems if p.place in ("$.parter[2]", "$.parter[3]")]
     assert not list((tmp_path / "utdata").rglob("*.docx"))

@@ -117,7 +117,7 @@ def test_missing_basis_and_unknown_payer_reported_together(minimal_agreement: di
 def test_open_ended_allocation_needs_a_period(minimal_agreement: dict[str, Any]) -> None:
     del minimal_agreement["avtalstid"]["slut"]
     minimal_agreement["ekonomi"] = {"modell": "sjalvkostnad", "kostnad_ar": 1000, "fordelning": {"nyckel": "lika"}}
-    with pytest.raises(ComputeError, match=r"\$\.ekonomi\.berakningsperiod_ar: avtalet gäller tills vidare.*berakningsperiod_manader"):
+    with pytest.raises(ComputeError, match=r"\$\.ekonomi\.berakningsperiod_ar: avtalet gäller tills vidare.*”Ekonomi › Beräkningsperiod i månader”"):
         _context(minimal_agreement)
 
 
@@ -200,8 +200,8 @@ def test_a_cap_on_a_fixed_compensation_needs_to_say_who_pays_it(minimal_agreemen
     """Without an allocation the 100 000 kr a year would be left out of every payer's total against the cap."""
     minimal_agreement["ekonomi"]["tak"] = {"troskel": "direktupphandlingsgrans"}
     text = _refused(minimal_agreement)
-    assert ("$.ekonomi.fordelning: avtalet har ett tak ($.ekonomi.tak) och 100\u00a0000\u00a0kr per år i "
-            "$.ekonomi.ersattning_ar, men ingen kostnadsfördelning") in text
+    assert ("$.ekonomi.fordelning: avtalet har ett tak (”Ekonomi › Tak”) och 100\u00a0000\u00a0kr per år i "
+            "”Ekonomi › Ersättning per år”, men ingen kostnadsfördelning") in text
     minimal_agreement["ekonomi"]["fordelning"] = {"nyckel": "lika"}
     rows = _context(minimal_agreement)["berakning"]["betalningar"]["rader"]
     assert [(r["id"], r["summa_period"]) for r in rows] == [("goteborg", Decimal("200000.00"))]

@@ -15,13 +15,13 @@ from broken_agreements import BREAKERS, FOLDED, Breaker, raw_json
 from conftest import THRESHOLDS, example_paths
 
 from avtalsgenerator.agreement.compute import build_context
+from avtalsgenerator.agreement.labels import where
 from avtalsgenerator.agreement.load import load_json
 from avtalsgenerator.agreement.schema import apply_defaults
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.errors import AvtalError
 from avtalsgenerator.kinds import KINDS
 from avtalsgenerator.legal import rules
-from avtalsgenerator.legal.labels import where
 
 # Rules no change a user can make in the form reaches: the schema's own enum and pattern keep them from firing
 # on a saved file, and they stay as defence for data written by hand (the scan still reads their wording).

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from ..agreement.schema import AGREEMENT_SCHEMA, resolve_ref
+from .schema import AGREEMENT_SCHEMA, resolve_ref
 
 LABELS_KEY = "x-etikett"
 # One step of a JSON path as the rules write them: ``.key``, ``[3]``, or ``[]`` (every row of a list).
