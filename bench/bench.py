@@ -27,7 +27,7 @@ from pdf_bench import pdf_figures  # noqa: E402
 from avtalsgenerator.agreement.thresholds import load_thresholds  # noqa: E402
 from avtalsgenerator.compare.document import compare_documents  # noqa: E402
 from avtalsgenerator.output import comparisons, store  # noqa: E402
-from avtalsgenerator.output.batch import default_workers  # noqa: E402
+from avtalsgenerator.output.children import default_workers  # noqa: E402
 from avtalsgenerator.output.pipeline import generate  # noqa: E402
 from avtalsgenerator.output.report import document_text  # noqa: E402
 from avtalsgenerator.paths import DEFAULT_MALLAR  # noqa: E402

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from avtalsgenerator.output import officeserver, pdf, pdfcheck
-from avtalsgenerator.output.batch import default_workers
+from avtalsgenerator.output.children import default_workers
 
 _HZ = os.sysconf("SC_CLK_TCK")
 

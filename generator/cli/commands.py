@@ -111,8 +111,8 @@ def generera(filer: tuple[Path, ...], utdata: Path, mallar: Path, indata: Path, 
 
 def _strict_preflight(files: list[Path], utdata: Path, mallar: Path, troskelvarden: Path) -> None:
     """Under --strikt, the checks that give warnings run before anything is written: a warning ends the run with nothing written."""
+    from ..fingerprint import fingerprint
     from ..output import pipeline
-    from ..output.fingerprint import fingerprint
     from ..templates.checked import checked_templates
 
     warnings = checked_templates([mallar], json.dumps(fingerprint(), sort_keys=True), troskelvarden)

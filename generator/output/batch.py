@@ -18,6 +18,7 @@ from ..agreement.thresholds import Thresholds
 from ..errors import AvtalError, Problem
 from ..prepare import prepare
 from ..templates.render import Renderer
+from .children import default_workers
 from .report import key_amounts
 
 if TYPE_CHECKING:  # the pool's modules are imported when a batch is large enough to use one
@@ -136,11 +137,6 @@ def _build_in_worker(path: Path) -> Built:
     assert _worker is not None, "worker not initialised"
     settings, renderer = _worker
     return build(path, settings, renderer)
-
-
-def default_workers() -> int:
-    """One worker per core this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def build_all(paths: list[Path], settings: Settings, workers: int | None = None) -> Iterator[Built]:

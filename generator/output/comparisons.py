@@ -5,41 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..agreement.filters import plural
 from ..compare.document import Comparison, compare_documents, compare_files
 from ..errors import CompareError, PdfError, Problem
 from ..files import write_atomic
-
-if TYPE_CHECKING:
-    from .report import Change
+from .changes import Change, ComparisonEntry
 
 COMPARISON_DIR = "jamforelse"
-
-
-@dataclass(frozen=True)
-class ComparisonEntry:
-    """The comparison document made for one document of an agreement, or why none could be made."""
-
-    document: str
-    path: Path | None
-    inserted_words: int = 0
-    deleted_words: int = 0
-    problem: str = ""
-    replaced_whole: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        """The entry as the manifest keeps it until it has been in a report."""
-        return {"dokument": self.document, "fil": str(self.path) if self.path else None, "tillagda": self.inserted_words,
-                "borttagna": self.deleted_words, "problem": self.problem, "ersatta_hela": self.replaced_whole}
-
-    @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> ComparisonEntry:
-        return cls(raw["dokument"], Path(raw["fil"]) if raw.get("fil") else None, int(raw.get("tillagda", 0)),
-                   int(raw.get("borttagna", 0)), str(raw.get("problem", "")), int(raw.get("ersatta_hela", 0)))
 
 
 def comparison_path(folder: Path, name: str, when: dt.datetime) -> Path:

@@ -11,9 +11,9 @@ from ..errors import PdfError, Problem
 from ..files import os_reason
 from . import pdf as pdf_output
 from .archive import keep_aside
+from .changes import Change, ComparisonEntry
 from .identity import InputId, input_path
 from .manifest import disk_hash, is_regular_file
-from .report import Change
 from .store import Run, below
 
 
@@ -76,7 +76,7 @@ def document_pdfs(run: Run, written: Callable[[Path], None] | None = None) -> No
 
 def comparison_document_pdfs(run: Run) -> None:
     """A PDF for every comparison document of this run, and of a stopped run that did not make them (recorded as due)."""
-    from .comparisons import ComparisonEntry, comparison_pdfs
+    from .comparisons import comparison_pdfs
 
     due = run.records.comparisons_without_pdf()
     ours = {entry.path for change in run.result.changes for entry in change.comparisons if entry.path is not None}

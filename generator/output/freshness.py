@@ -8,8 +8,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import ThresholdError
+from ..fingerprint import changes as fingerprint_changes
 from .entry import Entry
-from .fingerprint import changes as fingerprint_changes
 from .identity import InputId
 from .manifest import disk_hash
 from .store import Run, pdf_current

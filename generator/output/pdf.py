@@ -188,7 +188,7 @@ def _new_servers(soffice: str, addresses: Sequence[str], count: int, warm: bool)
     python = officeserver.uno_python()
     if python is None:
         return None
-    from .batch import default_workers
+    from .children import default_workers
 
     return officeserver.local_servers(soffice, python, default_workers() if warm or _session is not None else min(default_workers(), count))
 

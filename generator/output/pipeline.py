@@ -8,7 +8,6 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,19 +15,21 @@ from ..agreement.thresholds import Thresholds, load_thresholds
 from ..cache import CACHE_DIR
 from ..errors import AvtalError, LoadError, MissingProgramError, Problem, WriteError
 from ..files import link_inside, links_refused, os_reason
+from ..fingerprint import fingerprint
 from ..kinds import TEMPLATE_FILES
 from ..paths import DEFAULT_INDATA, DEFAULT_MALLAR, DEFAULT_TROSKELVARDEN, DEFAULT_UTDATA
 from ..prepare import Prepared, prepare
 from ..templates.checked import checked_templates
 from .archive import ARCHIVE_DIR
-from .fingerprint import fingerprint
+from .changes import Change
 from .freshness import select
 from .identity import InputId, input_id, input_path, project_of
 from .lock import LOCK_NAME, locked
 from .manifest import JOURNAL_NAME, MANIFEST_NAME, MIGRATED_SUFFIX, disk_hash
 from .records import DB_FILES, Records
 from .recovery import recover
-from .report import LATEST, REPORT_DIR, Change, write_report
+from .report import LATEST, REPORT_DIR, write_report
+from .result import Result as Result  # the library API returns it
 from .runfolder import RUNNING, running
 from .store import Run, store_agreement
 
@@ -42,31 +43,6 @@ if TYPE_CHECKING:  # rendering, comparing and PDF are imported when a run needs 
 RESERVED_IDS = frozenset(name.lower() for name in (
     REPORT_DIR, ARCHIVE_DIR, CACHE_DIR, MANIFEST_NAME, JOURNAL_NAME, MANIFEST_NAME + MIGRATED_SUFFIX, JOURNAL_NAME + MIGRATED_SUFFIX,
     *DB_FILES, LATEST, LOCK_NAME, RUNNING, "bench.json"))
-
-
-@dataclass
-class Result:
-    """What a run did: documents written, agreements that failed with their problems, warnings and the report."""
-
-    written: list[Path] = field(default_factory=list)
-    unchanged: list[Path] = field(default_factory=list)
-    archived: list[Path] = field(default_factory=list)
-    failed: dict[str, list[Problem]] = field(default_factory=dict)
-    warnings: list[Problem] = field(default_factory=list)
-    agreements: list[Prepared] = field(default_factory=list)
-    up_to_date: list[str] = field(default_factory=list)
-    built: list[str] = field(default_factory=list)
-    pdfs: list[Path] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    report: Path | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    @property
-    def problems(self) -> list[Problem]:
-        return [p for problems in self.failed.values() for p in problems]
 
 
 def agreement_files(files: list[Path] | None, indata: Path = DEFAULT_INDATA) -> list[Path]:

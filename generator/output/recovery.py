@@ -7,10 +7,11 @@ from pathlib import Path
 
 from ..errors import Problem
 from .archive import ARCHIVE_DIR
+from .changes import Change
 from .entry import Entry
 from .manifest import regular_bytes, sha256
 from .records import Intent, Records
-from .report import Change, sentence_changes
+from .report import sentence_changes
 
 
 def recover(records: Records, utdata: Path, run: str, now: dt.datetime, warnings: list[Problem]) -> None:

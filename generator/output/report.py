@@ -5,59 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..agreement.filters import kr, pris
 from ..docx.namespaces import W
 from ..files import write_atomic
+from .changes import Change
 
 if TYPE_CHECKING:  # the comparison code is imported when it is used: `avtal validera` never needs it
     from ..compare.revisions import Structure
-    from .comparisons import ComparisonEntry
 
 REPORT_DIR = "rapporter"
 _W = W
 LATEST = "andringsrapport.md"
-
-
-@dataclass
-class Change:
-    """What changed for one agreement in a run."""
-
-    agreement_id: str
-    file: str
-    reasons: list[str]
-    new: bool = False
-    amounts: list[tuple[str, str, str]] = field(default_factory=list)
-    sentences: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    archived: list[Path] = field(default_factory=list)
-    moved: list[Path] = field(default_factory=list)
-    earlier_run: bool = False
-    comparisons: list[ComparisonEntry] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        """The change as the manifest keeps it until it has been in a report."""
-        return {
-            "id": self.agreement_id, "fil": self.file, "skal": self.reasons, "nytt": self.new,
-            "belopp": [list(row) for row in self.amounts],
-            "meningar": {name: [list(pair) for pair in pairs] for name, pairs in self.sentences.items()},
-            "sparade": [str(p) for p in self.archived], "flyttade": [str(p) for p in self.moved],
-            "jamforelser": [entry.to_json() for entry in self.comparisons],
-        }
-
-    @classmethod
-    def from_json(cls, raw: dict[str, Any], earlier_run: bool = False) -> Change:
-        from .comparisons import ComparisonEntry
-
-        return cls(
-            raw["id"], raw["fil"], list(raw["skal"]), bool(raw.get("nytt")),
-            [(a, b, c) for a, b, c in raw.get("belopp", [])],
-            {name: [(a, b) for a, b in pairs] for name, pairs in raw.get("meningar", {}).items()},
-            [Path(p) for p in raw.get("sparade", [])], [Path(p) for p in raw.get("flyttade", [])], earlier_run,
-            [ComparisonEntry.from_json(entry) for entry in raw.get("jamforelser", [])],
-        )
 
 
 def key_amounts(context: dict[str, Any]) -> dict[str, str]:

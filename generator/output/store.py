@@ -14,18 +14,19 @@ from ..agreement.filters import kr
 from ..agreement.thresholds import Thresholds
 from ..errors import Problem
 from ..files import keep_as, move_into, os_reason, synced_once, write_atomic
+from ..fingerprint import changes as fingerprint_changes
 from ..paths import MAIN_FILE, OUTPUT_FILES
 from .archive import free_folder, keep_aside
+from .changes import Change
 from .entry import Document, Entry
-from .fingerprint import changes as fingerprint_changes
 from .identity import InputId
 from .manifest import disk_hash, is_regular_file, regular_bytes, sha256
 from .records import Records
-from .report import Change, amount_changes, sentence_changes
+from .report import amount_changes, sentence_changes
 
 if TYPE_CHECKING:
     from .batch import Built
-    from .pipeline import Result
+    from .result import Result
 
 
 @dataclass

@@ -16,7 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from .. import cache
 from ..docx.properties import CORE_PART
 from ..docx.zipwriter import deflate
-from ..output.fingerprint import fingerprint, library_versions
+from ..fingerprint import fingerprint, library_versions
 from .blocks import scan
 from .failure import render_error
 from .patching import Docx, refuse_unsafe, tagged_properties, templated_parts, unescaped, with_literal_tags

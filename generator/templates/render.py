@@ -12,7 +12,7 @@ from typing import Any
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..docx.safety import MAX_TEMPLATE_BYTES
-from ..output.fingerprint import fingerprint
+from ..fingerprint import fingerprint
 from .compiled import CompiledTemplate
 from .patching import Docx, refuse_unsafe
 from .plain import render_docx_plain

@@ -139,7 +139,8 @@ def test_align_gives_a_true_edit_script(seed: int) -> None:
 
 
 def test_the_change_report_says_which_comparison_has_paragraphs_replaced_whole(tmp_path: Path) -> None:
-    from avtalsgenerator.output.comparisons import ComparisonEntry, report_lines
+    from avtalsgenerator.output.changes import ComparisonEntry
+    from avtalsgenerator.output.comparisons import report_lines
 
     entry = ComparisonEntry("avtal.docx", tmp_path / "jamforelse" / "avtal-2026-12-01.docx", 900, 850, replaced_whole=2)
     assert ComparisonEntry.from_json(entry.to_json()) == entry

@@ -15,10 +15,10 @@ import pytest
 from conftest import EXAMPLES, TEMPLATES, THRESHOLDS
 from test_pipeline import text
 
+from avtalsgenerator import fingerprint as fingerprint_module
 from avtalsgenerator.agreement import schema as schema_module
 from avtalsgenerator.agreement.thresholds import load_thresholds
 from avtalsgenerator.output import comparisons, pipeline
-from avtalsgenerator.output import fingerprint as fingerprint_module
 from avtalsgenerator.output.impact import impact
 from avtalsgenerator.output.lock import LOCK_NAME
 from avtalsgenerator.output.pipeline import Result, agreement_files, generate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from avtalsgenerator.output import fingerprint
+from avtalsgenerator import fingerprint
 
 
 def test_library_versions_are_those_installed() -> None:

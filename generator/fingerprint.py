@@ -9,10 +9,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..agreement import schema
+from .agreement import schema
 
 LIBRARIES = {"docxtpl": "docxtpl", "jinja2": "jinja2", "babel": "babel", "python-docx": "docx", "lxml": "lxml"}  # distribution: module
-SOURCE_DIR = Path(__file__).resolve().parent.parent  # the package root: every module in every subpackage
+SOURCE_DIR = Path(__file__).resolve().parent  # the package root: every module in every subpackage
 
 
 def _digest(chunks: list[bytes]) -> str:
