@@ -101,8 +101,28 @@ def _compute(facts: Facts, thresholds: Thresholds) -> dict[str, Any]:
         "bilagor": bilagor,
         "pub_bilaga": numbers.get(PUB_FILE),
         "kostnad_bilaga": numbers.get(COST_FILE),
+        "betalare": _payer_phrase(facts, numbers.get(COST_FILE)),
         "exemplar": data["underskrifter"].get("exemplar", len(data["parter"])),
     }
+
+
+def _payer_phrase(facts: Facts, annex: int | None) -> dict[str, str]:
+    """Who pays the performer, as the compensation clause's subject, and each one's share where the cost is split.
+
+    The agreement says that what it says of "uppdragsgivaren" applies to each of several; a sentence where each of
+    several pays "uppdragstagarens faktiska kostnader" would then make each of them owe all of it. A performer that
+    bears a share of the cost does not pay itself, so it is not among the subjects.
+    """
+    payers = [party for _, party in facts.payers()]
+    paying = [p for p in payers if p["id"] not in facts.performers()]
+    commissioning = {p["id"] for p in facts.with_role("uppdragsgivare")}
+    split = annex is not None and len(payers) > 1
+    where = f" enligt bilaga {annex}" if annex is not None else ""
+    if len(paying) <= 1:
+        subject = "Uppdragsgivaren" if not paying or {paying[0]["id"]} == commissioning else paying[0]["namn"]
+        return {"subjekt": subject, "andel": f", med sin andel{where}," if split else ""}
+    subject = "Uppdragsgivarna" if {p["id"] for p in paying} == commissioning else "De betalande parterna"
+    return {"subjekt": subject, "andel": f", var och en med sin andel{where}," if split else ""}
 
 
 def _term(facts: Facts) -> dict[str, Any]:

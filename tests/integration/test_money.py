@@ -430,3 +430,25 @@ def test_a_three_way_equal_split_of_a_million_reads_a_million_in_the_annex(minim
         "333\u00a0333,34\u00a0kr", "333\u00a0333,33\u00a0kr", "333\u00a0333,33\u00a0kr", "1\u00a0000\u00a0000,00\u00a0kr",
     ]
     assert [row[2] for row in allocation[1:]] == ["33,4\u00a0%", "33,3\u00a0%", "33,3\u00a0%", "100,0\u00a0%"]
+
+
+def test_several_payers_each_pay_their_share_never_the_whole_cost() -> None:
+    """The agreement applies what it says of "uppdragsgivaren" to each of several: each would owe the whole cost."""
+    text = body(built(EXAMPLES / "region-internetbehandling.json").outputs["avtal.docx"])
+    assert ("Uppdragsgivarna ersätter uppdragstagaren, var och en med sin andel enligt bilaga 2, för dennes faktiska "
+            "kostnader för att utföra uppgifterna (självkostnad).") in text
+    assert "Uppdragsgivaren ersätter" not in text
+
+
+def test_a_performer_that_bears_a_share_is_not_among_those_who_pay_it() -> None:
+    """Norrström performs and bears a share of its unit's cost; Fjällviken, the one commissioning party, pays it its share."""
+    text = body(built(EXAMPLES / "norrstrom-fjallviken-familjebehandling.json").outputs["avtal.docx"])
+    assert ("Uppdragsgivaren ersätter uppdragstagaren, med sin andel enligt bilaga 2, för dennes faktiska kostnader") in text
+
+
+def test_a_fixed_compensation_from_several_payers_is_split_not_owed_by_each(tmp_path: Path) -> None:
+    data = read_example("region-internetbehandling")
+    data["ekonomi"]["modell"] = "fast_belopp"
+    data["ekonomi"]["ersattning_ar"] = data["ekonomi"].pop("kostnad_ar")
+    text = body(built_data(tmp_path, data).outputs["avtal.docx"])
+    assert "Uppdragsgivarna betalar, var och en med sin andel enligt bilaga 2, en fast ersättning till uppdragstagaren om 540" in text
