@@ -259,3 +259,27 @@ def cap_period(a: Agreement) -> Iterator[Finding]:
         "säger att parterna omförhandlar det före periodens slut och att ingen ersättning betalas efter den utan en ny "
         "överenskommelse",
     )
+
+
+@rule("ekonomi.indexering_tak", "varning")
+def indexation_under_cap(a: Agreement) -> Iterator[Finding]:
+    """A cap tested on today's amounts, in an agreement that recalculates them, holds only if the recalculation fits the margin."""
+    limit = _limit(a)
+    if limit is None or "indexering" not in _ekonomi(a):
+        return
+    rows = [r for r in (a.berakning().get("betalningar") or {}).get("rader", []) if not r.get("utforare")]
+    if not rows:
+        return
+    closest = max(rows, key=lambda r: Decimal(r["summa_period"]))
+    margin = Decimal(limit["belopp"]) - Decimal(closest["summa_period"])
+    if margin < 0:
+        return  # over the cap already: ekonomi.direktupphandling refuses it
+    share = margin / Decimal(limit["belopp"]) * 100
+    yield (
+        "$.ekonomi.indexering",
+        f"avtalet räknar om beloppen ({where('$.ekonomi.indexering')}), men taket prövas på beloppen före omräkning: "
+        f"{closest['namn']} betalar mest, {kr(closest['summa_period'])} av {limit['benamning']} {kr(limit['belopp'])}, "
+        f"en marginal på {kr(margin)} ({procent(share, 1) if share >= Decimal('0.1') else 'under 0,1 %'}). Kontrollera att omräkningarna under "
+        "hela beräkningsperioden ryms i marginalen; avtalet säger att en omräkning som skulle ta en part över gränsen "
+        "inte tillämpas förrän parterna har omförhandlat avtalet (allt som betalas enligt kontraktet räknas, 5 kap. LOU)",
+    )

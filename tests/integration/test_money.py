@@ -452,3 +452,26 @@ def test_a_fixed_compensation_from_several_payers_is_split_not_owed_by_each(tmp_
     data["ekonomi"]["ersattning_ar"] = data["ekonomi"].pop("kostnad_ar")
     text = body(built_data(tmp_path, data).outputs["avtal.docx"])
     assert "Uppdragsgivarna betalar, var och en med sin andel enligt bilaga 2, en fast ersättning till uppdragstagaren om 540" in text
+
+
+def test_a_recalculated_amount_is_capped_too_and_a_thin_margin_is_warned_of() -> None:
+    """Stockholm recalculates the support every year, with 9,20 kr left under the limit for Huddinge over eight years."""
+    result = built(EXAMPLES / "region-stockholm-vardovergangar.json")
+    warnings = [w.message for w in result.warnings if w.place == "$.ekonomi.indexering"]
+    assert len(warnings) == 1
+    assert "Huddinge kommun betalar mest, 615\u00a0302,80\u00a0kr" in warnings[0]
+    assert "en marginal på 9,20\u00a0kr (under 0,1 %)" in warnings[0]
+    text = body(result.outputs["avtal.docx"])
+    assert ("Taket gäller också de belopp som räknas om enligt avtalet. En omräkning som skulle leda till att någon part "
+            "sammanlagt betalar mer än gränsen tillämpas inte förrän parterna har omförhandlat avtalet.") in text
+    # the cap section comes after the sections whose amounts it counts
+    headings = [p.text for p in docx.Document(io.BytesIO(result.outputs["avtal.docx"])).paragraphs if p.style.name.startswith("Heading")]
+    assert headings.index("Kostnadstak") > headings.index("Support och förvaltning")
+
+
+def test_without_recalculation_the_cap_section_says_nothing_of_it(tmp_path: Path) -> None:
+    data = read_example("region-stockholm-vardovergangar")
+    del data["ekonomi"]["indexering"]
+    result = built_data(tmp_path, data)
+    assert "Taket gäller också de belopp som räknas om" not in body(result.outputs["avtal.docx"])
+    assert not [w for w in result.warnings if w.place == "$.ekonomi.indexering"]

@@ -759,13 +759,14 @@ def test_editing_the_thresholds_file_checks_every_file_again(folders, tmp_path: 
 
 
 def test_an_id_clash_shows_in_the_list_although_the_first_file_is_not_checked_again(client, folders, prepare_calls: list[str]) -> None:
-    # The example's one warning: the performing municipality is among the payers (issue 21, point 4).
-    assert badges(client) == {f"{FAMILY}.json": "utan fel 1 varning"}
+    # The example's two warnings: the performing municipality is among the payers (issue 21, point 4), and its amounts
+    # are recalculated every year while the cap is tested on today's (ekonomi.indexering_tak).
+    assert badges(client) == {f"{FAMILY}.json": "utan fel 2 varningar"}
     (folders["indata"] / "kopia.json").write_text((folders["indata"] / f"{FAMILY}.json").read_text(encoding="utf-8"), encoding="utf-8")
-    assert badges(client) == {f"{FAMILY}.json": "1 fel 1 varning", "kopia.json": "1 fel 1 varning"}
+    assert badges(client) == {f"{FAMILY}.json": "1 fel 2 varningar", "kopia.json": "1 fel 2 varningar"}
     assert sorted(prepare_calls) == [FAMILY, FAMILY]  # the copy once; the first file only on the first listing
     (folders["indata"] / "kopia.json").unlink()
-    assert badges(client) == {f"{FAMILY}.json": "utan fel 1 varning"} and len(prepare_calls) == 2
+    assert badges(client) == {f"{FAMILY}.json": "utan fel 2 varningar"} and len(prepare_calls) == 2
 
 
 # ---- what the application refuses ---------------------------------------------------------------

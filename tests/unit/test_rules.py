@@ -163,6 +163,7 @@ def test_rule_ids_and_severities() -> None:
         "ekonomi.avrakning": "fel",
         "ekonomi.betalning_villkor": "fel",
         "ekonomi.takperiod": "varning",
+        "ekonomi.indexering_tak": "varning",
         "personuppgifter.pub_innehall": "fel",
         "personuppgifter.behandlingens_art": "varning",
         "personuppgifter.kansliga": "fel",
