@@ -6,15 +6,25 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..agreement.load import MAX_INPUT_BYTES, load_json
 from ..errors import AvtalError, LoadError, Problem
 from ..output.manifest import file_hash
 from .checks import agreement_id, prepared_problems
 
-if TYPE_CHECKING:
-    from .store import Store
+
+class Folder(Protocol):
+    """What the list needs of the agreement folder (``store.Store``): its files by id, and the id check across them."""
+
+    indata: Path
+    troskelvarden: Path
+
+    def is_safe(self, agreement: Any) -> bool: ...
+    def ids(self) -> list[str]: ...
+    def path(self, agreement: str) -> Path: ...
+    def with_id_check(self, wanted: Any, agreement: str | None, name: str, problems: list[Problem],
+                      ids: dict[str, Any] | None = None) -> list[Problem]: ...
 
 
 @dataclass
@@ -58,7 +68,7 @@ def _content_key(path: Path) -> tuple[int, int, str] | None:
 class Listing:
     """What the list shows of the files of ``store``'s folder."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Folder) -> None:
         self.store = store
         # Each listed file's check, by path: valid while the key (path, size, mtime_ns, sha256 of the bytes and
         # of the threshold file) is the same. One entry per file, so the cache never outgrows the folder.
