@@ -475,3 +475,13 @@ def test_without_recalculation_the_cap_section_says_nothing_of_it(tmp_path: Path
     result = built_data(tmp_path, data)
     assert "Taket gäller också de belopp som räknas om" not in body(result.outputs["avtal.docx"])
     assert not [w for w in result.warnings if w.place == "$.ekonomi.indexering"]
+
+
+@pytest.mark.parametrize("path", with_cost_annex(), ids=lambda p: p.stem)
+def test_the_cap_is_stated_after_every_section_whose_amounts_it_counts(path: Path) -> None:
+    """The cap says what it covers (support, each fee): the reader has met them by then, in the agreement and the annex."""
+    for name, counted in (("avtal.docx", ("Support och förvaltning", "Övriga avgifter")),
+                          ("kostnadsfordelning.docx", ("Fördelning per part", "Support per användare", "Övriga avgifter"))):
+        headings = [p.text for p in docx.Document(io.BytesIO(built(path).outputs[name])).paragraphs if p.style.name.startswith("Heading")]
+        if "Kostnadstak" in headings:
+            assert all(headings.index(h) < headings.index("Kostnadstak") for h in counted if h in headings), (name, headings)
