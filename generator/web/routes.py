@@ -268,16 +268,23 @@ def document_links(agreement: str, path: Path) -> list[dict[str, str]]:
 KEPT_FOLDERS = {"jamforelse": "Jämförelse med förra versionen", "tidigare": "Tidigare version"}
 
 
-def kept_links(agreement: str, since: float) -> list[dict[str, str]]:
-    """The comparison documents and archived earlier versions of ``agreement`` written since ``since`` (this run)."""
+def kept_links(agreement: str, since: float, archived: list[Path]) -> list[dict[str, str]]:
+    """The comparison documents of ``agreement`` written since ``since`` and the earlier versions this run kept (``archived``).
+
+    A version moved into ``tidigare/`` keeps the time it was written (perhaps long ago), so it is found by the folder
+    the run moved it to, never by its time.
+    """
     base = settings().utdata / agreement
+    kept_folders = {path.parent.resolve() for path in archived}
     links = []
     for folder, label in KEPT_FOLDERS.items():
         top = base / folder
         if top.is_symlink() or not top.is_dir():
             continue
         for file in sorted(top.rglob("*")):
-            if file.suffix not in (".docx", ".pdf") or not file.is_file() or file.stat().st_mtime < since:
+            if file.suffix not in (".docx", ".pdf") or not file.is_file():
+                continue
+            if (file.parent.resolve() not in kept_folders) if folder == "tidigare" else file.stat().st_mtime < since:
                 continue
             name = file.relative_to(base).as_posix()
             if kept_file(agreement, name) is None:
@@ -332,7 +339,7 @@ def run_generate(agreement: str, path: Path, job: Job) -> tuple[bool, dict[str, 
         return False, {"meddelande": "Dokumenten kunde inte göras.", "problem": problems_json(e.problems), "dokument": []}
     documents = document_links(agreement, path)
     ok = result.ok and bool(documents)
-    documents += kept_links(agreement, started) if documents else []
+    documents += kept_links(agreement, started, result.archived) if documents else []
     message = "Dokumenten är klara." if ok else "Dokumenten kunde inte göras."
     return ok, {"meddelande": message, "problem": problems_json(result.problems + result.warnings), "dokument": documents}
 
@@ -352,7 +359,8 @@ def kept_document(agreement: str, folder: str, rest: str) -> Response:
     target = kept_file(agreement, f"{folder}/{rest}")
     if target is None:
         abort(404)
-    return send_file(target, as_attachment=target.suffix == ".docx", download_name=f"{agreement}-{target.name}", max_age=0)
+    # Resolved: Flask reads a relative path against the package, not against the folder the form was started in.
+    return send_file(target.resolve(), as_attachment=target.suffix == ".docx", download_name=f"{agreement}-{target.name}", max_age=0)
 
 
 @pages.get("/utdata/<agreement>/<name>")

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,9 +226,44 @@ def test_a_jurist_opens_saves_and_generates_in_the_form_started_as_the_readme_sa
         if shutil.which("soffice"):
             assert re.fullmatch(r"Gör PDF-filerna: (\d+) av \1", pdf_texts[-1]), pdf_texts
         assert page.locator(".node.root").evaluate("e => e.inert") is False
+        every_link_opens(page, running_form.base)
+
+        # Generated yesterday, changed today: the new run links the comparisons and the earlier version it kept.
+        for made in (running_form.project / "utdata" / FAMILY).iterdir():
+            os.utime(made, (time.time() - 86400, time.time() - 86400))
+        field(page, "$.avtal.diarienummer").fill("SN 2024/0457")
+        page.click("#generate")
+        expect(page.locator("#documents")).to_contain_text("Tidigare version (Word)", timeout=240_000)
+        expect(page.locator("#status")).to_contain_text("Dokumenten är genererade")
+        labels = page.locator("#documents a").all_inner_texts()
+        assert any(t.startswith("Jämförelse med förra versionen (Word) – jamforelse/avtal-") for t in labels), labels
+        assert any(re.fullmatch(r"Tidigare version \(Word\) – tidigare/[\w-]+/avtal\.docx", t) for t in labels), labels
+        opened = every_link_opens(page, running_form.base)
+        comparison = next(body for label, body in opened.items() if "jamforelse/avtal-" in label and label.endswith(".docx"))
+        words = re.sub(r"<[^>]+>", "", zipfile.ZipFile(io.BytesIO(comparison)).read("word/document.xml").decode("utf-8"))
+        assert "SN 2024/04560457" in words  # the old number struck through, the new one inserted
+        earlier = next(body for label, body in opened.items() if re.search(r"tidigare/[\w-]+/avtal\.docx$", label))
+        earlier_text = "\n".join(p.text for p in Document(io.BytesIO(earlier)).paragraphs)
+        assert "SN 2024/0456" in earlier_text and "SN 2024/0457" not in earlier_text
     saved = json.loads((running_form.project / "indata" / "avtal" / f"{FAMILY}.json").read_text(encoding="utf-8"))
-    assert saved["avtal"]["diarienummer"] == "SN 2024/0456"
+    assert saved["avtal"]["diarienummer"] == "SN 2024/0457"
     assert (saved["avtal"]["datum"], saved["avtalstid"]["start"], saved["ekonomi"]["kostnad_ar"]) == ("2024-03-01", "2024-04-01", 1250000)
     assert saved["parter"][0]["organisationsnummer"] == "212000-9994"
     text = "\n".join(p.text for p in Document(str(running_form.project / "utdata" / FAMILY / "avtal.docx")).paragraphs)
-    assert "SN 2024/0456" in text
+    assert "SN 2024/0457" in text
+
+
+def every_link_opens(page: Any, base: str) -> dict[str, bytes]:
+    """Follow every link the results panel shows (and the PDF shown on the page), as the user would: each must open
+    the Word or PDF file it names. The bodies by link text."""
+    opened = {}
+    for link in page.locator("#results a").all():
+        label, href = link.inner_text(), link.get_attribute("href")
+        answer = page.request.get(base + href)
+        kind = "application/pdf" if label.endswith(".pdf") else "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        assert (answer.status, answer.headers["content-type"]) == (200, kind), (label, href, answer.status, answer.text()[:300])
+        opened[label] = answer.body()
+    assert opened, "inga länkar till dokumenten"
+    if page.locator("#pdf-view").is_visible():
+        assert page.request.get(base + page.locator("#pdf-view").get_attribute("src")).headers["content-type"] == "application/pdf"
+    return opened

@@ -1076,6 +1076,9 @@ def test_generate_again_after_a_change_links_the_comparison_and_the_earlier_vers
     first = generate_job(client, FAMILY)
     assert first.status_code == 200, first.get_json()
     assert not [d for d in first.get_json()["dokument"] if "/" in d["namn"]]  # nothing to compare with yet
+    # Made yesterday: a version moved into tidigare/ keeps that time, and is linked all the same.
+    for made in (folders["utdata"] / FAMILY).iterdir():
+        os.utime(made, (time.time() - 86400, time.time() - 86400))
     data = read_example(FAMILY)
     data["avtal"]["diarienummer"] = "SN 2024/0999"
     post(client, "/api/spara", {"data": data, "fil": FAMILY, "version": saved_version(client, FAMILY)})
