@@ -65,7 +65,7 @@ class CompiledTemplate:
             data = render_docx_plain(self.path, context, self.env, data_file, issued)
             package = zipfile.ZipFile(io.BytesIO(data))
             check_output(self.path, self.source, self.scans, {name.lstrip("/"): package.read(name.lstrip("/")) for name in self.parts},
-                         data_file)
+                         data_file, context)
             return data
         rendered: dict[str, bytes] = {}
         started = time.monotonic()
@@ -78,7 +78,7 @@ class CompiledTemplate:
                 raise
             except Exception as e:
                 raise render_error(self.path, self.source, partname, e, self.env, data_file) from e
-        check_output(self.path, self.source, self.scans, rendered, data_file)
+        check_output(self.path, self.source, self.scans, rendered, data_file, context)
         if self.core is not None:
             rendered[CORE_PART] = issued_core_xml(self.core, context, issued or dt.date.today(), self.tagged)
         return write_zip([deflate(name, rendered[name]) if name in rendered else member for name, member in self.compressed])

@@ -5,19 +5,21 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from typing import Any
 
 from ..errors import Problem, RenderError
 from .blocks import Scan
 from .failure import part_name
-from .placeholders import document_placeholders, issued_message
+from .placeholders import data_paths, document_placeholders, issued_message
 from .syntax import short
 
 _TEXT = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>")
 
 
-def check_output(template: Path, source: bytes, scans: dict[str, Scan], rendered: dict[str, bytes], data_file: str) -> None:
+def check_output(template: Path, source: bytes, scans: dict[str, Scan], rendered: dict[str, bytes], data_file: str,
+                 context: dict[str, Any]) -> None:
     """RenderError when a document lost paragraphs or text that the template (whose bytes are ``source``) has outside every
-    block, or holds a placeholder (``[Kommunens namn]``) that came from the agreement's data."""
+    block, or holds a placeholder (``[Kommunens namn]``) that came from the agreement's data (``context``: named by its fields)."""
     suffix = f" (vid rendering av {data_file})" if data_file else ""
     for partname, found in scans.items():
         xml = rendered.get(partname.lstrip("/"))
@@ -33,7 +35,7 @@ def check_output(template: Path, source: bytes, scans: dict[str, Scan], rendered
                                       f"det färdiga dokumentet blev kortare än mallen ({detail}); ett block i mallen "
                                       f"avslutas troligen med fel sorts tagg. Kör avtal mallar kontrollera{suffix}"))
         if marks := document_placeholders(text, _TEXT):
-            raise RenderError(Problem(str(template), part_name(source, partname), issued_message(marks) + suffix))
+            raise RenderError(Problem(str(template), part_name(source, partname), issued_message(marks, data_paths(context, marks)) + suffix))
 
 
 def _first_missing(fragments: list[str], text: str) -> str | None:

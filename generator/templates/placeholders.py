@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 from .syntax import short
 
@@ -30,8 +31,23 @@ def document_placeholders(xml: str, text_pattern: re.Pattern[str]) -> list[str]:
     return placeholders("\n".join(html.unescape("".join(text_pattern.findall(p))) for p in xml.split("</w:p>")))
 
 
-def issued_message(found: list[str]) -> str:
-    """What the user is told when an agreement would be issued with a placeholder in it."""
+def data_paths(context: Any, found: list[str], path: str = "$") -> list[str]:
+    """The JSON paths (``$.avtal.syfte``) of the agreement's texts that hold one of ``found``; computed values left out."""
+    if isinstance(context, str):
+        return [path] if any(mark in TAG.sub(" ", context) for mark in found) else []
+    if isinstance(context, dict):
+        return [hit for key, value in context.items() if not (path == "$" and key == "berakning")
+                for hit in data_paths(value, found, f"{path}.{key}")]
+    if isinstance(context, list):
+        return [hit for index, value in enumerate(context) for hit in data_paths(value, found, f"{path}[{index}]")]
+    return []
+
+
+def issued_message(found: list[str], paths: list[str]) -> str:
+    """What the user is told when an agreement would be issued with a placeholder in it, with the fields that hold it."""
     shown = ", ".join(f"\"{short(p, 40)}\"" for p in found)
+    if paths:
+        return (f"det färdiga dokumentet innehåller {shown}, som ser ut som en platshållare som skulle fyllas i för hand; den står i "
+                f"avtalsdata ({', '.join(paths)}): skriv den riktiga texten där så att inget avtal utfärdas med platshållaren")
     return (f"det färdiga dokumentet innehåller {shown}, som ser ut som en platshållare som skulle fyllas i för hand; "
             "skriv den riktiga texten i avtalsdata (eller mallen) så att inget avtal utfärdas med platshållaren")

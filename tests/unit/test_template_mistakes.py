@@ -141,7 +141,16 @@ def test_agreement_with_a_placeholder_is_not_issued(family_therapy: dict[str, An
         render_docx(TEMPLATES / "avtal.docx", context, make_environment(), "avtal.json")
     assert raised.value.problems == [Problem(str(TEMPLATES / "avtal.docx"), "brödtext", (
         'det färdiga dokumentet innehåller "[Beskriv syftet]", "XXXX-XX-XX", som ser ut som en platshållare som skulle fyllas i för hand; '
-        "skriv den riktiga texten i avtalsdata (eller mallen) så att inget avtal utfärdas med platshållaren (vid rendering av avtal.json)"))]
+        "den står i avtalsdata ($.avtal.syfte): skriv den riktiga texten där så att inget avtal utfärdas med platshållaren "
+        "(vid rendering av avtal.json)"))]
+
+
+def test_placeholder_in_a_partys_field_is_named_by_its_path(family_therapy: dict[str, Any]) -> None:
+    family_therapy["parter"][1]["kontaktperson"]["namn"] = "«Kontaktperson»"
+    context = build_context(apply_defaults(family_therapy), load_thresholds(THRESHOLDS), "avtal.json")
+    with pytest.raises(RenderError) as raised:
+        render_docx(TEMPLATES / "avtal.docx", context, make_environment(), "avtal.json")
+    assert "; den står i avtalsdata ($.parter[1].kontaktperson.namn): skriv den riktiga texten där" in raised.value.problems[0].message
 
 
 @pytest.mark.parametrize("written", ["{ parter[0].namn }", "{ parter[0].namn }}"])
@@ -185,8 +194,9 @@ def test_mail_merge_field_is_refused_with_the_field_it_meant(tmp_path: Path) -> 
 def test_docproperty_field_is_refused(tmp_path: Path) -> None:
     field = '<w:fldSimple w:instr=" DOCPROPERTY  Company  \\* MERGEFORMAT "><w:r><w:t>Norrströms kommun</w:t></w:r></w:fldSimple>'
     template = word_copy(tmp_path, (DOCUMENT, PARTIES_INTRO + "</w:r>", PARTIES_INTRO + "</w:r>" + field))
-    assert the_error(template).message.startswith('Word-fältet "DOCPROPERTY Company \\* MERGEFORMAT" visar en dokumentegenskap, som i ett '
-                                                  "utfärdat avtal kan vara kvar från mallen eller ett annat avtal")
+    assert the_error(template) == Problem(str(template), f'{PARTIES_PLACE}"Avtalet ingås mellan följande parter.Norrströms kommun"', (
+        'Word-fältet "DOCPROPERTY Company \\* MERGEFORMAT" visar en dokumentegenskap, som i ett utfärdat avtal kan vara kvar från mallen '
+        "eller ett annat avtal; ta bort fältet och skriv en tagg med ett fält ur avtalsdata"))
 
 
 def test_cross_reference_to_a_missing_heading_is_refused(tmp_path: Path) -> None:
@@ -326,6 +336,7 @@ INSURANCE_END = "<w:t>{{ forsakring.text }}</w:t></w:r></w:p><w:p><w:r><w:t>{%p 
 @pytest.mark.parametrize(("written", "advice"), [
     ("{%p endfi %}", '"endfi" är ingen tagg; menade du "endif"?'),
     ("{%p end if %}", '"end" är ingen tagg; menade du "endif"? Skriv "end" och blockets namn ihop, utan mellanslag'),
+    ("{%p elseif forsakring.text %}", '"elseif" är ingen tagg; menade du "elif"?'),
 ])
 def test_misspelled_end_tag_gets_advice_for_its_own_kind_and_no_follow_on_warnings(tmp_path: Path, written: str, advice: str) -> None:
     template = word_copy(tmp_path, (DOCUMENT, INSURANCE_END, INSURANCE_END.replace("{%p endif %}", written)))
