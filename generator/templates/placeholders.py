@@ -6,6 +6,7 @@ import html
 import re
 from typing import Any
 
+from ..agreement.labels import where
 from .syntax import short
 
 # Square brackets round a capitalised phrase, French quotes (Word's mail-merge look), runs of X or N, a date pattern.
@@ -48,6 +49,14 @@ def issued_message(found: list[str], paths: list[str]) -> str:
     shown = ", ".join(f"\"{short(p, 40)}\"" for p in found)
     if paths:
         return (f"det färdiga dokumentet innehåller {shown}, som ser ut som en platshållare som skulle fyllas i för hand; den står i "
-                f"avtalsdata ({', '.join(paths)}): skriv den riktiga texten där så att inget avtal utfärdas med platshållaren")
+                f"avtalsdata ({'; '.join(_titled(p) for p in paths)}): skriv den riktiga texten där så att inget avtal utfärdas med platshållaren")
     return (f"det färdiga dokumentet innehåller {shown}, som ser ut som en platshållare som skulle fyllas i för hand; "
             "skriv den riktiga texten i avtalsdata (eller mallen) så att inget avtal utfärdas med platshållaren")
+
+
+def _titled(path: str) -> str:
+    """``$.avtal.syfte`` by the form's titles (``”Avtalet › Syfte”``), as every rule names a field; the path when the schema has no title for it."""
+    try:
+        return where(path)
+    except KeyError:
+        return path

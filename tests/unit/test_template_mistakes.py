@@ -141,16 +141,16 @@ def test_agreement_with_a_placeholder_is_not_issued(family_therapy: dict[str, An
         render_docx(TEMPLATES / "avtal.docx", context, make_environment(), "avtal.json")
     assert raised.value.problems == [Problem(str(TEMPLATES / "avtal.docx"), "brödtext", (
         'det färdiga dokumentet innehåller "[Beskriv syftet]", "XXXX-XX-XX", som ser ut som en platshållare som skulle fyllas i för hand; '
-        "den står i avtalsdata ($.avtal.syfte): skriv den riktiga texten där så att inget avtal utfärdas med platshållaren "
+        "den står i avtalsdata (”Avtalet › Syfte”): skriv den riktiga texten där så att inget avtal utfärdas med platshållaren "
         "(vid rendering av avtal.json)"))]
 
 
-def test_placeholder_in_a_partys_field_is_named_by_its_path(family_therapy: dict[str, Any]) -> None:
+def test_placeholder_in_a_partys_field_is_named_by_its_title(family_therapy: dict[str, Any]) -> None:
     family_therapy["parter"][1]["kontaktperson"]["namn"] = "«Kontaktperson»"
     context = build_context(apply_defaults(family_therapy), load_thresholds(THRESHOLDS), "avtal.json")
     with pytest.raises(RenderError) as raised:
         render_docx(TEMPLATES / "avtal.docx", context, make_environment(), "avtal.json")
-    assert "; den står i avtalsdata ($.parter[1].kontaktperson.namn): skriv den riktiga texten där" in raised.value.problems[0].message
+    assert "; den står i avtalsdata (”Parter › Part 2 › Kontaktperson › Namn”): skriv den riktiga texten där" in raised.value.problems[0].message
 
 
 @pytest.mark.parametrize("written", ["{ parter[0].namn }", "{ parter[0].namn }}"])
