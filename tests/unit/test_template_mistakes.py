@@ -249,6 +249,20 @@ def test_tag_in_a_custom_property_or_company_is_refused(tmp_path: Path) -> None:
     ]
 
 
+def test_tag_in_keywords_category_status_or_version_is_refused(tmp_path: Path) -> None:
+    """Word's Nyckelord, Kategori and Status (Arkiv > Info), and the version: properties docxtpl never fills in."""
+    core = "docProps/core.xml"
+    template = word_copy(tmp_path, (core, "<cp:keywords/>", "<cp:keywords>{{ avtal.diarienummer }}</cp:keywords>"),
+                         (core, "<cp:category/>", "<cp:category>{{ avtal.typ }}</cp:category><cp:contentStatus>{{ avtal.version }}"
+                          "</cp:contentStatus><cp:version>{{ avtal.version }}</cp:version>"))
+    assert [(p.place, p.message.split(":")[0]) for p in errors_in(template)] == [
+        ("dokumentegenskaper (nyckelord)", 'taggen "{{ avtal.diarienummer }}" står i en dokumentegenskap, som generatorn inte fyller i'),
+        ("dokumentegenskaper (kategori)", 'taggen "{{ avtal.typ }}" står i en dokumentegenskap, som generatorn inte fyller i'),
+        ("dokumentegenskaper (status)", 'taggen "{{ avtal.version }}" står i en dokumentegenskap, som generatorn inte fyller i'),
+        ("dokumentegenskaper (version)", 'taggen "{{ avtal.version }}" står i en dokumentegenskap, som generatorn inte fyller i'),
+    ]
+
+
 def test_pasted_heading_without_the_templates_numbering_is_refused(tmp_path: Path) -> None:
     style = ('<w:style w:type="paragraph" w:customStyle="1" w:styleId="Rubrik1"><w:name w:val="Rubrik 1"/><w:basedOn w:val="Normal"/>'
              '<w:pPr><w:keepNext/><w:outlineLvl w:val="0"/></w:pPr><w:rPr><w:b/></w:rPr></w:style></w:styles>')

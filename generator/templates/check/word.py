@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from ...docx.namespaces import R_NS, W
+from ...docx.properties import CORE_PART
 from ...docx.safety import STRICT_PARSER
 from ...errors import Problem, did_you_mean
 from ..paragraphs import is_hidden
@@ -176,12 +177,16 @@ def style_problem(paragraph: Any, package: Package, numbered: set[str]) -> str |
 
 
 _APP_FIELDS = (("Company", "företag"), ("Manager", "chef"), ("HyperlinkBase", "hyperlänkbas"))
+# The core properties docxtpl leaves as they are (it renders title, subject, author, comments, identifier and language).
+_CORE_FIELDS = (("keywords", "nyckelord"), ("category", "kategori"), ("contentStatus", "status"), ("version", "version"))
+_CORE = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
 _CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}property"
 _EXTENDED = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
 
 
 def property_problems(file: str, members: dict[str, bytes]) -> list[Problem]:
-    """Tags in custom document properties and in Company or Manager, which the generator never fills in."""
+    """Tags in custom document properties, in Company or Manager and in Keywords, Category, Status or Version, which the
+    generator never fills in."""
     found = []
     places: list[tuple[str, str]] = []
     if "docProps/custom.xml" in members:
@@ -191,6 +196,12 @@ def property_problems(file: str, members: dict[str, bytes]) -> list[Problem]:
         app = etree.fromstring(members["docProps/app.xml"], STRICT_PARSER)
         for name, label in _APP_FIELDS:
             element = app.find(f"{_EXTENDED}{name}")
+            if element is not None:
+                places.append((f"dokumentegenskaper ({label})", element.text or ""))
+    if CORE_PART in members:
+        core = etree.fromstring(members[CORE_PART], STRICT_PARSER)
+        for name, label in _CORE_FIELDS:
+            element = core.find(f"{_CORE}{name}")
             if element is not None:
                 places.append((f"dokumentegenskaper ({label})", element.text or ""))
     for place, value in places:
