@@ -259,15 +259,16 @@ def mallar() -> None:
 @mallar.command()
 @click.argument("mallfiler", nargs=-1, type=PATH)
 @click.option("--detaljer", is_flag=True, help="Visa var varje tagg som lagas automatiskt står, i stället för en rad per mall.")
+@MALLAR
 @INDATA
 @THRESHOLDS
-def kontrollera(mallfiler: tuple[Path, ...], detaljer: bool, indata: Path, troskelvarden: Path) -> None:
-    """Kontrollera MALLFILER (utan MALLFILER: alla i mallar/) och prova dem med ett minimalt avtal av varje avtalstyp och exempelavtalen."""
+def kontrollera(mallfiler: tuple[Path, ...], detaljer: bool, mallar: Path, indata: Path, troskelvarden: Path) -> None:
+    """Kontrollera MALLFILER (utan MALLFILER: alla i --mallar) och prova dem med ett minimalt avtal av varje avtalstyp och exempelavtalen."""
     from ..agreement.filters import plural
     from ..templates import check as templatecheck
     from ..templates import trial as templatetrial
 
-    named = list(mallfiler) or [paths.DEFAULT_MALLAR]
+    named = list(mallfiler) or [mallar]
     problems = templatecheck.check_templates(named, details=detaljer)
     if not any(p.severity == "fel" for p in problems):
         problems += templatetrial.trial_render(templatecheck.template_files(named), indata, troskelvarden)

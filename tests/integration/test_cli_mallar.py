@@ -45,6 +45,15 @@ def test_errors_and_warnings_are_counted_in_swedish(tmp_path: Path) -> None:
     assert 'filtret "isodatum" gör om datum, men "avtal.diarienummer" är text' in result.stderr
 
 
+def test_kontrollera_takes_the_template_folder_as_generera_does(tmp_path: Path) -> None:
+    mallar = templates_with(tmp_path, "avtal.docx", "{{ okand_x }}")
+    result = invoke("mallar", "kontrollera", "--mallar", str(mallar), "--indata", str(EXAMPLES), "--troskelvarden", str(THRESHOLDS))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f'{mallar / "avtal.docx"}: brödtext, stycke ')
+    assert 'okänd variabel "okand_x"' in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "1 fel och 0 varningar i mallarna."
+
+
 def test_kontrollera_tries_the_templates_with_the_minimal_agreement(tmp_path: Path) -> None:
     mallar = templates_with(tmp_path, "avtal.docx", "{% if avtal.huvudavtal %}Tillägg{% endif %}")
     result = invoke("mallar", "kontrollera", str(mallar), "--indata", str(EXAMPLES), "--troskelvarden", str(THRESHOLDS))
